@@ -1,0 +1,1 @@
+console.log('blob-copy: not implemented yet');

@@ -1,0 +1,166 @@
+/**
+ * How the engine reaches a storage account. A ConnectionSpec carries credentials and lives only in memory:
+ * the extension stores secrets in SecretStorage and the journal stores only a connection's id.
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import {
+  AnonymousCredential,
+  BlobServiceClient,
+  StoragePipelineOptions,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
+
+export type ConnectionSpec =
+  | { readonly kind: 'connectionString'; readonly connectionString: string }
+  | { readonly kind: 'sharedKey'; readonly accountName: string; readonly accountKey: string; readonly blobEndpoint?: string }
+  /** An account SAS URL (https://acct.blob.core.windows.net/?sv=…) or a container SAS URL (…/container?sv=…). */
+  | { readonly kind: 'sas'; readonly url: string }
+  | { readonly kind: 'token'; readonly accountName: string; readonly blobEndpoint?: string; readonly credential: TokenCredential }
+  | { readonly kind: 'anonymous'; readonly url: string };
+
+/** The emulator's well-known development account: public, documented, not a secret. */
+export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
+export const AZURITE_ACCOUNT_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export function azuriteConnectionString(host = '127.0.0.1', port = 10000): string {
+  return (
+    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};` +
+    `BlobEndpoint=http://${host}:${port}/${AZURITE_ACCOUNT_NAME};`
+  );
+}
+
+export interface ParsedConnectionString {
+  accountName?: string;
+  accountKey?: string;
+  blobEndpoint: string;
+  sas?: string;
+}
+
+/** Parses a storage connection string; throws a clear error (never echoing the key) when it is malformed. */
+export function parseConnectionString(connectionString: string): ParsedConnectionString {
+  const trimmed = connectionString.trim();
+  if (trimmed === 'UseDevelopmentStorage=true') {
+    return { accountName: AZURITE_ACCOUNT_NAME, accountKey: AZURITE_ACCOUNT_KEY, blobEndpoint: `http://127.0.0.1:10000/${AZURITE_ACCOUNT_NAME}` };
+  }
+  const parts = new Map<string, string>();
+  for (const segment of trimmed.split(';')) {
+    if (!segment.trim()) continue;
+    const eq = segment.indexOf('=');
+    if (eq <= 0) {
+      throw new Error('Malformed connection string: expected "Key=Value" pairs separated by ";" (e.g. "DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…").');
+    }
+    parts.set(segment.slice(0, eq).trim().toLowerCase(), segment.slice(eq + 1).trim());
+  }
+  const accountName = parts.get('accountname');
+  const accountKey = parts.get('accountkey');
+  const sas = parts.get('sharedaccesssignature');
+  let blobEndpoint = parts.get('blobendpoint');
+  if (!blobEndpoint) {
+    if (!accountName) {
+      throw new Error('Malformed connection string: it names neither AccountName nor BlobEndpoint.');
+    }
+    const protocol = parts.get('defaultendpointsprotocol') ?? 'https';
+    const suffix = parts.get('endpointsuffix') ?? 'core.windows.net';
+    blobEndpoint = `${protocol}://${accountName}.blob.${suffix}`;
+  }
+  if (!/^https?:\/\//i.test(blobEndpoint)) {
+    throw new Error('Malformed connection string: BlobEndpoint must be an http(s) URL.');
+  }
+  if (!accountKey && !sas) {
+    throw new Error('Malformed connection string: it has neither AccountKey nor SharedAccessSignature.');
+  }
+  if (accountKey && !/^[A-Za-z0-9+/]+={0,2}$/.test(accountKey)) {
+    throw new Error('Malformed connection string: AccountKey is not base64. Copy the key again from the portal (Access keys).');
+  }
+  return { accountName, accountKey, blobEndpoint: blobEndpoint.replace(/\/+$/, ''), sas };
+}
+
+export interface AccountClient {
+  readonly service: BlobServiceClient;
+  /** Present when the account key is known: lets the engine sign short-lived SAS tokens for copy sources. */
+  readonly sharedKey?: StorageSharedKeyCredential;
+  /** Present for Entra ID connections: lets the engine get user-delegation SAS or bearer tokens. */
+  readonly tokenCredential?: TokenCredential;
+  /** When the connection is a SAS, its query string (without "?"). */
+  readonly sas?: string;
+  /** Container the connection is limited to (container SAS URL). */
+  readonly container?: string;
+  readonly accountName: string;
+  /** Blob endpoint without SAS, without trailing slash. */
+  readonly endpoint: string;
+}
+
+export function accountNameFromEndpoint(endpoint: string): string {
+  const u = new URL(endpoint);
+  const host = u.hostname;
+  // Path-style (emulator, IP hosts): http://127.0.0.1:10000/devstoreaccount1
+  if (/^(\d+\.){3}\d+$/.test(host) || host === 'localhost' || host.startsWith('[')) {
+    return decodeURIComponent(u.pathname.split('/').filter(Boolean)[0] ?? '');
+  }
+  return host.split('.')[0];
+}
+
+/** Builds SDK clients for a connection. Uses the SDK's own retry pipeline (exponential back-off). */
+export function createAccountClient(spec: ConnectionSpec, pipeline: StoragePipelineOptions = {}): AccountClient {
+  const options: StoragePipelineOptions = {
+    retryOptions: { maxTries: 5, retryDelayInMs: 500, maxRetryDelayInMs: 10_000 },
+    ...pipeline,
+  };
+  switch (spec.kind) {
+    case 'connectionString': {
+      const parsed = parseConnectionString(spec.connectionString);
+      if (parsed.accountKey) {
+        const accountName = parsed.accountName ?? accountNameFromEndpoint(parsed.blobEndpoint);
+        const sharedKey = new StorageSharedKeyCredential(accountName, parsed.accountKey);
+        return { service: new BlobServiceClient(parsed.blobEndpoint, sharedKey, options), sharedKey, accountName, endpoint: parsed.blobEndpoint };
+      }
+      const sas = parsed.sas!.replace(/^\?/, '');
+      return {
+        service: new BlobServiceClient(`${parsed.blobEndpoint}?${sas}`, new AnonymousCredential(), options),
+        sas,
+        accountName: parsed.accountName ?? accountNameFromEndpoint(parsed.blobEndpoint),
+        endpoint: parsed.blobEndpoint,
+      };
+    }
+    case 'sharedKey': {
+      const endpoint = (spec.blobEndpoint ?? `https://${spec.accountName}.blob.core.windows.net`).replace(/\/+$/, '');
+      const sharedKey = new StorageSharedKeyCredential(spec.accountName, spec.accountKey);
+      return { service: new BlobServiceClient(endpoint, sharedKey, options), sharedKey, accountName: spec.accountName, endpoint };
+    }
+    case 'sas':
+    case 'anonymous': {
+      let u: URL;
+      try {
+        u = new URL(spec.url);
+      } catch {
+        throw new Error('Not a URL: expected https://<account>.blob.core.windows.net/[container]?<sas>.');
+      }
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('The URL must start with https:// (or http:// for the emulator).');
+      const sas = u.search.replace(/^\?/, '') || undefined;
+      if (spec.kind === 'sas' && !sas) throw new Error('The SAS URL has no query string: append the SAS token (?sv=…&sig=…).');
+      const pathStyle = /^(\d+\.){3}\d+$/.test(u.hostname) || u.hostname === 'localhost';
+      const segments = u.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+      const accountSegments = pathStyle ? 1 : 0;
+      const container = segments[accountSegments];
+      const endpoint = `${u.protocol}//${u.host}${pathStyle ? `/${segments[0] ?? ''}` : ''}`;
+      const accountName = pathStyle ? segments[0] ?? '' : u.hostname.split('.')[0];
+      return {
+        service: new BlobServiceClient(sas ? `${endpoint}?${sas}` : endpoint, new AnonymousCredential(), options),
+        sas,
+        container,
+        accountName,
+        endpoint,
+      };
+    }
+    case 'token': {
+      const endpoint = (spec.blobEndpoint ?? `https://${spec.accountName}.blob.core.windows.net`).replace(/\/+$/, '');
+      return {
+        service: new BlobServiceClient(endpoint, spec.credential, options),
+        tokenCredential: spec.credential,
+        accountName: spec.accountName,
+        endpoint,
+      };
+    }
+  }
+}

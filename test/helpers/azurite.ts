@@ -1,0 +1,174 @@
+/**
+ * Test harness: starts a real Azurite blob service (npm `azurite`) on a free loopback port, with two accounts, waits
+ * until it answers, and always stops it (on stop(), on process exit, on SIGINT/SIGTERM).
+ *
+ * Azurite 3.37 declares Node >= 22 but runs on the machines' Node 20 with `--skipApiVersionCheck --loose`
+ * (the SDK sends newer API versions than Azurite knows; `--loose` ignores headers it does not implement).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+
+export interface AzuriteAccount {
+  readonly name: string;
+  readonly key: string;
+}
+
+/** The emulator's well-known development account (public, documented by Microsoft). */
+export const DEV_ACCOUNT: AzuriteAccount = {
+  name: 'devstoreaccount1',
+  key: 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
+};
+
+/** A second account for cross-account copies. Its key is a fixed test value (base64 of 64 bytes). */
+export const SECOND_ACCOUNT: AzuriteAccount = {
+  name: 'acct2',
+  key: Buffer.from('blob-copy-second-test-account-key-0123456789abcdefghijklmnopqrstu').toString('base64'),
+};
+
+export interface StartOptions {
+  /** Folder for on-disk storage; omitted = in-memory. */
+  location?: string;
+  /** Port to listen on; 0 (default) = a free one chosen by the OS. */
+  port?: number;
+  accounts?: AzuriteAccount[];
+  /** Time limit for start-up. */
+  timeoutMs?: number;
+}
+
+export interface AzuriteInstance {
+  readonly port: number;
+  readonly host: string;
+  readonly pid: number;
+  readonly accounts: readonly AzuriteAccount[];
+  /** Blob endpoint of an account, e.g. http://127.0.0.1:PORT/devstoreaccount1 */
+  endpoint(account?: AzuriteAccount | string): string;
+  connectionString(account?: AzuriteAccount | string): string;
+  credential(account?: AzuriteAccount | string): StorageSharedKeyCredential;
+  serviceClient(account?: AzuriteAccount | string): BlobServiceClient;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+let exitHooked = false;
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  const killAll = () => {
+    for (const child of running) {
+      try {
+        if (child.pid) process.kill(child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  process.on('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+}
+
+export function azuriteMainPath(): string {
+  return require.resolve('azurite/dist/src/blob/main.js');
+}
+
+export async function startAzurite(options: StartOptions = {}): Promise<AzuriteInstance> {
+  const accounts = options.accounts ?? [DEV_ACCOUNT, SECOND_ACCOUNT];
+  const cwd = options.location ?? fs.mkdtempSync(path.join(os.tmpdir(), 'blob-copy-azurite-'));
+  const args = [
+    azuriteMainPath(),
+    '--blobHost', '127.0.0.1',
+    '--blobPort', String(options.port ?? 0),
+    '--skipApiVersionCheck',
+    '--loose',
+    '--disableTelemetry',
+    '--silent',
+  ];
+  if (options.location) args.push('--location', options.location);
+  else args.push('--inMemoryPersistence');
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  hookExit();
+  running.add(child);
+  const host = '127.0.0.1';
+  let output = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`Azurite did not start within ${options.timeoutMs ?? 30000} ms. Output:\n${output}`));
+    }, options.timeoutMs ?? 30000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /successfully listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Azurite exited with code ${code} before it was ready. Output:\n${output}`));
+    });
+  });
+  const resolveAccount = (a?: AzuriteAccount | string): AzuriteAccount => {
+    if (a === undefined) return accounts[0];
+    if (typeof a !== 'string') return a;
+    const found = accounts.find((x) => x.name === a);
+    if (!found) throw new Error(`Azurite was not started with account ${a}`);
+    return found;
+  };
+  const endpoint = (a?: AzuriteAccount | string) => `http://${host}:${port}/${resolveAccount(a).name}`;
+  const instance: AzuriteInstance = {
+    port,
+    host,
+    pid: child.pid!,
+    accounts,
+    endpoint,
+    connectionString: (a) => {
+      const acc = resolveAccount(a);
+      return `DefaultEndpointsProtocol=http;AccountName=${acc.name};AccountKey=${acc.key};BlobEndpoint=${endpoint(acc)};`;
+    },
+    credential: (a) => {
+      const acc = resolveAccount(a);
+      return new StorageSharedKeyCredential(acc.name, acc.key);
+    },
+    serviceClient: (a) => {
+      const acc = resolveAccount(a);
+      return new BlobServiceClient(endpoint(acc), new StorageSharedKeyCredential(acc.name, acc.key));
+    },
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        running.delete(child);
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          try {
+            process.kill(child.pid!, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }, 5000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        process.kill(child.pid!, 'SIGTERM');
+      });
+      running.delete(child);
+    },
+  };
+  // Ready means: the service answers a real request.
+  await instance.serviceClient().getProperties();
+  return instance;
+}
