@@ -1,0 +1,112 @@
+/**
+ * Typed errors: every failure the engine reports is a CopyError carrying ErrorInfo
+ * (what failed, a hint, HTTP status, storage error code, request id). All text is redacted.
+ */
+import type { ErrorInfo } from './types';
+import { redact } from './redact';
+
+export class CopyError extends Error {
+  readonly info: ErrorInfo;
+  constructor(info: ErrorInfo, options?: { cause?: unknown }) {
+    const safe: ErrorInfo = { ...info, message: redact(info.message), hint: info.hint === undefined ? undefined : redact(info.hint) };
+    super(safe.message, options);
+    this.name = 'CopyError';
+    this.info = safe;
+  }
+}
+
+/** Where in a copy the failing call went: decides the wording of the message and hint. */
+export type ErrorSide = 'source' | 'destination' | 'copy';
+
+interface RestLike {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+  name?: string;
+  details?: { errorCode?: string; requestId?: string; [k: string]: unknown };
+  response?: { headers?: { get(name: string): string | undefined }; status?: number };
+}
+
+export function isAbortError(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { name?: string; code?: string };
+  return e.name === 'AbortError' || e.code === 'ABORT_ERR';
+}
+
+/** Status, storage error code and request id from an SDK RestError (or anything shaped like it). */
+export function restDetails(err: unknown): { status?: number; code?: string; requestId?: string; copySourceCode?: string; copySourceStatus?: number } {
+  if (!err || typeof err !== 'object') return {};
+  const e = err as RestLike;
+  const headers = e.response?.headers;
+  const code = e.details?.errorCode ?? headers?.get('x-ms-error-code') ?? (typeof e.code === 'string' && !/^[A-Z_]+$/.test(e.code) ? e.code : undefined);
+  const requestId = e.details?.requestId ?? headers?.get('x-ms-request-id');
+  const copySourceCode = (e.details?.copySourceErrorCode as string | undefined) ?? headers?.get('x-ms-copy-source-error-code');
+  const cs = (e.details?.copySourceStatusCode as string | number | undefined) ?? headers?.get('x-ms-copy-source-status-code');
+  return { status: e.statusCode ?? e.response?.status, code, requestId, copySourceCode, copySourceStatus: cs === undefined ? undefined : Number(cs) };
+}
+
+const HINTS: Record<string, string> = {
+  AuthorizationFailure: 'Check the credentials: the SAS may have expired or lack the needed permission, or the account key is wrong.',
+  AuthorizationPermissionMismatch: 'The identity lacks the permission: for Entra ID give it "Storage Blob Data Contributor" (destination) / "Reader" (source).',
+  AuthenticationFailed: 'The signature was rejected: check the account key or refresh the SAS.',
+  CannotVerifyCopySource: 'The service could not read the source: it is private, or its SAS expired or lacks read permission.',
+  ContainerNotFound: 'The container does not exist: create it first.',
+  BlobNotFound: 'The blob does not exist (it may have been deleted since the plan was made).',
+  BlobAlreadyExists: 'The destination exists and the conflict policy is "skip": choose "overwrite" or "rename" to copy anyway.',
+  ConditionNotMet: 'The source changed during the copy: run the copy again to copy its new content.',
+  SourceConditionNotMet: 'The source changed during the copy: run the copy again to copy its new content.',
+  TargetConditionNotMet: 'The destination changed during the copy: check who else writes it and run the copy again.',
+  PendingCopyOperation: 'A Copy Blob to this destination is still pending: wait for it or abort it.',
+  NoPendingCopyOperation: 'There is no pending copy to abort: it already finished.',
+  APINotImplemented: 'This server does not implement the operation: choose strategy "auto" or another strategy.',
+  ServerBusy: 'The service is throttling: lower the concurrency and retry.',
+  OperationTimedOut: 'The operation timed out: retry, or use smaller blocks.',
+  InvalidBlobOrBlock: 'The block list is inconsistent: retry the job (it restages missing blocks).',
+  InvalidBlockList: 'The staged blocks expired or were replaced: retry the job from the start.',
+  LeaseIdMissing: 'The destination has an active lease: break the lease or choose another destination.',
+  BlobArchived: 'The source is in the Archive tier: rehydrate it first.',
+  AccountIsDisabled: 'The storage account is disabled.',
+};
+
+/**
+ * Turns any failure into a CopyError. `what` says what failed ("Copy a.txt → b/a.txt"); `side` which end the call
+ * addressed, used to word the hint for 401/403/404.
+ */
+export function toCopyError(err: unknown, what: string, side: ErrorSide = 'copy'): CopyError {
+  if (err instanceof CopyError) return err;
+  if (isAbortError(err)) return new CopyError({ message: `${what}: canceled.`, code: 'Canceled' });
+  const d = restDetails(err);
+  const raw = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  const code = d.copySourceCode ?? d.code;
+  let hint = code ? HINTS[code] : undefined;
+  let message = `${what}: ${raw}`;
+  const copySource = d.copySourceCode !== undefined || code === 'CannotVerifyCopySource';
+  if (copySource || (side === 'source' && (d.status === 403 || d.status === 401))) {
+    if (d.copySourceStatus === 404 || code === 'BlobNotFound' || code === 'ContainerNotFound') {
+      message = `${what}: the source was not found (it may have been deleted).`;
+      hint = 'Refresh the source and plan the copy again.';
+    } else if (d.copySourceStatus === 412 || code === 'ConditionNotMet' || code === 'SourceConditionNotMet') {
+      message = `${what}: the source changed during the copy.`;
+      hint = HINTS.ConditionNotMet;
+    } else {
+      message = `${what}: the source is private: the SAS expired or lacks read permission.`;
+      hint = 'Give the destination account read access to the source (a SAS with read permission, or a connection with the account key / Entra ID role), or make the container public.';
+    }
+  } else if (d.status === 404 && code === 'ContainerNotFound' && side !== 'source') {
+    message = `${what}: the destination container does not exist: create it.`;
+    hint = HINTS.ContainerNotFound;
+  } else if (d.status === 409 && code === 'BlobAlreadyExists') {
+    message = `${what}: the destination already exists (someone created it during the copy).`;
+  } else if (d.status === 412 && (code === 'SourceConditionNotMet' || side === 'source')) {
+    message = `${what}: the source changed during the copy.`;
+    hint = HINTS.ConditionNotMet;
+  } else if (d.status === 501 || code === 'APINotImplemented') {
+    message = `${what}: the server does not implement this operation.`;
+  } else if (d.status === undefined && err && typeof err === 'object' && 'code' in err) {
+    const c = String((err as { code: unknown }).code);
+    if (c === 'ECONNREFUSED' || c === 'ENOTFOUND' || c === 'ECONNRESET' || c === 'ETIMEDOUT') {
+      hint = 'The storage endpoint is unreachable: check the URL, the network, or start the emulator.';
+    }
+  }
+  return new CopyError({ message, hint, status: d.status, code, requestId: d.requestId }, { cause: err });
+}

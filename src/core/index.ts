@@ -1,0 +1,11 @@
+/** Public surface of the copy engine. Import from 'src/core' (this file) only. */
+export * from './types';
+export * from './connections';
+export * from './listing';
+export * from './events';
+export { redact } from './redact';
+export { CopyError } from './errors';
+export { LIMITS, validateContainerName, validateBlobName } from './limits';
+export { withConflictPolicy } from './planner';
+export { CopyEngine } from './engine';
+export type { ConnectionResolver, Logger, CopyEngineOptions, BatchSummary } from './engine';

@@ -1,0 +1,113 @@
+/**
+ * The engine's public contract, shared by the extension shells, the CLI and the tests.
+ * No `vscode` import here or anywhere under src/core.
+ */
+
+export type StrategyId =
+  | 'put-blob-from-url'
+  | 'put-block-from-url'
+  | 'copy-blob'
+  | 'append-block-from-url'
+  | 'put-page-from-url';
+
+export type StrategyChoice = 'auto' | StrategyId;
+
+/** What to do when the destination blob exists. */
+export type ConflictPolicy = 'overwrite' | 'skip' | 'rename' | 'if-source-newer';
+
+export type JobState =
+  | 'queued'
+  | 'running'
+  /** Copy Blob accepted, the service is still copying (x-ms-copy-status: pending). */
+  | 'pending'
+  | 'succeeded'
+  | 'skipped'
+  | 'failed'
+  | 'canceled'
+  | 'aborted';
+
+export const FINAL_STATES: readonly JobState[] = ['succeeded', 'skipped', 'failed', 'canceled', 'aborted'];
+
+/** A place in storage, named by a connection id the caller can resolve to credentials (see CopyEngineOptions). */
+export interface BlobLocation {
+  /** Id of a connection known to the caller's ConnectionResolver. */
+  readonly connectionId: string;
+  readonly container: string;
+  /** A blob name, or a prefix ending in "/" (virtual folder), or "" (whole container). */
+  readonly path: string;
+}
+
+/** A copy source: a location in a known connection, or any http(s) URL (public, or carrying its own SAS). */
+export type CopySource = { readonly kind: 'location'; readonly location: BlobLocation } | { readonly kind: 'url'; readonly url: string };
+
+export interface CopyOptions {
+  readonly strategy?: StrategyChoice;
+  readonly conflict?: ConflictPolicy;
+  /** Globs: without "/" they match the base name; with "/" the path below the source prefix. */
+  readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
+  /** Carry blob index tags (default true). */
+  readonly tags?: boolean;
+  /** Carry the access tier (default true). */
+  readonly tier?: boolean;
+  readonly blockSizeBytes?: number;
+  readonly dryRun?: boolean;
+}
+
+export interface CopyRequest {
+  readonly sources: readonly CopySource[];
+  /** Destination container + prefix ("" or ending in "/"), or a full blob name when copying one blob to a new name. */
+  readonly destination: BlobLocation;
+  readonly options?: CopyOptions;
+}
+
+export type ConflictState = 'none' | 'exists' | 'exists-newer' | 'exists-older';
+
+export interface PlannedCopy {
+  readonly source: CopySource;
+  readonly sourceName: string;
+  readonly destination: BlobLocation;
+  readonly strategy: StrategyId;
+  readonly blobType: 'BlockBlob' | 'AppendBlob' | 'PageBlob';
+  readonly size: number;
+  readonly conflict: ConflictState;
+  /** What the conflict policy decides: copy, skip, or copy to a renamed destination. */
+  readonly action: 'copy' | 'skip' | 'rename';
+}
+
+export interface CopyPlan {
+  readonly id: string;
+  readonly request: CopyRequest;
+  readonly items: readonly PlannedCopy[];
+  readonly totals: { readonly count: number; readonly bytes: number; readonly conflicts: number; readonly skipped: number };
+}
+
+/** A snapshot of one job, as events carry it (safe to show: no secrets, URLs redacted). */
+export interface JobSnapshot {
+  readonly id: string;
+  readonly batchId: string;
+  readonly source: string;
+  readonly destination: string;
+  readonly strategy: StrategyId;
+  readonly state: JobState;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  /** Bytes per second over the recent window. */
+  readonly throughput: number;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  readonly error?: ErrorInfo;
+  /** Copy Blob's copy id while pending (for abort). */
+  readonly copyId?: string;
+  readonly attempts: number;
+}
+
+export interface ErrorInfo {
+  /** What failed, in a sentence. */
+  readonly message: string;
+  /** What the user can do. */
+  readonly hint?: string;
+  readonly status?: number;
+  readonly code?: string;
+  readonly requestId?: string;
+}
