@@ -1,0 +1,97 @@
+// The one test command (`npm test`): lint, type-check, build, then
+//   1. plain-Node tests (node:test) — unit tests and integration tests against a real Azurite: out/test/{core,shim,cli}
+//   2. extension tests inside a real VS Code extension host (VS Code server + Chromium, see vscode-runtime.mjs)
+// and a closing line "tests: N passed, N failed". Nothing is skipped: a missing runtime is installed, or the run fails.
+//   node scripts/test.mjs [--only core|ui] [--no-lint]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { install, root, runExtensionTests } from './vscode-runtime.mjs';
+
+const args = process.argv.slice(2);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const lint = !args.includes('--no-lint');
+const started = Date.now();
+const npx = (bin) => join(root, 'node_modules', '.bin', bin);
+
+function step(name, cmd, cmdArgs) {
+  const t0 = Date.now();
+  console.log(`\n=== ${name}`);
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.log(`\n${name} failed (exit ${r.status ?? r.signal})`);
+    console.log('tests: 0 passed, 1 failed');
+    process.exit(1);
+  }
+  console.log(`--- ${name}: ok (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+if (lint) {
+  step('lint (eslint)', npx('eslint'), ['.']);
+  step('type-check (tsc, strict)', npx('tsc'), ['-p', '.', '--noEmit']);
+  step('type-check webview (tsc, strict)', npx('tsc'), ['-p', 'src/webview', '--noEmit']);
+}
+step('build (esbuild)', process.execPath, ['scripts/build.mjs']);
+rmSync(join(root, 'out'), { recursive: true, force: true });
+step('compile tests (tsc)', npx('tsc'), ['-p', 'tsconfig.test.json']);
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const suites = [];
+
+async function nodeTests() {
+  const dirs = ['core', 'shim', 'cli'].map((d) => join('out', 'test', d)).filter((d) => existsSync(join(root, d)));
+  mkdirSync(join(root, '.cache'), { recursive: true });
+  const tap = join(root, '.cache', 'node-tests.tap');
+  console.log(`\n=== plain-Node tests against Azurite (${dirs.join(', ')})`);
+  const t0 = Date.now();
+  const code = await new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...dirs],
+      { cwd: root, stdio: 'inherit' },
+    );
+    child.on('exit', (c) => resolve(c ?? 1));
+  });
+  const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+  const count = (k) => Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  const r = { name: 'node', passed: count('pass'), failed: count('fail') + count('cancelled'), skipped: count('skipped') + count('todo') };
+  if (code !== 0 && r.failed === 0) r.failed = 1;
+  if (r.passed + r.failed === 0) r.failed = 1; // ran no test: that is a failure
+  suites.push({ ...r, seconds: (Date.now() - t0) / 1000 });
+}
+
+async function uiTests() {
+  console.log('\n=== extension tests in a real VS Code extension host');
+  const t0 = Date.now();
+  install();
+  let summary;
+  const { code } = await runExtensionTests({
+    extensionTestsPath: join(root, 'out', 'test', 'ui', 'index.js'),
+    onLine: (line) => {
+      const m = /^\[blob-copy-ui\] (\{.*\})$/.exec(line.trim());
+      if (m) summary = JSON.parse(m[1]);
+      console.log(line);
+    },
+  });
+  const r = { name: 'vscode', passed: summary?.passed ?? 0, failed: summary?.failed ?? 0, skipped: summary?.pending ?? 0 };
+  if (code !== 0 && r.failed === 0) r.failed = 1;
+  if (!summary) {
+    console.log('extension tests printed no summary: counted as a failure');
+    r.failed = Math.max(r.failed, 1);
+  }
+  suites.push({ ...r, seconds: (Date.now() - t0) / 1000 });
+}
+
+if (only !== 'ui') await nodeTests();
+if (only !== 'core') await uiTests();
+
+console.log('\n=== summary');
+for (const s of suites) {
+  totals.passed += s.passed;
+  totals.failed += s.failed;
+  totals.skipped += s.skipped;
+  console.log(`${s.name.padEnd(8)} ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped (${s.seconds.toFixed(1)} s)`);
+}
+console.log(`wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+process.exit(totals.failed === 0 && totals.passed > 0 ? 0 : 1);
