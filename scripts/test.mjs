@@ -14,10 +14,14 @@ const lint = !args.includes('--no-lint');
 const started = Date.now();
 const npx = (bin) => join(root, 'node_modules', '.bin', bin);
 
-function step(name, cmd, cmdArgs) {
+function step(name, cmd, cmdArgs, { tolerate = false } = {}) {
   const t0 = Date.now();
   console.log(`\n=== ${name}`);
   const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0 && tolerate) {
+    console.log(`--- ${name}: errors tolerated (--no-lint, development run)`);
+    return;
+  }
   if (r.status !== 0) {
     console.log(`\n${name} failed (exit ${r.status ?? r.signal})`);
     console.log('tests: 0 passed, 1 failed');
@@ -33,7 +37,8 @@ if (lint) {
 }
 step('build (esbuild)', process.execPath, ['scripts/build.mjs']);
 rmSync(join(root, 'out'), { recursive: true, force: true });
-step('compile tests (tsc)', npx('tsc'), ['-p', 'tsconfig.test.json']);
+// tsc emits even with type errors; a development run (--no-lint) goes on, `npm test` does not.
+step('compile tests (tsc)', npx('tsc'), ['-p', 'tsconfig.test.json'], { tolerate: !lint });
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const suites = [];
