@@ -4,7 +4,7 @@
 // and a closing line "tests: N passed, N failed". Nothing is skipped: a missing runtime is installed, or the run fails.
 //   node scripts/test.mjs [--only core|ui] [--no-lint]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { install, root, runExtensionTests } from './vscode-runtime.mjs';
 
@@ -44,7 +44,10 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 const suites = [];
 
 async function nodeTests() {
-  const dirs = ['core', 'shim', 'cli'].map((d) => join('out', 'test', d)).filter((d) => existsSync(join(root, d)));
+  // Every compiled test folder but the extension-host one (ui) and the helpers.
+  const dirs = readdirSync(join(root, 'out', 'test'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !['ui', 'helpers'].includes(d.name))
+    .map((d) => join('out', 'test', d.name));
   mkdirSync(join(root, '.cache'), { recursive: true });
   const tap = join(root, '.cache', 'node-tests.tap');
   console.log(`\n=== plain-Node tests against Azurite (${dirs.join(', ')})`);
