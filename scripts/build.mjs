@@ -38,7 +38,10 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
+    // @azure/storage-common's ESM build calls createRequire(import.meta.url) at load time; in a CJS bundle esbuild
+    // turns import.meta into {}, so the CLI crashed on start. Give it the bundle's own file URL.
+    define: { 'import.meta.url': '__blobCopyImportMetaUrl' },
+    banner: { js: "#!/usr/bin/env node\nconst __blobCopyImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   },
   {
     ...common,

@@ -1,0 +1,220 @@
+/**
+ * Command-line parsing and validation for `blob-copy`. Pure: no I/O, no network. Every problem becomes a UsageError
+ * (exit code 2) with a message that says what to type instead.
+ */
+import { parseArgs } from 'node:util';
+import type { ConflictPolicy, StrategyChoice } from '../core/types';
+
+export const STRATEGIES: readonly StrategyChoice[] = [
+  'auto',
+  'put-blob-from-url',
+  'put-block-from-url',
+  'copy-blob',
+  'append-block-from-url',
+  'put-page-from-url',
+];
+export const CONFLICTS: readonly ConflictPolicy[] = ['overwrite', 'skip', 'rename', 'if-source-newer'];
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const USAGE = `Usage:
+  blob-copy copy <source-url> <destination-url> [options]
+  blob-copy --help | --version
+
+Copies Azure Storage blobs server-side: the bytes move inside the storage service, never through this machine.
+
+  <source-url>       a blob URL, or with --recursive a container or folder URL ending in "/"
+                     (https://<account>.blob.core.windows.net/<container>/<path>[?<sas>]; for the emulator
+                     http://127.0.0.1:10000/<account>/<container>/<path>)
+  <destination-url>  a blob URL (new name), or a container / folder URL ending in "/" (keeps the names)
+
+Options:
+  -r, --recursive                    copy every blob below the source container / folder
+      --strategy <s>                 auto (default) | put-blob-from-url | put-block-from-url | copy-blob |
+                                     append-block-from-url | put-page-from-url
+      --conflict <c>                 overwrite (default) | skip | rename | if-source-newer
+      --include <glob>               copy only matching blobs (repeatable); a glob without "/" matches the base
+                                     name, with "/" the path below the source folder
+      --exclude <glob>               skip matching blobs (repeatable)
+      --block-size-mib <n>           block size for put-block-from-url (MiB)
+      --concurrency <n>              blobs copied in parallel
+      --dry-run                      show the plan, write nothing
+      --json                         print one JSON summary on stdout
+      --source-connection-string <s>       credentials for the source account
+      --destination-connection-string <s>  credentials for the destination account
+  -h, --help                         this text
+  -v, --version                      the version
+
+Credentials, per side, first match wins: the side's --*-connection-string, a SAS in the URL,
+AZURE_STORAGE_CONNECTION_STRING (used for each side whose account it names), else DefaultAzureCredential
+(Azure CLI login, environment, managed identity).
+
+Exit codes: 0 every blob copied (or skipped by the conflict policy), 1 a copy failed, 2 bad usage, 130 interrupted.`;
+
+export interface ParsedUrl {
+  /** The URL as given (may carry a SAS: never print it unredacted). */
+  readonly url: string;
+  /** Blob endpoint without query or trailing slash (path-style includes the account). */
+  readonly endpoint: string;
+  readonly accountName: string;
+  readonly container: string;
+  /** Blob name, folder prefix ending in "/", or "". */
+  readonly path: string;
+  /** SAS query without "?", if any. */
+  readonly sas?: string;
+}
+
+export interface CopyCommand {
+  readonly command: 'copy';
+  readonly source: ParsedUrl;
+  readonly destination: ParsedUrl;
+  readonly recursive: boolean;
+  readonly strategy: StrategyChoice;
+  readonly conflict: ConflictPolicy;
+  readonly include: string[];
+  readonly exclude: string[];
+  readonly blockSizeBytes?: number;
+  readonly concurrency?: number;
+  readonly dryRun: boolean;
+  readonly json: boolean;
+  readonly sourceConnectionString?: string;
+  readonly destinationConnectionString?: string;
+}
+
+export type Command = CopyCommand | { readonly command: 'help' } | { readonly command: 'version' };
+
+function isPathStyleHost(hostname: string): boolean {
+  return /^(\d+\.){3}\d+$/.test(hostname) || hostname === 'localhost' || hostname.startsWith('[');
+}
+
+/** Parses a blob / container / folder URL. `what` names the argument in messages. */
+export function parseStorageUrl(raw: string, what: string): ParsedUrl {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new UsageError(`The ${what} is not a URL. Expected https://<account>.blob.core.windows.net/<container>/<path> (or http://127.0.0.1:10000/<account>/<container>/<path> for the emulator).`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+    throw new UsageError(`The ${what} must start with https:// (or http:// for the emulator), not ${u.protocol}//.`);
+  }
+  if (u.hash) {
+    throw new UsageError(`The ${what} contains "#": encode "#" in blob names as %23.`);
+  }
+  const pathStyle = isPathStyleHost(u.hostname);
+  const segments = u.pathname.replace(/^\//, '').split('/');
+  let accountName: string;
+  let rest: string[];
+  try {
+    if (pathStyle) {
+      accountName = decodeURIComponent(segments[0] ?? '');
+      rest = segments.slice(1);
+    } else {
+      accountName = u.hostname.split('.')[0];
+      rest = segments;
+    }
+    const container = decodeURIComponent(rest[0] ?? '');
+    const path = rest.slice(1).map((s) => decodeURIComponent(s)).join('/');
+    if (!accountName) throw new UsageError(`The ${what} names no storage account: for the emulator use http://127.0.0.1:10000/<account>/<container>/…`);
+    if (!container) throw new UsageError(`The ${what} names no container: add /<container>/ after the account.`);
+    const endpoint = `${u.protocol}//${u.host}${pathStyle ? `/${encodeURIComponent(accountName)}` : ''}`;
+    const sas = u.search.replace(/^\?/, '') || undefined;
+    return { url: raw, endpoint, accountName, container, path, sas };
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`The ${what} has a malformed percent-encoding.`);
+  }
+}
+
+function positiveNumber(value: string | undefined, flag: string, opts: { integer?: boolean; max: number }): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (opts.integer && !Number.isInteger(n)) || n > opts.max) {
+    throw new UsageError(`${flag} expects a ${opts.integer ? 'whole ' : ''}number between ${opts.integer ? 1 : 'above 0'} and ${opts.max}, not "${value}".`);
+  }
+  return n;
+}
+
+export function parseCommandLine(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        recursive: { type: 'boolean', short: 'r' },
+        strategy: { type: 'string' },
+        conflict: { type: 'string' },
+        include: { type: 'string', multiple: true },
+        exclude: { type: 'string', multiple: true },
+        'block-size-mib': { type: 'string' },
+        concurrency: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+        'source-connection-string': { type: 'string' },
+        'destination-connection-string': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (e) {
+    // parseArgs messages name the option; they never contain option values.
+    throw new UsageError(`${(e as Error).message.split('\n')[0]}. Run "blob-copy --help" for the options.`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' };
+  if (values.version) return { command: 'version' };
+  if (positionals.length === 0) throw new UsageError('No command given.');
+  const [command, ...rest] = positionals;
+  if (command !== 'copy') throw new UsageError(`Unknown command "${command}": the command is "copy".`);
+  if (rest.length < 2) throw new UsageError('"copy" needs a source URL and a destination URL.');
+  if (rest.length > 2) throw new UsageError(`"copy" takes two URLs, got ${rest.length} arguments (quote URLs that contain "&" or spaces).`);
+
+  const strategy = (values.strategy ?? 'auto') as StrategyChoice;
+  if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}; got "${values.strategy}".`);
+  const conflict = (values.conflict ?? 'overwrite') as ConflictPolicy;
+  if (!CONFLICTS.includes(conflict)) throw new UsageError(`--conflict must be one of ${CONFLICTS.join(', ')}; got "${values.conflict}".`);
+  const blockMiB = positiveNumber(values['block-size-mib'], '--block-size-mib', { max: 4000 });
+  const concurrency = positiveNumber(values.concurrency, '--concurrency', { integer: true, max: 1024 });
+  for (const g of [...(values.include ?? []), ...(values.exclude ?? [])]) {
+    if (!g.trim()) throw new UsageError('--include / --exclude need a non-empty glob.');
+  }
+
+  const recursive = values.recursive ?? false;
+  let source = parseStorageUrl(rest[0], 'source URL');
+  let destination = parseStorageUrl(rest[1], 'destination URL');
+  if (recursive) {
+    // A folder given without its trailing "/" still means the folder.
+    if (source.path && !source.path.endsWith('/')) source = { ...source, path: `${source.path}/` };
+    if (destination.path && !destination.path.endsWith('/')) destination = { ...destination, path: `${destination.path}/` };
+  } else {
+    if (!source.path || source.path.endsWith('/')) {
+      throw new UsageError('The source URL names a container or folder: add --recursive to copy everything below it, or give a blob URL.');
+    }
+    if ((values.include?.length ?? 0) > 0 || (values.exclude?.length ?? 0) > 0) {
+      throw new UsageError('--include / --exclude filter a folder: use them with --recursive.');
+    }
+  }
+  return {
+    command: 'copy',
+    source,
+    destination,
+    recursive,
+    strategy,
+    conflict,
+    include: values.include ?? [],
+    exclude: values.exclude ?? [],
+    blockSizeBytes: blockMiB === undefined ? undefined : Math.round(blockMiB * 1024 * 1024),
+    concurrency,
+    dryRun: values['dry-run'] ?? false,
+    json: values.json ?? false,
+    sourceConnectionString: values['source-connection-string'],
+    destinationConnectionString: values['destination-connection-string'],
+  };
+}

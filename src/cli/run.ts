@@ -1,0 +1,288 @@
+/**
+ * `blob-copy` behaviour, independent of process globals so it can be driven from tests.
+ * Every line written goes through the engine's redact(): no SAS, key or token is ever printed.
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential } from '@azure/identity';
+import {
+  AccountClient,
+  BatchSummary,
+  CopyEngine,
+  CopyError,
+  CopyPlan,
+  CopyRequest,
+  JobSnapshot,
+  createAccountClient,
+  redact,
+} from '../core';
+import { Command, CopyCommand, USAGE, UsageError, parseCommandLine } from './args';
+import { sideConnection } from './credentials';
+
+export interface CliIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: { write(s: string): unknown };
+  readonly stderr: { write(s: string): unknown; isTTY?: boolean };
+  /** Registers a handler for Ctrl+C; returns an unregister function. */
+  onInterrupt?(handler: () => void): () => void;
+  readonly version: string;
+}
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+const SOURCE_ID = 'src';
+const DESTINATION_ID = 'dst';
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
+}
+
+function describeError(e: unknown): { message: string; hint?: string; code?: string; status?: number; requestId?: string } {
+  if (e instanceof CopyError) return { ...e.info };
+  if (e instanceof Error) return { message: e.message };
+  return { message: String(e) };
+}
+
+function errorLines(e: unknown): string {
+  const d = describeError(e);
+  const extra = [d.status !== undefined ? `HTTP ${d.status}` : '', d.code ?? '', d.requestId ? `request id ${d.requestId}` : '']
+    .filter(Boolean)
+    .join(', ');
+  return `error: ${d.message}${extra ? ` (${extra})` : ''}\n${d.hint ? `hint: ${d.hint}\n` : ''}`;
+}
+
+function buildRequest(cmd: CopyCommand): CopyRequest {
+  return {
+    sources: [{ kind: 'location', location: { connectionId: SOURCE_ID, container: cmd.source.container, path: cmd.source.path } }],
+    destination: { connectionId: DESTINATION_ID, container: cmd.destination.container, path: cmd.destination.path },
+    options: {
+      strategy: cmd.strategy,
+      conflict: cmd.conflict,
+      include: cmd.include.length ? cmd.include : undefined,
+      exclude: cmd.exclude.length ? cmd.exclude : undefined,
+      blockSizeBytes: cmd.blockSizeBytes,
+      dryRun: cmd.dryRun,
+    },
+  };
+}
+
+function planJson(plan: CopyPlan) {
+  return {
+    count: plan.totals.count,
+    bytes: plan.totals.bytes,
+    conflicts: plan.totals.conflicts,
+    skipped: plan.totals.skipped,
+    warnings: plan.warnings ?? [],
+    items: plan.items.map((i) => ({
+      source: i.sourceName,
+      destination: `${i.destination.container}/${i.destination.path}`,
+      strategy: i.strategy,
+      operation: i.operation,
+      blobType: i.blobType,
+      size: i.size,
+      conflict: i.conflict,
+      action: i.action,
+    })),
+  };
+}
+
+function jobJson(j: JobSnapshot) {
+  return {
+    source: j.source,
+    destination: j.destination,
+    strategy: j.strategy,
+    operation: j.operation,
+    state: j.state,
+    bytes: j.bytesDone,
+    size: j.bytesTotal,
+    attempts: j.attempts,
+    error: j.error,
+  };
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const out = (s: string) => io.stdout.write(redact(s));
+  const err = (s: string) => io.stderr.write(redact(s));
+  let cmd: Command;
+  try {
+    cmd = parseCommandLine(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`blob-copy: ${e.message}\nRun "blob-copy --help" for the usage.\n`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+  if (cmd.command === 'help') {
+    out(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (cmd.command === 'version') {
+    out(`${io.version}\n`);
+    return EXIT.ok;
+  }
+
+  let defaultCredential: TokenCredential | undefined;
+  const getDefault = () => (defaultCredential ??= new DefaultAzureCredential());
+  let clients: Record<string, AccountClient>;
+  try {
+    const src = sideConnection(cmd.source, cmd.sourceConnectionString, '--source-connection-string', io.env, getDefault);
+    const dst = sideConnection(cmd.destination, cmd.destinationConnectionString, '--destination-connection-string', io.env, getDefault);
+    clients = { [SOURCE_ID]: createAccountClient(src.spec), [DESTINATION_ID]: createAccountClient(dst.spec) };
+  } catch (e) {
+    err(`blob-copy: ${e instanceof Error ? e.message : String(e)}\n`);
+    return EXIT.usage;
+  }
+
+  const tty = !cmd.json && io.stderr.isTTY === true;
+  const engine = new CopyEngine({
+    resolve: async (id) => {
+      const c = clients[id];
+      if (!c) throw new Error(`Unknown connection "${id}".`);
+      return c;
+    },
+    concurrency: cmd.concurrency,
+    blockSizeBytes: cmd.blockSizeBytes,
+    log: {
+      info: (m) => err(`${tty ? '\r\x1b[K' : ''}${m}\n`),
+      warn: (m) => err(`${tty ? '\r\x1b[K' : ''}warning: ${m}\n`),
+      error: (m) => err(`${tty ? '\r\x1b[K' : ''}error: ${m}\n`),
+    },
+  });
+  const started = Date.now();
+  let interrupted = false;
+  let batchId: string | undefined;
+  const abortPlan = new AbortController();
+  const unhook = io.onInterrupt?.(() => {
+    if (interrupted) return;
+    interrupted = true;
+    err(`${tty ? '\r\x1b[K' : ''}Interrupted: canceling the copy (a partly copied blob is not committed).\n`);
+    abortPlan.abort();
+    if (batchId) {
+      try {
+        engine.cancelBatch(batchId);
+      } catch {
+        /* already finished */
+      }
+    }
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    let plan: CopyPlan;
+    try {
+      plan = await engine.plan(buildRequest(cmd), abortPlan.signal);
+    } catch (e) {
+      err(errorLines(e));
+      if (cmd.json) out(`${JSON.stringify({ ok: false, dryRun: cmd.dryRun, error: describeError(e) })}\n`);
+      return interrupted ? EXIT.interrupted : EXIT.failed;
+    }
+    for (const w of plan.warnings ?? []) err(`warning: ${w}\n`);
+
+    if (cmd.dryRun) {
+      if (cmd.json) {
+        out(`${JSON.stringify({ ok: true, dryRun: true, source: cmd.source.url, destination: cmd.destination.url, plan: planJson(plan) }, null, 2)}\n`);
+      } else {
+        for (const i of plan.items) {
+          const note = i.action === 'skip' ? ' (skip: exists)' : i.action === 'rename' ? ' (rename: exists)' : i.conflict !== 'none' ? ' (overwrite)' : '';
+          out(`${i.strategy.padEnd(22)} ${formatBytes(i.size).padStart(10)}  ${i.sourceName} → ${i.destination.container}/${i.destination.path}${note}\n`);
+        }
+        out(
+          `Dry run: ${plan.totals.count} blob(s), ${formatBytes(plan.totals.bytes)}, ${plan.totals.conflicts} conflict(s), ` +
+            `${plan.totals.skipped} to skip. Nothing was written.\n`,
+        );
+      }
+      return EXIT.ok;
+    }
+
+    let done: BatchSummary | undefined;
+    let resolveDone: (b: BatchSummary) => void = () => undefined;
+    const donePromise = new Promise<BatchSummary>((r) => (resolveDone = r));
+    const seen = new Map<string, BatchSummary>();
+    const sub = engine.onBatch((b) => {
+      seen.set(b.batchId, b);
+      if (batchId !== undefined && b.batchId === batchId && b.done) resolveDone(b);
+    });
+    batchId = engine.start(plan);
+    if (interrupted) engine.cancelBatch(batchId);
+    const early = seen.get(batchId);
+    if (early?.done) resolveDone(early);
+
+    if (tty) {
+      const draw = () => {
+        const jobs = engine.jobs().filter((j) => j.batchId === batchId);
+        const finished = jobs.filter((j) => ['succeeded', 'skipped', 'failed', 'canceled', 'aborted'].includes(j.state)).length;
+        const bytes = jobs.reduce((s, j) => s + j.bytesDone, 0);
+        const total = jobs.reduce((s, j) => s + j.bytesTotal, 0);
+        const secs = (Date.now() - started) / 1000;
+        io.stderr.write(
+          `\r\x1b[K${finished}/${jobs.length} blobs · ${formatBytes(bytes)} / ${formatBytes(total)} · ${formatBytes(secs > 0 ? bytes / secs : 0)}/s`,
+        );
+      };
+      timer = setInterval(draw, 250);
+      draw();
+    }
+    await Promise.race([donePromise, engine.whenIdle()]);
+    done = engine.batch(batchId) ?? seen.get(batchId);
+    if (!done?.done) done = await donePromise;
+    sub.dispose();
+    if (timer) {
+      clearInterval(timer);
+      timer = undefined;
+      io.stderr.write('\r\x1b[K');
+    }
+
+    const jobs = engine.jobs().filter((j) => j.batchId === batchId);
+    const durationMs = Date.now() - started;
+    const ok = done.failed === 0 && done.canceled === 0 && done.aborted === 0 && done.succeeded + done.skipped === done.total;
+    if (cmd.json) {
+      out(
+        `${JSON.stringify(
+          {
+            ok,
+            dryRun: false,
+            batchId: done.batchId,
+            source: cmd.source.url,
+            destination: cmd.destination.url,
+            total: done.total,
+            succeeded: done.succeeded,
+            skipped: done.skipped,
+            failed: done.failed,
+            canceled: done.canceled,
+            aborted: done.aborted,
+            bytes: done.bytes,
+            durationMs,
+            jobs: jobs.map(jobJson),
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    } else {
+      for (const j of jobs.filter((x) => x.state === 'failed' || x.state === 'canceled' || x.state === 'aborted')) {
+        err(`${j.state}: ${j.source} → ${j.destination}\n`);
+        if (j.error) err(`  ${errorLines(new CopyError(j.error)).trimEnd().replace(/\n/g, '\n  ')}\n`);
+      }
+      out(
+        `${ok ? 'Copied' : 'Finished with errors:'} ${done.succeeded} of ${done.total} blob(s), ${formatBytes(done.bytes)} in ` +
+          `${(durationMs / 1000).toFixed(1)} s; ${done.skipped} skipped, ${done.failed} failed` +
+          `${done.canceled ? `, ${done.canceled} canceled` : ''}${done.aborted ? `, ${done.aborted} aborted` : ''}.\n`,
+      );
+    }
+    if (interrupted) return EXIT.interrupted;
+    return ok ? EXIT.ok : EXIT.failed;
+  } catch (e) {
+    if (timer) io.stderr.write('\r\x1b[K');
+    err(errorLines(e));
+    return interrupted ? EXIT.interrupted : EXIT.failed;
+  } finally {
+    if (timer) clearInterval(timer);
+    unhook?.();
+    engine.dispose();
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The `blob-copy` CLI, bundled exactly like dist/cli.js (esbuild, CJS, Node 20) into .cache and run as a child
+ * process against a real Azurite (two accounts). No network beyond loopback; DefaultAzureCredential is never
+ * reached (every test gives credentials; the child's environment has no AZURE_* variables unless a test sets one).
+ */
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  BlobServiceClient,
+  ContainerSASPermissions,
+  StorageSharedKeyCredential,
+  generateBlobSASQueryParameters,
+} from '@azure/storage-blob';
+import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
+
+const root = path.resolve(__dirname, '..', '..', '..', '..');
+const repoRoot = fs.existsSync(path.join(root, 'package.json')) ? root : path.resolve(__dirname, '..', '..', '..');
+const cliPath = path.join(repoRoot, '.cache', 'cli-test', 'cli.js');
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    // A clean environment: no AZURE_* credentials leak in from the machine.
+    const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env };
+    const child = spawn(process.execPath, [cliPath, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`blob-copy ${args.join(' ')} did not finish within ${timeoutMs} ms.\nstdout:${stdout}\nstderr:${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function containerSas(account: { name: string; key: string }, container: string, permissions: string): string {
+  return generateBlobSASQueryParameters(
+    {
+      containerName: container,
+      permissions: ContainerSASPermissions.parse(permissions),
+      startsOn: new Date(Date.now() - 60_000),
+      expiresOn: new Date(Date.now() + 3600_000),
+    },
+    new StorageSharedKeyCredential(account.name, account.key),
+  ).toString();
+}
+
+async function listNames(service: BlobServiceClient, container: string, prefix = ''): Promise<string[]> {
+  const names: string[] = [];
+  for await (const b of service.getContainerClient(container).listBlobsFlat({ prefix })) names.push(b.name);
+  return names.sort();
+}
+
+describe('blob-copy CLI against Azurite', () => {
+  let azurite: AzuriteInstance;
+  let dev: BlobServiceClient;
+  let acct2: BlobServiceClient;
+  const payload = crypto.randomBytes(300_000);
+  let srcSas: string;
+  let dstSas: string;
+  const secrets: string[] = [];
+
+  before(async () => {
+    const esbuild = await import('esbuild');
+    await esbuild.build({
+      entryPoints: [path.join(repoRoot, 'src/cli/main.ts')],
+      outfile: cliPath,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'warning',
+      // Same as scripts/build.mjs (see the comment there).
+      define: { 'import.meta.url': '__blobCopyImportMetaUrl' },
+      banner: { js: "#!/usr/bin/env node\nconst __blobCopyImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    });
+    azurite = await startAzurite();
+    dev = azurite.serviceClient();
+    acct2 = azurite.serviceClient(SECOND_ACCOUNT);
+    const src = dev.getContainerClient('src');
+    await src.create();
+    await dev.createContainer('dst');
+    await acct2.createContainer('other');
+    await src.getBlockBlobClient('one.bin').upload(payload, payload.length, {
+      blobHTTPHeaders: { blobContentType: 'application/x-test' },
+      metadata: { origin: 'cli-test' },
+    });
+    for (const name of ['docs/a.txt', 'docs/b.txt', 'docs/c.log', 'docs/sub/d.txt', 'docs/sub/e.log', 'other/x.txt']) {
+      await src.getBlockBlobClient(name).upload(`content of ${name}`, `content of ${name}`.length);
+    }
+    srcSas = containerSas(DEV_ACCOUNT, 'src', 'rl');
+    dstSas = containerSas(DEV_ACCOUNT, 'dst', 'racwdl');
+    for (const q of [srcSas, dstSas]) secrets.push(new URLSearchParams(q).get('sig')!);
+    secrets.push(DEV_ACCOUNT.key, SECOND_ACCOUNT.key);
+  });
+  after(async () => {
+    await azurite?.stop();
+  });
+
+  const assertNoSecrets = (r: RunResult) => {
+    for (const s of secrets) {
+      assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), `a secret was printed:\n${r.stdout}\n${r.stderr}`);
+      const enc = encodeURIComponent(s);
+      assert.ok(!r.stdout.includes(enc) && !r.stderr.includes(enc), 'an encoded secret was printed');
+    }
+  };
+
+  it('--help and --version', async () => {
+    const help = await run(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /blob-copy copy <source-url> <destination-url>/);
+    const version = await run(['--version']);
+    assert.equal(version.code, 0);
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    assert.equal(version.stdout.trim(), pkg.version);
+  });
+
+  it('bad input exits 2 with a clear message and writes nothing', async () => {
+    const before = await listNames(dev, 'dst');
+    const cases: Array<[string[], RegExp]> = [
+      [['copy', 'not a url', `${azurite.endpoint()}/dst/x`], /source URL is not a URL/],
+      [['copy', `ftp://127.0.0.1/${DEV_ACCOUNT.name}/src/one.bin`, `${azurite.endpoint()}/dst/x`], /must start with https:\/\//],
+      [['copy', `${azurite.endpoint()}/src/one.bin`], /needs a source URL and a destination URL/],
+      [['copy', `${azurite.endpoint()}/src/docs/`, `${azurite.endpoint()}/dst/`], /--recursive/],
+      [['copy', `${azurite.endpoint()}/src/one.bin`, `${azurite.endpoint()}/dst/x`, '--strategy', 'fastest'], /--strategy must be one of/],
+      [['copy', `${azurite.endpoint()}/src/one.bin`, `${azurite.endpoint()}/dst/x`, '--conflict', 'merge'], /--conflict must be one of/],
+      [['copy', `${azurite.endpoint()}/src/one.bin`, `${azurite.endpoint()}/dst/x`, '--concurrency', '0'], /--concurrency expects/],
+      [['copy', `${azurite.endpoint()}/src/one.bin`, `${azurite.endpoint()}/dst/x`, '--bogus'], /Unknown option '--bogus'/],
+      [['copy', `${azurite.endpoint()}/src/one.bin`, `${azurite.endpoint()}/dst/x`, '--include', '*.txt'], /--include \/ --exclude filter a folder/],
+      [['copy', `${azurite.endpoint()}/src/one.bin`, `${azurite.endpoint()}/dst/x`, '--source-connection-string', 'garbage'], /Malformed connection string/],
+      [
+        ['copy', `${azurite.endpoint()}/src/one.bin`, `${azurite.endpoint()}/dst/x`, '--source-connection-string', azurite.connectionString(SECOND_ACCOUNT)],
+        /is for account "acct2", but the URL names account "devstoreaccount1"/,
+      ],
+      [['frobnicate'], /Unknown command "frobnicate"/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(args);
+      assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}\n${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout, '');
+      assertNoSecrets(r);
+    }
+    assert.deepEqual(await listNames(dev, 'dst'), before);
+  });
+
+  it('copies one blob with SAS URLs; bytes, content type and metadata arrive; the SAS is never printed', async () => {
+    const r = await run(['copy', `${azurite.endpoint()}/src/one.bin?${srcSas}`, `${azurite.endpoint()}/dst/copied/one.bin?${dstSas}`]);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assertNoSecrets(r);
+    const d = dev.getContainerClient('dst').getBlockBlobClient('copied/one.bin');
+    assert.ok((await d.downloadToBuffer()).equals(payload));
+    const props = await d.getProperties();
+    assert.equal(props.contentType, 'application/x-test');
+    assert.equal(props.metadata?.origin, 'cli-test');
+    assert.match(r.stdout, /Copied 1 of 1 blob/);
+  });
+
+  it('copies one blob to another account with the two connection-string flags, into a folder URL', async () => {
+    const r = await run([
+      'copy',
+      `${azurite.endpoint()}/src/one.bin`,
+      `${azurite.endpoint(SECOND_ACCOUNT)}/other/incoming/`,
+      '--source-connection-string',
+      azurite.connectionString(),
+      '--destination-connection-string',
+      azurite.connectionString(SECOND_ACCOUNT),
+    ]);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assertNoSecrets(r);
+    const got = await acct2.getContainerClient('other').getBlockBlobClient('incoming/one.bin').downloadToBuffer();
+    assert.ok(got.equals(payload));
+  });
+
+  it('copies recursively with --include / --exclude, keeping relative names (AZURE_STORAGE_CONNECTION_STRING for both sides)', async () => {
+    const r = await run(
+      ['copy', `${azurite.endpoint()}/src/docs/`, `${azurite.endpoint()}/dst/filtered/`, '--recursive', '--include', '*.txt', '--exclude', 'sub/*', '--json'],
+      { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString() },
+    );
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assertNoSecrets(r);
+    assert.deepEqual(await listNames(dev, 'dst', 'filtered/'), ['filtered/a.txt', 'filtered/b.txt']);
+    const summary = JSON.parse(r.stdout) as { ok: boolean; total: number; succeeded: number; failed: number; jobs: unknown[] };
+    assert.equal(summary.ok, true);
+    assert.equal(summary.total, 2);
+    assert.equal(summary.succeeded, 2);
+    assert.equal(summary.failed, 0);
+    assert.equal(summary.jobs.length, 2);
+  });
+
+  it('--dry-run shows the plan and writes nothing (text and JSON)', async () => {
+    const before = await listNames(dev, 'dst');
+    const env = { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString() };
+    const text = await run(['copy', `${azurite.endpoint()}/src/docs/`, `${azurite.endpoint()}/dst/dry/`, '-r', '--dry-run'], env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /Dry run: 5 blob\(s\)/);
+    assert.match(text.stdout, /sub\/e\.log/);
+    const json = await run(['copy', `${azurite.endpoint()}/src/docs/`, `${azurite.endpoint()}/dst/dry/`, '-r', '--dry-run', '--json', '--exclude', '*.log'], env);
+    assert.equal(json.code, 0, json.stderr);
+    const parsed = JSON.parse(json.stdout) as { dryRun: boolean; plan: { count: number; items: Array<{ destination: string }> } };
+    assert.equal(parsed.dryRun, true);
+    assert.equal(parsed.plan.count, 3);
+    assert.deepEqual(parsed.plan.items.map((i) => i.destination).sort(), ['dst/dry/a.txt', 'dst/dry/b.txt', 'dst/dry/sub/d.txt']);
+    assert.deepEqual(await listNames(dev, 'dst'), before);
+  });
+
+  it('--conflict skip counts as success; --json reports the skip', async () => {
+    const args = ['copy', `${azurite.endpoint()}/src/one.bin?${srcSas}`, `${azurite.endpoint()}/dst/copied/one.bin?${dstSas}`, '--conflict', 'skip', '--json'];
+    const r = await run(args);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assertNoSecrets(r);
+    const summary = JSON.parse(r.stdout) as { ok: boolean; skipped: number; succeeded: number };
+    assert.equal(summary.ok, true);
+    assert.equal(summary.skipped, 1);
+    assert.equal(summary.succeeded, 0);
+  });
+
+  it('a missing source exits 1 with a message that names no secret', async () => {
+    const r = await run(['copy', `${azurite.endpoint()}/src/missing.bin?${srcSas}`, `${azurite.endpoint()}/dst/missing.bin?${dstSas}`]);
+    assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /error:/);
+    assertNoSecrets(r);
+    assert.equal(await dev.getContainerClient('dst').getBlockBlobClient('missing.bin').exists(), false);
+  });
+});
