@@ -1,0 +1,329 @@
+/**
+ * Test-only loopback fault proxy between the SDK (or the engine) and Azurite.
+ *
+ * Every request is forwarded untouched: method, path, query, every header (Host and Authorization included) and the
+ * body are streamed both ways. SharedKey and SAS signatures stay valid because their string-to-sign covers the
+ * account, path and query, not host:port.
+ *
+ * Faults, chosen per request by a seeded PRNG (deterministic for a given request order) and changeable at runtime
+ * with setRules():
+ *   - throttle503: answer 503 ServerBusy (or 500 InternalError) with Retry-After, without forwarding;
+ *   - reset: destroy the client connection (TCP RST where Node supports it) before forwarding;
+ *   - cut: forward, then send the response headers and only part of the body before destroying the connection
+ *     (a body-less response is cut before its headers: the service did the work, the client never hears it);
+ *   - delay: hold the request delayMs (at most 30 s) before doing anything else with it.
+ * Throttle, reset and cut count against maxFaults (default 1000): once it is spent, requests pass untouched, so
+ * every fault storm is bounded in count; delays are bounded in time per request and count against maxDelays.
+ *
+ * When the upstream (Azurite) is down, the proxy resets the client connection, as a dead server would.
+ */
+import * as crypto from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type FaultKind = 'throttle503' | 'reset' | 'cut' | 'delay';
+
+/** What a rule's match() and the request log see of a request. */
+export interface ProxyRequestInfo {
+  readonly seq: number;
+  readonly method: string;
+  /** Path without the query, as sent (percent-encoded). */
+  readonly path: string;
+  /** The query string without "?". */
+  readonly query: string;
+  /** `comp` query parameter, e.g. "block", "blocklist", "copy" (undefined for a plain blob request). */
+  readonly comp?: string;
+  readonly headers: http.IncomingHttpHeaders;
+  /** x-ms-copy-source, when the request has one (a from-URL or copy operation). */
+  readonly copySource?: string;
+}
+
+export interface ProxyLogEntry {
+  readonly seq: number;
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly comp?: string;
+  readonly copySource?: string;
+  /** The fault applied to this request, if any (a delayed request that was otherwise forwarded says "delay"). */
+  fault?: FaultKind;
+  /** Status the client received (undefined when the connection was reset or cut before headers). */
+  status?: number;
+}
+
+export interface FaultRules {
+  /** Answer this share of matching requests with 503 ServerBusy (or `status`) and a Retry-After header. */
+  throttle503?: { ratio: number; retryAfterSeconds?: number; status?: 500 | 503 };
+  /** Share of matching requests whose connection is reset before they are forwarded. */
+  resetRatio?: number;
+  /** Delay every matching request this long before handling it (capped at 30 000 ms). */
+  delayMs?: number;
+  /** Share of matching requests whose response is cut off: headers and part of the body, then the socket dies. */
+  cutResponseRatio?: number;
+  /** Only requests for which this returns true are subject to faults (default: all). */
+  match?: (req: ProxyRequestInfo) => boolean;
+  /** Upper bound of throttle + reset + cut faults under these rules (default 1000). */
+  maxFaults?: number;
+  /** Upper bound of delayed requests under these rules (default 10 000). */
+  maxDelays?: number;
+  /** PRNG seed (default 1): the same rules and request order give the same faults. */
+  seed?: number;
+}
+
+export interface FaultStats {
+  /** Requests received. */
+  requests: number;
+  /** Requests forwarded to the upstream (including cut ones). */
+  forwarded: number;
+  faults: Record<FaultKind, number>;
+  /** Requests whose forwarding failed because the upstream was unreachable or dropped the connection. */
+  upstreamErrors: number;
+}
+
+export interface FaultProxy {
+  readonly host: string;
+  readonly port: number;
+  setRules(rules: FaultRules): void;
+  stats(): FaultStats;
+  resetStats(): void;
+  /** The last requests (at most logLimit), oldest first. */
+  requestLog(): readonly ProxyLogEntry[];
+  /** Called for every request as it arrives (before any fault): lets a test act at an exact point of a copy. */
+  onRequest(listener: (req: ProxyRequestInfo) => void): { dispose(): void };
+  /** Blob endpoint of an account through the proxy, e.g. http://127.0.0.1:PORT/devstoreaccount1 */
+  endpoint(account: string): string;
+  connectionString(account: string, key: string): string;
+  stop(): Promise<void>;
+}
+
+export interface FaultProxyOptions {
+  /** Size of the request log ring (default 20 000). */
+  logLimit?: number;
+}
+
+const MAX_DELAY_MS = 30_000;
+
+/** mulberry32: a small, fast, deterministic PRNG. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function resetSocket(socket: Socket | null | undefined): void {
+  if (!socket || socket.destroyed) return;
+  const s = socket as Socket & { resetAndDestroy?: () => void };
+  if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
+  else socket.destroy();
+}
+
+const emptyFaults = (): Record<FaultKind, number> => ({ throttle503: 0, reset: 0, cut: 0, delay: 0 });
+
+export async function startFaultProxy(target: { host: string; port: number }, rules: FaultRules = {}, options: FaultProxyOptions = {}): Promise<FaultProxy> {
+  const logLimit = options.logLimit ?? 20_000;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+  let current: FaultRules = {};
+  let random: () => number = prng(1);
+  let faultsUnderRules = 0;
+  let delaysUnderRules = 0;
+  let stats: FaultStats = { requests: 0, forwarded: 0, faults: emptyFaults(), upstreamErrors: 0 };
+  let seq = 0;
+  let log: ProxyLogEntry[] = [];
+  const listeners = new Set<(req: ProxyRequestInfo) => void>();
+
+  const setRules = (r: FaultRules) => {
+    current = { ...r };
+    random = prng(r.seed ?? 1);
+    faultsUnderRules = 0;
+    delaysUnderRules = 0;
+  };
+  setRules(rules);
+
+  const record = (entry: ProxyLogEntry) => {
+    log.push(entry);
+    if (log.length > logLimit) log = log.slice(log.length - Math.floor(logLimit / 2));
+  };
+
+  const decide = (info: ProxyRequestInfo): { delay: number; fault?: Exclude<FaultKind, 'delay'> } => {
+    const r = current;
+    if (r.match && !r.match(info)) return { delay: 0 };
+    let delay = 0;
+    if (r.delayMs && r.delayMs > 0 && delaysUnderRules < (r.maxDelays ?? 10_000)) {
+      delaysUnderRules++;
+      delay = Math.min(r.delayMs, MAX_DELAY_MS);
+    }
+    if (faultsUnderRules >= (r.maxFaults ?? 1000)) return { delay };
+    // One draw per kind, in a fixed order, so the sequence is deterministic whatever the ratios.
+    const t = random();
+    const x = random();
+    const c = random();
+    let fault: Exclude<FaultKind, 'delay'> | undefined;
+    if (r.throttle503 && t < r.throttle503.ratio) fault = 'throttle503';
+    else if (r.resetRatio && x < r.resetRatio) fault = 'reset';
+    else if (r.cutResponseRatio && c < r.cutResponseRatio) fault = 'cut';
+    if (fault) faultsUnderRules++;
+    return { delay, fault };
+  };
+
+  const throttle = (req: http.IncomingMessage, res: http.ServerResponse, entry: ProxyLogEntry) => {
+    const spec = current.throttle503 ?? { ratio: 0 };
+    const status = spec.status ?? 503;
+    const code = status === 503 ? 'ServerBusy' : 'InternalError';
+    const requestId = crypto.randomUUID();
+    const text = status === 503 ? 'The server is busy.' : 'The server encountered an internal error. Please retry the request.';
+    const body =
+      `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code>` +
+      `<Message>${text}\nRequestId:${requestId}\nTime:${new Date().toISOString()}</Message></Error>`;
+    const send = () => {
+      if (res.headersSent || res.destroyed) return;
+      const headers: http.OutgoingHttpHeaders = {
+        'Content-Type': 'application/xml',
+        'Content-Length': Buffer.byteLength(body),
+        'x-ms-error-code': code,
+        'x-ms-request-id': requestId,
+        'Retry-After': String(spec.retryAfterSeconds ?? 1),
+        Date: new Date().toUTCString(),
+      };
+      const clientRequestId = req.headers['x-ms-client-request-id'];
+      if (typeof clientRequestId === 'string') headers['x-ms-client-request-id'] = clientRequestId;
+      res.writeHead(status, headers);
+      res.end(req.method === 'HEAD' ? undefined : body);
+      entry.status = status;
+    };
+    // Read the whole request body first, as the service does, so the client is not cut off mid-upload.
+    if (req.readableEnded) send();
+    else {
+      req.on('end', send);
+      req.on('error', () => res.destroy());
+      req.resume();
+    }
+  };
+
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, entry: ProxyLogEntry, cut: boolean) => {
+    stats.forwarded++;
+    const upstream = http.request(
+      { host: target.host, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (upRes) => {
+        if (cut) {
+          const length = Number(upRes.headers['content-length'] ?? NaN);
+          const hasBody = req.method !== 'HEAD' && !(length === 0);
+          if (!hasBody) {
+            // Nothing to cut in the middle of: the request was done upstream, the client never gets an answer.
+            upRes.resume();
+            upRes.on('end', () => resetSocket(req.socket));
+            return;
+          }
+          res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.rawHeaders);
+          entry.status = upRes.statusCode;
+          // Pass on about half of the body (at least one byte), then kill the connection.
+          const budgetTotal = Number.isFinite(length) ? Math.max(1, Math.floor(length / 2)) : 1;
+          let budget = budgetTotal;
+          upRes.on('data', (chunk: Buffer) => {
+            if (budget <= 0) return;
+            const part = chunk.subarray(0, budget);
+            budget -= part.length;
+            res.write(part);
+            if (budget <= 0) {
+              upRes.destroy();
+              // Let the partial body leave before the reset.
+              setImmediate(() => resetSocket(req.socket));
+            }
+          });
+          upRes.on('end', () => resetSocket(req.socket));
+          return;
+        }
+        res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.rawHeaders);
+        entry.status = upRes.statusCode;
+        upRes.pipe(res);
+        upRes.on('error', () => res.destroy());
+      },
+    );
+    upstream.on('error', () => {
+      stats.upstreamErrors++;
+      entry.status = undefined;
+      resetSocket(req.socket);
+    });
+    req.on('aborted', () => upstream.destroy());
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    req.pipe(upstream);
+  };
+
+  const server = http.createServer((req, res) => {
+    stats.requests++;
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const path = q < 0 ? raw : raw.slice(0, q);
+    const query = q < 0 ? '' : raw.slice(q + 1);
+    const comp = new URLSearchParams(query).get('comp') ?? undefined;
+    const copySourceHeader = req.headers['x-ms-copy-source'];
+    const copySource = typeof copySourceHeader === 'string' ? copySourceHeader : undefined;
+    const info: ProxyRequestInfo = { seq: ++seq, method: req.method ?? 'GET', path, query, comp, headers: req.headers, copySource };
+    const entry: ProxyLogEntry = { seq: info.seq, method: info.method, path, query, comp, copySource };
+    record(entry);
+    for (const l of [...listeners]) {
+      try {
+        l(info);
+      } catch {
+        /* a test listener must not break the proxy */
+      }
+    }
+    const { delay, fault } = decide(info);
+    const act = () => {
+      if (req.socket.destroyed) return;
+      if (fault) {
+        stats.faults[fault]++;
+        entry.fault = fault;
+      }
+      if (fault === 'throttle503') throttle(req, res, entry);
+      else if (fault === 'reset') resetSocket(req.socket);
+      else forward(req, res, entry, fault === 'cut');
+    };
+    if (delay > 0) {
+      stats.faults.delay++;
+      entry.fault ??= 'delay';
+      req.pause();
+      setTimeout(act, delay);
+    } else act();
+  });
+  server.keepAliveTimeout = 5000;
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+  const host = '127.0.0.1';
+  const endpoint = (account: string) => `http://${host}:${port}/${account}`;
+
+  return {
+    host,
+    port,
+    setRules,
+    stats: () => ({ ...stats, faults: { ...stats.faults } }),
+    resetStats: () => {
+      stats = { requests: 0, forwarded: 0, faults: emptyFaults(), upstreamErrors: 0 };
+      log = [];
+    },
+    requestLog: () => log.slice(),
+    onRequest: (listener) => {
+      listeners.add(listener);
+      return { dispose: () => void listeners.delete(listener) };
+    },
+    endpoint,
+    connectionString: (account, key) => `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${key};BlobEndpoint=${endpoint(account)};`,
+    stop: async () => {
+      listeners.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      agent.destroy();
+    },
+  };
+}
