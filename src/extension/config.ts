@@ -1,0 +1,44 @@
+/** Typed reads of the `blobCopy.*` settings (contributes.configuration in package.json). */
+import * as vscode from 'vscode';
+import type { ConflictPolicy } from '../core';
+
+export const SECTION = 'blobCopy';
+
+export type ConflictSetting = 'ask' | ConflictPolicy;
+
+export interface Settings {
+  readonly concurrency: number;
+  readonly rangeConcurrency: number;
+  /** 0 = automatic. */
+  readonly blockSizeBytes: number;
+  readonly defaultConflictPolicy: ConflictSetting;
+  readonly openJobsOnCopy: boolean;
+  readonly pageSize: number;
+  readonly azuriteHost: string;
+  readonly azuritePort: number;
+}
+
+const POLICIES: readonly ConflictSetting[] = ['ask', 'overwrite', 'skip', 'rename', 'if-source-newer'];
+
+function clampInt(value: unknown, min: number, max: number, fallback: number): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n)) return fallback;
+  return Math.min(max, Math.max(min, Math.floor(n)));
+}
+
+export function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const block = c.get<number | string>('blockSizeMiB', 0);
+  const blockMiB = block === 'auto' ? 0 : clampInt(block, 0, 4000, 0);
+  const policy = c.get<string>('defaultConflictPolicy', 'ask') as ConflictSetting;
+  return {
+    concurrency: clampInt(c.get('concurrency'), 1, 64, 8),
+    rangeConcurrency: clampInt(c.get('rangeConcurrency'), 1, 32, 4),
+    blockSizeBytes: blockMiB * 1024 * 1024,
+    defaultConflictPolicy: POLICIES.includes(policy) ? policy : 'ask',
+    openJobsOnCopy: c.get<boolean>('openJobsOnCopy', true),
+    pageSize: clampInt(c.get('pageSize'), 1, 5000, 200),
+    azuriteHost: c.get<string>('azurite.host', '127.0.0.1') || '127.0.0.1',
+    azuritePort: clampInt(c.get('azurite.port'), 1, 65535, 10000),
+  };
+}

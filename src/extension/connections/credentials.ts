@@ -1,0 +1,52 @@
+/**
+ * Entra ID credentials: VS Code's Microsoft sign-in (`vscode.authentication`), falling back to
+ * DefaultAzureCredential from @azure/identity (Azure CLI, environment, managed identity…).
+ */
+import * as vscode from 'vscode';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+
+export const STORAGE_SCOPES = ['https://storage.azure.com/.default'];
+
+/** Signs in interactively (when asked) so later token requests can be silent. Resolves false when unavailable. */
+export async function signInWithVsCode(interactive: boolean): Promise<boolean> {
+  try {
+    const session = await vscode.authentication.getSession('microsoft', STORAGE_SCOPES, interactive ? { createIfNone: true } : { silent: true });
+    return session !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** JWT "exp" claim, in ms; falls back to "now + 50 minutes". */
+function expiresOn(token: string): number {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: number };
+    if (typeof payload.exp === 'number') return payload.exp * 1000;
+  } catch {
+    /* not a JWT */
+  }
+  return Date.now() + 50 * 60 * 1000;
+}
+
+async function defaultCredential(): Promise<TokenCredential> {
+  const { DefaultAzureCredential } = await import('@azure/identity');
+  return new DefaultAzureCredential();
+}
+
+export function createEntraCredential(auth: 'vscode' | 'default'): TokenCredential {
+  let fallback: Promise<TokenCredential> | undefined;
+  return {
+    async getToken(scopes, options): Promise<AccessToken | null> {
+      if (auth === 'vscode') {
+        try {
+          const session = await vscode.authentication.getSession('microsoft', STORAGE_SCOPES, { silent: true });
+          if (session) return { token: session.accessToken, expiresOnTimestamp: expiresOn(session.accessToken) };
+        } catch {
+          /* no Microsoft auth provider here: fall back */
+        }
+      }
+      fallback ??= defaultCredential();
+      return (await fallback).getToken(scopes, options);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/** What a saved connection is (non-secret part, kept in globalState) and what "Add Connection" accepts. */
+
+export type ConnectionKind = 'azurite' | 'connectionString' | 'accountKey' | 'sas' | 'entra';
+
+/** Non-secret description of a connection: safe to keep in globalState and to show. */
+export interface ConnectionInfo {
+  readonly id: string;
+  readonly label: string;
+  readonly kind: ConnectionKind;
+  readonly accountName: string;
+  /** Blob endpoint without SAS, without trailing slash. */
+  readonly endpoint: string;
+  /** Set when the connection is limited to one container (container SAS URL). */
+  readonly container?: string;
+  /** Entra ID: VS Code's Microsoft sign-in, or DefaultAzureCredential. */
+  readonly auth?: 'vscode' | 'default';
+  /** The built-in Azurite entry (not stored, cannot be renamed or removed). */
+  readonly builtin?: boolean;
+}
+
+/** Arguments of `blobCopy.addConnection` when called programmatically (tests, other extensions). */
+export type AddConnectionInput =
+  | { readonly kind: 'connectionString'; readonly label?: string; readonly connectionString: string }
+  | { readonly kind: 'accountKey'; readonly label?: string; readonly accountName: string; readonly accountKey: string; readonly blobEndpoint?: string }
+  | { readonly kind: 'sas'; readonly label?: string; readonly url: string }
+  | { readonly kind: 'entra'; readonly label?: string; readonly accountName: string; readonly blobEndpoint?: string; readonly auth?: 'vscode' | 'default' };
+
+/** What goes into SecretStorage, as JSON, under one key per connection. */
+export type SecretPayload =
+  | { readonly kind: 'connectionString'; readonly connectionString: string }
+  | { readonly kind: 'accountKey'; readonly accountKey: string }
+  | { readonly kind: 'sas'; readonly url: string };
+
+export const AZURITE_ID = 'azurite';
+
+export function isAddConnectionInput(value: unknown): value is AddConnectionInput {
+  if (!value || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  switch (v.kind) {
+    case 'connectionString':
+      return typeof v.connectionString === 'string';
+    case 'accountKey':
+      return typeof v.accountName === 'string' && typeof v.accountKey === 'string';
+    case 'sas':
+      return typeof v.url === 'string';
+    case 'entra':
+      return typeof v.accountName === 'string';
+    default:
+      return false;
+  }
+}

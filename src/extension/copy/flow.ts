@@ -1,0 +1,118 @@
+/**
+ * From "copy these to there" to a started batch: plan (dry run) → summary → the conflict choice asked once →
+ * withConflictPolicy → start. The engine does the copying; this only asks and reports.
+ */
+import * as vscode from 'vscode';
+import { withConflictPolicy, type BlobLocation, type ConflictPolicy, type CopyOptions, type CopyPlan, type CopySource, type StrategyChoice } from '../../core';
+import { readSettings, type ConflictSetting } from '../config';
+import type { Ctx, Prompts } from '../context';
+import { formatBytes, plural } from '../format';
+
+export interface CopyInput {
+  readonly sources: readonly CopySource[];
+  readonly destination: BlobLocation;
+  /** Explicit policy (tests, args); undefined = the `blobCopy.defaultConflictPolicy` setting. */
+  readonly conflict?: ConflictSetting;
+  readonly strategy?: StrategyChoice;
+  /** Open the Copy Jobs panel when the batch starts (default: the `blobCopy.openJobsOnCopy` setting). */
+  readonly openJobs?: boolean;
+}
+
+export interface CopyOutcome {
+  readonly batchId?: string;
+  readonly plan?: CopyPlan;
+  readonly policy?: ConflictPolicy;
+  /** Why nothing started: 'canceled' by the user, or 'empty' plan. */
+  readonly stopped?: 'canceled' | 'empty';
+  readonly summary: string;
+}
+
+export function describeLocation(ctx: Ctx, loc: BlobLocation): string {
+  const conn = ctx.connections.get(loc.connectionId);
+  return `${conn?.label ?? loc.connectionId} › ${loc.container}${loc.path ? `/${loc.path}` : ''}`;
+}
+
+export function planSummary(ctx: Ctx, plan: CopyPlan, destination: BlobLocation): string {
+  const t = plan.totals;
+  const exist = t.conflicts > 0 ? ` — ${formatCountPhrase(t.conflicts)}` : '';
+  return `Copy ${plural(t.count, 'blob')} (${formatBytes(t.bytes)}) to ${describeLocation(ctx, destination)}${exist}`;
+}
+
+function formatCountPhrase(n: number): string {
+  return n === 1 ? '1 already exists' : `${n.toLocaleString('en-US')} already exist`;
+}
+
+/** The default conflict question: a modal with the four policies (Cancel is the modal's own button). */
+export const defaultPrompts: Prompts = {
+  async conflict(summary) {
+    const choices: { title: string; policy: ConflictPolicy }[] = [
+      { title: 'Overwrite', policy: 'overwrite' },
+      { title: 'Skip', policy: 'skip' },
+      { title: 'Rename', policy: 'rename' },
+      { title: 'If Source Newer', policy: 'if-source-newer' },
+    ];
+    const pick = await vscode.window.showWarningMessage(
+      summary,
+      { modal: true, detail: 'What should happen to the blobs that already exist? Rename copies to "name (1).ext".' },
+      ...choices,
+    );
+    return pick?.policy;
+  },
+};
+
+export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> {
+  const settings = readSettings();
+  const options: CopyOptions = {
+    strategy: input.strategy ?? 'auto',
+    blockSizeBytes: settings.blockSizeBytes || undefined,
+  };
+  const request = { sources: input.sources, destination: input.destination, options };
+  const where = describeLocation(ctx, input.destination);
+  ctx.log.info(`Planning a copy of ${plural(input.sources.length, 'source')} to ${where}`);
+  const plan = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Blob Copy: planning the copy to ${where}…`, cancellable: true },
+    (_progress, token) => {
+      const controller = new AbortController();
+      const sub = token.onCancellationRequested(() => controller.abort());
+      return ctx.engine.plan(request, controller.signal).finally(() => sub.dispose());
+    },
+  );
+  const summary = planSummary(ctx, plan, input.destination);
+  ctx.log.info(summary);
+  for (const w of plan.warnings ?? []) ctx.log.warn(w);
+  if (plan.totals.count === 0) {
+    void vscode.window.showInformationMessage(`Nothing to copy: the source is empty (${where}).`);
+    return { plan, stopped: 'empty', summary };
+  }
+  let setting = input.conflict ?? settings.defaultConflictPolicy;
+  let policy: ConflictPolicy;
+  if (plan.totals.conflicts > 0 && setting === 'ask') {
+    const chosen = await ctx.prompts.conflict(summary, plan);
+    if (!chosen) {
+      ctx.log.info('Copy canceled at the conflict question.');
+      return { plan, stopped: 'canceled', summary };
+    }
+    policy = chosen;
+  } else {
+    if (setting === 'ask') setting = 'overwrite'; // nothing exists: the policy decides nothing
+    policy = setting;
+  }
+  const decided = withConflictPolicy(plan, policy);
+  let batchId = '';
+  // When the batch settles, refresh the destination's loaded node so the copies show up in the tree.
+  const sub = ctx.engine.onBatch((b) => {
+    if (b.batchId !== batchId || !b.done) return;
+    sub.dispose();
+    ctx.tree.refreshLocation(input.destination);
+  });
+  try {
+    batchId = ctx.engine.start(decided);
+  } catch (err) {
+    sub.dispose();
+    throw err;
+  }
+  ctx.log.info(`Started batch ${batchId}: ${summary} (conflicts: ${policy})`);
+  vscode.window.setStatusBarMessage(`$(sync) ${summary}`, 5000);
+  if (input.openJobs ?? settings.openJobsOnCopy) ctx.openJobs({ preserveFocus: true });
+  return { batchId, plan: decided, policy, summary };
+}

@@ -1,0 +1,246 @@
+/**
+ * Tree nodes: plain data plus the TreeItem they render to. No SDK calls here (the provider fetches pages).
+ * Commands ask nodes for capabilities (`copySource`, `copyTarget`) instead of checking classes.
+ */
+import * as vscode from 'vscode';
+import type { BlobEntry, BlobLocation, BlobType, FolderEntry } from '../../core';
+import type { ConnectionInfo } from '../connections/model';
+import { formatBytes } from '../format';
+
+/** Something that can be copied: a blob, a virtual folder or a whole container. */
+export interface CopySourceInfo {
+  readonly sourceKind: 'blob' | 'folder' | 'container';
+  readonly location: BlobLocation;
+  readonly blobType?: BlobType;
+  readonly size?: number;
+}
+
+/** One page-at-a-time child list, kept on the parent node (reset on refresh). */
+export interface PageState {
+  items?: StorageNode[];
+  continuationToken?: string;
+  error?: string;
+  pending?: Promise<void>;
+  loadMore?: LoadMoreNode;
+}
+
+export type ParentNode = ConnectionNode | ContainerNode | FolderNode;
+export type StorageNode = ConnectionNode | ContainerNode | FolderNode | BlobNode | LoadMoreNode | MessageNode;
+
+export function nodeId(connectionId: string, container?: string, path?: string): string {
+  return [connectionId, container, path].filter((p) => p !== undefined).join('|');
+}
+
+export class ConnectionNode {
+  readonly kind = 'connection';
+  readonly parent = undefined;
+  readonly page: PageState = {};
+  readonly copySource = undefined;
+  readonly copyTarget = undefined;
+  constructor(readonly info: ConnectionInfo) {}
+  get connectionId(): string {
+    return this.info.id;
+  }
+  get id(): string {
+    return nodeId(this.info.id);
+  }
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.info.label, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    item.contextValue = 'connection';
+    item.iconPath = new vscode.ThemeIcon(this.info.kind === 'azurite' ? 'server-environment' : this.info.kind === 'entra' ? 'account' : 'database');
+    item.description = this.info.kind === 'azurite' ? new URL(this.info.endpoint).host : this.info.accountName;
+    const kind = { azurite: 'Azurite emulator', connectionString: 'Connection string', accountKey: 'Account key', sas: 'SAS URL', entra: 'Microsoft Entra ID' }[this.info.kind];
+    item.tooltip = new vscode.MarkdownString(`**${escape(this.info.label)}**\n\n${kind} · \`${escape(this.info.endpoint)}\`${this.info.container ? `\n\nLimited to container \`${escape(this.info.container)}\`` : ''}`);
+    return item;
+  }
+}
+
+export class ContainerNode {
+  readonly kind = 'container';
+  readonly page: PageState = {};
+  constructor(
+    readonly parent: ConnectionNode,
+    readonly name: string,
+    readonly lastModified?: Date,
+  ) {}
+  get connectionId(): string {
+    return this.parent.info.id;
+  }
+  get location(): BlobLocation {
+    return { connectionId: this.connectionId, container: this.name, path: '' };
+  }
+  get copySource(): CopySourceInfo {
+    return { sourceKind: 'container', location: this.location };
+  }
+  get copyTarget(): BlobLocation {
+    return this.location;
+  }
+  get id(): string {
+    return nodeId(this.connectionId, this.name);
+  }
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    item.contextValue = 'container';
+    item.iconPath = new vscode.ThemeIcon('archive');
+    item.tooltip = new vscode.MarkdownString(`**Container** \`${escape(this.name)}\`${this.lastModified ? `\n\nLast modified: ${this.lastModified.toLocaleString()}` : ''}`);
+    return item;
+  }
+}
+
+export class FolderNode {
+  readonly kind = 'folder';
+  readonly page: PageState = {};
+  constructor(
+    readonly parent: ContainerNode | FolderNode,
+    readonly entry: FolderEntry,
+  ) {}
+  get connectionId(): string {
+    return this.parent.connectionId;
+  }
+  get container(): string {
+    return this.parent.kind === 'container' ? this.parent.name : this.parent.container;
+  }
+  get prefix(): string {
+    return this.entry.prefix;
+  }
+  get location(): BlobLocation {
+    return { connectionId: this.connectionId, container: this.container, path: this.entry.prefix };
+  }
+  get copySource(): CopySourceInfo {
+    return { sourceKind: 'folder', location: this.location };
+  }
+  get copyTarget(): BlobLocation {
+    return this.location;
+  }
+  get id(): string {
+    return nodeId(this.connectionId, this.container, this.entry.prefix);
+  }
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.entry.name || this.entry.prefix, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    item.contextValue = 'folder';
+    item.iconPath = vscode.ThemeIcon.Folder;
+    item.tooltip = new vscode.MarkdownString(`**Folder** \`${escape(this.entry.prefix)}\` in \`${escape(this.container)}\``);
+    return item;
+  }
+}
+
+const BLOB_CONTEXT: Record<BlobType, string> = { BlockBlob: 'blob.block', AppendBlob: 'blob.append', PageBlob: 'blob.page' };
+const BLOB_ICON: Record<BlobType, string> = { BlockBlob: 'file', AppendBlob: 'output', PageBlob: 'file-binary' };
+const BLOB_LABEL: Record<BlobType, string> = { BlockBlob: 'Block blob', AppendBlob: 'Append blob', PageBlob: 'Page blob' };
+
+export class BlobNode {
+  readonly kind = 'blob';
+  readonly page = undefined;
+  readonly copyTarget = undefined;
+  constructor(
+    readonly parent: ContainerNode | FolderNode,
+    readonly entry: BlobEntry,
+  ) {}
+  get connectionId(): string {
+    return this.parent.connectionId;
+  }
+  get container(): string {
+    return this.parent.kind === 'container' ? this.parent.name : this.parent.container;
+  }
+  get location(): BlobLocation {
+    return { connectionId: this.connectionId, container: this.container, path: this.entry.name };
+  }
+  get copySource(): CopySourceInfo {
+    return { sourceKind: 'blob', location: this.location, blobType: this.entry.blobType, size: this.entry.size };
+  }
+  get id(): string {
+    return nodeId(this.connectionId, this.container, this.entry.name);
+  }
+  treeItem(): vscode.TreeItem {
+    const e = this.entry;
+    const item = new vscode.TreeItem(e.displayName || e.name, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.contextValue = BLOB_CONTEXT[e.blobType] ?? 'blob.block';
+    item.iconPath = new vscode.ThemeIcon(BLOB_ICON[e.blobType] ?? 'file');
+    item.description = formatBytes(e.size);
+    const lines = [
+      `**${escape(e.name)}**`,
+      '',
+      `| | |`,
+      `|---|---|`,
+      `| Type | ${BLOB_LABEL[e.blobType] ?? e.blobType} |`,
+      `| Size | ${formatBytes(e.size)} (${e.size.toLocaleString('en-US')} bytes) |`,
+      `| Tier | ${escape(e.accessTier ?? '—')} |`,
+      `| Last modified | ${e.lastModified ? e.lastModified.toLocaleString() : '—'} |`,
+      `| Content type | ${escape(e.contentType ?? '—')} |`,
+    ];
+    item.tooltip = new vscode.MarkdownString(lines.join('\n'));
+    return item;
+  }
+}
+
+/** "Load more…": fetches the next page of its parent. */
+export class LoadMoreNode {
+  readonly kind = 'loadMore';
+  readonly page = undefined;
+  readonly copySource = undefined;
+  readonly copyTarget = undefined;
+  constructor(readonly parent: ParentNode) {}
+  get id(): string {
+    return `more:${this.parent.id}`;
+  }
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Load more…', vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.contextValue = 'loadMore';
+    item.iconPath = new vscode.ThemeIcon('ellipsis');
+    item.command = { command: 'blobCopy.loadMore', title: 'Load more…', arguments: [this] };
+    return item;
+  }
+}
+
+/** An error or an empty-list hint shown as a leaf. */
+export class MessageNode {
+  readonly kind = 'message';
+  readonly page = undefined;
+  readonly copySource = undefined;
+  readonly copyTarget = undefined;
+  constructor(
+    readonly parent: ParentNode,
+    readonly text: string,
+    readonly isError: boolean,
+  ) {}
+  get id(): string {
+    return `message:${this.parent.id}`;
+  }
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.text, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.contextValue = this.isError ? 'error' : 'message';
+    item.iconPath = new vscode.ThemeIcon(this.isError ? 'warning' : 'info');
+    item.tooltip = this.text;
+    return item;
+  }
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
+
+/** The capability check commands use: anything with a `copySource` (tree node, or a plain object in tests). */
+export function copySourceOf(value: unknown): CopySourceInfo | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const s = (value as { copySource?: unknown }).copySource;
+  if (s && typeof s === 'object' && 'location' in s && 'sourceKind' in s) return s as CopySourceInfo;
+  return undefined;
+}
+
+export function copyTargetOf(value: unknown): BlobLocation | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const t = (value as { copyTarget?: unknown }).copyTarget;
+  return isLocation(t) ? t : undefined;
+}
+
+export function isLocation(value: unknown): value is BlobLocation {
+  if (!value || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.connectionId === 'string' && typeof v.container === 'string' && typeof v.path === 'string';
+}
