@@ -73,13 +73,37 @@ export interface PlannedCopy {
   readonly conflict: ConflictState;
   /** What the conflict policy decides: copy, skip, or copy to a renamed destination. */
   readonly action: 'copy' | 'skip' | 'rename';
+  // ---- Optional details the planner fills in (added compatibly; older plans may lack them). ----
+  /** The REST operation the strategy runs: the strategy itself, or Copy Blob From URL (synchronous Copy Blob). */
+  readonly operation?: CopyOperation;
+  /** What the request asked for ('auto' lets the engine fall back when a server lacks an operation). */
+  readonly requestedStrategy?: StrategyChoice;
+  /** Source ETag at planning time: the copy pins it (a source changed since then fails clearly). */
+  readonly sourceEtag?: string;
+  /** Source Last-Modified at planning time (ISO 8601). */
+  readonly sourceLastModified?: string;
+  /** Source Content-MD5 (base64), when it has one. */
+  readonly contentMD5?: string;
+  /** Source and destination are in the same storage account (Copy Blob moves no bytes). */
+  readonly sameAccount?: boolean;
+  /** The destination the names map to, before any rename. */
+  readonly intendedDestination?: BlobLocation;
+  /** A free "name (n).ext" destination, computed when the intended one exists (used by the rename policy). */
+  readonly renameDestination?: BlobLocation;
+  /** Why the planner chose this strategy (shown in the plan). */
+  readonly reason?: string;
 }
+
+/** REST operations the engine runs: the five strategies plus Copy Blob From URL (x-ms-requires-sync), ≤ 256 MiB. */
+export type CopyOperation = StrategyId | 'copy-blob-from-url';
 
 export interface CopyPlan {
   readonly id: string;
   readonly request: CopyRequest;
   readonly items: readonly PlannedCopy[];
   readonly totals: { readonly count: number; readonly bytes: number; readonly conflicts: number; readonly skipped: number };
+  /** Things the user should know about the plan (e.g. a forced strategy that does not fit a blob type). */
+  readonly warnings?: readonly string[];
 }
 
 /** A snapshot of one job, as events carry it (safe to show: no secrets, URLs redacted). */
@@ -100,6 +124,8 @@ export interface JobSnapshot {
   /** Copy Blob's copy id while pending (for abort). */
   readonly copyId?: string;
   readonly attempts: number;
+  /** The REST operation running now (differs from the planned one after a capability fallback). */
+  readonly operation?: CopyOperation;
 }
 
 export interface ErrorInfo {

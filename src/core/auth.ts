@@ -1,0 +1,76 @@
+/**
+ * Source authorization: the URL the destination service reads the source from.
+ * - shared key: a read-only blob SAS for exactly the source blob, valid 1 h plus time for its size;
+ * - Entra ID: a user-delegation SAS (the key is cached per account);
+ * - SAS connection or URL with a SAS or public: used as given.
+ * The result is a secret: it never goes into a log, a snapshot, an error or the journal (see redact).
+ */
+import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, SASProtocol, UserDelegationKey } from '@azure/storage-blob';
+import type { AccountClient } from './connections';
+import { LIMITS } from './limits';
+import type { CopySource } from './types';
+
+const MiB = 1024 * 1024;
+const SEVEN_DAYS = 7 * 24 * 3600 * 1000;
+/** Slowest throughput we plan the SAS lifetime for (bytes/s). */
+const SLOW_BYTES_PER_SECOND = 10 * MiB;
+
+export function sasLifetimeMs(size: number): number {
+  return Math.min(SEVEN_DAYS, LIMITS.sourceSasBaseMs + Math.ceil(size / SLOW_BYTES_PER_SECOND) * 1000);
+}
+
+interface CachedKey {
+  key: UserDelegationKey;
+  expiresOn: number;
+}
+
+export class SourceAuthorizer {
+  private readonly delegationKeys = new Map<BlobServiceClient, Promise<CachedKey>>();
+
+  /** A URL the service can read the source blob from, valid for `size` bytes' worth of copying. */
+  async readUrl(source: CopySource, account: AccountClient | undefined, size: number): Promise<string> {
+    if (source.kind === 'url') return source.url;
+    if (!account) throw new Error('internal: location source without account');
+    const { container, path } = source.location;
+    const blob = account.service.getContainerClient(container).getBlobClient(path);
+    const now = Date.now();
+    const startsOn = new Date(now - 5 * 60 * 1000); // clock skew
+    const expiresOn = new Date(now + sasLifetimeMs(size));
+    if (account.sharedKey) {
+      const sas = generateBlobSASQueryParameters(
+        { containerName: container, blobName: path, permissions: BlobSASPermissions.parse('r'), startsOn, expiresOn, protocol: SASProtocol.HttpsAndHttp },
+        account.sharedKey,
+      ).toString();
+      return `${stripQuery(blob.url)}?${sas}`;
+    }
+    if (account.tokenCredential) {
+      const key = await this.delegationKey(account.service, expiresOn.getTime());
+      const sas = generateBlobSASQueryParameters(
+        { containerName: container, blobName: path, permissions: BlobSASPermissions.parse('r'), startsOn, expiresOn: new Date(Math.min(expiresOn.getTime(), key.expiresOn)), protocol: SASProtocol.Https },
+        key.key,
+        account.accountName,
+      ).toString();
+      return `${stripQuery(blob.url)}?${sas}`;
+    }
+    // SAS connection (the URL carries it) or anonymous (public container).
+    return blob.url;
+  }
+
+  private async delegationKey(service: BlobServiceClient, needUntil: number): Promise<CachedKey> {
+    const cached = this.delegationKeys.get(service);
+    if (cached) {
+      const k = await cached.catch(() => undefined);
+      if (k && k.expiresOn >= needUntil) return k;
+    }
+    const startsOn = new Date(Date.now() - 5 * 60 * 1000);
+    const expiresOn = new Date(Math.min(Date.now() + SEVEN_DAYS - 60_000, Math.max(needUntil, Date.now() + 6 * 3600 * 1000)));
+    const p = service.getUserDelegationKey(startsOn, expiresOn).then((key) => ({ key, expiresOn: expiresOn.getTime() }));
+    this.delegationKeys.set(service, p);
+    return p;
+  }
+}
+
+function stripQuery(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
