@@ -1,0 +1,209 @@
+/**
+ * Plain-Node tests of the Copy Jobs protocol (src/shared/protocol.ts), the host's snapshot → view mapping
+ * (src/extension/panel/jobView.ts) and the webview's formatting helpers (src/webview/format.ts). No VS Code, no Azurite.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { redact } from '../../src/core';
+import type { JobSnapshot } from '../../src/core';
+import { toJobView } from '../../src/extension/panel/jobView';
+import {
+  assertNever,
+  computeTotals,
+  emptyTotals,
+  matchesFilter,
+  validateHostMessage,
+  validateJobView,
+  validateWebviewMessage,
+  type JobView,
+} from '../../src/shared/protocol';
+import { etaSeconds, formatBytes, formatDuration, percent, shortName, strategyLabel } from '../../src/webview/format';
+
+const view = (over: Partial<JobView> = {}): JobView => ({
+  id: 'j1',
+  batchId: 'b1',
+  source: 'azurite/src/a.txt',
+  destination: 'azurite/dst/a.txt',
+  strategy: 'put-blob-from-url',
+  state: 'running',
+  bytesDone: 10,
+  bytesTotal: 100,
+  throughput: 5,
+  abortable: false,
+  attempts: 1,
+  ...over,
+});
+
+describe('validateWebviewMessage', () => {
+  it('accepts every well-formed webview → host message', () => {
+    const good: unknown[] = [
+      { type: 'ready' },
+      { type: 'rendered', version: 3, rows: 10, matching: 12, known: 20, filter: 'all' },
+      { type: 'cancel', id: 1, jobId: 'j1' },
+      { type: 'retry', id: 2, jobId: 'j1' },
+      { type: 'abort', id: 3, jobId: 'j1' },
+      { type: 'reveal', id: 4, jobId: 'j1' },
+      { type: 'clearFinished', id: 5 },
+      { type: 'setFilter', id: 6, filter: 'failed' },
+      { type: 'retryFailed', id: 7 },
+      { type: 'retryFailed', id: 8, batchId: 'b1' },
+    ];
+    for (const m of good) assert.deepEqual(validateWebviewMessage(m), m, JSON.stringify(m));
+  });
+
+  it('returns a new object, not the input', () => {
+    const m = { type: 'cancel', id: 1, jobId: 'j1' };
+    const v = validateWebviewMessage(m);
+    assert.notEqual(v, m);
+  });
+
+  it('rejects non-objects and unknown types', () => {
+    for (const m of [undefined, null, 42, 'ready', [], [{ type: 'ready' }], {}, { type: 7 }, { type: 'delete', id: 1, jobId: 'j' }, { type: 'init', version: 1 }, { type: 'READY' }]) {
+      assert.equal(validateWebviewMessage(m), undefined, JSON.stringify(m));
+    }
+  });
+
+  it('rejects missing, mistyped and extra fields', () => {
+    const bad: unknown[] = [
+      { type: 'cancel', jobId: 'j1' }, // no id
+      { type: 'cancel', id: 0, jobId: 'j1' }, // id must be > 0
+      { type: 'cancel', id: -1, jobId: 'j1' },
+      { type: 'cancel', id: 1.5, jobId: 'j1' },
+      { type: 'cancel', id: '1', jobId: 'j1' },
+      { type: 'cancel', id: 1 }, // no jobId
+      { type: 'cancel', id: 1, jobId: '' },
+      { type: 'cancel', id: 1, jobId: 42 },
+      { type: 'cancel', id: 1, jobID: 'j1' }, // wrong field name
+      { type: 'cancel', id: 1, jobId: 'j1', command: 'rm -rf' }, // extra field
+      { type: 'ready', extra: true },
+      { type: 'setFilter', id: 1, filter: 'everything' },
+      { type: 'setFilter', id: 1 },
+      { type: 'retryFailed', id: 1, batchId: 5 },
+      { type: 'clearFinished' },
+      { type: 'rendered', version: 1, rows: -1, matching: 0, known: 0, filter: 'all' },
+      { type: 'rendered', version: 1, rows: 1, matching: 1, known: 1, filter: 'all', html: '<b>' },
+      { type: 'rendered', version: Number.NaN, rows: 1, matching: 1, known: 1, filter: 'all' },
+    ];
+    for (const m of bad) assert.equal(validateWebviewMessage(m), undefined, JSON.stringify(m));
+  });
+});
+
+describe('validateHostMessage', () => {
+  const totals = computeTotals([view()]);
+
+  it('accepts init, jobsUpdated and both kinds of reply', () => {
+    const good: unknown[] = [
+      { type: 'init', version: 1, jobs: [view(), view({ id: 'j2', state: 'failed', error: { message: 'no', code: 'BlobNotFound', status: 404, hint: 'check', requestId: 'r' } })], filter: 'active', totals },
+      { type: 'init', version: 1, jobs: [], filter: 'all', totals: emptyTotals() },
+      { type: 'jobsUpdated', version: 2, jobs: [view({ startedAt: 1, finishedAt: 2 })], removed: ['j9'], totals },
+      { type: 'reply', id: 1, ok: true },
+      { type: 'reply', id: 2, ok: false, error: 'That job is no longer listed.' },
+    ];
+    for (const m of good) assert.deepEqual(validateHostMessage(m), m, JSON.stringify(m));
+  });
+
+  it('rejects a message whose jobs, totals or reply are malformed', () => {
+    const bad: unknown[] = [
+      { type: 'init', version: 1, jobs: [view({ state: 'exploded' as never })], filter: 'all', totals },
+      { type: 'init', version: 1, jobs: [view({ bytesDone: -1 })], filter: 'all', totals },
+      { type: 'init', version: 1, jobs: [{ ...view(), copyId: 'x' }], filter: 'all', totals }, // field not in the protocol
+      { type: 'init', version: 1, jobs: [view({ strategy: 'teleport' as never })], filter: 'all', totals },
+      { type: 'init', version: 1, jobs: [view({ error: { message: 5 } as never })], filter: 'all', totals },
+      { type: 'init', version: 1, jobs: 'all of them', filter: 'all', totals },
+      { type: 'init', version: 1, jobs: [], filter: 'some', totals },
+      { type: 'init', version: 1, jobs: [], filter: 'all', totals: { ...totals, byState: { running: 1 } } },
+      { type: 'init', version: 1, jobs: [], filter: 'all' },
+      { type: 'jobsUpdated', version: 2, jobs: [], totals }, // no removed
+      { type: 'jobsUpdated', version: 2, jobs: [], removed: [3], totals },
+      { type: 'reply', id: 1, ok: false },
+      { type: 'reply', id: 1, ok: 'yes' },
+      { type: 'reply', id: 0, ok: true },
+      { type: 'reply', id: 1, ok: true, error: 'x' },
+      { type: 'ready' }, // a webview → host message is not a host message
+    ];
+    for (const m of bad) assert.equal(validateHostMessage(m), undefined, JSON.stringify(m));
+  });
+
+  it('validateJobView accepts a plain view and rejects an empty id', () => {
+    assert.ok(validateJobView(view()));
+    assert.equal(validateJobView(view({ id: '' })), undefined);
+  });
+});
+
+describe('filters, totals, assertNever', () => {
+  it('matchesFilter: active = queued/running/pending; failed = failed/aborted; all = everything', () => {
+    assert.ok(matchesFilter('running', 'active') && matchesFilter('queued', 'active') && matchesFilter('pending', 'active'));
+    assert.ok(!matchesFilter('succeeded', 'active') && !matchesFilter('failed', 'active'));
+    assert.ok(matchesFilter('failed', 'failed') && matchesFilter('aborted', 'failed') && !matchesFilter('canceled', 'failed'));
+    assert.ok(matchesFilter('skipped', 'all'));
+  });
+
+  it('computeTotals counts states and sums bytes; throughput only of moving jobs', () => {
+    const t = computeTotals([view({ state: 'running', throughput: 5 }), view({ state: 'succeeded', throughput: 99, bytesDone: 100 }), view({ state: 'failed' })]);
+    assert.equal(t.count, 3);
+    assert.equal(t.byState.running, 1);
+    assert.equal(t.byState.succeeded, 1);
+    assert.equal(t.byState.failed, 1);
+    assert.equal(t.byState.queued, 0);
+    assert.equal(t.bytesDone, 120);
+    assert.equal(t.bytesTotal, 300);
+    assert.equal(t.throughput, 5);
+  });
+
+  it('assertNever throws', () => {
+    assert.throws(() => assertNever('x' as never), /Unexpected/);
+  });
+});
+
+describe('toJobView (host: snapshot → what the webview may see)', () => {
+  const snapshot: JobSnapshot = {
+    id: 'j1',
+    batchId: 'b1',
+    source: 'https://acct.blob.core.windows.net/c/a.txt?sv=2024-01-01&sig=SECRET&se=2030',
+    destination: 'azurite/dst/a.txt',
+    strategy: 'copy-blob',
+    state: 'pending',
+    bytesDone: 5,
+    bytesTotal: Number.NaN,
+    throughput: -3,
+    copyId: 'copy-123',
+    attempts: 2,
+    error: { message: 'failed reading https://x/c/a?sig=SECRET', hint: 'AccountKey=SECRETKEY;', status: 403, code: 'AuthenticationFailed', requestId: 'r1' },
+  };
+
+  it('redacts every string and drops fields the protocol does not carry', () => {
+    const v = toJobView(snapshot, redact);
+    const json = JSON.stringify(v);
+    assert.ok(!json.includes('SECRET'), json);
+    assert.ok(!json.includes('copy-123'), 'copyId must not reach the webview');
+    assert.equal(v.abortable, true);
+    assert.equal(v.bytesTotal, 0, 'non-finite numbers become 0');
+    assert.equal(v.throughput, 0, 'negative numbers become 0');
+    assert.ok(validateJobView(JSON.parse(json)), 'the result passes the webview-side validator');
+  });
+
+  it('is not abortable unless pending with a copy id', () => {
+    assert.equal(toJobView({ ...snapshot, state: 'running' }, redact).abortable, false);
+    assert.equal(toJobView({ ...snapshot, copyId: undefined }, redact).abortable, false);
+  });
+});
+
+describe('webview formatting', () => {
+  it('formats bytes, durations, ETA and percent', () => {
+    assert.equal(formatBytes(0), '0 B');
+    assert.equal(formatBytes(512), '512 B');
+    assert.equal(formatBytes(1536), '1.50 KiB');
+    assert.equal(formatBytes(5.6 * 1024 ** 3), '5.60 GiB');
+    assert.equal(formatBytes(123 * 1024 ** 2), '123 MiB');
+    assert.equal(formatDuration(0.2), '< 1 s');
+    assert.equal(formatDuration(45), '45 s');
+    assert.equal(formatDuration(200), '3 min 20 s');
+    assert.equal(formatDuration(3900), '1 h 05 min');
+    assert.equal(etaSeconds(50, 100, 10), 5);
+    assert.equal(etaSeconds(50, 100, 0), undefined);
+    assert.equal(percent(1, 4), 25);
+    assert.equal(percent(1, 0), 0);
+    assert.equal(shortName('acct/c/dir/file.bin?sig=REDACTED'), 'file.bin');
+    assert.equal(strategyLabel('copy-blob'), 'Copy Blob');
+  });
+});
