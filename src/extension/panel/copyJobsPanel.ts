@@ -24,6 +24,7 @@ import {
   type WebviewRequest,
 } from '../../shared/protocol';
 import { Disposable } from './disposable';
+import { toJobView } from './jobView';
 
 // The protocol restates the engine's unions (it must not import src/core); these lines fail to compile if they drift.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -166,7 +167,7 @@ export class CopyJobsPanel extends Disposable {
 
     for (const job of deps.jobs.jobs()) this.known.set(job.id, job);
     this._register(deps.jobs.onJob((job) => this.onJob(job)));
-    this._register(panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)));
+    this._register(panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)));
     this._register(
       panel.onDidChangeViewState(() => {
         // Without retainContextWhenHidden the webview is destroyed when hidden and sends `ready` again when shown.
@@ -190,6 +191,14 @@ export class CopyJobsPanel extends Disposable {
   /** Counters for tests and diagnostics. */
   stats(): CopyJobsPanelStats {
     return { ...this.counters, version: this.version, ready: this.ready, lastRendered: this.lastRendered, filter: this.filter };
+  }
+
+  /**
+   * Test seam: handles `raw` exactly as if the webview had posted it (validation included) and resolves once a
+   * request has been answered. Lets host-side tests drive cancel/retry/… without clicking inside the webview.
+   */
+  receiveForTest(raw: unknown): Promise<void> {
+    return this.onMessage(raw);
   }
 
   /** Re-reads the engine's job list now (e.g. after the shell's own Clear Finished). */
@@ -290,38 +299,12 @@ export class CopyJobsPanel extends Disposable {
 
   /** Snapshot → what the webview may see: every string redacted, only the protocol's fields. */
   private toView(job: JobSnapshot): JobView {
-    const n = (x: number | undefined): number => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : 0);
-    const view: { -readonly [K in keyof JobView]: JobView[K] } = {
-      id: job.id,
-      batchId: job.batchId,
-      source: this.redact(job.source),
-      destination: this.redact(job.destination),
-      strategy: job.strategy,
-      state: job.state,
-      bytesDone: n(job.bytesDone),
-      bytesTotal: n(job.bytesTotal),
-      throughput: n(job.throughput),
-      abortable: job.state === 'pending' && !!job.copyId,
-      attempts: n(job.attempts),
-    };
-    if (typeof job.startedAt === 'number' && Number.isFinite(job.startedAt)) view.startedAt = job.startedAt;
-    if (typeof job.finishedAt === 'number' && Number.isFinite(job.finishedAt)) view.finishedAt = job.finishedAt;
-    if (job.error) {
-      const e = job.error;
-      view.error = {
-        message: this.redact(e.message),
-        ...(e.hint !== undefined ? { hint: this.redact(e.hint) } : {}),
-        ...(typeof e.status === 'number' ? { status: e.status } : {}),
-        ...(e.code !== undefined ? { code: this.redact(e.code) } : {}),
-        ...(e.requestId !== undefined ? { requestId: this.redact(e.requestId) } : {}),
-      };
-    }
-    return view;
+    return toJobView(job, this.redact);
   }
 
   // --- webview → engine -------------------------------------------------------------------------------------
 
-  private onMessage(raw: unknown): void {
+  private async onMessage(raw: unknown): Promise<void> {
     const message = validateWebviewMessage(raw);
     if (!message) {
       this.counters.invalidMessages++;
@@ -346,7 +329,7 @@ export class CopyJobsPanel extends Disposable {
       case 'clearFinished':
       case 'setFilter':
       case 'retryFailed':
-        void this.handleRequest(message);
+        await this.handleRequest(message);
         return;
       default:
         assertNever(message, 'webview message');
