@@ -2,7 +2,7 @@
  * The one small context object the commands receive: the services, no business logic, no globals.
  */
 import type * as vscode from 'vscode';
-import type { ConflictPolicy, CopyEngine, CopyPlan } from '../core';
+import type { BlobLocation, ConflictPolicy, CopyEngine, CopyPlan } from '../core';
 import type { ConnectionStore } from './connections/store';
 import type { CopySourceInfo, StorageNode } from './tree/nodes';
 import type { StorageTreeProvider } from './tree/provider';
@@ -28,6 +28,8 @@ export interface Ctx {
   readonly log: vscode.LogOutputChannel;
   readonly clipboard: CopyClipboard;
   readonly prompts: Prompts;
+  /** Destination of each batch started from this window (job snapshots name only container/path). */
+  readonly batchDestinations: Map<string, BlobLocation>;
   /** Opens (or reveals) the Copy Jobs panel. */
   openJobs(options?: { preserveFocus?: boolean }): void;
 }

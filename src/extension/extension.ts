@@ -53,19 +53,14 @@ function createClipboard(): CopyClipboard {
   };
 }
 
-/** Engine job destinations are shown as text; find the location behind one (best effort) for "reveal". */
-function locationFromText(ctx: Pick<Ctx, 'connections'>, text: string): BlobLocation | undefined {
-  const clean = text.replace(/\?.*$/, '');
-  for (const c of ctx.connections.list()) {
-    for (const head of [`${c.endpoint}/`, `${c.id}/`, `${c.id}:`, `${c.label}/`]) {
-      if (clean.startsWith(head)) {
-        const rest = clean.slice(head.length).split('/');
-        const container = decodeURIComponent(rest.shift() ?? '');
-        return { connectionId: c.id, container, path: rest.map((s) => { try { return decodeURIComponent(s); } catch { return s; } }).join('/') };
-      }
-    }
-  }
-  return undefined;
+/** Job snapshots name the destination as "container/path": the batch tells the connection (for "reveal"). */
+function locationOfJob(batchDestinations: ReadonlyMap<string, BlobLocation>, destination: string, job: JobSnapshot): BlobLocation | undefined {
+  const dest = batchDestinations.get(job.batchId);
+  if (!dest) return undefined;
+  const clean = destination.replace(/\?.*$/, '');
+  const slash = clean.indexOf('/');
+  if (slash <= 0) return { ...dest, path: '' };
+  return { connectionId: dest.connectionId, container: clean.slice(0, slash), path: clean.slice(slash + 1) };
 }
 
 export function activate(context: vscode.ExtensionContext): BlobCopyApi {
@@ -114,8 +109,8 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi {
     jobs: engine,
     log,
     redact: (t) => t,
-    reveal: (destination: string, _job: JobSnapshot) => {
-      const loc = locationFromText(ctx, destination);
+    reveal: (destination: string, job: JobSnapshot) => {
+      const loc = locationOfJob(ctx.batchDestinations, destination, job);
       if (!loc) {
         void vscode.window.showInformationMessage(`Cannot find ${destination} in the Blob Copy view.`);
         return undefined;
@@ -142,6 +137,7 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi {
     log,
     clipboard: createClipboard(),
     prompts,
+    batchDestinations: new Map(),
     openJobs: (options) => {
       CopyJobsPanel.createOrShow(panelDeps, { preserveFocus: options?.preserveFocus });
     },

@@ -107,6 +107,7 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
   });
   try {
     batchId = ctx.engine.start(decided);
+    ctx.batchDestinations.set(batchId, input.destination);
   } catch (err) {
     sub.dispose();
     throw err;

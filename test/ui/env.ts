@@ -1,0 +1,126 @@
+/**
+ * Shared test environment inside the extension host: one Azurite (two accounts) for all UI tests, the extension
+ * pointed at it through its settings, and helpers to read storage and wait for the engine. Stopped by index.ts.
+ */
+import * as vscode from 'vscode';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { startAzurite, type AzuriteInstance } from '../helpers/azurite';
+import type { BlobCopyApi } from '../../src/extension/extension';
+import type { StorageNode } from '../../src/extension/tree/nodes';
+
+export const EXTENSION_ID = 'blob-copy.blob-copy';
+
+export interface Env {
+  readonly azurite: AzuriteInstance;
+  readonly api: BlobCopyApi;
+  /** Service clients of the two accounts. */
+  readonly dev: BlobServiceClient;
+  readonly acct2: BlobServiceClient;
+}
+
+let envPromise: Promise<Env> | undefined;
+
+export function getEnv(): Promise<Env> {
+  envPromise ??= (async () => {
+    const azurite = await startAzurite();
+    const config = vscode.workspace.getConfiguration('blobCopy');
+    await config.update('azurite.port', azurite.port, vscode.ConfigurationTarget.Global);
+    await config.update('openJobsOnCopy', false, vscode.ConfigurationTarget.Global);
+    const ext = vscode.extensions.getExtension<BlobCopyApi>(EXTENSION_ID);
+    if (!ext) throw new Error(`Extension ${EXTENSION_ID} is not loaded in this host`);
+    const api = await ext.activate();
+    return { azurite, api, dev: azurite.serviceClient(), acct2: azurite.serviceClient('acct2') };
+  })();
+  return envPromise;
+}
+
+export async function stopEnv(): Promise<void> {
+  if (!envPromise) return;
+  const p = envPromise;
+  envPromise = undefined;
+  try {
+    const env = await p;
+    await env.api.engine.whenIdle().catch(() => undefined);
+    await env.azurite.stop();
+  } catch {
+    /* start failed: nothing to stop */
+  }
+}
+
+export async function setSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('blobCopy').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+let counter = 0;
+/** A fresh, valid container name. */
+export function uniqueName(prefix: string): string {
+  counter++;
+  return `${prefix}-${Date.now().toString(36)}-${counter}`.toLowerCase().slice(0, 63);
+}
+
+export async function createContainer(service: BlobServiceClient, name: string): Promise<ContainerClient> {
+  const c = service.getContainerClient(name);
+  await c.create();
+  return c;
+}
+
+export async function putBlob(container: ContainerClient, name: string, body: string | Buffer, metadata?: Record<string, string>): Promise<void> {
+  const data = typeof body === 'string' ? Buffer.from(body) : body;
+  await container.getBlockBlobClient(name).uploadData(data, { metadata, blobHTTPHeaders: { blobContentType: 'text/plain' } });
+}
+
+export async function readBlob(container: ContainerClient, name: string): Promise<{ text: string; metadata: Record<string, string>; contentType?: string }> {
+  const client = container.getBlobClient(name);
+  const buf = await client.downloadToBuffer();
+  const props = await client.getProperties();
+  return { text: buf.toString('utf8'), metadata: props.metadata ?? {}, contentType: props.contentType };
+}
+
+export async function exists(container: ContainerClient, name: string): Promise<boolean> {
+  return container.getBlobClient(name).exists();
+}
+
+/** Waits until a batch has settled (bounded). */
+export async function waitForBatch(api: BlobCopyApi, batchId: string, timeoutMs = 45_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const b = api.engine.batch(batchId);
+    if (b?.done) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`batch ${batchId} did not finish within ${timeoutMs} ms: ${JSON.stringify(api.engine.jobs().filter((j) => j.batchId === batchId).map((j) => [j.destination, j.state, j.error?.message]))}`);
+}
+
+export async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Tree navigation through the provider's API. */
+export async function childrenOf(api: BlobCopyApi, node?: StorageNode): Promise<StorageNode[]> {
+  return api.tree.getChildren(node);
+}
+
+export function labelOf(api: BlobCopyApi, node: StorageNode): string {
+  const label = api.tree.getTreeItem(node).label;
+  return typeof label === 'string' ? label : (label?.label ?? '');
+}
+
+export async function findChild(api: BlobCopyApi, parent: StorageNode | undefined, label: string): Promise<StorageNode> {
+  const kids = await childrenOf(api, parent);
+  const found = kids.find((k) => labelOf(api, k) === label);
+  if (!found) throw new Error(`no child "${label}" under ${parent ? labelOf(api, parent) : 'root'}: ${kids.map((k) => labelOf(api, k)).join(', ')}`);
+  return found;
+}
+
+/** The Azurite connection node, then a container under it. */
+export async function containerNode(api: BlobCopyApi, container: string, connectionLabel = 'Azurite (local emulator)'): Promise<StorageNode> {
+  const conn = await findChild(api, undefined, connectionLabel);
+  api.tree.refresh(conn);
+  return findChild(api, conn, container);
+}
