@@ -30,6 +30,9 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    // Same fix as the CLI: @azure/storage-common's ESM build calls createRequire(import.meta.url) at load time.
+    define: { 'import.meta.url': '__blobCopyImportMetaUrl' },
+    banner: { js: "const __blobCopyImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   },
   {
     ...common,
