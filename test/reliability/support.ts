@@ -1,0 +1,130 @@
+/** Shared helpers for the reliability and security suites (defines no tests). */
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { BlobClient, ContainerClient, StoragePipelineOptions } from '@azure/storage-blob';
+import { AccountClient, createAccountClient } from '../../src/core/connections';
+import { CopyEngine, CopyEngineOptions, Logger } from '../../src/core';
+import { AzuriteAccount, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
+
+/** Connection ids the tests' resolvers know. */
+export const A1 = 'rel-a1';
+export const A2 = 'rel-a2';
+
+export const KiB = 1024;
+export const MiB = 1024 * 1024;
+
+/** Fast SDK retries so a storm of faults costs little wall time (the engine's default waits 0.5–10 s). */
+export const fastRetries = (maxTries: number): StoragePipelineOptions => ({
+  retryOptions: { maxTries, retryDelayInMs: 20, maxRetryDelayInMs: 200, tryTimeoutInMs: 60_000 },
+});
+
+/** Anything that serves account endpoints: Azurite itself or a fault proxy in front of it. */
+export interface ConnectionStringSource {
+  connectionString(account: string, key: string): string;
+}
+
+export function directSource(host: string, port: number): ConnectionStringSource {
+  return {
+    connectionString: (account, key) =>
+      `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${key};BlobEndpoint=http://${host}:${port}/${account};`,
+  };
+}
+
+export function resolverThrough(target: ConnectionStringSource, pipeline: StoragePipelineOptions): (id: string) => Promise<AccountClient> {
+  const cache = new Map<string, AccountClient>();
+  return async (id) => {
+    let c = cache.get(id);
+    if (!c) {
+      const account: AzuriteAccount | undefined = id === A1 ? DEV_ACCOUNT : id === A2 ? SECOND_ACCOUNT : undefined;
+      if (!account) throw new Error(`unknown connection ${id}`);
+      c = createAccountClient({ kind: 'connectionString', connectionString: target.connectionString(account.name, account.key) }, pipeline);
+      cache.set(id, c);
+    }
+    return c;
+  };
+}
+
+export class MemoryLog implements Logger {
+  readonly lines: string[] = [];
+  info(m: string): void {
+    this.lines.push(`info ${m}`);
+  }
+  warn(m: string): void {
+    this.lines.push(`warn ${m}`);
+  }
+  error(m: string): void {
+    this.lines.push(`error ${m}`);
+  }
+  debug(m: string): void {
+    this.lines.push(`debug ${m}`);
+  }
+}
+
+export function makeEngine(
+  target: ConnectionStringSource,
+  options: Partial<CopyEngineOptions> & { pipeline?: StoragePipelineOptions } = {},
+): { engine: CopyEngine; log: MemoryLog } {
+  const log = new MemoryLog();
+  const { pipeline, ...rest } = options;
+  const engine = new CopyEngine({ resolve: resolverThrough(target, pipeline ?? fastRetries(6)), log, concurrency: 8, rangeConcurrency: 4, ...rest });
+  return { engine, log };
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `blob-copy-${prefix}-`));
+}
+
+/** Random content (a random 64 KiB tile repeated, each 4 KiB stamped with its offset and the seed). */
+export function data(size: number, seed = 0): Buffer {
+  const tile = randomBytes(Math.min(Math.max(size, 1), 64 * KiB));
+  const buf = Buffer.alloc(size);
+  for (let o = 0; o < size; o += tile.length) tile.copy(buf, o);
+  for (let o = 0; o + 8 <= size; o += 4096) buf.writeUInt32LE((o ^ seed) >>> 0, o);
+  return buf;
+}
+
+export function md5(buf: Buffer): string {
+  return createHash('md5').update(buf).digest('hex');
+}
+
+/** MD5 of a blob's content, downloaded BY THE TEST (the engine never downloads content). */
+export async function blobMd5(blob: BlobClient): Promise<string> {
+  const res = await blob.download();
+  const h = createHash('md5');
+  for await (const chunk of res.readableStreamBody!) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/**
+ * The invariant of every fault test: the destination is absent, or complete and identical to the expected
+ * content. Returns which of the two it is.
+ */
+export async function destinationState(dest: BlobClient, expectedMd5: string): Promise<'absent' | 'identical'> {
+  if (!(await dest.exists())) return 'absent';
+  const got = await blobMd5(dest);
+  if (got !== expectedMd5) throw new Error(`${dest.name}: a committed destination that differs from its source (md5 ${got}, expected ${expectedMd5})`);
+  return 'identical';
+}
+
+/** Uploads many small blobs with bounded concurrency. */
+export async function uploadMany(container: ContainerClient, names: readonly string[], body: (i: number) => Buffer, concurrency = 32): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < names.length; i = next++) {
+      const b = body(i);
+      await container.getBlockBlobClient(names[i]).upload(b, b.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, names.length) }, worker));
+}
+
+/** Polls cond every intervalMs until it is true or timeoutMs passes (then throws). */
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string, intervalMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
