@@ -4,13 +4,21 @@
  * workbench, and reports back what it rendered (`rendered` messages).
  */
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobSnapshot } from '../../src/core';
 import { CopyJobsPanel, openJobsCommand, type CopyJobsPanelDeps, type JobSource } from '../../src/extension/panel';
 import { MAX_RENDERED_ROWS } from '../../src/shared/protocol';
 
-const root = path.resolve(__dirname, '..', '..', '..');
+/** The repository root (holds dist/webview): the first folder up from here with blob-copy's package.json. */
+function findRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'blob-copy') return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no blob-copy package.json above ${__dirname}`);
+  }
+}
 
 class FakeJobSource implements JobSource {
   private readonly listeners = new Set<(job: JobSnapshot) => void>();
@@ -97,7 +105,7 @@ describe('Copy Jobs panel (webview)', function () {
     posted = [];
     revealed = [];
     logs = [];
-    const extensionUri = vscode.extensions.all.find((e) => e.extensionUri.fsPath === root)?.extensionUri ?? vscode.Uri.file(root);
+    const extensionUri = vscode.extensions.getExtension('blob-copy.blob-copy')?.extensionUri ?? vscode.Uri.file(findRoot());
     deps = {
       extensionUri,
       jobs: source,
@@ -143,6 +151,7 @@ describe('Copy Jobs panel (webview)', function () {
       return st.lastRendered && st.lastRendered.version === st.version && st.lastRendered.known === 1000 ? st : undefined;
     });
     const messages = s.updatesPosted - before.updatesPosted;
+    console.log(`[panel] 2,000 updates → ${messages} update messages, ${s.jobsSent - before.jobsSent} job rows sent; rendered ${JSON.stringify(s.lastRendered)}`);
     assert.ok(messages >= 1 && messages <= 20, `update messages posted for 2,000 updates: ${messages}`);
     assert.ok(s.jobsSent - before.jobsSent <= 2000, `coalesced job rows sent: ${s.jobsSent - before.jobsSent}`);
     // Default filter "active": 900 running jobs match, the webview caps the table.

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { redact as engineRedact, type JobSnapshot, type JobState, type StrategyId } from '../../core';
+import { redact as engineRedact, type CopyEngine, type JobSnapshot, type JobState, type StrategyId } from '../../core';
 import {
   assertNever,
   computeTotals,
@@ -42,6 +42,10 @@ export interface JobSource {
   abort(jobId: string): unknown;
   clearFinished(): unknown;
 }
+
+// The real engine must fit the interface (fails to compile if the engine's API drifts).
+const _engineFits: CopyEngine extends JobSource ? true : false = true;
+void _engineFits;
 
 /** A `vscode.LogOutputChannel` fits. */
 export interface PanelLog {
