@@ -334,7 +334,7 @@ export class CopyEngine {
   }
 
   async unfinished(): Promise<JobSnapshot[]> {
-    return this.unfinishedRecords().map((r) => this.snapshot(this.jobFromRecord(r)));
+    return this.unfinishedRecords().map((r) => this.snapshot({ ...this.jobFromRecord(r), state: r.state }));
   }
 
   async resume(): Promise<string[]> {
@@ -1013,14 +1013,14 @@ export class CopyEngine {
     const { job, item, signal } = ctx;
     const pageDest = ctx.dest.getPageBlobClient();
     const p = job.progress;
-    const rangesResp = await ctx.source.getPageBlobClient().getPageRanges(0, item.size || undefined, {
+    // listPageRanges yields inclusive {start, end} (getPageRanges' count is end - start, one short).
+    const chunks: Array<{ offset: number; count: number }> = [];
+    for await (const r of ctx.source.getPageBlobClient().listPageRanges(0, item.size || undefined, {
       conditions: ctx.etag ? { ifMatch: ctx.etag } : undefined,
       abortSignal: signal,
-    });
-    const chunks: Array<{ offset: number; count: number }> = [];
-    for (const r of rangesResp.pageRange ?? []) {
-      const end = r.offset + (r.count ?? 0);
-      for (let o = r.offset; o < end; o += LIMITS.putPageMaxBytes) {
+    })) {
+      const end = r.end + 1;
+      for (let o = r.start; o < end; o += LIMITS.putPageMaxBytes) {
         chunks.push({ offset: o, count: Math.min(LIMITS.putPageMaxBytes, end - o) });
       }
     }
