@@ -112,7 +112,13 @@ export function labelOf(api: BlobCopyApi, node: StorageNode): string {
 }
 
 export async function findChild(api: BlobCopyApi, parent: StorageNode | undefined, label: string): Promise<StorageNode> {
-  const kids = await childrenOf(api, parent);
+  let kids = await childrenOf(api, parent);
+  // Follow "Load more…" (bounded) when the child is not on the pages loaded so far.
+  for (let i = 0; i < 100 && parent && !kids.some((k) => labelOf(api, k) === label); i++) {
+    const more = kids.find((k) => k.kind === 'loadMore');
+    if (!more) break;
+    kids = await api.tree.loadMore(more as Parameters<BlobCopyApi['tree']['loadMore']>[0]);
+  }
   const found = kids.find((k) => labelOf(api, k) === label);
   if (!found) throw new Error(`no child "${label}" under ${parent ? labelOf(api, parent) : 'root'}: ${kids.map((k) => labelOf(api, k)).join(', ')}`);
   return found;

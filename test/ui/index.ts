@@ -17,8 +17,33 @@ function testFiles(dir: string): string[] {
   return out.sort();
 }
 
+/**
+ * A plain-text reporter: the extension host forwards console.log arguments unformatted, so mocha's printf-style
+ * "spec" output would show "%s". One line per test, failures with their stack.
+ */
+class LineReporter {
+  constructor(runner: Mocha.Runner) {
+    const started = Date.now();
+    let passes = 0;
+    let failures = 0;
+    runner.on('suite', (suite: Mocha.Suite) => {
+      if (suite.title) console.log(`\n${suite.fullTitle()}`);
+    });
+    runner.on('pass', (test: Mocha.Test) => {
+      passes++;
+      console.log(`  ✔ ${test.title} (${test.duration ?? 0} ms)`);
+    });
+    runner.on('pending', (test: Mocha.Test) => console.log(`  - ${test.title} (pending)`));
+    runner.on('fail', (test: Mocha.Test, err: Error) => {
+      failures++;
+      console.log(`  ✘ ${test.fullTitle()}\n    ${(err.stack ?? err.message).split('\n').slice(0, 8).join('\n    ')}`);
+    });
+    runner.once('end', () => console.log(`\n${passes} passing, ${failures} failing (${((Date.now() - started) / 1000).toFixed(1)} s)`));
+  }
+}
+
 export async function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: LineReporter as unknown as typeof Mocha.reporters.Base });
   const grep = process.env.BLOB_COPY_UI_GREP;
   if (grep) mocha.grep(grep);
   for (const file of testFiles(__dirname)) mocha.addFile(file);

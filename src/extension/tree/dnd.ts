@@ -17,7 +17,7 @@ export class StorageDragAndDrop implements vscode.TreeDragAndDropController<Stor
     private readonly urlOf: (source: CopySourceInfo) => string | undefined,
   ) {}
 
-  handleDrag(nodes: readonly StorageNode[], data: vscode.DataTransfer): void {
+  handleDrag(nodes: readonly StorageNode[], data: vscode.DataTransfer, _token?: vscode.CancellationToken): void {
     const sources = nodes.map(copySourceOf).filter((s): s is CopySourceInfo => !!s);
     if (!sources.length) return;
     data.set(TREE_MIME, new vscode.DataTransferItem(sources));
