@@ -319,4 +319,21 @@ describe('copy commands', () => {
     assert.equal(url, `${env.azurite.endpoint('acct2')}/sas-urls/dir/a%20b.txt`);
     assert.ok(!url.includes('?'));
   });
+
+  it('Open Copy Jobs shows the panel, which receives the jobs of the batch; the status bar hides when idle', async () => {
+    const dst = uniqueName('panel');
+    await createContainer(env.dev, dst);
+    await vscode.commands.executeCommand('blobCopy.openJobs');
+    await waitFor('the panel to open', () => env.api.panel.current);
+    const o = (await vscode.commands.executeCommand('blobCopy.copyFolderTo', {
+      sources: [{ connectionId: AZ, container: src, path: 'notes/' }],
+      destination: { connectionId: AZ, container: dst, path: '' },
+    })) as CopyOutcome;
+    await waitForBatch(env.api, o.batchId!);
+    await waitFor('the webview to receive the job', () =>
+      env.api.panel.trace.some((t) => t.direction === 'toWebview' && JSON.stringify(t.message).includes(`${dst}/n1.txt`)) ? true : undefined,
+    );
+    await waitFor('the status bar to hide', () => (env.api.statusBar.text === undefined ? true : undefined), 5000);
+    env.api.panel.current?.dispose();
+  });
 });
