@@ -938,8 +938,11 @@ export class CopyEngine {
           const want = Math.min(bs, size - i * bs);
           if (have.get(id) === want) staged.add(i);
         });
-      } catch {
-        /* keep the journal's view */
+      } catch (e) {
+        // 404: the service holds no uncommitted block under this name (lost in a crash, or collected after 7 days):
+        // trusting the journal would commit ids the service does not have (InvalidBlockList on every retry).
+        if (restDetails(e).status === 404) staged.clear();
+        /* any other failure: keep the journal's view */
       }
       this.log.info(`${ctx.what}: resuming, ${staged.size} of ${count} blocks already staged.`);
     }

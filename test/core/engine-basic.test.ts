@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { startAzurite, AzuriteInstance, SECOND_ACCOUNT } from '../helpers/azurite';
 import { CopyEngine, JobSnapshot, BatchSummary } from '../../src/core';
-import { A1, A2, blobMd5, data, makeEngine, md5, MemoryLog } from './fixtures';
+import { A1, A2, blobMd5, data, makeEngine, md5, MemoryLog, stopFast } from './fixtures';
 
 describe('copy engine: strategies on Azurite', () => {
   let azurite: AzuriteInstance;
@@ -19,7 +19,7 @@ describe('copy engine: strategies on Azurite', () => {
   });
   after(async () => {
     engine?.dispose();
-    await azurite?.stop();
+    await stopFast(azurite);
   });
 
   it('copies one blob within a container (copy-blob, same account)', async () => {

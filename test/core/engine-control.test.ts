@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
 import { CopyEngine, CopyError, CopyRequest, JobSnapshot } from '../../src/core';
-import { A1, A2, blobMd5, data, makeEngine, md5 } from './fixtures';
+import { A1, A2, blobMd5, data, makeEngine, md5, stopFast } from './fixtures';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -35,7 +35,7 @@ describe('jobs: cancel, changed source, retry, events, journal', () => {
   });
   after(async () => {
     engine?.dispose();
-    await azurite?.stop();
+    await stopFast(azurite);
     fs.rmSync(journalDir, { recursive: true, force: true });
   });
   const far = () => azurite.serviceClient(SECOND_ACCOUNT).getContainerClient('far');

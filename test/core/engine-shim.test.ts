@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
 import { FromUrlShim, startFromUrlShim } from '../shim/fromUrlShim';
 import { AccountClient, CopyEngine, createAccountClient } from '../../src/core';
-import { A1, blobMd5, data, md5, MemoryLog, resolverFor } from './fixtures';
+import { A1, blobMd5, data, md5, MemoryLog, resolverFor, stopFast } from './fixtures';
 
 const MiB = 1024 * 1024;
 /** Connection id of the second account reached through the shim. */
@@ -38,7 +38,7 @@ describe('strategies through the from-URL shim', () => {
   after(async () => {
     engine?.dispose();
     await shim?.stop();
-    await azurite?.stop();
+    await stopFast(azurite);
   });
   const far = () => azurite.serviceClient(SECOND_ACCOUNT).getContainerClient('far');
   const src = () => azurite.serviceClient(DEV_ACCOUNT).getContainerClient('src');

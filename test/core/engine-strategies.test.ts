@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { BlobSASPermissions, generateBlobSASQueryParameters } from '@azure/storage-blob';
 import { startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
 import { CopyEngine, CopyRequest, StrategyChoice } from '../../src/core';
-import { A1, A2, blobMd5, data, makeEngine, md5, MemoryLog } from './fixtures';
+import { A1, A2, blobMd5, data, makeEngine, md5, MemoryLog, stopFast } from './fixtures';
 
 const MiB = 1024 * 1024;
 
@@ -33,7 +33,7 @@ describe('copy engine strategies on Azurite', () => {
   });
   after(async () => {
     engine?.dispose();
-    await azurite?.stop();
+    await stopFast(azurite);
   });
 
   const targets: Array<{ label: string; conn: string; container: string; account: typeof DEV_ACCOUNT }> = [
