@@ -107,8 +107,9 @@ export async function startServer({ workspace, extensionTestsPath, env = {}, mac
   install();
   const dataDir = mkdtempSync(join(tmpdir(), 'blob-copy-vscode-'));
   // Settings that apply on the server side (remote "Machine" scope), e.g. the Azurite port for the demo.
-  mkdirSync(join(dataDir, 'server', 'data', 'Machine'), { recursive: true });
-  writeFileSync(join(dataDir, 'server', 'data', 'Machine', 'settings.json'), JSON.stringify(machineSettings, null, 2));
+  // The server reads them from <user-data-dir>/Machine/settings.json.
+  mkdirSync(join(dataDir, 'user', 'Machine'), { recursive: true });
+  writeFileSync(join(dataDir, 'user', 'Machine', 'settings.json'), JSON.stringify(machineSettings, null, 2));
   const args = [
     serverMain,
     '--host', '127.0.0.1',

@@ -27,6 +27,8 @@ export const STRATEGIES = ['put-blob-from-url', 'put-block-from-url', 'copy-blob
 export type StrategyName = (typeof STRATEGIES)[number];
 
 export const JOB_FILTERS = ['active', 'failed', 'all'] as const;
+/** What a new panel shows: every job, so a copy that finished before the panel opened is still visible. */
+export const DEFAULT_JOB_FILTER = 'all' satisfies (typeof JOB_FILTERS)[number];
 export type JobFilter = (typeof JOB_FILTERS)[number];
 
 export interface JobErrorView {

@@ -26,6 +26,7 @@ import {
   assertNever,
   emptyTotals,
   isJobFilter,
+  DEFAULT_JOB_FILTER,
   matchesFilter,
   validateHostMessage,
   type HostToWebview,
@@ -85,7 +86,7 @@ function initialFilter(): JobFilter {
   const saved = vscode.getState();
   if (typeof saved === 'object' && saved !== null && isJobFilter((saved as { filter?: unknown }).filter)) return (saved as WebviewState).filter;
   const fromHtml = document.getElementById('app')?.dataset.filter;
-  return isJobFilter(fromHtml) ? fromHtml : 'active';
+  return isJobFilter(fromHtml) ? fromHtml : DEFAULT_JOB_FILTER;
 }
 
 type RequestBody = WebviewRequest extends infer R ? (R extends WebviewRequest ? Omit<R, 'id'> : never) : never;

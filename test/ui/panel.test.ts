@@ -154,9 +154,9 @@ describe('Copy Jobs panel (webview)', function () {
     console.log(`[panel] 2,000 updates → ${messages} update messages, ${s.jobsSent - before.jobsSent} job rows sent; rendered ${JSON.stringify(s.lastRendered)}`);
     assert.ok(messages >= 1 && messages <= 20, `update messages posted for 2,000 updates: ${messages}`);
     assert.ok(s.jobsSent - before.jobsSent <= 2000, `coalesced job rows sent: ${s.jobsSent - before.jobsSent}`);
-    // Default filter "active": 900 running jobs match, the webview caps the table.
-    assert.equal(s.lastRendered?.filter, 'active');
-    assert.equal(s.lastRendered?.matching, 900);
+    // Default filter "all": all 1,000 jobs match, the webview caps the table.
+    assert.equal(s.lastRendered?.filter, 'all');
+    assert.equal(s.lastRendered?.matching, 1000);
     assert.equal(s.lastRendered?.rows, MAX_RENDERED_ROWS);
   });
 

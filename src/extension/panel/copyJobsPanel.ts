@@ -13,6 +13,7 @@ import { redact as engineRedact, type CopyEngine, type JobSnapshot, type JobStat
 import {
   assertNever,
   computeTotals,
+  DEFAULT_JOB_FILTER,
   isJobFilter,
   validateWebviewMessage,
   type HostToWebview,
@@ -113,7 +114,7 @@ export class CopyJobsPanel extends Disposable {
       { viewColumn: options.viewColumn ?? vscode.ViewColumn.Active, preserveFocus: options.preserveFocus ?? false },
       CopyJobsPanel.webviewOptions(deps.extensionUri),
     );
-    return new CopyJobsPanel(panel, deps, 'active');
+    return new CopyJobsPanel(panel, deps, DEFAULT_JOB_FILTER);
   }
 
   /** Alias of createOrShow. */
@@ -124,7 +125,7 @@ export class CopyJobsPanel extends Disposable {
   /** Takes over a panel VS Code restored after a reload (from the serializer). */
   static revive(panel: vscode.WebviewPanel, deps: CopyJobsPanelDeps, state: unknown): CopyJobsPanel {
     CopyJobsPanel._current?.dispose();
-    const filter = typeof state === 'object' && state !== null && isJobFilter((state as { filter?: unknown }).filter) ? (state as { filter: JobFilter }).filter : 'active';
+    const filter = typeof state === 'object' && state !== null && isJobFilter((state as { filter?: unknown }).filter) ? (state as { filter: JobFilter }).filter : DEFAULT_JOB_FILTER;
     return new CopyJobsPanel(panel, deps, filter);
   }
 

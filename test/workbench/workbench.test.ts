@@ -1,0 +1,138 @@
+/**
+ * Drives the real VS Code workbench (VS Code server + Chromium, see scripts/vscode-runtime.mjs) as a person would:
+ * open the Blob Copy view, expand Azurite → container → blob, right-click the blob, "Copy Blob To…", answer the
+ * pickers, and see the job finish in the Copy Jobs panel. Asserts the bytes and metadata in Azurite, and saves
+ * screenshots to test-results/ (UPDATE_SCREENSHOTS=1 also writes docs/screenshots/ for the README).
+ */
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startAzurite, AzuriteInstance } from '../helpers/azurite';
+
+// Playwright's and the runtime's ESM entry points, loaded without TypeScript rewriting import() to require().
+const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The repository root: the nearest folder above this file with the extension's package.json. */
+function findRoot(dir: string): string {
+  for (let d = dir, i = 0; i < 10; d = path.dirname(d), i++) {
+    const pkg = path.join(d, 'package.json');
+    if (fs.existsSync(path.join(d, 'scripts', 'vscode-runtime.mjs')) && fs.existsSync(pkg)) return d;
+  }
+  throw new Error(`no blob-copy package.json above ${dir}`);
+}
+const root = findRoot(__dirname);
+const results = path.join(root, 'test-results');
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+describe('workbench: right-click a blob, Copy Blob To…, the job finishes in the Copy Jobs panel', () => {
+  let azurite: AzuriteInstance;
+  let server: { url: string; stop(): Promise<void> } | undefined;
+  let browser: any;
+  let page: any;
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'blob-copy-wb-'));
+  const content = Buffer.from('a picture of a cat, copied server-side '.repeat(1000));
+
+  before(async () => {
+    azurite = await startAzurite();
+    const service = azurite.serviceClient();
+    const photos = service.getContainerClient('photos');
+    await photos.create();
+    await photos.getBlockBlobClient('cats/tabby.jpg').uploadData(content, {
+      blobHTTPHeaders: { blobContentType: 'image/jpeg' },
+      metadata: { camera: 'workbench' },
+    });
+    await service.getContainerClient('target').create();
+    const runtime = await importEsm(path.join(root, 'scripts', 'vscode-runtime.mjs'));
+    server = await runtime.startServer({
+      workspace,
+      machineSettings: { 'blobCopy.azurite.port': azurite.port, 'blobCopy.openJobsOnCopy': true, 'workbench.startupEditor': 'none',
+        'workbench.secondarySideBar.defaultVisibility': 'hidden', 'chat.disableAIFeatures': true },
+    });
+    browser = await runtime.launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(server!.url);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    fs.mkdirSync(results, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    await azurite?.stop();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  const row = (label: RegExp) => page.locator('.monaco-list-row', { hasText: label }).first();
+
+  async function shot(name: string): Promise<void> {
+    const file = path.join(results, `${name}.png`);
+    await page.screenshot({ path: file });
+    if (process.env.UPDATE_SCREENSHOTS) {
+      const docs = path.join(root, 'docs', 'screenshots');
+      fs.mkdirSync(docs, { recursive: true });
+      fs.copyFileSync(file, path.join(docs, `${name}.png`));
+    }
+  }
+
+  async function quickPick(text: string): Promise<void> {
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    await input.fill(text);
+    await page.waitForTimeout(300);
+    await input.press('Enter');
+  }
+
+  it('copies the blob and shows it done in the panel', async () => {
+    try {
+      await copyThroughTheWorkbench();
+    } catch (e) {
+      await shot('failure').catch(() => undefined);
+      throw e;
+    }
+  });
+
+  async function copyThroughTheWorkbench(): Promise<void> {
+    // The Blob Copy view in the activity bar.
+    await page.locator('.activitybar [aria-label^="Blob Copy"]').first().click({ timeout: 60_000 });
+    await row(/Azurite/).click({ timeout: 60_000 });
+    await page.keyboard.press('ArrowRight');
+    await row(/^photos/).click({ timeout: 30_000 });
+    await page.keyboard.press('ArrowRight');
+    await row(/^cats/).click({ timeout: 30_000 });
+    await page.keyboard.press('ArrowRight');
+    const blobRow = row(/tabby\.jpg/);
+    await blobRow.waitFor({ timeout: 30_000 });
+    await shot('tree');
+
+    await blobRow.click({ button: 'right' });
+    await page.locator('.monaco-menu .action-label', { hasText: 'Copy Blob To…' }).first().click({ timeout: 15_000 });
+    await quickPick('Azurite'); // destination connection
+    await quickPick('target'); // destination container
+    const prefixInput = page.locator('.quick-input-widget input');
+    await prefixInput.waitFor({ state: 'visible' });
+    await prefixInput.fill('from-photos/');
+    await prefixInput.press('Enter');
+
+    // The bytes and metadata arrive in Azurite.
+    const dest = azurite.serviceClient().getContainerClient('target').getBlobClient('from-photos/tabby.jpg');
+    let exists = false;
+    for (let i = 0; i < 60 && !exists; i++) {
+      exists = await dest.exists();
+      if (!exists) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(exists, 'the destination blob appears in Azurite within 30 s');
+    const props = await dest.getProperties();
+    assert.equal(props.contentLength, content.length);
+    assert.equal(props.contentType, 'image/jpeg');
+    assert.equal(props.metadata?.camera, 'workbench');
+    assert.deepEqual(await dest.downloadToBuffer(), content);
+
+    // The Copy Jobs panel (a webview: an iframe inside an iframe) shows the job as done.
+    const webview = page.frameLocator('iframe.webview').frameLocator('iframe');
+    await webview.locator('text=/Done/').first().waitFor({ timeout: 30_000 });
+    await webview.locator('text=/tabby\\.jpg/').first().waitFor({ timeout: 10_000 });
+    await shot('copy-jobs');
+  }
+});
