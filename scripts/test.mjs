@@ -71,7 +71,6 @@ async function nodeTests() {
 async function uiTests() {
   console.log('\n=== extension tests in a real VS Code extension host');
   const t0 = Date.now();
-  install();
   let summary;
   const { code } = await runExtensionTests({
     extensionTestsPath: join(root, 'out', 'test', 'ui', 'index.js'),
@@ -90,6 +89,10 @@ async function uiTests() {
   suites.push({ ...r, seconds: (Date.now() - t0) / 1000 });
 }
 
+// The offline VS Code runtime is needed by the workbench test (node) and the extension-host tests: install it
+// first (a no-op when cached), so a machine without it installs it instead of skipping anything.
+console.log('\n=== VS Code runtime');
+install();
 if (only !== 'ui') await nodeTests();
 if (only !== 'core') await uiTests();
 

@@ -73,7 +73,9 @@ function ensureCodeServer() {
   run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `code-server@${CODE_SERVER_VERSION}`], {
     cwd: codeServerDir,
     env: {
-      ...process.env,
+      // Not the outer npm's settings (under `npm test`, npm_config_user_agent says node/v20 and code-server's
+      // postinstall refuses to run): a clean npm environment on Node 24.
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_(config|lifecycle|package|node)_|^npm_execpath$|^NODE$/i.test(k))),
       PATH: `${join(nodeDir, 'bin')}:${process.env.PATH}`,
       // Native modules must build against Node 24's headers, not the machine's Node 20 (npmrc nodedir).
       npm_config_nodedir: nodeDir,
