@@ -669,53 +669,83 @@ export class CopyEngine {
         : srcAccount!.service.getContainerClient(item.source.location.container).getBlobClient(item.source.location.path);
     const dest = destAccount.service.getContainerClient(item.destination.container).getBlobClient(item.destination.path);
     job.destClient = dest;
-    let props;
-    try {
-      props = await source.getProperties({ abortSignal: signal });
-    } catch (e) {
-      throw toCopyError(e, `${what}: read the source`, 'source');
-    }
-    const etag = normalizeEtag(props.etag) ?? '';
-    if (item.sourceEtag && etag !== item.sourceEtag) {
-      if (!job.acceptNewSource) {
-        throw new CopyError({
-          message: `${what}: the source changed after the copy was planned.`,
-          hint: 'Retry the job to copy the new version, or plan the copy again.',
-          status: 412,
-          code: 'SourceChanged',
-          requestId: props.requestId,
-        });
+    const sp = item.sourceProperties;
+    let etag: string;
+    let headers: BlobHTTPHeaders;
+    let metadata: Metadata;
+    let tags: Tags | undefined;
+    let tier: string | undefined;
+    if (sp && sp.tagsKnown && item.sourceEtag && job.attempts === 1 && !job.acceptNewSource && job.progress.generation === 0) {
+      // First attempt of a listed blob: the listing's properties are current as of its ETag, and every operation pins
+      // that ETag (source If-Match per call, or a HEAD before Put Block List), so no HEAD is needed here.
+      etag = item.sourceEtag;
+      headers = {
+        blobContentType: sp.contentType,
+        blobContentEncoding: sp.contentEncoding,
+        blobContentLanguage: sp.contentLanguage,
+        blobContentDisposition: sp.contentDisposition,
+        blobCacheControl: sp.cacheControl,
+        blobContentMD5: item.contentMD5 ? Buffer.from(item.contentMD5, 'base64') : undefined,
+      };
+      metadata = { ...(sp.metadata ?? {}) };
+      tags = job.options.tags && sp.tags && Object.keys(sp.tags).length ? { ...sp.tags } : undefined;
+      tier = job.options.tier && item.blobType === 'BlockBlob' ? sp.accessTier : undefined;
+    } else {
+      let props;
+      try {
+        props = await source.getProperties({ abortSignal: signal });
+      } catch (e) {
+        throw toCopyError(e, `${what}: read the source`, 'source');
       }
-      job.progress = { generation: job.progress.generation + 1 };
-      job.bytesDone = 0;
-    }
-    if (job.acceptNewSource || !item.sourceEtag) {
-      item = { ...item, sourceEtag: etag, size: props.contentLength ?? 0, contentMD5: b64(props.contentMD5), sourceLastModified: props.lastModified?.toISOString() };
-      job.item = item;
+      etag = normalizeEtag(props.etag) ?? '';
+      if (item.sourceEtag && etag !== item.sourceEtag) {
+        if (!job.acceptNewSource) {
+          throw new CopyError({
+            message: `${what}: the source changed after the copy was planned.`,
+            hint: 'Retry the job to copy the new version, or plan the copy again.',
+            status: 412,
+            code: 'SourceChanged',
+            requestId: props.requestId,
+          });
+        }
+        job.progress = { generation: job.progress.generation + 1 };
+        job.bytesDone = 0;
+      }
+      if (job.acceptNewSource || !item.sourceEtag) {
+        item = {
+          ...item,
+          sourceEtag: etag,
+          size: props.contentLength ?? 0,
+          contentMD5: b64(props.contentMD5),
+          sourceLastModified: props.lastModified?.toISOString(),
+          sourceProperties: undefined,
+        };
+        job.item = item;
+      }
+      headers = {
+        blobContentType: props.contentType,
+        blobContentEncoding: props.contentEncoding,
+        blobContentLanguage: props.contentLanguage,
+        blobContentDisposition: props.contentDisposition,
+        blobCacheControl: props.cacheControl,
+        blobContentMD5: props.contentMD5,
+      };
+      metadata = props.metadata ?? {};
+      if (job.options.tags && (props.tagCount ?? 0) > 0) {
+        try {
+          tags = (await source.getTags({ abortSignal: signal })).tags;
+        } catch (e) {
+          this.log.warn(`${what}: cannot read the source's tags (${toCopyError(e, 'tags').info.code ?? 'error'}); copying without them.`);
+        }
+      }
+      tier = job.options.tier && item.blobType === 'BlockBlob' && props.accessTier && !props.accessTierInferred ? props.accessTier : undefined;
     }
     job.acceptNewSource = false;
-    const headers: BlobHTTPHeaders = {
-      blobContentType: props.contentType,
-      blobContentEncoding: props.contentEncoding,
-      blobContentLanguage: props.contentLanguage,
-      blobContentDisposition: props.contentDisposition,
-      blobCacheControl: props.cacheControl,
-      blobContentMD5: props.contentMD5,
-    };
-    let tags: Tags | undefined;
-    if (job.options.tags && (props.tagCount ?? 0) > 0) {
-      try {
-        tags = (await source.getTags({ abortSignal: signal })).tags;
-      } catch (e) {
-        this.log.warn(`${what}: cannot read the source's tags (${toCopyError(e, 'tags').info.code ?? 'error'}); copying without them.`);
-      }
-    }
-    const tier = job.options.tier && item.blobType === 'BlockBlob' && props.accessTier && !props.accessTierInferred ? props.accessTier : undefined;
     const policy = job.options.conflict;
     const destConditions: BlobRequestConditions =
       policy === 'overwrite' || (item.conflict !== 'none' && item.action === 'copy') ? {} : { ifNoneMatch: '*' };
     const srcUrl = await this.authorizer.readUrl(item.source, srcAccount, item.size);
-    return { job, item, srcUrl, source, dest, destOrigin: originOf(destAccount.endpoint), headers, metadata: props.metadata ?? {}, tier, tags, etag, destConditions, signal, what };
+    return { job, item, srcUrl, source, dest, destOrigin: originOf(destAccount.endpoint), headers, metadata, tier, tags, etag, destConditions, signal, what };
   }
 
   private async execute(ctx: RunContext): Promise<void> {
@@ -726,6 +756,15 @@ export class CopyEngine {
         await this.runOperation(op, ctx);
         return;
       } catch (e) {
+        const d = restDetails(e);
+        const code = d.copySourceCode ?? d.code;
+        if ((d.status === 412 || d.copySourceStatus === 412) && (code === 'ConditionNotMet' || code === 'SourceConditionNotMet')) {
+          // The only conditions the copy calls send that answer 412 are the source If-Match pins.
+          throw new CopyError(
+            { message: `${ctx.what}: the source changed after the copy was planned or during the copy.`, hint: 'Retry the job to copy the new version.', status: 412, code: 'SourceChanged', requestId: d.requestId },
+            { cause: e },
+          );
+        }
         if (!isNotImplemented(e) || ctx.signal.aborted) throw e;
         const news = this.capabilities.markMissing(ctx.destOrigin, op);
         const lacks = (o: CopyOperation) => this.capabilities.lacks(ctx.destOrigin, o);

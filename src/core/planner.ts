@@ -20,6 +20,7 @@ import type {
   CopyRequest,
   CopySource,
   PlannedCopy,
+  SourceProperties,
   StrategyChoice,
   StrategyId,
 } from './types';
@@ -33,6 +34,13 @@ const MiB = 1024 * 1024;
  * (1 GiB: 16.5–16.9 s for parallel ranges vs 16.3 s for a plain upload). 256 MiB is also Copy Blob From URL's limit.
  */
 export const SINGLE_CALL_MAX_BYTES = 256 * MiB;
+
+/**
+ * Same account, block blobs up to this size: Copy Blob From URL (synchronous: no polling, done when it answers).
+ * Measured on Azurite 3.37 (500 × 4 KiB, 32 in flight, loaded 2-core machine): Copy Blob From URL 345/s, Copy Blob
+ * (begin + poll) 169/s. Larger blobs use Copy Blob, which references the source without moving bytes (1 GiB: 0.01 s).
+ */
+export const SAME_ACCOUNT_SYNC_MAX_BYTES = 4 * MiB;
 
 /** Which operations a server (keyed by endpoint origin) answered 501 APINotImplemented to. */
 export class CapabilityCache {
@@ -124,7 +132,10 @@ export function chooseOperation(
   }
   let op: CopyOperation;
   let reason: string;
-  if (sameAccount) {
+  if (sameAccount && blobType === 'BlockBlob' && size <= SAME_ACCOUNT_SYNC_MAX_BYTES) {
+    op = 'copy-blob-from-url';
+    reason = 'small block blob in the same account: Copy Blob From URL (synchronous, one call, no polling)';
+  } else if (sameAccount) {
     op = 'copy-blob';
     reason = 'same account: Copy Blob copies on the server without moving bytes';
   } else if (blobType === 'AppendBlob') {
@@ -219,6 +230,7 @@ interface Expanded {
   lastModified?: Date;
   contentMD5?: string;
   sourceAccountKey: string;
+  sourceProperties?: SourceProperties;
 }
 
 function describeSource(s: CopySource): string {
@@ -276,9 +288,33 @@ async function expandSource(ctx: PlannerContext, source: CopySource, filter: (re
     container = acct.service.getContainerClient(source.location.container);
     prefix = source.location.path;
   }
+  // Tags in the listing need tag-read permission: a SAS/URL source lists without them (the copy then HEADs).
+  const withTags = source.kind === 'location';
+  try {
+    return await listExpanded(container, prefix, source, filter, key, withTags, urlBase, urlSas, signal);
+  } catch (e) {
+    const err = toCopyError(e, `List source ${describeSource(source)}`, 'source');
+    if (withTags && (err.info.status === 403 || err.info.status === 400)) {
+      return listExpanded(container, prefix, source, filter, key, false, urlBase, urlSas, signal);
+    }
+    throw err;
+  }
+}
+
+async function listExpanded(
+  container: ContainerClient,
+  prefix: string,
+  source: CopySource,
+  filter: (rel: string) => boolean,
+  key: string,
+  withTags: boolean,
+  urlBase: string | undefined,
+  urlSas: string | undefined,
+  signal?: AbortSignal,
+): Promise<Expanded[]> {
   const out: Expanded[] = [];
   try {
-    for await (const page of container.listBlobsFlat({ prefix: prefix || undefined, abortSignal: signal }).byPage({ maxPageSize: 5000 })) {
+    for await (const page of container.listBlobsFlat({ prefix: prefix || undefined, includeMetadata: true, includeTags: withTags, abortSignal: signal }).byPage({ maxPageSize: 5000 })) {
       for (const b of page.segment.blobItems) {
         const relative = b.name.slice(prefix.length);
         if (!relative || !filter(relative)) continue;
@@ -286,16 +322,28 @@ async function expandSource(ctx: PlannerContext, source: CopySource, filter: (re
           source.kind === 'url'
             ? { kind: 'url', url: `${urlBase}/${b.name.split('/').map(encodeURIComponent).join('/')}${urlSas ? `?${urlSas}` : ''}` }
             : { kind: 'location', location: { ...source.location, path: b.name } };
+        const pr = b.properties;
         out.push({
           source: child,
           sourceName: b.name,
           relative,
-          blobType: (b.properties.blobType ?? 'BlockBlob') as BlobType,
-          size: b.properties.contentLength ?? 0,
-          etag: normalizeEtag(b.properties.etag),
-          lastModified: b.properties.lastModified,
-          contentMD5: md5b64(b.properties.contentMD5),
+          blobType: (pr.blobType ?? 'BlockBlob') as BlobType,
+          size: pr.contentLength ?? 0,
+          etag: normalizeEtag(pr.etag),
+          lastModified: pr.lastModified,
+          contentMD5: md5b64(pr.contentMD5),
           sourceAccountKey: key,
+          sourceProperties: {
+            contentType: pr.contentType,
+            contentEncoding: pr.contentEncoding,
+            contentLanguage: pr.contentLanguage,
+            contentDisposition: pr.contentDisposition,
+            cacheControl: pr.cacheControl,
+            metadata: b.metadata ?? {},
+            tags: withTags ? (b.tags ?? {}) : undefined,
+            tagsKnown: withTags,
+            accessTier: pr.accessTier && !pr.accessTierInferred ? pr.accessTier : undefined,
+          },
         });
       }
     }
@@ -470,6 +518,7 @@ export async function planCopy(ctx: PlannerContext, request: CopyRequest, signal
         sourceLastModified: e.lastModified?.toISOString(),
         contentMD5: e.contentMD5,
         sameAccount,
+        sourceProperties: e.sourceProperties,
         intendedDestination: intended,
         renameDestination,
         reason: choice.reason,

@@ -92,6 +92,23 @@ export interface PlannedCopy {
   readonly renameDestination?: BlobLocation;
   /** Why the planner chose this strategy (shown in the plan). */
   readonly reason?: string;
+  /** Source properties from the listing (lets the copy skip a HEAD per blob; the ETag pin keeps it safe). */
+  readonly sourceProperties?: SourceProperties;
+}
+
+/** Content headers, metadata, tags and tier of a source blob as the planner saw them. */
+export interface SourceProperties {
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+  readonly contentLanguage?: string;
+  readonly contentDisposition?: string;
+  readonly cacheControl?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** Blob index tags; undefined when the listing could not include them. */
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly tagsKnown: boolean;
+  /** Explicit access tier (undefined when inferred). */
+  readonly accessTier?: string;
 }
 
 /** REST operations the engine runs: the five strategies plus Copy Blob From URL (x-ms-requires-sync), ≤ 256 MiB. */

@@ -33,6 +33,7 @@ describe('copy engine: strategies on Azurite', () => {
     const summary = await engine.copy({
       sources: [{ kind: 'location', location: { connectionId: A1, container: 'src', path: 'one.bin' } }],
       destination: { connectionId: A1, container: 'src', path: 'copy of one.bin' },
+      options: { strategy: 'copy-blob' },
     });
     d1.dispose();
     d2.dispose();

@@ -44,8 +44,9 @@ describe('copy engine strategies on Azurite', () => {
   const strategies: Array<{ strategy: StrategyChoice; expect: (cross: boolean) => string[] }> = [
     { strategy: 'copy-blob', expect: () => ['copy-blob'] },
     { strategy: 'put-block-from-url', expect: () => ['put-block-from-url'] },
-    // auto: same account → Copy Blob; across → Put Blob From URL, which Azurite lacks → Copy Blob From URL.
-    { strategy: 'auto', expect: (cross) => (cross ? ['copy-blob-from-url'] : ['copy-blob']) },
+    // auto: same account → Copy Blob From URL (≤ 4 MiB) or Copy Blob; across → Put Blob From URL, which Azurite
+    // lacks → Copy Blob From URL.
+    { strategy: 'auto', expect: (cross) => (cross ? ['copy-blob-from-url'] : ['copy-blob-from-url', 'copy-blob']) },
   ];
 
   for (const t of targets) {

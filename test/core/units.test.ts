@@ -96,6 +96,8 @@ describe('planner helpers', () => {
   const none = () => false;
   it('auto: same account → copy-blob; across → put-blob ≤ 256 MiB, put-block above; append/page by type', () => {
     assert.equal(chooseOperation('auto', 'BlockBlob', 1 << 30, true, none).operation, 'copy-blob');
+    assert.equal(chooseOperation('auto', 'BlockBlob', 4096, true, none).operation, 'copy-blob-from-url');
+    assert.equal(chooseOperation('auto', 'PageBlob', 4096, true, none).operation, 'copy-blob');
     assert.equal(chooseOperation('auto', 'BlockBlob', 1024, false, none).operation, 'put-blob-from-url');
     assert.equal(chooseOperation('auto', 'BlockBlob', 257 * 1024 * 1024, false, none).operation, 'put-block-from-url');
     assert.equal(chooseOperation('auto', 'AppendBlob', 10, false, none).operation, 'append-block-from-url');
