@@ -359,7 +359,18 @@ async function headOne(ctx: PlannerContext, source: CopySource, name: string, ke
   try {
     props = await blob.getProperties({ abortSignal: signal });
   } catch (e) {
-    throw toCopyError(e, `Read source ${describeSource(source)}`, 'source');
+    const err = toCopyError(e, `Read source ${describeSource(source)}`, 'source');
+    if (source.kind === 'url' && !source.url.includes('?') && (err.info.status === 404 || err.info.status === 403 || err.info.status === 401)) {
+      throw new CopyError(
+        {
+          ...err.info,
+          message: `Read source ${describeSource(source)}: the source is private (or does not exist) and the URL carries no SAS.`,
+          hint: 'Add a SAS with read permission to the URL, or copy from a connection that can read the account.',
+        },
+        { cause: e },
+      );
+    }
+    throw err;
   }
   return {
     source,

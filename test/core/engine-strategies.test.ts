@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { BlobSASPermissions, generateBlobSASQueryParameters } from '@azure/storage-blob';
 import { startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
-import { CopyEngine, CopyRequest, StrategyChoice } from '../../src/core';
+import { CopyEngine, CopyError, CopyRequest, StrategyChoice } from '../../src/core';
 import { A1, A2, blobMd5, data, makeEngine, md5, MemoryLog, stopFast } from './fixtures';
 
 const MiB = 1024 * 1024;
@@ -165,6 +165,19 @@ describe('copy engine strategies on Azurite', () => {
     const dst = azurite.serviceClient(SECOND_ACCOUNT).getContainerClient('far').getBlobClient('from-url/a.txt');
     assert.equal(await blobMd5(dst), md5(bufs.get(name)!));
     assert.ok(!JSON.stringify(engine.jobs()).includes(sas.split('sig=')[1]!.slice(0, 10)), 'snapshots carry no SAS');
+  });
+
+  it('a private source URL without SAS fails the plan with an actionable CopyError', async () => {
+    await assert.rejects(
+      engine.plan({ sources: [{ kind: 'url', url: `${azurite.endpoint()}/src/folder/a.txt` }], destination: { connectionId: A2, container: 'far', path: '' } }),
+      (e: unknown) => {
+        assert.ok(e instanceof CopyError, String(e));
+        assert.match(e.message, /source is private/);
+        assert.match(e.info.hint ?? '', /SAS with read permission/);
+        assert.ok(e.info.status === 403 || e.info.status === 404 || e.info.status === 401);
+        return true;
+      },
+    );
   });
 
   it('copies a sparse 2 GiB page blob across accounts (auto: Put Page From URL → Copy Blob on Azurite)', async () => {
