@@ -8,7 +8,7 @@
  * Faults, chosen per request by a seeded PRNG (deterministic for a given request order) and changeable at runtime
  * with setRules():
  *   - throttle503: answer 503 ServerBusy (or 500 InternalError) with Retry-After, without forwarding;
- *   - reset: destroy the client connection (TCP RST where Node supports it) before forwarding;
+ *   - reset: destroy the client connection before forwarding (the client sees ECONNRESET / socket hang up);
  *   - cut: forward, then send the response headers and only part of the body before destroying the connection
  *     (a body-less response is cut before its headers: the service did the work, the client never hears it);
  *   - delay: hold the request delayMs (at most 30 s) before doing anything else with it.
@@ -115,11 +115,14 @@ export function prng(seed: number): () => number {
   };
 }
 
+/**
+ * Kills the client connection: the client sees ECONNRESET / "socket hang up" as with a reset. A plain destroy()
+ * (FIN), not socket.resetAndDestroy() (RST): on Node 20 the latter now and then left the process spinning in
+ * libuv after an upstream crash (seen in the Azurite-restart test), and the SDK treats both the same way.
+ */
 function resetSocket(socket: Socket | null | undefined): void {
   if (!socket || socket.destroyed) return;
-  const s = socket as Socket & { resetAndDestroy?: () => void };
-  if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
-  else socket.destroy();
+  socket.destroy();
 }
 
 const emptyFaults = (): Record<FaultKind, number> => ({ throttle503: 0, reset: 0, cut: 0, delay: 0 });
