@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { ConflictPolicy, StrategyChoice } from '../core/types';
+import { parseBlobUrl, type ParsedBlobUrl } from '../core/urls';
 
 export const STRATEGIES: readonly StrategyChoice[] = [
   'auto',
@@ -88,11 +89,7 @@ export interface CopyCommand {
 
 export type Command = CopyCommand | { readonly command: 'help' } | { readonly command: 'version' };
 
-function isPathStyleHost(hostname: string): boolean {
-  return /^(\d+\.){3}\d+$/.test(hostname) || hostname === 'localhost' || hostname.startsWith('[');
-}
-
-/** Parses a blob / container / folder URL. `what` names the argument in messages. */
+/** Parses a blob / container / folder URL with the engine's parser. `what` names the argument in messages. */
 export function parseStorageUrl(raw: string, what: string): ParsedUrl {
   let u: URL;
   try {
@@ -106,29 +103,15 @@ export function parseStorageUrl(raw: string, what: string): ParsedUrl {
   if (u.hash) {
     throw new UsageError(`The ${what} contains "#": encode "#" in blob names as %23.`);
   }
-  const pathStyle = isPathStyleHost(u.hostname);
-  const segments = u.pathname.replace(/^\//, '').split('/');
-  let accountName: string;
-  let rest: string[];
+  let parsed: ParsedBlobUrl;
   try {
-    if (pathStyle) {
-      accountName = decodeURIComponent(segments[0] ?? '');
-      rest = segments.slice(1);
-    } else {
-      accountName = u.hostname.split('.')[0];
-      rest = segments;
-    }
-    const container = decodeURIComponent(rest[0] ?? '');
-    const path = rest.slice(1).map((s) => decodeURIComponent(s)).join('/');
-    if (!accountName) throw new UsageError(`The ${what} names no storage account: for the emulator use http://127.0.0.1:10000/<account>/<container>/…`);
-    if (!container) throw new UsageError(`The ${what} names no container: add /<container>/ after the account.`);
-    const endpoint = `${u.protocol}//${u.host}${pathStyle ? `/${encodeURIComponent(accountName)}` : ''}`;
-    const sas = u.search.replace(/^\?/, '') || undefined;
-    return { url: raw, endpoint, accountName, container, path, sas };
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
+    parsed = parseBlobUrl(raw);
+  } catch {
     throw new UsageError(`The ${what} has a malformed percent-encoding.`);
   }
+  if (!parsed.accountName) throw new UsageError(`The ${what} names no storage account: for the emulator use http://127.0.0.1:10000/<account>/<container>/…`);
+  if (!parsed.container) throw new UsageError(`The ${what} names no container: add /<container>/ after the account.`);
+  return { url: raw, endpoint: parsed.endpoint, accountName: parsed.accountName, container: parsed.container, path: parsed.path, sas: parsed.query };
 }
 
 function positiveNumber(value: string | undefined, flag: string, opts: { integer?: boolean; max: number }): number | undefined {
