@@ -607,7 +607,9 @@ export class CopyEngine {
     try {
       ctx = await this.prepare(job, signal, what);
       await this.execute(ctx);
-      await this.finishCopy(ctx);
+      // The content is at the destination now: a cancel from here on cannot undo it, so the post-copy steps
+      // (headers, metadata, tags, tier, verification) run to the end and the job reports what really happened.
+      await this.finishCopy({ ...ctx, signal: new AbortController().signal });
       this.setBytes(job, job.item.size);
       this.log.info(`${what}: done (${OPERATION_NAMES[job.operation]}).`);
       this.finish(job, 'succeeded');
@@ -998,12 +1000,13 @@ export class CopyEngine {
     // ETags change on every write: the same ETag before and after staging means every block read one version.
     await this.sourceUnchanged(ctx);
     signal.throwIfAborted();
+    // Not abortable: a commit canceled in flight may still land at the service, leaving a "canceled" job whose
+    // destination exists. The call is short; a cancel during it lets it finish and the job completes.
     await block.commitBlockList(ids, {
       blobHTTPHeaders: ctx.headers,
       metadata: ctx.metadata,
       tier: ctx.tier,
       conditions: ctx.destConditions,
-      abortSignal: signal,
     });
   }
 
