@@ -21,6 +21,10 @@ export function redact(text: string): string {
   // Connection strings.
   out = out.replace(/(AccountKey\s*=\s*)[^;\s"']*/gi, `$1${REDACTED}`);
   out = out.replace(/(SharedAccessSignature\s*=\s*)[^;\s"']*/gi, `$1${REDACTED}`);
+  // Account keys in JSON or code ("accountKey": "…", accountKey: '…'), e.g. a serialized connection spec.
+  out = out.replace(/(["']?account_?key["']?\s*:\s*["'])[^"'\r\n]*/gi, `$1${REDACTED}`);
+  // A bare account key anywhere: 88 base64 characters with padding (Azure keys are 64 random bytes: "…==").
+  out = out.replace(/(^|[^A-Za-z0-9+/])[A-Za-z0-9+/]{86}(?:==|[A-Za-z0-9+/]=)(?![A-Za-z0-9+/=])/g, `$1${REDACTED}`);
   // Headers and credentials.
   out = out.replace(/((?:x-ms-copy-source-authorization|authorization|proxy-authorization)["']?\s*[:=]\s*["']?)[^"'\r\n,}]*/gi, `$1${REDACTED}`);
   out = out.replace(/\b(SharedKey(?:Lite)?\s+[^:\s"']+:)[A-Za-z0-9+/=]+/g, `$1${REDACTED}`);
