@@ -90,6 +90,20 @@ describe('redact()', () => {
     }
   });
 
+  it('removes account keys outside connection strings: JSON, object literals, bare keys', () => {
+    for (const t of [
+      `{"kind":"sharedKey","accountName":"a","accountKey":"${KEY}"}`,
+      `{ accountName: 'a', accountKey: '${KEY2}' }`,
+      `"account_key": "${KEY}"`,
+      `the key ${KEY} was pasted into a message`,
+      `${KEY}`,
+      `key=${KEY2}\n`,
+    ]) {
+      const out = assertClean(t);
+      assert.match(out, /REDACTED/);
+    }
+  });
+
   it('removes several secrets of different kinds from one text', () => {
     const text = [
       `connect: DefaultEndpointsProtocol=https;AccountName=a;AccountKey=${KEY}`,
