@@ -4,7 +4,7 @@
  * palette (it asks with pickers), and accepts explicit arguments so tests and other extensions can run it without UI.
  */
 import * as vscode from 'vscode';
-import { validateBlobName, type BlobLocation, type BlobType, type CopySource, type JobSnapshot, type StrategyChoice, type StrategyId } from '../core';
+import { redact, validateBlobName, type BlobLocation, type BlobType, type CopySource, type JobSnapshot, type StrategyChoice, type StrategyId } from '../core';
 import type { ConflictSetting } from './config';
 import { addConnectionInteractively } from './connections/addConnection';
 import { isAddConnectionInput, type ConnectionInfo } from './connections/model';
@@ -108,7 +108,7 @@ const copyMark: CommandFactory = (ctx) => (first?: unknown, selection?: unknown)
   let sources = sourcesFromArgs(first, selection) ?? [];
   if (!sources.length) sources = selectedSources(ctx, ['blob', 'folder', 'container']);
   if (!sources.length) {
-    void vscode.window.showInformationMessage('Select blobs, folders or containers in the Blob Copy view, then run "Copy".');
+    void ctx.notify.info('Select blobs, folders or containers in the Blob Copy view, then run "Copy".');
     return 0;
   }
   ctx.clipboard.set(sources);
@@ -120,7 +120,7 @@ const paste: CommandFactory = (ctx) => async (first?: unknown): Promise<CopyOutc
   const args = argsOf(first);
   const sources = (args.sources?.map(toSourceInfo).filter((s): s is CopySourceInfo => !!s) ?? []).length ? args.sources!.map(toSourceInfo).filter((s): s is CopySourceInfo => !!s) : ctx.clipboard.items;
   if (!sources.length) {
-    void vscode.window.showInformationMessage('Nothing to paste: mark blobs, folders or containers with "Copy" first.');
+    void ctx.notify.info('Nothing to paste: mark blobs, folders or containers with "Copy" first.');
     return undefined;
   }
   const destination = toTarget(first) ?? toTarget(args.destination) ?? (await pickDestination(ctx, 'Paste'));
@@ -137,6 +137,45 @@ function lastSegment(url: string): string {
   }
 }
 
+/** Copy from URL takes http(s) URLs only: anything else is refused before any request. */
+export function urlProblem(text: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    return `Not a URL: "${redact(text).slice(0, 80)}". Enter an http:// or https:// URL of a blob or file.`;
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+    return `Copy from URL accepts only http:// and https:// URLs, not ${u.protocol}//: the storage service fetches the source over HTTP(S). Enter the blob's https:// URL (with a SAS when it is private).`;
+  }
+  if (u.username || u.password) return 'The URL carries a user name or password: the storage service cannot use them. Use a URL with a SAS instead.';
+  return undefined;
+}
+
+/**
+ * One HEAD before planning: a server that answers with a web page (text/html) and none of the storage service's
+ * headers is not serving a blob (a portal or login page pasted by mistake). Network failures are left to the
+ * planner, which reports them with the service's words.
+ */
+async function notStorageProblem(url: string, ctx: Ctx): Promise<string | undefined> {
+  let res: Response;
+  try {
+    res = await fetch(url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    ctx.log.debug(`Copy from URL: HEAD ${redact(url.split('?')[0])} failed: ${errorMessage(err)}`);
+    return undefined;
+  }
+  const type = res.headers.get('content-type') ?? '';
+  const storage = res.headers.has('x-ms-request-id') || res.headers.has('x-ms-blob-type');
+  const where = redact(url.split('?')[0]);
+  ctx.log.info(`Copy from URL: HEAD ${where} → ${res.status} ${type || '(no content type)'}${storage ? ', storage service' : ''}`);
+  if (storage) return undefined;
+  if (/^text\/html\b/i.test(type)) {
+    return `${where} answered with a web page (${res.status}, ${type.split(';')[0]}), not a blob: it is not an Azure Storage blob URL. Copy the blob's URL (https://<account>.blob.core.windows.net/<container>/<blob>, with a SAS when it is private).`;
+  }
+  return undefined;
+}
+
 const copyFromUrl: CommandFactory = (ctx) => async (first?: unknown): Promise<CopyOutcome | undefined> => {
   const args = argsOf(first);
   const target = toTarget(first) ?? toTarget(args.destination) ?? (await pickDestination(ctx, 'Copy from URL'));
@@ -148,10 +187,13 @@ const copyFromUrl: CommandFactory = (ctx) => async (first?: unknown): Promise<Co
       prompt: `Any http(s) URL (public, or carrying a SAS) to copy into ${target.container}/${target.path}`,
       placeHolder: 'https://account.blob.core.windows.net/container/blob?sv=…',
       ignoreFocusOut: true,
-      validateInput: (v) => (/^https?:\/\/\S+$/i.test(v.trim()) ? undefined : 'Enter an http:// or https:// URL'),
+      validateInput: (v) => urlProblem(v.trim()),
     }));
   if (!url) return undefined;
-  if (!/^https?:\/\//i.test(url.trim())) throw new Error('Copy from URL needs an http:// or https:// URL.');
+  const problem = urlProblem(url.trim());
+  if (problem) throw new Error(problem);
+  const notStorage = await notStorageProblem(url.trim(), ctx);
+  if (notStorage) throw new Error(notStorage);
   const prefix = target.path && !target.path.endsWith('/') ? `${target.path}/` : target.path;
   const name =
     args.name ??
@@ -163,8 +205,8 @@ const copyFromUrl: CommandFactory = (ctx) => async (first?: unknown): Promise<Co
       validateInput: (v) => validateBlobName(prefix + v.trim()),
     }));
   if (!name) return undefined;
-  const problem = validateBlobName(prefix + name.trim());
-  if (problem) throw new Error(problem);
+  const nameProblem = validateBlobName(prefix + name.trim());
+  if (nameProblem) throw new Error(nameProblem);
   return runCopy(ctx, {
     sources: [{ kind: 'url', url: url.trim() }],
     destination: { ...target, path: prefix + name.trim() },
@@ -269,7 +311,7 @@ const cancel: CommandFactory = (ctx) => async (first?: unknown): Promise<number>
   }
   const ids = jobIdsFrom(first, active) ?? (await pickJobs(active, 'Cancel copy jobs'));
   if (!ids) {
-    if (active.length === 0) void vscode.window.showInformationMessage('No copy is running.');
+    if (active.length === 0) void ctx.notify.info('No copy is running.');
     return 0;
   }
   for (const id of ids) ctx.engine.cancel(id);
@@ -280,7 +322,7 @@ const retryFailed: CommandFactory = (ctx) => (first?: unknown): number => {
   const failed = ctx.engine.jobs().filter((j) => j.state === 'failed' || j.state === 'canceled');
   const ids = (jobIdsFrom(first, failed) ?? failed.filter((j) => j.state === 'failed').map((j) => j.id)).filter((id) => failed.some((j) => j.id === id));
   if (!ids.length) {
-    void vscode.window.showInformationMessage('No failed copy jobs to retry.');
+    void ctx.notify.info('No failed copy jobs to retry.');
     return 0;
   }
   for (const id of ids) ctx.engine.retry(id);
@@ -292,12 +334,12 @@ const abortPendingCopy: CommandFactory = (ctx) => async (first?: unknown): Promi
   const pending = ctx.engine.jobs().filter((j) => j.state === 'pending' || j.state === 'running');
   const ids = jobIdsFrom(first, pending) ?? (await pickJobs(pending, 'Abort pending Copy Blob operations'));
   if (!ids?.length) {
-    if (!pending.length) void vscode.window.showInformationMessage('No pending copy to abort.');
+    if (!pending.length) void ctx.notify.info('No pending copy to abort.');
     return 0;
   }
   const results = await Promise.allSettled(ids.map((id) => ctx.engine.abort(id)));
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failures.length) void vscode.window.showErrorMessage(`Abort failed: ${errorMessage(failures[0].reason)}`);
+  if (failures.length) void ctx.notify.error(`Abort failed: ${errorMessage(failures[0].reason)}`);
   return ids.length - failures.length;
 };
 
@@ -316,13 +358,13 @@ export const commands: Record<string, CommandFactory> = {
       const timeoutMs = (first as { timeoutMs?: unknown }).timeoutMs;
       return ctx.connections.add(first, typeof timeoutMs === 'number' ? timeoutMs : undefined);
     }
-    return addConnectionInteractively(ctx.connections);
+    return addConnectionInteractively(ctx.connections, ctx.notify, () => ctx.prompts.connectionInput());
   },
   renameConnection: (ctx) => async (first?: unknown, second?: unknown) => {
     const conn = await connectionFrom(ctx, first, 'Rename Connection');
     if (!conn) return undefined;
     if (conn.builtin) {
-      void vscode.window.showInformationMessage('The Azurite entry comes from the settings (blobCopy.azurite.host / port) and cannot be renamed.');
+      void ctx.notify.info('The Azurite entry comes from the settings (blobCopy.azurite.host / port) and cannot be renamed.');
       return undefined;
     }
     const label =
@@ -336,7 +378,7 @@ export const commands: Record<string, CommandFactory> = {
     const conn = await connectionFrom(ctx, first, 'Remove Connection');
     if (!conn) return false;
     if (conn.builtin) {
-      void vscode.window.showInformationMessage('The Azurite entry is built in; point it elsewhere with the blobCopy.azurite.* settings.');
+      void ctx.notify.info('The Azurite entry is built in; point it elsewhere with the blobCopy.azurite.* settings.');
       return false;
     }
     const explicit = isPlainArgs(first) || typeof first === 'string';
@@ -374,7 +416,7 @@ export const commands: Record<string, CommandFactory> = {
   clearFinished: (ctx) => () => ctx.engine.clearFinished(),
   resume: (ctx) => async () => {
     const batches = await ctx.engine.resume();
-    if (batches.length === 0) void vscode.window.showInformationMessage('No unfinished copies to resume.');
+    if (batches.length === 0) void ctx.notify.info('No unfinished copies to resume.');
     else ctx.openJobs({ preserveFocus: true });
     return batches;
   },
@@ -395,8 +437,9 @@ export function registerCommands(ctx: Ctx, table: Record<string, CommandFactory>
         } catch (err) {
           const message = errorMessage(err);
           ctx.log.error(`${id} failed: ${message}`);
-          if (isPlainArgs(args[0]) || typeof args[0] === 'string') throw err instanceof Error ? err : new Error(message);
-          void vscode.window.showErrorMessage(`Blob Copy: ${message}`);
+          // A programmatic caller gets the same message the UI shows (a CopyError's hint included).
+          if (isPlainArgs(args[0]) || typeof args[0] === 'string') throw err instanceof Error && !('info' in err) ? err : new Error(message);
+          void ctx.notify.error(`Blob Copy: ${message}`);
           return undefined;
         }
       }),

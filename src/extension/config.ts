@@ -13,6 +13,8 @@ export interface Settings {
   readonly blockSizeBytes: number;
   readonly defaultConflictPolicy: ConflictSetting;
   readonly openJobsOnCopy: boolean;
+  /** Ask before a batch of more than one blob starts (when no conflict question is asked). */
+  readonly confirmBatchCopies: boolean;
   readonly pageSize: number;
   readonly azuriteHost: string;
   readonly azuritePort: number;
@@ -37,6 +39,7 @@ export function readSettings(): Settings {
     blockSizeBytes: blockMiB * 1024 * 1024,
     defaultConflictPolicy: POLICIES.includes(policy) ? policy : 'ask',
     openJobsOnCopy: c.get<boolean>('openJobsOnCopy', true),
+    confirmBatchCopies: c.get<boolean>('confirmBatchCopies', true),
     pageSize: clampInt(c.get('pageSize'), 1, 5000, 200),
     azuriteHost: c.get<string>('azurite.host', '127.0.0.1') || '127.0.0.1',
     azuritePort: clampInt(c.get('azurite.port'), 1, 65535, 10000),

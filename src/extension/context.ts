@@ -2,15 +2,39 @@
  * The one small context object the commands receive: the services, no business logic, no globals.
  */
 import type * as vscode from 'vscode';
-import type { BlobLocation, ConflictPolicy, CopyEngine, CopyPlan } from '../core';
+import type { BlobLocation, ConflictPolicy, CopyEngine, CopyPlan, JobSnapshot } from '../core';
+import type { AddConnectionInput } from './connections/model';
 import type { ConnectionStore } from './connections/store';
+import type { Log } from './logger';
 import type { CopySourceInfo, StorageNode } from './tree/nodes';
 import type { StorageTreeProvider } from './tree/provider';
 
-/** Questions the copy flow asks the user. Tests replace them (through the extension's API) to answer without UI. */
+/** Questions the extension asks the user. Tests replace them (through the extension's API) to answer without UI. */
 export interface Prompts {
   /** Asked once per batch when destinations exist. undefined = cancel. */
   conflict(summary: string, plan: CopyPlan): Promise<ConflictPolicy | undefined>;
+  /** Asked before a batch of more than one blob starts when no conflict question was asked. true = copy. */
+  confirmBatch(summary: string, plan: CopyPlan): Promise<boolean>;
+  /** The destination container does not exist: create it? (`where` names connection › container.) */
+  createContainer(container: string, where: string): Promise<boolean>;
+  /** Copies that did not finish last time (the journal): resume them, show them, or neither. */
+  resumeUnfinished(message: string, jobs: readonly JobSnapshot[]): Promise<'resume' | 'show' | undefined>;
+  /** "Add Connection…": the kind and details of a connection (quick picks and input boxes). undefined = cancel. */
+  connectionInput(): Promise<AddConnectionInput | undefined>;
+}
+
+/** Non-modal messages (`vscode.window.show*Message`). Tests replace the members to capture and answer them. */
+export interface Notifier {
+  info(message: string, ...actions: string[]): Thenable<string | undefined>;
+  warn(message: string, ...actions: string[]): Thenable<string | undefined>;
+  error(message: string, ...actions: string[]): Thenable<string | undefined>;
+}
+
+/** A message the extension showed (kept in test mode only). */
+export interface ShownMessage {
+  readonly level: keyof Notifier;
+  readonly message: string;
+  readonly actions: readonly string[];
 }
 
 /** Items marked with "Copy", waiting for "Paste". */
@@ -19,15 +43,21 @@ export interface CopyClipboard {
   set(items: readonly CopySourceInfo[]): void;
 }
 
+/** A quick pick or input box the pickers created (tests drive them through this). */
+export type QuickInput = vscode.QuickPick<vscode.QuickPickItem> | vscode.InputBox;
+
 export interface Ctx {
   readonly extension: vscode.ExtensionContext;
   readonly connections: ConnectionStore;
   readonly engine: CopyEngine;
   readonly tree: StorageTreeProvider;
   readonly view: vscode.TreeView<StorageNode>;
-  readonly log: vscode.LogOutputChannel;
+  readonly log: Log;
   readonly clipboard: CopyClipboard;
   readonly prompts: Prompts;
+  readonly notify: Notifier;
+  /** Fired when a picker shows a quick pick or input box it created. */
+  readonly quickInputShown: (input: QuickInput) => void;
   /** Destination of each batch started from this window (job snapshots name only container/path). */
   readonly batchDestinations: Map<string, BlobLocation>;
   /** Opens (or reveals) the Copy Jobs panel. */

@@ -1,15 +1,16 @@
 /**
  * Activation: builds the one small context object (connections, engine, tree, status bar, panel opener, log) and
- * registers everything through the command table. Returns an API object for tests and other extensions.
+ * registers everything through the command table. Returns the test API (with the connection resolver, i.e. account
+ * keys) only in an extension test run; any other extension gets a minimal, secret-free API.
  */
 import * as vscode from 'vscode';
 import { CopyEngine, type BlobLocation, type JobSnapshot } from '../core';
 import { readSettings, SECTION } from './config';
 import { ConnectionStore } from './connections/store';
 import { registerCommands, commands, locationUrl } from './commands';
-import type { CopyClipboard, Ctx, Prompts } from './context';
+import type { CopyClipboard, Ctx, Notifier, Prompts, QuickInput, ShownMessage } from './context';
 import { defaultPrompts, runCopy } from './copy/flow';
-import { createLogger, errorMessage } from './logger';
+import { ChannelLog, createLogger, errorMessage } from './logger';
 import { watchBatches } from './notifications';
 import { CopyJobsPanel, registerCopyJobsSerializer, type CopyJobsPanelDeps } from './panel';
 import { CopyStatusBar } from './statusBar';
@@ -20,15 +21,33 @@ import { AZURITE_ID } from './connections/model';
 
 export const VIEW_ID = 'blobCopy.storage';
 
-export interface BlobCopyApi {
+/** What any extension gets outside a test run: no clients, no connections, nothing secret. */
+export interface BlobCopyPublicApi {
+  readonly apiVersion: 1;
+}
+
+/** The API of an extension test run (`ExtensionMode.Test`): services, seams and records for the tests. */
+export interface BlobCopyApi extends BlobCopyPublicApi {
   readonly tree: StorageTreeProvider;
   readonly view: vscode.TreeView<StorageNode>;
   readonly dnd: StorageDragAndDrop;
   readonly engine: CopyEngine;
   readonly connections: ConnectionStore;
   readonly statusBar: CopyStatusBar;
-  /** Questions the copy flow asks; tests replace `conflict` to answer without a modal. */
+  /** Questions the extension asks; tests replace them to answer without a modal. */
   readonly prompts: Prompts;
+  /** Non-modal messages; tests replace the members to capture and answer them. */
+  readonly notifier: Notifier;
+  /** Every message shown through the notifier (test mode), newest last. */
+  readonly shown: readonly ShownMessage[];
+  /** Every line written to the Blob Copy log (test mode), "[level] text", newest last. */
+  readonly logLines: readonly string[];
+  /** Fires when a picker shows a quick pick or input box. */
+  readonly onDidShowQuickInput: vscode.Event<QuickInput>;
+  /** The engine's journal folder. */
+  readonly journalDir: string;
+  /** The start-up check for unfinished copies (asks through prompts.resumeUnfinished); resumed batch ids. */
+  checkUnfinished(): Promise<string[]>;
   readonly clipboard: CopyClipboard;
   readonly panel: {
     show(): CopyJobsPanel;
@@ -63,15 +82,23 @@ function locationOfJob(batchDestinations: ReadonlyMap<string, BlobLocation>, des
   return { connectionId: dest.connectionId, container: clean.slice(0, slash), path: clean.slice(slash + 1) };
 }
 
-export function activate(context: vscode.ExtensionContext): BlobCopyApi {
-  const log = vscode.window.createOutputChannel('Blob Copy', { log: true });
-  context.subscriptions.push(log);
+/** Full API in an extension test run only; anything else gets the minimal one (no resolver, no keys). */
+export function apiFor(mode: vscode.ExtensionMode, full: () => BlobCopyApi): BlobCopyApi | BlobCopyPublicApi {
+  return mode === vscode.ExtensionMode.Test ? full() : Object.freeze({ apiVersion: 1 as const });
+}
+
+export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCopyPublicApi {
+  const testMode = context.extensionMode === vscode.ExtensionMode.Test;
+  const channel = vscode.window.createOutputChannel('Blob Copy', { log: true });
+  context.subscriptions.push(channel);
+  const log = new ChannelLog(channel, testMode);
   const settings = readSettings();
   const connections = new ConnectionStore(context.globalState, context.secrets);
   context.subscriptions.push(connections);
+  const journalDir = context.globalStorageUri.fsPath;
   const engine = new CopyEngine({
     resolve: connections.resolve,
-    journalDir: context.globalStorageUri.fsPath,
+    journalDir,
     concurrency: settings.concurrency,
     rangeConcurrency: settings.rangeConcurrency,
     blockSizeBytes: settings.blockSizeBytes || undefined,
@@ -82,6 +109,23 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi {
   const tree = new StorageTreeProvider(connections, () => readSettings().pageSize);
   context.subscriptions.push(tree);
 
+  // Messages: the replaceable notifier behind a façade that records what was shown (test mode).
+  const shown: ShownMessage[] = [];
+  const notifier: Notifier = {
+    info: (m, ...a) => vscode.window.showInformationMessage(m, ...a),
+    warn: (m, ...a) => vscode.window.showWarningMessage(m, ...a),
+    error: (m, ...a) => vscode.window.showErrorMessage(m, ...a),
+  };
+  const show =
+    (level: keyof Notifier) =>
+    (message: string, ...actions: string[]): Thenable<string | undefined> => {
+      if (testMode) shown.push({ level, message, actions });
+      return notifier[level](message, ...actions);
+    };
+  const notify: Notifier = { info: show('info'), warn: show('warn'), error: show('error') };
+  const quickInputs = new vscode.EventEmitter<QuickInput>();
+  context.subscriptions.push(quickInputs);
+
   // The context is completed below; the drop handler and the panel only use it after activation.
   // eslint-disable-next-line prefer-const
   let ctx: Ctx;
@@ -91,7 +135,7 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi {
         return await runCopy(ctx, { sources: sources.map((s) => ({ kind: 'location', location: s.location })), destination });
       } catch (err) {
         log.error(`Drop failed: ${errorMessage(err)}`);
-        void vscode.window.showErrorMessage(`Blob Copy: ${errorMessage(err)}`);
+        void notify.error(`Blob Copy: ${errorMessage(err)}`);
         return undefined;
       }
     },
@@ -112,21 +156,23 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi {
     reveal: (destination: string, job: JobSnapshot) => {
       const loc = locationOfJob(ctx.batchDestinations, destination, job);
       if (!loc) {
-        void vscode.window.showInformationMessage(`Cannot find ${destination} in the Blob Copy view.`);
+        void notify.info(`Cannot find ${destination} in the Blob Copy view.`);
         return undefined;
       }
       return vscode.commands.executeCommand('blobCopy.revealInTree', loc);
     },
-    trace: (direction, message) => {
-      trace.push({ direction, message });
-      if (trace.length > 500) trace.splice(0, trace.length - 500);
-    },
+    trace: testMode
+      ? (direction, message) => {
+          trace.push({ direction, message });
+          if (trace.length > 500) trace.splice(0, trace.length - 500);
+        }
+      : undefined,
   };
   registerCopyJobsSerializer(context, panelDeps);
 
   const statusBar = new CopyStatusBar(() => engine.jobs());
   context.subscriptions.push(statusBar);
-  const prompts: Prompts = { conflict: (summary, plan) => defaultPrompts.conflict(summary, plan) };
+  const prompts: Prompts = { ...defaultPrompts };
 
   ctx = {
     extension: context,
@@ -137,6 +183,8 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi {
     log,
     clipboard: createClipboard(),
     prompts,
+    notify,
+    quickInputShown: (input) => quickInputs.fire(input),
     batchDestinations: new Map(),
     openJobs: (options) => {
       CopyJobsPanel.createOrShow(panelDeps, { preserveFocus: options?.preserveFocus });
@@ -159,10 +207,12 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi {
     }),
   );
 
-  void offerResume(ctx);
+  // A test run calls the check itself (checkUnfinished) once its seams are in place.
+  if (!testMode) void checkUnfinished(ctx);
   log.info(`Blob Copy activated (VS Code ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}${vscode.env.remoteName ? `, remote ${vscode.env.remoteName}` : ''}).`);
 
-  return {
+  return apiFor(context.extensionMode, () => ({
+    apiVersion: 1,
     tree,
     view,
     dnd,
@@ -170,6 +220,12 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi {
     connections,
     statusBar,
     prompts,
+    notifier,
+    shown,
+    logLines: log.lines,
+    onDidShowQuickInput: quickInputs.event,
+    journalDir,
+    checkUnfinished: () => checkUnfinished(ctx),
     clipboard: ctx.clipboard,
     panel: {
       show: () => CopyJobsPanel.createOrShow(panelDeps),
@@ -179,25 +235,29 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi {
       trace,
     },
     globalState: context.globalState,
-  };
+  }));
 }
 
-/** Unfinished jobs from the journal (a window closed mid-copy): offer to resume them. */
-async function offerResume(ctx: Ctx): Promise<void> {
+/**
+ * The start-up check: copies that did not finish (the journal of a window closed or a host killed mid-copy) are
+ * offered for resuming. Returns the ids of the batches resumed (none when the user declines).
+ */
+export async function checkUnfinished(ctx: Ctx): Promise<string[]> {
+  let unfinished: JobSnapshot[];
   try {
-    const unfinished = await ctx.engine.unfinished();
-    if (unfinished.length === 0) return;
-    ctx.log.info(`${unfinished.length} unfinished copy job(s) in the journal.`);
-    const choice = await vscode.window.showInformationMessage(
-      `Blob Copy: ${unfinished.length} copy job${unfinished.length === 1 ? '' : 's'} did not finish when VS Code closed.`,
-      'Resume',
-      'Show Jobs',
-    );
-    if (choice === 'Resume') await vscode.commands.executeCommand('blobCopy.resume');
-    else if (choice === 'Show Jobs') ctx.openJobs();
+    unfinished = await ctx.engine.unfinished();
   } catch (err) {
     ctx.log.warn(`Could not read the copy journal: ${errorMessage(err)}`);
+    return [];
   }
+  if (unfinished.length === 0) return [];
+  ctx.log.info(`${unfinished.length} unfinished copy job(s) in the journal.`);
+  const n = unfinished.length;
+  const choice = await ctx.prompts.resumeUnfinished(`Blob Copy: ${n} copy job${n === 1 ? '' : 's'} did not finish when VS Code last closed. Resume ${n === 1 ? 'it' : 'them'}?`, unfinished);
+  if (choice === 'resume') return (await vscode.commands.executeCommand<string[]>('blobCopy.resume')) ?? [];
+  if (choice === 'show') ctx.openJobs();
+  else ctx.log.info('Resume declined: the unfinished jobs stay in the journal (Blob Copy: Resume Unfinished Copies).');
+  return [];
 }
 
 export function deactivate(): void {

@@ -1,21 +1,73 @@
-/** The engine's Logger on a LogOutputChannel: every message goes through the core's `redact`. */
-import * as vscode from 'vscode';
+/**
+ * The Blob Copy log: a `LogOutputChannel` behind a small `Log` interface. Every line goes through the core's
+ * `redact`; in test mode the lines are also kept (tests grep them for secrets). The engine's Logger adapts to it.
+ */
+import type * as vscode from 'vscode';
 import { redact, type Logger } from '../core';
 
-export function createLogger(channel: vscode.LogOutputChannel): Logger {
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+/** What the extension writes to: the channel's log methods, nothing else. */
+export interface Log {
+  trace(message: string): void;
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Wraps the channel: redacts every line and, when `record` is on (test mode), keeps `[level] line` in `lines`. */
+export class ChannelLog implements Log {
+  /** Every line written, newest last (empty unless recording). */
+  readonly lines: string[] = [];
+
+  constructor(
+    private readonly channel: Pick<vscode.LogOutputChannel, LogLevel>,
+    private readonly record = false,
+  ) {}
+
+  private write(level: LogLevel, message: string): void {
+    const line = redact(message);
+    if (this.record) this.lines.push(`[${level}] ${line}`);
+    this.channel[level](line);
+  }
+
+  trace(message: string): void {
+    this.write('trace', message);
+  }
+  debug(message: string): void {
+    this.write('debug', message);
+  }
+  info(message: string): void {
+    this.write('info', message);
+  }
+  warn(message: string): void {
+    this.write('warn', message);
+  }
+  error(message: string): void {
+    this.write('error', message);
+  }
+}
+
+export function createLogger(log: Log): Logger {
   return {
-    info: (m) => channel.info(redact(m)),
-    warn: (m) => channel.warn(redact(m)),
-    error: (m) => channel.error(redact(m)),
-    debug: (m) => channel.debug(redact(m)),
+    info: (m) => log.info(m),
+    warn: (m) => log.warn(m),
+    error: (m) => log.error(m),
+    debug: (m) => log.debug(m),
   };
 }
 
 /** A user-facing message for any failure (CopyError info, SDK error, plain Error), redacted. */
 export function errorMessage(err: unknown): string {
   if (err && typeof err === 'object' && 'info' in err) {
-    const info = (err as { info: { message: string; hint?: string; code?: string } }).info;
-    return redact([info.message, info.code ? `(${info.code})` : '', info.hint ?? ''].filter(Boolean).join(' '));
+    const info = (err as { info: { message: string; hint?: string; code?: string; status?: number } }).info;
+    // "Read source c/b: " (a HEAD answer has no body, so no message): the status and code say what happened.
+    const message = info.message.replace(/[:\s]+$/, '');
+    const tags = [info.status, info.code].filter((x) => x !== undefined && !message.includes(String(x)));
+    let text = tags.length ? `${message} (${tags.join(' ')})` : message;
+    if (info.hint) text = `${/[.!?]$/.test(text) ? text : `${text}.`} ${info.hint}`;
+    return redact(text);
   }
   if (err instanceof Error) return redact(err.message.split('\n')[0]);
   return redact(String(err));

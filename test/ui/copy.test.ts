@@ -10,7 +10,9 @@ import {
   exists,
   findChild,
   getEnv,
+  installDefaultSeams,
   putBlob,
+  setSetting,
   readBlob,
   uniqueName,
   waitFor,
@@ -47,8 +49,8 @@ describe('copy commands', () => {
     await putBlob(srcClient, 'notes/n1.txt', 'note one');
   });
   afterEach(() => {
-    // Back to the real prompt after each test that stubbed it.
-    env.api.prompts.conflict = async () => undefined;
+    // Back to the default answers after each test that stubbed a question.
+    installDefaultSeams(env.api);
   });
 
   it('copies one blob (bytes and metadata) with Copy Blob To…', async () => {
@@ -209,6 +211,75 @@ describe('copy commands', () => {
     o = (await vscode.commands.executeCommand('blobCopy.copyBlobTo', { sources: [{ ...source, path: 'fresh.txt' }], destination, conflict: 'if-source-newer' })) as CopyOutcome;
     await waitForBatch(env.api, o.batchId!);
     assert.equal((await readBlob(dstClient, 'fresh.txt')).text, 'fresher');
+  });
+
+  it('confirms a batch of more than one blob; Cancel writes nothing; one blob, conflicts and the setting skip it', async () => {
+    const dst = uniqueName('confirm');
+    const dstClient = await createContainer(env.dev, dst);
+    const asked: string[] = [];
+    let answer = false;
+    env.api.prompts.confirmBatch = async (summary) => {
+      asked.push(summary);
+      return answer;
+    };
+    const folder = () =>
+      vscode.commands.executeCommand('blobCopy.copyFolderTo', {
+        sources: [{ connectionId: AZ, container: src, path: 'photos/' }],
+        destination: { connectionId: AZ, container: dst, path: 'target/prefix/' },
+      }) as Thenable<CopyOutcome>;
+
+    const canceled = await folder();
+    assert.equal(canceled.stopped, 'canceled');
+    assert.equal(canceled.batchId, undefined);
+    assert.equal(asked.length, 1);
+    assert.equal(asked[0], `Copy 2 blobs (12 B) to Azurite (local emulator) › ${dst}/target/prefix/`);
+    const written: string[] = [];
+    for await (const b of dstClient.listBlobsFlat()) written.push(b.name);
+    assert.deepEqual(written, [], 'cancelling the confirmation wrote nothing');
+
+    answer = true;
+    const started = await folder();
+    assert.ok(started.batchId);
+    await waitForBatch(env.api, started.batchId);
+    assert.equal((await readBlob(dstClient, 'target/prefix/a.jpg')).text, 'AAAA');
+    assert.equal(asked.length, 2);
+
+    // One blob: no question.
+    const one = (await vscode.commands.executeCommand('blobCopy.copyBlobTo', {
+      sources: [{ connectionId: AZ, container: src, path: 'report.txt' }],
+      destination: { connectionId: AZ, container: dst, path: '' },
+    })) as CopyOutcome;
+    await waitForBatch(env.api, one.batchId!);
+    assert.equal(asked.length, 2);
+
+    // Conflicts: the conflict modal (which carries the summary) is the only question.
+    const conflictAsked: string[] = [];
+    env.api.prompts.conflict = async (summary) => {
+      conflictAsked.push(summary);
+      return undefined;
+    };
+    const again = (await vscode.commands.executeCommand('blobCopy.copyFolderTo', {
+      sources: [{ connectionId: AZ, container: src, path: 'photos/' }],
+      destination: { connectionId: AZ, container: dst, path: 'target/prefix/' },
+      conflict: 'ask',
+    })) as CopyOutcome;
+    assert.equal(again.stopped, 'canceled');
+    assert.equal(conflictAsked.length, 1);
+    assert.match(conflictAsked[0], /^Copy 2 blobs \(12 B\) to .* — 2 already exist$/);
+    assert.equal(asked.length, 2, 'no confirmation on top of the conflict question');
+
+    // blobCopy.confirmBatchCopies = false: starts directly.
+    await setSetting('confirmBatchCopies', false);
+    try {
+      const direct = (await vscode.commands.executeCommand('blobCopy.copyFolderTo', {
+        sources: [{ connectionId: AZ, container: src, path: 'photos/' }],
+        destination: { connectionId: AZ, container: dst, path: 'direct/' },
+      })) as CopyOutcome;
+      await waitForBatch(env.api, direct.batchId!);
+      assert.equal(asked.length, 2);
+    } finally {
+      await setSetting('confirmBatchCopies', undefined);
+    }
   });
 
   it('cancels a running batch and retries it', async () => {

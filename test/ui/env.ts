@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { startAzurite, type AzuriteInstance } from '../helpers/azurite';
-import type { BlobCopyApi } from '../../src/extension/extension';
+import type { BlobCopyApi, BlobCopyPublicApi } from '../../src/extension/extension';
 import type { StorageNode } from '../../src/extension/tree/nodes';
 
 export const EXTENSION_ID = 'blob-copy.blob-copy';
@@ -28,10 +28,34 @@ export function getEnv(): Promise<Env> {
     await config.update('openJobsOnCopy', false, vscode.ConfigurationTarget.Global);
     const ext = vscode.extensions.getExtension<BlobCopyApi>(EXTENSION_ID);
     if (!ext) throw new Error(`Extension ${EXTENSION_ID} is not loaded in this host`);
-    const api = await ext.activate();
+    const api = (await ext.activate()) as BlobCopyApi | BlobCopyPublicApi;
+    if (!('connections' in api)) throw new Error('The extension returned its public API: this host is not in ExtensionMode.Test');
+    installDefaultSeams(api);
     return { azurite, api, dev: azurite.serviceClient(), acct2: azurite.serviceClient('acct2') };
   })();
   return envPromise;
+}
+
+/** Summaries the default batch confirmation was asked with (it answers Copy), newest last. */
+export const confirmations: string[] = [];
+
+/**
+ * The questions and messages answered without UI: messages are recorded by the extension (api.shown) and answered
+ * with no choice; a batch confirmation answers Copy; every other question answers Cancel. Tests override members
+ * and call this again (afterEach) to restore.
+ */
+export function installDefaultSeams(api: BlobCopyApi): void {
+  api.notifier.info = async () => undefined;
+  api.notifier.warn = async () => undefined;
+  api.notifier.error = async () => undefined;
+  api.prompts.conflict = async () => undefined;
+  api.prompts.confirmBatch = async (summary) => {
+    confirmations.push(summary);
+    return true;
+  };
+  api.prompts.createContainer = async () => false;
+  api.prompts.resumeUnfinished = async () => undefined;
+  api.prompts.connectionInput = async () => undefined;
 }
 
 export async function stopEnv(): Promise<void> {

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { parseConnectionString } from '../../core';
 import { errorMessage } from '../logger';
 import { signInWithVsCode } from './credentials';
+import type { Notifier } from '../context';
 import type { AddConnectionInput, ConnectionInfo } from './model';
 import type { ConnectionStore } from './store';
 
@@ -72,20 +73,27 @@ export async function askConnectionInput(): Promise<AddConnectionInput | undefin
   }
 }
 
-/** Validates with progress and saves; shows the failure and returns undefined (nothing saved) when the check fails. */
-export async function addConnectionInteractively(store: ConnectionStore): Promise<ConnectionInfo | undefined> {
+/**
+ * Asks (through `askInput`, by default the quick picks above), validates with progress and saves. When the check
+ * fails it shows why (nothing saved) and offers "Try Again"; returns undefined then.
+ */
+export async function addConnectionInteractively(
+  store: ConnectionStore,
+  notify: Notifier,
+  askInput: () => Promise<AddConnectionInput | undefined> = askConnectionInput,
+): Promise<ConnectionInfo | undefined> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const input = await askConnectionInput();
+    const input = await askInput();
     if (!input) return undefined;
     try {
       const info = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Blob Copy: checking the connection…' },
         () => store.add(input),
       );
-      void vscode.window.showInformationMessage(`Connection "${info.label}" added.`);
+      void notify.info(`Connection "${info.label}" added.`);
       return info;
     } catch (err) {
-      const again = await vscode.window.showErrorMessage(`Connection not saved: ${errorMessage(err)}`, 'Try Again');
+      const again = await notify.error(`Connection not saved: ${errorMessage(err)}`, 'Try Again');
       if (again !== 'Try Again') return undefined;
     }
   }

@@ -16,7 +16,7 @@ import {
 import { readSettings } from '../config';
 import { createEntraCredential } from './credentials';
 import { AZURITE_ID, type AddConnectionInput, type ConnectionInfo, type SecretPayload } from './model';
-import { validateConnection } from './validate';
+import { sasExpiryProblem, validateConnection } from './validate';
 
 const STATE_KEY = 'blobCopy.connections';
 const secretKey = (id: string) => `blobCopy.connection.${id}`;
@@ -155,6 +155,9 @@ function describe(id: string, input: AddConnectionInput): { spec: ConnectionSpec
     case 'connectionString': {
       const connectionString = input.connectionString.trim();
       const parsed = parseConnectionString(connectionString);
+      const sas = /SharedAccessSignature=([^;]*)/i.exec(connectionString)?.[1];
+      const expired = sas ? sasExpiryProblem(sas) : undefined;
+      if (expired) throw new Error(expired);
       const accountName = parsed.accountName ?? accountNameFromEndpoint(parsed.blobEndpoint);
       return {
         spec: { kind: 'connectionString', connectionString },
@@ -177,6 +180,10 @@ function describe(id: string, input: AddConnectionInput): { spec: ConnectionSpec
     }
     case 'sas': {
       const url = input.url.trim();
+      assertHttpUrl(url.split('?')[0]);
+      if (!/[?&]sig=/i.test(url)) throw new Error('The URL carries no SAS token (no "sig=" parameter): paste the full SAS URL, "https://<account>.blob.core.windows.net/<container>?sv=…&sig=…".');
+      const expired = sasExpiryProblem(url);
+      if (expired) throw new Error(expired);
       const client = createAccountClient({ kind: 'sas', url });
       return {
         spec: { kind: 'sas', url },

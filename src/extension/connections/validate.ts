@@ -3,6 +3,20 @@ import { createAccountClient, redact, type AccountClient, type ConnectionSpec } 
 
 export const VALIDATION_TIMEOUT_MS = 10_000;
 
+/**
+ * Checks a SAS token's expiry (`se=`) before any request: an expired token gets a message that says so, instead of
+ * the service's bare 403. `sas` is a query string ("sv=…&se=…&sig=…") or a URL carrying one.
+ */
+export function sasExpiryProblem(sas: string, now = Date.now()): string | undefined {
+  const query = sas.includes('?') ? sas.slice(sas.indexOf('?') + 1) : sas;
+  const se = new URLSearchParams(query).get('se');
+  if (!se) return undefined;
+  const expires = Date.parse(se);
+  if (!Number.isFinite(expires) || expires > now) return undefined;
+  const when = new Date(expires).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return `The SAS token expired on ${when}: generate a new one (Azure portal › the storage account or container › Shared access signature / tokens) and add the connection again.`;
+}
+
 /** Resolves when the endpoint answers the credentials; rejects with a clear, redacted message otherwise. */
 export async function validateConnection(spec: ConnectionSpec, timeoutMs = VALIDATION_TIMEOUT_MS): Promise<AccountClient> {
   let account: AccountClient;

@@ -1,12 +1,19 @@
 /**
- * From "copy these to there" to a started batch: plan (dry run) → summary → the conflict choice asked once →
- * withConflictPolicy → start. The engine does the copying; this only asks and reports.
+ * From "copy these to there" to a started batch: destination container check (offer to create it) → plan (dry run)
+ * → summary → ONE question (the conflict choice when destinations exist, else a confirmation for more than one
+ * blob) → withConflictPolicy → start. The engine does the copying; this only asks and reports.
  */
 import * as vscode from 'vscode';
-import { withConflictPolicy, type BlobLocation, type ConflictPolicy, type CopyOptions, type CopyPlan, type CopySource, type StrategyChoice } from '../../core';
+import { askConnectionInput } from '../connections/addConnection';
+import { validateBlobName, validateContainerName, withConflictPolicy, type BlobLocation, type ConflictPolicy, type CopyOptions, type CopyPlan, type CopySource, type StrategyChoice } from '../../core';
 import { readSettings, type ConflictSetting } from '../config';
 import type { Ctx, Prompts } from '../context';
 import { formatBytes, plural } from '../format';
+import { errorMessage } from '../logger';
+
+function ellipsize(text: string, max = 60): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}… (${text.length.toLocaleString('en-US')} characters)`;
+}
 
 export interface CopyInput {
   readonly sources: readonly CopySource[];
@@ -22,7 +29,7 @@ export interface CopyOutcome {
   readonly batchId?: string;
   readonly plan?: CopyPlan;
   readonly policy?: ConflictPolicy;
-  /** Why nothing started: 'canceled' by the user, or 'empty' plan. */
+  /** Why nothing started: 'canceled' by the user (a question answered with Cancel), or 'empty' plan. */
   readonly stopped?: 'canceled' | 'empty';
   readonly summary: string;
 }
@@ -42,7 +49,7 @@ function formatCountPhrase(n: number): string {
   return n === 1 ? '1 already exists' : `${n.toLocaleString('en-US')} already exist`;
 }
 
-/** The default conflict question: a modal with the four policies (Cancel is the modal's own button). */
+/** The default questions: modals (Cancel is the modal's own button) and the Add Connection quick picks. */
 export const defaultPrompts: Prompts = {
   async conflict(summary) {
     const choices: { title: string; policy: ConflictPolicy }[] = [
@@ -58,7 +65,55 @@ export const defaultPrompts: Prompts = {
     );
     return pick?.policy;
   },
+  async confirmBatch(summary) {
+    const pick = await vscode.window.showInformationMessage(
+      `${summary}?`,
+      { modal: true, detail: 'The copy runs on the storage service; follow it in Copy Jobs. (Setting: blobCopy.confirmBatchCopies)' },
+      'Copy',
+    );
+    return pick === 'Copy';
+  },
+  async createContainer(container, where) {
+    const pick = await vscode.window.showWarningMessage(
+      `The destination container "${container}" does not exist (${where}). Create it and copy?`,
+      { modal: true },
+      'Create and Copy',
+    );
+    return pick === 'Create and Copy';
+  },
+  async resumeUnfinished(message) {
+    const pick = await vscode.window.showInformationMessage(message, 'Resume', 'Show Jobs');
+    return pick === 'Resume' ? 'resume' : pick === 'Show Jobs' ? 'show' : undefined;
+  },
+  connectionInput: askConnectionInput,
 };
+
+/**
+ * The destination container must exist before a copy: when it does not, ask to create it (true = go on).
+ * A check that cannot tell (no permission to read container properties) lets the copy go on and report.
+ */
+async function ensureDestinationContainer(ctx: Ctx, destination: BlobLocation): Promise<boolean> {
+  const account = await ctx.connections.resolve(destination.connectionId);
+  const container = account.service.getContainerClient(destination.container);
+  let exists: boolean;
+  try {
+    exists = await container.exists();
+  } catch (err) {
+    ctx.log.debug(`Could not check that container ${destination.container} exists: ${errorMessage(err)}`);
+    return true;
+  }
+  if (exists) return true;
+  const where = describeLocation(ctx, { ...destination, path: '' });
+  ctx.log.info(`The destination container ${where} does not exist: asking to create it.`);
+  if (!(await ctx.prompts.createContainer(destination.container, where))) {
+    ctx.log.info('Copy canceled: the destination container was not created.');
+    return false;
+  }
+  await container.createIfNotExists();
+  ctx.log.info(`Created container ${where}.`);
+  ctx.tree.refreshLocation({ ...destination, path: '' });
+  return true;
+}
 
 export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> {
   const settings = readSettings();
@@ -68,6 +123,13 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
   };
   const request = { sources: input.sources, destination: input.destination, options };
   const where = describeLocation(ctx, input.destination);
+  const nameProblem = validateContainerName(input.destination.container);
+  if (nameProblem) throw new Error(`Destination container "${input.destination.container}": ${nameProblem}`);
+  if (input.destination.path && !input.destination.path.endsWith('/')) {
+    const problem = validateBlobName(input.destination.path);
+    if (problem) throw new Error(`Destination blob name "${ellipsize(input.destination.path)}": ${problem}`);
+  }
+  if (!(await ensureDestinationContainer(ctx, input.destination))) return { stopped: 'canceled', summary: `Copy to ${where}: canceled` };
   ctx.log.info(`Planning a copy of ${plural(input.sources.length, 'source')} to ${where}`);
   const plan = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Blob Copy: planning the copy to ${where}…`, cancellable: true },
@@ -81,7 +143,7 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
   ctx.log.info(summary);
   for (const w of plan.warnings ?? []) ctx.log.warn(w);
   if (plan.totals.count === 0) {
-    void vscode.window.showInformationMessage(`Nothing to copy: the source is empty (${where}).`);
+    void ctx.notify.info(`Nothing to copy: the source is empty (${where}).`);
     return { plan, stopped: 'empty', summary };
   }
   let setting = input.conflict ?? settings.defaultConflictPolicy;
@@ -96,6 +158,11 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
   } else {
     if (setting === 'ask') setting = 'overwrite'; // nothing exists: the policy decides nothing
     policy = setting;
+    // No conflict question was asked: a batch of more than one blob is confirmed (setting), one blob starts.
+    if (plan.totals.count > 1 && settings.confirmBatchCopies && !(await ctx.prompts.confirmBatch(summary, plan))) {
+      ctx.log.info('Copy canceled at the confirmation.');
+      return { plan, stopped: 'canceled', summary };
+    }
   }
   const decided = withConflictPolicy(plan, policy);
   let batchId = '';

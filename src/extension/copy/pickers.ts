@@ -15,8 +15,32 @@ type Item<T> = vscode.QuickPickItem & { value: T };
 
 export async function pickConnection(ctx: Ctx, title: string): Promise<ConnectionInfo | undefined> {
   const items: Item<ConnectionInfo>[] = ctx.connections.list().map((c) => ({ label: c.label, description: c.endpoint, value: c }));
-  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Connection', ignoreFocusOut: true });
-  return pick?.value;
+  return pickOne(ctx, items, { title, placeholder: 'Connection' });
+}
+
+/** A one-item quick pick (created, so tests see it through ctx.quickInputShown). */
+function pickOne<T>(ctx: Ctx, items: Item<T>[], options: { title: string; placeholder: string }): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const qp = vscode.window.createQuickPick<Item<T>>();
+    qp.title = options.title;
+    qp.placeholder = options.placeholder;
+    qp.ignoreFocusOut = true;
+    qp.items = items;
+    let settled = false;
+    const finish = (value: T | undefined) => {
+      if (settled) return;
+      settled = true;
+      resolve(value);
+      qp.dispose();
+    };
+    qp.onDidAccept(() => {
+      const picked = qp.selectedItems[0] ?? qp.activeItems[0];
+      if (picked) finish(picked.value);
+    });
+    qp.onDidHide(() => finish(undefined));
+    qp.show();
+    ctx.quickInputShown(qp as unknown as vscode.QuickPick<vscode.QuickPickItem>);
+  });
 }
 
 /** Containers of a connection (first pages), plus typing a new name (created when the copy needs it). */
@@ -32,7 +56,7 @@ export async function pickContainer(ctx: Ctx, conn: ConnectionInfo, title: strin
       if (!token) break;
     }
   } catch (err) {
-    void vscode.window.showErrorMessage(`Cannot list the containers of ${conn.label}: ${errorMessage(err)}`);
+    void ctx.notify.error(`Cannot list the containers of ${conn.label}: ${errorMessage(err)}`);
     return undefined;
   }
   return new Promise((resolve) => {
@@ -49,6 +73,8 @@ export async function pickContainer(ctx: Ctx, conn: ConnectionInfo, title: strin
       resolve(value);
       qp.dispose();
     };
+    const NEW_ICON = '$(add)';
+    const BAD_ICON = '$(error)';
     qp.onDidChangeValue((v) => {
       const typed = v.trim();
       if (!allowNew || !typed || names.includes(typed)) {
@@ -56,15 +82,26 @@ export async function pickContainer(ctx: Ctx, conn: ConnectionInfo, title: strin
         return;
       }
       const problem = validateContainerName(typed);
-      qp.items = [{ label: `$(add) ${typed}`, description: problem ?? 'new container', value: problem ? '' : typed, alwaysShow: true }, ...base];
+      // An invalid name shows why, and cannot be accepted (its value is empty).
+      qp.items = [
+        problem
+          ? { label: `${BAD_ICON} ${typed}`, description: problem, detail: 'Not a valid container name: fix the name to create the container.', value: '', alwaysShow: true }
+          : { label: `${NEW_ICON} ${typed}`, description: 'new container', value: typed, alwaysShow: true },
+        ...base,
+      ];
     });
     qp.onDidAccept(() => {
-      const picked = qp.selectedItems[0];
-      if (!picked || !picked.value) return;
+      const picked = qp.selectedItems[0] ?? qp.activeItems[0];
+      if (!picked || !picked.value) {
+        const problem = qp.value.trim() ? validateContainerName(qp.value.trim()) : undefined;
+        if (problem) ctx.log.info(`Container name "${qp.value.trim().slice(0, 80)}" refused: ${problem}`);
+        return;
+      }
       finish({ name: picked.value, isNew: !names.includes(picked.value) });
     });
     qp.onDidHide(() => finish(undefined));
     qp.show();
+    ctx.quickInputShown(qp as unknown as vscode.QuickPick<vscode.QuickPickItem>);
   });
 }
 
