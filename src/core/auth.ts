@@ -26,34 +26,49 @@ interface CachedKey {
 
 export class SourceAuthorizer {
   private readonly delegationKeys = new Map<BlobServiceClient, Promise<CachedKey>>();
+  private readonly containerUrls = new WeakMap<BlobServiceClient, Map<string, string>>();
+  private readonly readPermission = BlobSASPermissions.parse('r');
 
   /** A URL the service can read the source blob from, valid for `size` bytes' worth of copying. */
   async readUrl(source: CopySource, account: AccountClient | undefined, size: number): Promise<string> {
     if (source.kind === 'url') return source.url;
     if (!account) throw new Error('internal: location source without account');
     const { container, path } = source.location;
-    const blob = account.service.getContainerClient(container).getBlobClient(path);
+    // The blob's URL as the SDK builds it (ContainerClient.url + per-segment encodeURIComponent), without creating a
+    // BlobClient per blob (each one builds a pipeline: measurable at thousands of small blobs).
+    const base = `${stripQuery(this.containerUrl(account, container))}/${escapePath(path)}`;
     const now = Date.now();
     const startsOn = new Date(now - 5 * 60 * 1000); // clock skew
     const expiresOn = new Date(now + sasLifetimeMs(size));
     if (account.sharedKey) {
       const sas = generateBlobSASQueryParameters(
-        { containerName: container, blobName: path, permissions: BlobSASPermissions.parse('r'), startsOn, expiresOn, protocol: SASProtocol.HttpsAndHttp },
+        { containerName: container, blobName: path, permissions: this.readPermission, startsOn, expiresOn, protocol: SASProtocol.HttpsAndHttp },
         account.sharedKey,
       ).toString();
-      return `${stripQuery(blob.url)}?${sas}`;
+      return `${base}?${sas}`;
     }
     if (account.tokenCredential) {
       const key = await this.delegationKey(account.service, expiresOn.getTime());
       const sas = generateBlobSASQueryParameters(
-        { containerName: container, blobName: path, permissions: BlobSASPermissions.parse('r'), startsOn, expiresOn: new Date(Math.min(expiresOn.getTime(), key.expiresOn)), protocol: SASProtocol.Https },
+        { containerName: container, blobName: path, permissions: this.readPermission, startsOn, expiresOn: new Date(Math.min(expiresOn.getTime(), key.expiresOn)), protocol: SASProtocol.Https },
         key.key,
         account.accountName,
       ).toString();
-      return `${stripQuery(blob.url)}?${sas}`;
+      return `${base}?${sas}`;
     }
     // SAS connection (the URL carries it) or anonymous (public container).
-    return blob.url;
+    return account.service.getContainerClient(container).getBlobClient(path).url;
+  }
+
+  private containerUrl(account: AccountClient, container: string): string {
+    let byName = this.containerUrls.get(account.service);
+    if (!byName) this.containerUrls.set(account.service, (byName = new Map()));
+    let url = byName.get(container);
+    if (url === undefined) {
+      url = account.service.getContainerClient(container).url;
+      if (byName.size < 1000) byName.set(container, url);
+    }
+    return url;
   }
 
   private async delegationKey(service: BlobServiceClient, needUntil: number): Promise<CachedKey> {
@@ -68,6 +83,11 @@ export class SourceAuthorizer {
     this.delegationKeys.set(service, p);
     return p;
   }
+}
+
+/** The SDK's blob-name escaping (EscapePath in @azure/storage-blob): each "/"-separated segment URI-encoded. */
+export function escapePath(name: string): string {
+  return name.split('/').map(encodeURIComponent).join('/');
 }
 
 function stripQuery(url: string): string {

@@ -1,5 +1,5 @@
 /**
- * The journal: one JSON file per job in the caller's folder, written atomically (temp file + rename) and throttled.
+ * The journal: one JSON file per job in the caller's folder, written atomically (temp file + rename), coalesced and throttled.
  * It holds plan items and progress, never secrets: sources are connection ids, URL sources are stored redacted
  * (a URL that carried a SAS cannot be resumed by a new process without the caller giving it again).
  */
@@ -59,10 +59,28 @@ export function sanitizeItem(item: PlannedCopy): { item: PlannedCopy; secretOmit
 
 const FILE_RE = /^job-[A-Za-z0-9-]+\.json$/;
 
+/**
+ * Writes are coalesced and asynchronous: save() keeps the newest record per job and a background drain writes them
+ * (at most WRITE_PARALLELISM files at a time, temp file + rename); a job removed before its record was written costs
+ * no file at all. Urgent records are written on the next turn of the event loop, others at most every minIntervalMs
+ * per job. flush() (and dispose()) write everything pending synchronously.
+ */
+const WRITE_PARALLELISM = 8;
+
 export class FileJournal implements JournalStore {
   private readonly pending = new Map<string, JournalRecord>();
   private readonly lastWrite = new Map<string, number>();
+  /** Jobs whose file exists (or is being renamed into place). */
+  private readonly onDisk = new Set<string>();
+  /** Per job: sequence number of the newest record renamed into place (older async writes are dropped). */
+  private readonly written = new Map<string, number>();
+  /** Records being written asynchronously now (flush() writes them again synchronously, so none is lost). */
+  private readonly writing = new Map<string, JournalRecord>();
+  private seq = 0;
   private timer?: NodeJS.Timeout;
+  private drainScheduled = false;
+  private draining = false;
+  private disposed = false;
 
   constructor(
     private readonly dir: string,
@@ -76,29 +94,100 @@ export class FileJournal implements JournalStore {
   }
 
   save(record: JournalRecord, urgent = false): void {
+    this.pending.set(record.jobId, record);
     const last = this.lastWrite.get(record.jobId) ?? 0;
     if (urgent || Date.now() - last >= this.minIntervalMs) {
-      this.pending.delete(record.jobId);
-      this.write(record);
+      this.scheduleDrain();
       return;
     }
-    this.pending.set(record.jobId, record);
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        this.flush();
+        this.scheduleDrain();
       }, this.minIntervalMs);
       this.timer.unref?.();
     }
   }
 
-  private write(record: JournalRecord): void {
-    const file = this.file(record.jobId);
-    const tmp = `${file}.${process.pid}.tmp`;
-    const text = redact(JSON.stringify({ ...record, updatedAt: new Date().toISOString() }, null, 1));
+  private scheduleDrain(): void {
+    if (this.drainScheduled || this.draining || this.disposed) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining || this.disposed) return;
+    this.draining = true;
     try {
-      fs.writeFileSync(tmp, text);
+      for (let round = 0; round < 1_000_000 && this.pending.size > 0 && !this.disposed; round++) {
+        const now = Date.now();
+        const batch: JournalRecord[] = [];
+        for (const [jobId, r] of this.pending) {
+          if (this.writing.has(jobId)) continue;
+          batch.push(r);
+          if (batch.length >= WRITE_PARALLELISM) break;
+        }
+        if (batch.length === 0) break;
+        for (const r of batch) this.pending.delete(r.jobId);
+        await Promise.all(batch.map((r) => this.writeAsync(r, now)));
+      }
+    } finally {
+      this.draining = false;
+    }
+    if (this.pending.size > 0 && !this.disposed && !this.timer) {
+      // Records that arrived while their job's previous write was in flight.
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.scheduleDrain();
+      }, 0);
+      this.timer.unref?.();
+    }
+  }
+
+  private serialize(record: JournalRecord): string {
+    return redact(JSON.stringify({ ...record, updatedAt: new Date().toISOString() }, null, 1));
+  }
+
+  private async writeAsync(record: JournalRecord, now: number): Promise<void> {
+    const jobId = record.jobId;
+    const mySeq = ++this.seq;
+    const file = this.file(jobId);
+    const tmp = `${file}.${process.pid}.${mySeq}.tmp`;
+    this.writing.set(jobId, record);
+    try {
+      await fs.promises.writeFile(tmp, this.serialize(record));
+      // Rename synchronously: no newer write (or removal) can slip between this check and the rename.
+      // A newer record (flush) or a removal (tombstone +Infinity) came after this one: drop it.
+      if ((this.written.get(jobId) ?? 0) > mySeq) {
+        fs.rmSync(tmp, { force: true });
+        return;
+      }
       fs.renameSync(tmp, file);
+      this.written.set(jobId, mySeq);
+      this.onDisk.add(jobId);
+      this.lastWrite.set(jobId, now);
+    } catch {
+      // A journal write failure must not fail the copy; the next write tries again.
+      fs.rm(tmp, { force: true }, () => undefined);
+    } finally {
+      this.writing.delete(jobId);
+      // Removed jobs are tombstoned with +Infinity only while a write is in flight.
+      if (this.written.get(jobId) === Number.POSITIVE_INFINITY) this.written.delete(jobId);
+    }
+  }
+
+  private writeSync(record: JournalRecord): void {
+    const mySeq = ++this.seq;
+    const file = this.file(record.jobId);
+    const tmp = `${file}.${process.pid}.${mySeq}.tmp`;
+    try {
+      fs.writeFileSync(tmp, this.serialize(record));
+      fs.renameSync(tmp, file);
+      this.written.set(record.jobId, mySeq);
+      this.onDisk.add(record.jobId);
       this.lastWrite.set(record.jobId, Date.now());
     } catch {
       // A journal write failure must not fail the copy; the next write tries again.
@@ -108,6 +197,9 @@ export class FileJournal implements JournalStore {
   remove(jobId: string): void {
     this.pending.delete(jobId);
     this.lastWrite.delete(jobId);
+    if (this.writing.has(jobId)) this.written.set(jobId, Number.POSITIVE_INFINITY);
+    else this.written.delete(jobId);
+    if (!this.onDisk.delete(jobId)) return; // never written: nothing to delete
     try {
       fs.rmSync(this.file(jobId), { force: true });
     } catch {
@@ -116,8 +208,10 @@ export class FileJournal implements JournalStore {
   }
 
   flush(): void {
-    for (const r of [...this.pending.values()]) this.write(r);
+    const all = new Map(this.writing);
+    for (const [id, r] of this.pending) all.set(id, r);
     this.pending.clear();
+    for (const r of all.values()) this.writeSync(r);
   }
 
   list(): JournalRecord[] {
@@ -144,5 +238,6 @@ export class FileJournal implements JournalStore {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.flush();
+    this.disposed = true;
   }
 }
