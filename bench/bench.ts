@@ -6,6 +6,7 @@
  *   W2  1 GiB block blob → second account                                (engine: put-block-from-url, auto)
  *   W3  folder of 2,000 × 4 KiB blobs → second account, recursive        (engine: auto)
  * Peers in the same run: (a) AzCopy 10 (S2S, service/container SAS URLs), (b) naive download + upload through Node,
+ * (d) the bare SDK doing the same server-side operation without the engine (where the server is the limit),
  * (c) Azurite's write limit: uploading the same bytes from this machine.
  * Each measurement runs in a fresh worker process (this file with --worker), so peak RSS and byte counters belong
  * to that one measurement. Median of 3 (--quick: smaller data, 1 run).
@@ -49,7 +50,11 @@ type WorkerTask =
   | { kind: 'naive-big'; from: BlobRef; to: BlobRef }
   | { kind: 'naive-folder'; from: { account: string; container: string; prefix: string }; to: { account: string; container: string; prefix: string } }
   | { kind: 'upload-file'; file: string; to: BlobRef }
-  | { kind: 'upload-many'; count: number; size: number; to: { account: string; container: string; prefix: string } };
+  | { kind: 'upload-many'; count: number; size: number; to: { account: string; container: string; prefix: string } }
+  /** Bare SDK, no engine: list, then 32 concurrent Copy Blob From URL (source blob SAS) — the server's own small-copy limit. */
+  | { kind: 'sdk-copy-many'; from: { account: string; container: string; prefix: string }; to: { account: string; container: string; prefix: string } }
+  /** Bare SDK, no engine: Put Block From URL, 32 MiB blocks, 4 in flight, then Put Block List — the server's S2S limit. */
+  | { kind: 'sdk-stage-blocks'; from: BlobRef; to: BlobRef };
 
 interface BlobRef {
   account: string;
@@ -198,6 +203,38 @@ async function runWorker(spec: WorkerSpec): Promise<WorkerResult> {
       await dst.uploadFile(task.file, { blockSize: 8 * MiB, concurrency: 8 });
       return finish(true, performance.now() - t0);
     }
+    case 'sdk-copy-many': {
+      const srcC = client(task.from.account).getContainerClient(task.from.container);
+      const dstC = client(task.to.account).getContainerClient(task.to.container);
+      const acc = az.accounts.find((a) => a.name === task.from.account)!;
+      t0 = performance.now(); // listing included, as for the engine (which plans from a listing)
+      const names: string[] = [];
+      for await (const b of srcC.listBlobsFlat({ prefix: task.from.prefix })) names.push(b.name);
+      await pool(names, 32, async (name) => {
+        const url = `${srcC.getBlobClient(name).url}?${blobSas(acc, task.from.container, name)}`;
+        await dstC.getBlobClient(task.to.prefix + name.slice(task.from.prefix.length)).syncCopyFromURL(url);
+      });
+      return finish(true, performance.now() - t0);
+    }
+    case 'sdk-stage-blocks': {
+      const src = client(task.from.account).getContainerClient(task.from.container).getBlobClient(task.from.blob);
+      const dst = client(task.to.account).getContainerClient(task.to.container).getBlockBlobClient(task.to.blob);
+      const acc = az.accounts.find((a) => a.name === task.from.account)!;
+      t0 = performance.now();
+      const size = (await src.getProperties()).contentLength ?? 0;
+      const url = `${src.url}?${blobSas(acc, task.from.container, task.from.blob)}`;
+      const bs = 32 * MiB;
+      const ids = Array.from({ length: Math.ceil(size / bs) }, (_, i) => Buffer.from(`blk-${String(i).padStart(6, '0')}`).toString('base64'));
+      await pool(
+        ids.map((id, i) => ({ id, i })),
+        4,
+        async ({ id, i }) => {
+          await dst.stageBlockFromURL(id, url, i * bs, Math.min(bs, size - i * bs));
+        },
+      );
+      await dst.commitBlockList(ids);
+      return finish(true, performance.now() - t0);
+    }
     case 'upload-many': {
       const dstC = client(task.to.account).getContainerClient(task.to.container);
       const data = crypto.randomBytes(task.size);
@@ -228,7 +265,7 @@ function finish(ok: boolean, ms: number, detail?: string, operations?: string[])
 interface Measurement {
   workload: 'W1' | 'W2' | 'W3';
   label: string;
-  peer: 'blob-copy' | 'azcopy' | 'naive' | 'upload';
+  peer: 'blob-copy' | 'azcopy' | 'naive' | 'upload' | 'sdk';
   runs: WorkerResult[];
   note?: string;
 }
@@ -388,6 +425,7 @@ async function orchestrate(argv: string[]): Promise<void> {
   const outFile = path.resolve(process.env.BLOB_COPY_BENCH_OUT ?? path.join(process.cwd(), 'bench', 'results.json'));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'blob-copy-bench-'));
   const started = Date.now();
+  const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
   log(`temp folder ${tmp}; ${quick ? 'QUICK: ' : ''}big blob ${fmtBytes(cfg.bigBytes)}, ${cfg.smallCount} × ${cfg.smallSize} B, ${cfg.reps} run(s) each`);
   fs.mkdirSync(path.join(tmp, 'azurite'), { recursive: true });
@@ -469,6 +507,13 @@ async function orchestrate(argv: string[]): Promise<void> {
             options: { strategy },
           });
         }
+        const cs = `w2-sdk-r${rep}`;
+        await svc(B).createContainer(cs);
+        await workerRun(get('W2', 'bare SDK: Put Block From URL 32 MiB × 4 + commit (server S2S limit)', 'sdk'), {
+          kind: 'sdk-stage-blocks',
+          from: { account: A, container: 'src', blob: 'big.bin' },
+          to: { account: B, container: cs, blob: 'big.bin' },
+        });
         const ca = `w2-azcopy-r${rep}`;
         await svc(B).createContainer(ca);
         await azcopyRun(get('W2', 'AzCopy 10 (S2S)', 'azcopy'), [
@@ -499,6 +544,13 @@ async function orchestrate(argv: string[]): Promise<void> {
           sources: [{ kind: 'location', location: { connectionId: A, container: 'src', path: 'small/' } }],
           destination: { connectionId: B, container: c, path: 'small/' },
           options: { strategy: 'auto' },
+        });
+        const cs = `w3-sdk-r${rep}`;
+        await svc(B).createContainer(cs);
+        await workerRun(get('W3', 'bare SDK: 32 × Copy Blob From URL (server copy limit)', 'sdk'), {
+          kind: 'sdk-copy-many',
+          from: { account: A, container: 'src', prefix: 'small/' },
+          to: { account: B, container: cs, prefix: 'small/' },
         });
         const ca = `w3-azcopy-r${rep}`;
         await svc(B).createContainer(ca);
@@ -582,8 +634,20 @@ async function orchestrate(argv: string[]): Promise<void> {
     'W3 ≥ 1,000 blobs/s': w3 ? cfg.smallCount / (w3.medianMs / 1000) >= 1000 : null,
     '0 content bytes through blob-copy (all workloads)': rows.filter((r) => r.peer === 'blob-copy').every((r) => r.contentBytes === 0),
   };
+  const w3Sdk = ref('W3', 'sdk');
+  const w2Sdk = ref('W2', 'sdk');
+  const pct = (a?: { medianMs: number }, b?: { medianMs: number }) => (a && b ? `${Math.round((a.medianMs / b.medianMs) * 100)} %` : null);
+  // Where the server (Azurite) is the limit: the same operation through the bare SDK, no engine, same run.
+  const serverLimits = {
+    'W3 bare SDK (32 × Copy Blob From URL) blobs/s': w3Sdk ? Math.round(cfg.smallCount / (w3Sdk.medianMs / 1000)) : null,
+    'W3 blob-copy speed as % of bare SDK (both incl. listing)': pct(w3Sdk, w3),
+    'W2 bare SDK (Put Block From URL 32 MiB × 4) s': w2Sdk ? Math.round(w2Sdk.medianMs) / 1000 : null,
+    'W2 blob-copy auto speed as % of bare SDK': pct(w2Sdk, w2[0]),
+    'W2 bare SDK speed as % of the write limit': pct(w2Upload, w2Sdk),
+  };
   const results = {
     date: new Date().toISOString(),
+    loadAverage: { start: loadAtStart, end: os.loadavg().map((x) => Math.round(x * 100) / 100) },
     quick,
     config: cfg,
     machine: { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 1024 ** 3), platform: `${os.platform()} ${os.release()}` },
@@ -598,12 +662,16 @@ async function orchestrate(argv: string[]): Promise<void> {
     },
     rows,
     targets,
+    serverLimits,
     durationS: Math.round((Date.now() - started) / 1000),
   };
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\n${table.join('\n')}\n\nTargets:\n`);
   for (const [k, v] of Object.entries(targets)) process.stdout.write(`  ${v === null ? 'n/a ' : v ? 'met ' : 'MISS'}  ${k}\n`);
+  process.stdout.write(`\nServer limits (bare SDK, same run):\n`);
+  for (const [k, v] of Object.entries(serverLimits)) process.stdout.write(`  ${k}: ${v ?? 'n/a'}\n`);
+  process.stdout.write(`Load average (1/5/15 min): start ${loadAtStart.join(' ')}, end ${results.loadAverage.end.join(' ')}\n`);
   process.stdout.write(`\nJSON: ${outFile}\n${JSON.stringify({ rows: rows.map((r) => ({ workload: r.workload, label: r.label, medianMs: r.medianMs, contentBytes: r.contentBytes, peakRssMiB: r.peakRssMiB, note: r.note })), targets })}\n`);
   log(`done in ${results.durationS} s`);
 }
