@@ -76,11 +76,14 @@ describe('workbench: right-click a blob, Copy Blob To…, the job finishes in th
     }
   }
 
-  async function quickPick(text: string): Promise<void> {
+  /** Answers the quick input whose title contains `step` (the widget is reused from one step to the next). */
+  async function quickPick(step: string, text: string): Promise<void> {
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: step }).first().waitFor({ state: 'visible', timeout: 30_000 });
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 30_000 });
     await input.fill(text);
-    await page.waitForTimeout(300);
+    // Enter only once the list has filtered down to the wanted item (under load filtering lags the typing).
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: text }).first().waitFor({ timeout: 15_000 });
     await input.press('Enter');
   }
 
@@ -106,12 +109,23 @@ describe('workbench: right-click a blob, Copy Blob To…, the job finishes in th
     await blobRow.waitFor({ timeout: 30_000 });
     await shot('tree');
 
-    await blobRow.click({ button: 'right' });
-    await page.locator('.monaco-menu .action-label', { hasText: 'Copy Blob To…' }).first().click({ timeout: 15_000 });
-    await quickPick('Azurite'); // destination connection
-    await quickPick('target'); // destination container
+    // Under load the context menu can swallow the first click while it settles: try up to three times.
+    const quickInput = page.locator('.quick-input-widget input');
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await blobRow.click({ button: 'right' });
+      const item = page.locator('.monaco-menu .action-label', { hasText: 'Copy Blob To…' }).first();
+      await item.waitFor({ state: 'visible', timeout: 15_000 });
+      await page.waitForTimeout(300);
+      await item.click();
+      const opened = await quickInput.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false);
+      if (opened) break;
+      if (attempt === 3) throw new Error('the destination picker did not open after choosing "Copy Blob To…" three times');
+      await page.keyboard.press('Escape');
+    }
+    await quickPick('destination connection', 'Azurite');
+    await quickPick('destination container', 'target');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'destination folder' }).first().waitFor({ state: 'visible', timeout: 30_000 });
     const prefixInput = page.locator('.quick-input-widget input');
-    await prefixInput.waitFor({ state: 'visible' });
     await prefixInput.fill('from-photos/');
     await prefixInput.press('Enter');
 
