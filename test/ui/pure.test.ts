@@ -1,7 +1,9 @@
 /** The shells' pure helpers (no UI): status bar state, operations per blob type, formatting, batch messages. */
 import * as assert from 'node:assert/strict';
 import type { JobSnapshot } from '../../src/core';
+import * as vscode from 'vscode';
 import { operationsFor } from '../../src/extension/commands';
+import { apiFor, type BlobCopyApi } from '../../src/extension/extension';
 import { formatBytes, formatDuration } from '../../src/extension/format';
 import { batchMessage } from '../../src/extension/notifications';
 import { computeStatus, statusText } from '../../src/extension/statusBar';
@@ -45,5 +47,20 @@ describe('pure helpers of the shells', () => {
     const bad = batchMessage({ batchId: 'b', total: 3, succeeded: 1, skipped: 1, failed: 1, canceled: 0, aborted: 0, bytes: 1, done: true });
     assert.equal(bad.failed, true);
     assert.match(bad.text, /1 skipped, 1 failed/);
+  });
+
+  it('activate returns the full API (connection resolver) only in ExtensionMode.Test', () => {
+    let built = 0;
+    const full = () => {
+      built++;
+      return { apiVersion: 1, connections: {} } as unknown as BlobCopyApi;
+    };
+    for (const mode of [vscode.ExtensionMode.Production, vscode.ExtensionMode.Development]) {
+      const api = apiFor(mode, full);
+      assert.deepEqual(Object.keys(api), ['apiVersion']);
+      assert.ok(Object.isFrozen(api));
+    }
+    assert.equal(built, 0, 'the full API is not even built outside a test run');
+    assert.ok('connections' in apiFor(vscode.ExtensionMode.Test, full));
   });
 });
