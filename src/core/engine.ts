@@ -10,6 +10,7 @@ import {
   BlobClient,
   BlobHTTPHeaders,
   BlobRequestConditions,
+  BlockBlobClient,
   Metadata,
   StoragePipelineOptions,
   Tags,
@@ -1073,12 +1074,26 @@ export class CopyEngine {
     signal.throwIfAborted();
     // Not abortable: a commit canceled in flight may still land at the service, leaving a "canceled" job whose
     // destination exists. The call is short; a cancel during it lets it finish and the job completes.
-    await block.commitBlockList(ids, {
-      blobHTTPHeaders: ctx.headers,
-      metadata: ctx.metadata,
-      tier: ctx.tier,
-      conditions: ctx.destConditions,
-    });
+    try {
+      await block.commitBlockList(ids, {
+        blobHTTPHeaders: ctx.headers,
+        metadata: ctx.metadata,
+        tier: ctx.tier,
+        conditions: ctx.destConditions,
+      });
+    } catch (e) {
+      // With If-None-Match: * (policy skip) a commit whose response was lost is retried by the SDK and answered 409:
+      // the blob that "already exists" is ours when its committed blocks are exactly this job's block ids.
+      if (restDetails(e).status !== 409 || !(await this.committedIs(block, ids))) throw e;
+      this.log.info(`${ctx.what}: the commit's response was lost; the destination holds exactly this copy's blocks.`);
+    }
+  }
+
+  /** True when the destination's committed block list is exactly `ids` (block ids are unique to a job). */
+  private async committedIs(block: BlockBlobClient, ids: readonly string[]): Promise<boolean> {
+    const list = await block.getBlockList('committed').catch(() => undefined);
+    const committed = list?.committedBlocks?.map((b) => b.name) ?? [];
+    return committed.length === ids.length && committed.every((name, i) => name === ids[i]);
   }
 
   // ---- Append Block From URL (sequential, appendPosition-guarded)
