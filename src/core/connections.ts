@@ -3,6 +3,8 @@
  * the extension stores secrets in SecretStorage and the journal stores only a connection's id.
  */
 import type { TokenCredential } from '@azure/core-auth';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { Emitter, type Event } from './events';
 import {
   AnonymousCredential,
   BlobServiceClient,
@@ -101,6 +103,51 @@ export function accountNameFromEndpoint(endpoint: string): string {
   return host.split('.')[0];
 }
 
+/** A request attempt that failed transiently (throttled, server error, network error); the SDK's retry policy decides. */
+export interface TransientFailure {
+  readonly method: string;
+  /** Request URL, query removed (it may hold a SAS). */
+  readonly url: string;
+  readonly status?: number;
+  readonly code?: string;
+  readonly requestId?: string;
+}
+
+const transientFailureEmitter = new Emitter<TransientFailure>();
+/** Every transient failure of every attempt, from all clients made by createAccountClient (the engine logs them). */
+export const onTransientFailure: Event<TransientFailure> = transientFailureEmitter.event;
+
+/**
+ * A per-attempt policy (after the SDK's retry policy, so it sees each try) that reports transient failures.
+ * The storage SDK has no public hook for per-try policies: it keeps the core pipeline on the Pipeline object as
+ * `_corePipeline` (storage-blob 12.x Pipeline.ts). Where that changes, attempts are simply not reported.
+ */
+const attemptPolicy: PipelinePolicy = {
+  name: 'blobCopyTransientFailures',
+  async sendRequest(request, next) {
+    const report = (status?: number, code?: string, requestId?: string) =>
+      transientFailureEmitter.fire({ method: request.method, url: request.url.split('?')[0], status, code, requestId });
+    try {
+      const res = await next(request);
+      if (res.status >= 500 || res.status === 408 || res.status === 429) {
+        report(res.status, res.headers.get('x-ms-error-code') ?? undefined, res.headers.get('x-ms-request-id') ?? undefined);
+      }
+      return res;
+    } catch (e) {
+      const err = e as { code?: string; statusCode?: number; name?: string };
+      if (err.name !== 'AbortError' && err.statusCode === undefined) report(undefined, err.code ?? err.name);
+      throw e;
+    }
+  },
+};
+
+function blobService(url: string, credential: StorageSharedKeyCredential | AnonymousCredential | TokenCredential, options: StoragePipelineOptions): BlobServiceClient {
+  const service = new BlobServiceClient(url, credential, options);
+  const core = (service as unknown as { pipeline: { _corePipeline?: { addPolicy(p: PipelinePolicy, o: { afterPhase: 'Retry' }): void; getOrderedPolicies(): PipelinePolicy[] } } }).pipeline._corePipeline;
+  if (core && !core.getOrderedPolicies().some((p) => p.name === attemptPolicy.name)) core.addPolicy(attemptPolicy, { afterPhase: 'Retry' });
+  return service;
+}
+
 /** Builds SDK clients for a connection. Uses the SDK's own retry pipeline (exponential back-off). */
 export function createAccountClient(spec: ConnectionSpec, pipeline: StoragePipelineOptions = {}): AccountClient {
   const options: StoragePipelineOptions = {
@@ -113,11 +160,11 @@ export function createAccountClient(spec: ConnectionSpec, pipeline: StoragePipel
       if (parsed.accountKey) {
         const accountName = parsed.accountName ?? accountNameFromEndpoint(parsed.blobEndpoint);
         const sharedKey = new StorageSharedKeyCredential(accountName, parsed.accountKey);
-        return { service: new BlobServiceClient(parsed.blobEndpoint, sharedKey, options), sharedKey, accountName, endpoint: parsed.blobEndpoint };
+        return { service: blobService(parsed.blobEndpoint, sharedKey, options), sharedKey, accountName, endpoint: parsed.blobEndpoint };
       }
       const sas = parsed.sas!.replace(/^\?/, '');
       return {
-        service: new BlobServiceClient(`${parsed.blobEndpoint}?${sas}`, new AnonymousCredential(), options),
+        service: blobService(`${parsed.blobEndpoint}?${sas}`, new AnonymousCredential(), options),
         sas,
         accountName: parsed.accountName ?? accountNameFromEndpoint(parsed.blobEndpoint),
         endpoint: parsed.blobEndpoint,
@@ -126,7 +173,7 @@ export function createAccountClient(spec: ConnectionSpec, pipeline: StoragePipel
     case 'sharedKey': {
       const endpoint = (spec.blobEndpoint ?? `https://${spec.accountName}.blob.core.windows.net`).replace(/\/+$/, '');
       const sharedKey = new StorageSharedKeyCredential(spec.accountName, spec.accountKey);
-      return { service: new BlobServiceClient(endpoint, sharedKey, options), sharedKey, accountName: spec.accountName, endpoint };
+      return { service: blobService(endpoint, sharedKey, options), sharedKey, accountName: spec.accountName, endpoint };
     }
     case 'sas':
     case 'anonymous': {
@@ -146,7 +193,7 @@ export function createAccountClient(spec: ConnectionSpec, pipeline: StoragePipel
       const endpoint = `${u.protocol}//${u.host}${pathStyle ? `/${segments[0] ?? ''}` : ''}`;
       const accountName = pathStyle ? segments[0] ?? '' : u.hostname.split('.')[0];
       return {
-        service: new BlobServiceClient(sas ? `${endpoint}?${sas}` : endpoint, new AnonymousCredential(), options),
+        service: blobService(sas ? `${endpoint}?${sas}` : endpoint, new AnonymousCredential(), options),
         sas,
         container,
         accountName,
@@ -156,7 +203,7 @@ export function createAccountClient(spec: ConnectionSpec, pipeline: StoragePipel
     case 'token': {
       const endpoint = (spec.blobEndpoint ?? `https://${spec.accountName}.blob.core.windows.net`).replace(/\/+$/, '');
       return {
-        service: new BlobServiceClient(endpoint, spec.credential, options),
+        service: blobService(endpoint, spec.credential, options),
         tokenCredential: spec.credential,
         accountName: spec.accountName,
         endpoint,

@@ -16,7 +16,7 @@ import {
   Tags,
 } from '@azure/storage-blob';
 import { SourceAuthorizer } from './auth';
-import type { AccountClient } from './connections';
+import { onTransientFailure, type AccountClient } from './connections';
 import { CopyError, isAbortError, restDetails, toCopyError } from './errors';
 import { Disposable, Emitter } from './events';
 import { FileJournal, JobProgress, JournalRecord, JournalStore, sanitizeItem } from './journal';
@@ -192,6 +192,7 @@ export class CopyEngine {
   private readonly concurrency: number;
   private readonly rangeConcurrency: number;
   private readonly blockSize: number;
+  private readonly transientSub: Disposable;
 
   constructor(private readonly options: CopyEngineOptions) {
     const raw = options.log;
@@ -208,6 +209,11 @@ export class CopyEngine {
     const small = options.smallBlobConcurrency ?? Math.max(this.concurrency, Math.min(64, this.concurrency * 4));
     this.smallLimit = pLimit(Math.max(1, Math.floor(small)));
     if (options.journalDir) this.journal = new FileJournal(options.journalDir);
+    // Each throttled / failed attempt that the SDK's retry policy handles goes to the log, with its request id.
+    this.transientSub = onTransientFailure((f) => {
+      const what = f.status !== undefined ? `${f.status}${f.code ? ` ${f.code}` : ''}` : `network error ${f.code ?? ''}`.trim();
+      this.log.warn(`${f.method} ${f.url}: ${what}${f.requestId ? ` (request id ${f.requestId})` : ''}; the SDK's retry policy retries it.`);
+    });
   }
 
   // ---------------------------------------------------------------- public API
@@ -401,6 +407,7 @@ export class CopyEngine {
     }
     for (const b of this.batches.values()) if (b.emitTimer) clearTimeout(b.emitTimer);
     this.journal?.dispose?.();
+    this.transientSub.dispose();
     this.jobEmitter.dispose();
     this.batchEmitter.dispose();
     for (const w of this.idleWaiters.splice(0)) w();
