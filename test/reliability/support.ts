@@ -1,11 +1,13 @@
 /** Shared helpers for the reliability and security suites (defines no tests). */
-import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BlobClient, ContainerClient, StoragePipelineOptions } from '@azure/storage-blob';
 import { AccountClient, createAccountClient } from '../../src/core/connections';
-import { CopyEngine, CopyEngineOptions, Logger } from '../../src/core';
+import { CopyEngine, CopyEngineOptions } from '../../src/core';
+import { blobMd5, MemoryLog } from '../helpers/content';
+
+export { blobMd5, data, md5, MemoryLog } from '../helpers/content';
 import { AzuriteAccount, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
 
 /** Connection ids the tests' resolvers know. */
@@ -46,21 +48,6 @@ export function resolverThrough(target: ConnectionStringSource, pipeline: Storag
   };
 }
 
-export class MemoryLog implements Logger {
-  readonly lines: string[] = [];
-  info(m: string): void {
-    this.lines.push(`info ${m}`);
-  }
-  warn(m: string): void {
-    this.lines.push(`warn ${m}`);
-  }
-  error(m: string): void {
-    this.lines.push(`error ${m}`);
-  }
-  debug(m: string): void {
-    this.lines.push(`debug ${m}`);
-  }
-}
 
 export function makeEngine(
   target: ConnectionStringSource,
@@ -76,26 +63,8 @@ export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `blob-copy-${prefix}-`));
 }
 
-/** Random content (a random 64 KiB tile repeated, each 4 KiB stamped with its offset and the seed). */
-export function data(size: number, seed = 0): Buffer {
-  const tile = randomBytes(Math.min(Math.max(size, 1), 64 * KiB));
-  const buf = Buffer.alloc(size);
-  for (let o = 0; o < size; o += tile.length) tile.copy(buf, o);
-  for (let o = 0; o + 8 <= size; o += 4096) buf.writeUInt32LE((o ^ seed) >>> 0, o);
-  return buf;
-}
 
-export function md5(buf: Buffer): string {
-  return createHash('md5').update(buf).digest('hex');
-}
 
-/** MD5 of a blob's content, downloaded BY THE TEST (the engine never downloads content). */
-export async function blobMd5(blob: BlobClient): Promise<string> {
-  const res = await blob.download();
-  const h = createHash('md5');
-  for await (const chunk of res.readableStreamBody!) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
 
 /**
  * The invariant of every fault test: the destination is absent, or complete and identical to the expected
