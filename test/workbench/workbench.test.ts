@@ -23,6 +23,7 @@ function findRoot(dir: string): string {
   throw new Error(`no blob-copy package.json above ${dir}`);
 }
 const root = findRoot(__dirname);
+const CAT_NAMES = ['calico.jpg', 'siamese.jpg', 'persian.jpg', 'sphynx.jpg', 'bengal.jpg', 'ragdoll.jpg'];
 const results = path.join(root, 'test-results');
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -43,6 +44,9 @@ describe('workbench: right-click a blob, Copy Blob To…, the job finishes in th
       blobHTTPHeaders: { blobContentType: 'image/jpeg' },
       metadata: { camera: 'workbench' },
     });
+    for (const [i, name] of CAT_NAMES.entries()) {
+      await photos.getBlockBlobClient(`cats/${name}`).uploadData(Buffer.alloc(4096 * (i + 1), i), { blobHTTPHeaders: { blobContentType: 'image/jpeg' } });
+    }
     await service.getContainerClient('target').create();
     const runtime = await importEsm(path.join(root, 'scripts', 'vscode-runtime.mjs'));
     server = await runtime.startServer({
@@ -147,6 +151,37 @@ describe('workbench: right-click a blob, Copy Blob To…, the job finishes in th
     const webview = page.frameLocator('iframe.webview').frameLocator('iframe');
     await webview.locator('text=/Done/').first().waitFor({ timeout: 30_000 });
     await webview.locator('text=/tabby\\.jpg/').first().waitFor({ timeout: 10_000 });
+
+    // A folder: right-click "cats", Copy Folder To…, answer the pickers and the batch confirmation.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await row(/^cats/).click({ button: 'right' });
+      const item = page.locator('.monaco-menu .action-label', { hasText: 'Copy Folder To…' }).first();
+      await item.waitFor({ state: 'visible', timeout: 15_000 });
+      await page.waitForTimeout(300);
+      await item.click();
+      const opened = await quickInput.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false);
+      if (opened) break;
+      if (attempt === 3) throw new Error('the destination picker did not open after choosing "Copy Folder To…" three times');
+      await page.keyboard.press('Escape');
+    }
+    await quickPick('destination connection', 'Azurite');
+    await quickPick('destination container', 'target');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'destination folder' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await prefixInput.fill('all-cats/');
+    await prefixInput.press('Enter');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.locator('text=/Copy 7 blobs/').first().waitFor({ timeout: 30_000 });
+    await dialog.locator('.monaco-button', { hasText: /^Copy$/ }).first().click();
+    const target = azurite.serviceClient().getContainerClient('target');
+    let copied = 0;
+    for (let i = 0; i < 60 && copied < 7; i++) {
+      copied = 0;
+      for await (const b of target.listBlobsFlat({ prefix: 'all-cats/' })) if (b.name) copied++;
+      if (copied < 7) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal(copied, 7, 'the seven blobs of the folder arrive under all-cats/');
+    assert.equal((await target.getBlobClient('all-cats/bengal.jpg').getProperties()).contentLength, 4096 * 5);
+    await webview.locator('text=/8 jobs · .*\\(100%\\)/').first().waitFor({ timeout: 30_000 });
     await shot('copy-jobs');
   }
 });
