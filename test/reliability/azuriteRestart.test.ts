@@ -11,9 +11,8 @@ import * as path from 'node:path';
 import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
 import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
 import type { CopyEngine, CopyRequest } from '../../src/core';
-import { A1, A2, blobMd5, data, fastRetries, makeEngine, md5, MiB, tempDir, waitFor } from './support';
+import { A1, A2, blobMd5, data, fastRetries, fromSdk, makeEngine, md5, MiB, tempDir, waitFor } from './support';
 
-const fromSdk = (r: { headers: Record<string, unknown> }) => r.headers['x-ms-client-request-id'] !== undefined;
 const SIZE = 24 * MiB;
 const BLOCKS = 24;
 

@@ -7,10 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { ContainerClient } from '@azure/storage-blob';
 import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
-import { FaultProxy, ProxyRequestInfo, prng, startFaultProxy } from '../helpers/faultProxy';
-import { A1, A2, blobMd5, data, destinationState, fastRetries, makeEngine, md5, MiB, uploadMany } from './support';
+import { FaultProxy, prng, startFaultProxy } from '../helpers/faultProxy';
+import { A1, A2, blobMd5, data, destinationState, fastRetries, fromSdk, makeEngine, md5, MiB, uploadMany } from './support';
 
-const fromSdk = (r: ProxyRequestInfo) => r.headers['x-ms-client-request-id'] !== undefined;
 const COUNT = 20;
 
 describe('row 7: cancel at random points of 20 copies', () => {

@@ -8,9 +8,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
 import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
 import { CopyError, JobSnapshot } from '../../src/core';
-import { A1, A2, blobMd5, data, destinationState, fastRetries, makeEngine, md5, MiB, uploadMany } from './support';
-
-const fromSdk = (r: { headers: Record<string, unknown> }) => r.headers['x-ms-client-request-id'] !== undefined;
+import { A1, A2, blobMd5, data, destinationState, fastRetries, fromSdk, makeEngine, md5, MiB, uploadMany } from './support';
 
 describe('row 2: connection resets and cut responses mid-copy', () => {
   let azurite: AzuriteInstance;

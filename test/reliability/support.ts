@@ -10,6 +10,9 @@ import { blobMd5, MemoryLog } from '../helpers/content';
 export { blobMd5, data, md5, MemoryLog } from '../helpers/content';
 import { AzuriteAccount, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
 
+/** Requests the SDK sends (the engine's); Azurite's own reads of a copy source carry no client request id. */
+export const fromSdk = (r: { headers: Record<string, unknown> }): boolean => r.headers['x-ms-client-request-id'] !== undefined;
+
 /** Connection ids the tests' resolvers know. */
 export const A1 = 'rel-a1';
 export const A2 = 'rel-a2';

@@ -8,10 +8,7 @@ import * as assert from 'node:assert/strict';
 import type { ContainerClient } from '@azure/storage-blob';
 import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
 import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
-import { A1, A2, blobMd5, data, fastRetries, makeEngine, md5, MiB, uploadMany } from './support';
-
-/** Requests the SDK sends (the engine's); Azurite's own reads of a copy source carry no client request id. */
-const fromSdk = (r: { headers: Record<string, unknown> }) => r.headers['x-ms-client-request-id'] !== undefined;
+import { A1, A2, blobMd5, data, fastRetries, fromSdk, makeEngine, md5, MiB, uploadMany } from './support';
 
 describe('row 1: throttling storm (503 on 30% of requests)', () => {
   let azurite: AzuriteInstance;
