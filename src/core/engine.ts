@@ -150,6 +150,22 @@ interface RunContext {
   complete?: boolean;
 }
 
+/**
+ * What both one-call copies (Copy Blob From URL, Put Blob From URL) send besides the source: metadata, tier and tags
+ * for the destination, its conditions, the source pinned to its ETag, and the source MD5 for the service to check.
+ */
+function oneCallOptions(ctx: RunContext) {
+  return {
+    metadata: ctx.metadata,
+    tier: ctx.tier,
+    tags: ctx.tags,
+    conditions: ctx.destConditions,
+    sourceConditions: ctx.etag ? { ifMatch: ctx.etag } : undefined,
+    sourceContentMD5: ctx.headers.blobContentMD5,
+    abortSignal: ctx.signal,
+  };
+}
+
 function isNotImplemented(err: unknown): boolean {
   const d = restDetails(err);
   return d.status === 501 || d.code === 'APINotImplemented' || d.code === 'NotImplemented';
@@ -995,15 +1011,7 @@ export class CopyEngine {
   // ---- Copy Blob From URL (synchronous, ≤ 256 MiB)
   private async opCopyBlobFromUrl(ctx: RunContext): Promise<void> {
     if (ctx.item.size > LIMITS.syncCopyFromUrlMaxBytes) throw new CopyError({ message: `${ctx.what}: Copy Blob From URL copies at most 256 MiB.` });
-    await ctx.dest.syncCopyFromURL(ctx.srcUrl, {
-      metadata: ctx.metadata,
-      tier: ctx.tier,
-      tags: ctx.tags,
-      conditions: ctx.destConditions,
-      sourceConditions: ctx.etag ? { ifMatch: ctx.etag } : undefined,
-      sourceContentMD5: ctx.headers.blobContentMD5,
-      abortSignal: ctx.signal,
-    });
+    await ctx.dest.syncCopyFromURL(ctx.srcUrl, oneCallOptions(ctx));
     // The service copied the ETag-pinned source with its content headers (Copy Blob From URL takes them from the
     // source, which is what ctx.headers holds) and set metadata, tier and tags from this request.
     ctx.complete = true;
@@ -1012,16 +1020,7 @@ export class CopyEngine {
   // ---- Put Blob From URL (synchronous, ≤ 5000 MiB)
   private async opPutBlobFromUrl(ctx: RunContext): Promise<void> {
     if (ctx.item.size > LIMITS.putBlobFromUrlMaxBytes) throw new CopyError({ message: `${ctx.what}: Put Blob From URL copies at most 5000 MiB.` });
-    await ctx.dest.getBlockBlobClient().syncUploadFromURL(ctx.srcUrl, {
-      blobHTTPHeaders: ctx.headers,
-      metadata: ctx.metadata,
-      tier: ctx.tier,
-      tags: ctx.tags,
-      conditions: ctx.destConditions,
-      sourceConditions: ctx.etag ? { ifMatch: ctx.etag } : undefined,
-      sourceContentMD5: ctx.headers.blobContentMD5,
-      abortSignal: ctx.signal,
-    });
+    await ctx.dest.getBlockBlobClient().syncUploadFromURL(ctx.srcUrl, { ...oneCallOptions(ctx), blobHTTPHeaders: ctx.headers });
     // Headers, metadata, tier and tags were all in this request, the content is the ETag-pinned source.
     ctx.complete = true;
   }
