@@ -6,6 +6,7 @@ import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeBundle } from './build-config.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const production = process.argv.includes('--production');
@@ -22,30 +23,8 @@ const common = {
 };
 
 const builds = [
-  {
-    ...common,
-    entryPoints: ['src/extension/extension.ts'],
-    outfile: 'dist/extension.js',
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['vscode'],
-    // Same fix as the CLI: @azure/storage-common's ESM build calls createRequire(import.meta.url) at load time.
-    define: { 'import.meta.url': '__blobCopyImportMetaUrl' },
-    banner: { js: "const __blobCopyImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  },
-  {
-    ...common,
-    entryPoints: ['src/cli/main.ts'],
-    outfile: 'dist/cli.js',
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    // @azure/storage-common's ESM build calls createRequire(import.meta.url) at load time; in a CJS bundle esbuild
-    // turns import.meta into {}, so the CLI crashed on start. Give it the bundle's own file URL.
-    define: { 'import.meta.url': '__blobCopyImportMetaUrl' },
-    banner: { js: "#!/usr/bin/env node\nconst __blobCopyImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  },
+  { ...common, ...nodeBundle({ entry: 'src/extension/extension.ts', outfile: 'dist/extension.js', external: ['vscode'] }) },
+  { ...common, ...nodeBundle({ entry: 'src/cli/main.ts', outfile: 'dist/cli.js', shebang: true }) },
   {
     ...common,
     entryPoints: ['src/webview/main.ts'],

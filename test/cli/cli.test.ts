@@ -20,6 +20,8 @@ import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../h
 const root = path.resolve(__dirname, '..', '..', '..', '..');
 const repoRoot = fs.existsSync(path.join(root, 'package.json')) ? root : path.resolve(__dirname, '..', '..', '..');
 const cliPath = path.join(repoRoot, '.cache', 'cli-test', 'cli.js');
+// scripts/build-config.mjs is ESM: load it without TypeScript rewriting import() to require().
+const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ nodeBundle(o: { entry: string; outfile: string; shebang?: boolean }): object }>;
 
 interface RunResult {
   code: number | null;
@@ -76,19 +78,10 @@ describe('blob-copy CLI against Azurite', () => {
   const secrets: string[] = [];
 
   before(async () => {
+    // The same esbuild options as `npm run build` uses for dist/cli.js, bundled to a folder of the test's own.
     const esbuild = await import('esbuild');
-    await esbuild.build({
-      entryPoints: [path.join(repoRoot, 'src/cli/main.ts')],
-      outfile: cliPath,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      logLevel: 'warning',
-      // Same as scripts/build.mjs (see the comment there).
-      define: { 'import.meta.url': '__blobCopyImportMetaUrl' },
-      banner: { js: "#!/usr/bin/env node\nconst __blobCopyImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    });
+    const { nodeBundle } = await importEsm(path.join(repoRoot, 'scripts', 'build-config.mjs'));
+    await esbuild.build({ ...nodeBundle({ entry: path.join(repoRoot, 'src/cli/main.ts'), outfile: cliPath, shebang: true }), logLevel: 'warning' });
     azurite = await startAzurite();
     dev = azurite.serviceClient();
     acct2 = azurite.serviceClient(SECOND_ACCOUNT);
