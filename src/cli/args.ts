@@ -5,15 +5,9 @@
 import { parseArgs } from 'node:util';
 import type { ConflictPolicy, StrategyChoice } from '../core/types';
 import { parseBlobUrl, type ParsedBlobUrl } from '../core/urls';
+import { STRATEGIES as STRATEGY_IDS } from '../shared/vocabulary';
 
-export const STRATEGIES: readonly StrategyChoice[] = [
-  'auto',
-  'put-blob-from-url',
-  'put-block-from-url',
-  'copy-blob',
-  'append-block-from-url',
-  'put-page-from-url',
-];
+export const STRATEGIES: readonly StrategyChoice[] = ['auto', ...STRATEGY_IDS];
 export const CONFLICTS: readonly ConflictPolicy[] = ['overwrite', 'skip', 'rename', 'if-source-newer'];
 
 export class UsageError extends Error {

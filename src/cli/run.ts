@@ -15,6 +15,7 @@ import {
   createAccountClient,
   redact,
 } from '../core';
+import { formatBytes } from '../shared/vocabulary';
 import { Command, CopyCommand, USAGE, UsageError, parseCommandLine } from './args';
 import { sideConnection } from './credentials';
 
@@ -31,17 +32,6 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 const SOURCE_ID = 'src';
 const DESTINATION_ID = 'dst';
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
-}
 
 function describeError(e: unknown): { message: string; hint?: string; code?: string; status?: number; requestId?: string } {
   if (e instanceof CopyError) return { ...e.info };

@@ -21,7 +21,8 @@ import { CopyError, isAbortError, restDetails, toCopyError } from './errors';
 import { Disposable, Emitter } from './events';
 import { FileJournal, JobProgress, JournalRecord, JournalStore, sanitizeItem } from './journal';
 import { LIMITS } from './limits';
-import { CapabilityCache, fallbackOperation, normalizeEtag, OPERATION_NAMES, planCopy, strategyOf } from './planner';
+import { CapabilityCache, fallbackOperation, normalizeEtag, planCopy } from './planner';
+import { operationLabel, strategyOf } from '../shared/vocabulary';
 import { redact } from './redact';
 import {
   CopyOperation,
@@ -203,6 +204,7 @@ export class CopyEngine {
   private readonly journal?: JournalStore & { dispose?(): void };
   private readonly jobEmitter = new Emitter<JobSnapshot>();
   private readonly batchEmitter = new Emitter<BatchSummary>();
+  private readonly removedEmitter = new Emitter<readonly string[]>();
   private idleWaiters: Array<() => void> = [];
   private disposed = false;
   private readonly concurrency: number;
@@ -313,6 +315,11 @@ export class CopyEngine {
     return this.batchEmitter.event(listener);
   }
 
+  /** Jobs that are gone from the engine (cleared): their ids. */
+  onJobsRemoved(listener: (jobIds: readonly string[]) => void): Disposable {
+    return this.removedEmitter.event(listener);
+  }
+
   cancel(jobId: string): void {
     const job = this.jobsById.get(jobId);
     if (!job || FINAL_STATES.includes(job.state)) return;
@@ -368,10 +375,12 @@ export class CopyEngine {
   }
 
   clearFinished(): void {
+    const removed: string[] = [];
     for (const [id, job] of this.jobsById) {
       if (FINAL_STATES.includes(job.state)) {
         this.jobsById.delete(id);
         this.journal?.remove(id);
+        removed.push(id);
       }
     }
     for (const [id, b] of this.batches) {
@@ -382,6 +391,7 @@ export class CopyEngine {
         b.firstOpen = 0;
       }
     }
+    if (removed.length) this.removedEmitter.fire(removed);
   }
 
   async unfinished(): Promise<JobSnapshot[]> {
@@ -426,6 +436,7 @@ export class CopyEngine {
     this.transientSub.dispose();
     this.jobEmitter.dispose();
     this.batchEmitter.dispose();
+    this.removedEmitter.dispose();
     for (const w of this.idleWaiters.splice(0)) w();
   }
 
@@ -557,6 +568,8 @@ export class CopyEngine {
       batchId: job.batchId,
       source: describeLocationOrUrl(job.item, 'source'),
       destination: describeLocationOrUrl(job.item, 'destination'),
+      sourceLocation: job.item.source.kind === 'location' ? job.item.source.location : undefined,
+      destinationLocation: job.item.destination,
       strategy: strategyOf(job.operation),
       operation: job.operation,
       state: job.state,
@@ -678,7 +691,7 @@ export class CopyEngine {
       // (headers, metadata, tags, tier, verification) run to the end and the job reports what really happened.
       if (!ctx.complete) await this.finishCopy({ ...ctx, signal: new AbortController().signal });
       job.bytesDone = job.item.size; // the final event below carries it
-      this.log.info(`${what}: done (${OPERATION_NAMES[job.operation]}).`);
+      this.log.info(`${what}: done (${operationLabel(job.operation)}).`);
       this.finish(job, 'succeeded');
     } catch (e) {
       if (this.disposed) return; // the journal keeps the job unfinished: a new engine resumes it
@@ -863,7 +876,7 @@ export class CopyEngine {
           const alt = next !== op ? next : 'copy-blob';
           throw new CopyError(
             {
-              message: `${ctx.what}: the server at ${ctx.destOrigin} does not implement ${OPERATION_NAMES[op]} (501 APINotImplemented).`,
+              message: `${ctx.what}: the server at ${ctx.destOrigin} does not implement ${operationLabel(op)} (501 APINotImplemented).`,
               hint: `Use strategy "auto" or "${strategyOf(alt)}" with this server.`,
               status: 501,
               code: 'APINotImplemented',
@@ -872,7 +885,7 @@ export class CopyEngine {
             { cause: e },
           );
         }
-        if (news) this.log.warn(`The server at ${ctx.destOrigin} does not implement ${OPERATION_NAMES[op]}; using ${OPERATION_NAMES[next]} instead (told once per server).`);
+        if (news) this.log.warn(`The server at ${ctx.destOrigin} does not implement ${operationLabel(op)}; using ${operationLabel(next)} instead (told once per server).`);
         job.operation = next;
         job.progress = { generation: job.progress.generation + 1 };
         this.setBytes(job, 0);

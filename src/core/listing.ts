@@ -4,7 +4,8 @@
 import type { BlobItem, ContainerItem } from '@azure/storage-blob';
 import type { AccountClient } from './connections';
 
-export type BlobType = 'BlockBlob' | 'AppendBlob' | 'PageBlob';
+import type { BlobType } from '../shared/vocabulary';
+export type { BlobType };
 
 export interface ContainerEntry {
   readonly kind: 'container';

@@ -22,8 +22,8 @@ import type {
   PlannedCopy,
   SourceProperties,
   StrategyChoice,
-  StrategyId,
 } from './types';
+import { OPERATION_INFO, operationLabel, strategyFits, strategyOf, type BlobType } from '../shared/vocabulary';
 import { accountKey, parseBlobUrl } from './urls';
 
 const MiB = 1024 * 1024;
@@ -58,7 +58,6 @@ export class CapabilityCache {
   }
 }
 
-export type BlobType = PlannedCopy['blobType'];
 
 /** The operation that replaces `op` on a server that lacks it (auto only). */
 export function fallbackOperation(op: CopyOperation, blobType: BlobType, size: number, lacks: (op: CopyOperation) => boolean): CopyOperation {
@@ -75,28 +74,6 @@ export function fallbackOperation(op: CopyOperation, blobType: BlobType, size: n
       return blobType === 'BlockBlob' ? 'put-block-from-url' : 'copy-blob';
   }
 }
-
-export const OPERATION_NAMES: Record<CopyOperation, string> = {
-  'put-blob-from-url': 'Put Blob From URL',
-  'put-block-from-url': 'Put Block From URL + Put Block List',
-  'copy-blob': 'Copy Blob',
-  'copy-blob-from-url': 'Copy Blob From URL',
-  'append-block-from-url': 'Append Block From URL',
-  'put-page-from-url': 'Put Page From URL',
-};
-
-/** The strategy shown for an operation (Copy Blob From URL is the synchronous form of Copy Blob). */
-export function strategyOf(op: CopyOperation): StrategyId {
-  return op === 'copy-blob-from-url' ? 'copy-blob' : op;
-}
-
-const FITS: Record<StrategyId, readonly BlobType[]> = {
-  'put-blob-from-url': ['BlockBlob'],
-  'put-block-from-url': ['BlockBlob'],
-  'copy-blob': ['BlockBlob', 'AppendBlob', 'PageBlob'],
-  'append-block-from-url': ['AppendBlob'],
-  'put-page-from-url': ['PageBlob'],
-};
 
 export interface Choice {
   operation: CopyOperation;
@@ -121,14 +98,14 @@ export function chooseOperation(
 ): Choice {
   let warning: string | undefined;
   if (requested !== 'auto') {
-    if (FITS[requested].includes(blobType)) {
+    if (strategyFits(requested, blobType)) {
       if (requested === 'put-blob-from-url' && size > LIMITS.putBlobFromUrlMaxBytes) {
         warning = `${name}: Put Blob From URL copies at most 5000 MiB; using Put Block From URL for this ${size}-byte blob.`;
         return { operation: 'put-block-from-url', reason: 'forced put-blob-from-url, but the blob exceeds 5000 MiB', warning };
       }
       return { operation: requested, reason: 'strategy chosen by the request' };
     }
-    warning = `${name}: strategy ${requested} copies ${FITS[requested].join('/')}s, but this is a ${blobType}; using auto for it.`;
+    warning = `${name}: strategy ${requested} copies ${OPERATION_INFO[requested].fits.join('/')}s, but this is a ${blobType}; using auto for it.`;
   }
   let op: CopyOperation;
   let reason: string;
@@ -154,7 +131,7 @@ export function chooseOperation(
   for (let i = 0; i < 4 && lacks(op); i++) {
     const next = fallbackOperation(op, blobType, size, lacks);
     if (next === op) break;
-    reason += `; the server lacks ${OPERATION_NAMES[op]}, so ${OPERATION_NAMES[next]}`;
+    reason += `; the server lacks ${operationLabel(op)}, so ${operationLabel(next)}`;
     op = next;
   }
   return { operation: op, reason, warning };

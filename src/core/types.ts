@@ -3,30 +3,13 @@
  * No `vscode` import here or anywhere under src/core.
  */
 
-export type StrategyId =
-  | 'put-blob-from-url'
-  | 'put-block-from-url'
-  | 'copy-blob'
-  | 'append-block-from-url'
-  | 'put-page-from-url';
+import type { BlobType, CopyOperation, JobState, StrategyChoice, StrategyId } from '../shared/vocabulary';
 
-export type StrategyChoice = 'auto' | StrategyId;
+export type { BlobType, CopyOperation, JobState, StrategyChoice, StrategyId } from '../shared/vocabulary';
+export { FINAL_STATES, isActive, isFinal } from '../shared/vocabulary';
 
 /** What to do when the destination blob exists. */
 export type ConflictPolicy = 'overwrite' | 'skip' | 'rename' | 'if-source-newer';
-
-export type JobState =
-  | 'queued'
-  | 'running'
-  /** Copy Blob accepted, the service is still copying (x-ms-copy-status: pending). */
-  | 'pending'
-  | 'succeeded'
-  | 'skipped'
-  | 'failed'
-  | 'canceled'
-  | 'aborted';
-
-export const FINAL_STATES: readonly JobState[] = ['succeeded', 'skipped', 'failed', 'canceled', 'aborted'];
 
 /** A place in storage, named by a connection id the caller can resolve to credentials (see CopyEngineOptions). */
 export interface BlobLocation {
@@ -68,7 +51,7 @@ export interface PlannedCopy {
   readonly sourceName: string;
   readonly destination: BlobLocation;
   readonly strategy: StrategyId;
-  readonly blobType: 'BlockBlob' | 'AppendBlob' | 'PageBlob';
+  readonly blobType: BlobType;
   readonly size: number;
   readonly conflict: ConflictState;
   /** What the conflict policy decides: copy, skip, or copy to a renamed destination. */
@@ -111,8 +94,6 @@ export interface SourceProperties {
   readonly accessTier?: string;
 }
 
-/** REST operations the engine runs: the five strategies plus Copy Blob From URL (x-ms-requires-sync), ≤ 256 MiB. */
-export type CopyOperation = StrategyId | 'copy-blob-from-url';
 
 export interface CopyPlan {
   readonly id: string;
@@ -127,8 +108,14 @@ export interface CopyPlan {
 export interface JobSnapshot {
   readonly id: string;
   readonly batchId: string;
+  /** The source for display: "container/path", or the URL without its query. */
   readonly source: string;
+  /** The destination for display: "container/path". */
   readonly destination: string;
+  /** The source blob, when it is in a known connection (URL sources have none). */
+  readonly sourceLocation?: BlobLocation;
+  /** The destination blob (after any rename by the conflict policy). */
+  readonly destinationLocation: BlobLocation;
   readonly strategy: StrategyId;
   readonly state: JobState;
   readonly bytesDone: number;

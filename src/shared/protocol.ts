@@ -14,17 +14,12 @@
  * webview): an unknown `type`, a missing or mistyped field, or an unexpected extra field gives `undefined`.
  */
 
-export const PROTOCOL_VERSION = 1;
+import { isActive, JOB_STATES, STRATEGIES, type JobState, type StrategyId } from './vocabulary';
 
-/** Same names as the engine's JobState (src/core/types.ts); the host checks the two agree at compile time. */
-export const JOB_STATES = ['queued', 'running', 'pending', 'succeeded', 'skipped', 'failed', 'canceled', 'aborted'] as const;
-export type JobStateName = (typeof JOB_STATES)[number];
-
-/** States in which a job can still change. */
-export const ACTIVE_STATES: readonly JobStateName[] = ['queued', 'running', 'pending'];
-
-export const STRATEGIES = ['put-blob-from-url', 'put-block-from-url', 'copy-blob', 'append-block-from-url', 'put-page-from-url'] as const;
-export type StrategyName = (typeof STRATEGIES)[number];
+export { ACTIVE_STATES, JOB_STATES, STRATEGIES, isActive } from './vocabulary';
+/** The engine's job states and strategies, by the names the protocol used first. */
+export type JobStateName = JobState;
+export type StrategyName = StrategyId;
 
 export const JOB_FILTERS = ['active', 'failed', 'all'] as const;
 /** What a new panel shows: every job, so a copy that finished before the panel opened is still visible. */
@@ -156,10 +151,6 @@ export interface WebviewState {
 
 export function assertNever(value: never, what = 'value'): never {
   throw new Error(`Unexpected ${what}: ${JSON.stringify(value)}`);
-}
-
-export function isActive(state: JobStateName): boolean {
-  return ACTIVE_STATES.includes(state);
 }
 
 /** Does a job with this state show under the filter? */

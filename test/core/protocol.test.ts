@@ -161,6 +161,7 @@ describe('toJobView (host: snapshot → what the webview may see)', () => {
     batchId: 'b1',
     source: 'https://acct.blob.core.windows.net/c/a.txt?sv=2024-01-01&sig=SECRET&se=2030',
     destination: 'azurite/dst/a.txt',
+    destinationLocation: { connectionId: 'azurite', container: 'dst', path: 'a.txt' },
     strategy: 'copy-blob',
     state: 'pending',
     bytesDone: 5,

@@ -61,7 +61,7 @@ async function feedSynthetic(relay: RelaySource, batchId: string, count: number,
   const events: JobSnapshot[] = [];
   const now = Date.now();
   for (let i = 0; i < count; i++) {
-    const base: JobSnapshot = { id: `synthetic-${i}`, batchId, source: `load-src/many/s${i}.bin`, destination: `load-dst/s${i}.bin`, strategy: 'copy-blob', operation: 'copy-blob-from-url', state: 'queued', bytesDone: 0, bytesTotal: 1024, throughput: 0, attempts: 0 };
+    const base: JobSnapshot = { id: `synthetic-${i}`, batchId, source: `load-src/many/s${i}.bin`, destination: `load-dst/s${i}.bin`, destinationLocation: { connectionId: 'azurite', container: 'load-dst', path: `s${i}.bin` }, strategy: 'copy-blob', operation: 'copy-blob-from-url', state: 'queued', bytesDone: 0, bytesTotal: 1024, throughput: 0, attempts: 0 };
     events.push(base);
   }
   for (let i = 0; i < count; i++) events.push({ ...events[i], state: 'running', attempts: 1, startedAt: now });

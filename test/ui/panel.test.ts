@@ -68,6 +68,7 @@ function job(i: number, over: Partial<JobSnapshot> = {}): JobSnapshot {
     batchId: 'batch-1',
     source: `azurite/src/folder/blob-${i}.bin`,
     destination: `azurite/dst/folder/blob-${i}.bin`,
+    destinationLocation: { connectionId: 'azurite', container: 'dst', path: `folder/blob-${i}.bin` },
     strategy: 'put-blob-from-url',
     state: 'queued',
     bytesDone: 0,

@@ -9,7 +9,7 @@ import { batchMessage } from '../../src/extension/notifications';
 import { computeStatus, statusText } from '../../src/extension/statusBar';
 
 function job(id: string, batchId: string, state: JobSnapshot['state'], bytesDone: number, bytesTotal: number, throughput = 0): JobSnapshot {
-  return { id, batchId, source: `c/${id}`, destination: `d/${id}`, strategy: 'put-block-from-url', state, bytesDone, bytesTotal, throughput, attempts: 1 };
+  return { id, batchId, source: `c/${id}`, destination: `d/${id}`, destinationLocation: { connectionId: 'c', container: 'd', path: id }, strategy: 'put-block-from-url', state, bytesDone, bytesTotal, throughput, attempts: 1 };
 }
 
 describe('pure helpers of the shells', () => {
