@@ -24,10 +24,23 @@ interface CachedKey {
   expiresOn: number;
 }
 
+/** How the destination service reads the source: a URL, and for Entra sources possibly a bearer token header. */
+export interface SourceAccess {
+  /** The source URL (with a SAS where one is used). A secret: never logged. */
+  readonly url: string;
+  /** x-ms-copy-source-authorization for the From-URL operations (Entra sources without a user delegation key). */
+  readonly authorization?: { readonly scheme: 'Bearer'; readonly value: string };
+}
+
 export class SourceAuthorizer {
   private readonly delegationKeys = new Map<BlobServiceClient, Promise<CachedKey>>();
   private readonly containerUrls = new WeakMap<BlobServiceClient, Map<string, string>>();
   private readonly readPermission = BlobSASPermissions.parse('r');
+
+  /** How the service can read the source blob, valid for `size` bytes' worth of copying. */
+  async authorize(source: CopySource, account: AccountClient | undefined, size: number): Promise<SourceAccess> {
+    return { url: await this.readUrl(source, account, size) };
+  }
 
   /** A URL the service can read the source blob from, valid for `size` bytes' worth of copying. */
   async readUrl(source: CopySource, account: AccountClient | undefined, size: number): Promise<string> {
