@@ -6,23 +6,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { redact } from './redact';
-import type { CopyOperation, ErrorInfo, JobState, PlannedCopy } from './types';
+import type { ConflictPolicy, CopyOperation, ErrorInfo, JobState, PlannedCopy } from './types';
 
-export interface JobProgress {
-  /** Bumps when progress is discarded (source changed): block ids of a new generation never collide. */
+/**
+ * Progress as stored: the generation and the operation's own fields (see operations/types.ts, tagged by `op`).
+ * Loosely typed because a record may come from an older version; operations/index.ts `progressFromRecord` reads it.
+ */
+export interface StoredProgress {
   generation: number;
-  blockSize?: number;
-  blockCount?: number;
-  /** Indexes of blocks staged (Put Block From URL). */
-  staged?: number[];
-  /** Bytes appended so far (Append Block From URL). */
-  appendedOffset?: number;
-  /** Indexes of page chunks copied (Put Page From URL). */
-  copiedPages?: number[];
-  /** Copy Blob's copy id. */
-  copyId?: string;
-  /** The engine created the destination (append/page blob) in this attempt. */
-  created?: boolean;
+  op?: CopyOperation;
+  [field: string]: unknown;
+}
+
+/** Per-job options that the copy keeps (from the request). */
+export interface JobOptions {
+  readonly tags: boolean;
+  readonly tier: boolean;
+  readonly conflict: ConflictPolicy;
 }
 
 export interface JournalRecord {
@@ -32,12 +32,12 @@ export interface JournalRecord {
   item: PlannedCopy;
   /** The source URL held a query (SAS) that the journal does not store. */
   sourceSecretOmitted?: boolean;
-  options: { tags: boolean; tier: boolean; conflict: string };
+  options: JobOptions;
   operation: CopyOperation;
   state: JobState;
   attempts: number;
   bytesDone: number;
-  progress: JobProgress;
+  progress: StoredProgress;
   error?: ErrorInfo;
   updatedAt: string;
 }

@@ -25,6 +25,9 @@ import type {
 } from './types';
 import { OPERATION_INFO, operationLabel, strategyFits, strategyOf, type BlobType } from '../shared/vocabulary';
 import { accountKey, parseBlobUrl } from './urls';
+import { md5b64, normalizeEtag, sourcePropertiesOf } from './headers';
+
+export { normalizeEtag } from './headers';
 
 const MiB = 1024 * 1024;
 
@@ -214,15 +217,6 @@ function describeSource(s: CopySource): string {
   return s.kind === 'url' ? redact(s.url) : `${s.location.container}/${s.location.path}`;
 }
 
-/** ETags in quotes, as HEAD returns them (listings may return them bare). */
-export function normalizeEtag(etag?: string): string | undefined {
-  return etag ? `"${etag.replace(/^W\//, '').replace(/"/g, '')}"` : undefined;
-}
-
-function md5b64(v?: Uint8Array): string | undefined {
-  return v && v.length ? Buffer.from(v).toString('base64') : undefined;
-}
-
 /** Source blob client for a source (URL sources: anonymous, the URL carries its own SAS if any). */
 export async function sourceBlobClient(ctx: Pick<PlannerContext, 'resolve' | 'pipelineOptions'>, source: CopySource): Promise<{ blob: BlobClient; accountKey: string }> {
   if (source.kind === 'url') {
@@ -310,17 +304,7 @@ async function listExpanded(
           lastModified: pr.lastModified,
           contentMD5: md5b64(pr.contentMD5),
           sourceAccountKey: key,
-          sourceProperties: {
-            contentType: pr.contentType,
-            contentEncoding: pr.contentEncoding,
-            contentLanguage: pr.contentLanguage,
-            contentDisposition: pr.contentDisposition,
-            cacheControl: pr.cacheControl,
-            metadata: b.metadata ?? {},
-            tags: withTags ? (b.tags ?? {}) : undefined,
-            tagsKnown: withTags,
-            accessTier: pr.accessTier && !pr.accessTierInferred ? pr.accessTier : undefined,
-          },
+          sourceProperties: sourcePropertiesOf(pr, b.metadata, b.tags, withTags),
         });
       }
     }

@@ -6,7 +6,7 @@
 import type { BlobType, CopyOperation, JobState, StrategyChoice, StrategyId } from '../shared/vocabulary';
 
 export type { BlobType, CopyOperation, JobState, StrategyChoice, StrategyId } from '../shared/vocabulary';
-export { FINAL_STATES, isActive, isFinal } from '../shared/vocabulary';
+export { FINAL_STATES, isActive, isFinal, isRetryable } from '../shared/vocabulary';
 
 /** What to do when the destination blob exists. */
 export type ConflictPolicy = 'overwrite' | 'skip' | 'rename' | 'if-source-newer';

@@ -1,0 +1,144 @@
+/** A job as the engine holds it, and the conversions to what leaves the engine (snapshots, journal records). */
+import { randomUUID } from 'node:crypto';
+import type { BlobClient } from '@azure/storage-blob';
+import type { JobOptions, JournalRecord } from './journal';
+import { sanitizeItem } from './journal';
+import { freshProgress, pendingCopyId, progressFromRecord, type JobProgress } from './operations';
+import { redact } from './redact';
+import { strategyOf } from '../shared/vocabulary';
+import type { CopyOperation, ErrorInfo, JobSnapshot, JobState, PlannedCopy } from './types';
+
+/** Throughput is measured over this window. */
+const RATE_WINDOW_MS = 3000;
+
+export interface Job {
+  readonly id: string;
+  readonly batchId: string;
+  item: PlannedCopy;
+  operation: CopyOperation;
+  state: JobState;
+  attempts: number;
+  bytesDone: number;
+  startedAt?: number;
+  finishedAt?: number;
+  error?: ErrorInfo;
+  progress: JobProgress;
+  readonly options: JobOptions;
+  controller: AbortController;
+  abortRequested: boolean;
+  /** Retry: copy the source's current version even if it changed since the plan. */
+  acceptNewSource: boolean;
+  sourceSecretOmitted: boolean;
+  /** [time, bytesDone] samples of the recent window (throughput). */
+  samples: Array<[number, number]>;
+  lastEmit: number;
+  emitTimer?: NodeJS.Timeout;
+  running?: Promise<void>;
+  /** The destination's client while the job runs (Abort of a pending Copy Blob needs it). */
+  destClient?: BlobClient;
+}
+
+function base(id: string, batchId: string, item: PlannedCopy, operation: CopyOperation, options: JobOptions): Job {
+  return {
+    id,
+    batchId,
+    item,
+    operation,
+    state: 'queued',
+    attempts: 0,
+    bytesDone: 0,
+    progress: freshProgress(operation, 0),
+    options,
+    controller: new AbortController(),
+    abortRequested: false,
+    acceptNewSource: false,
+    sourceSecretOmitted: sanitizeItem(item).secretOmitted,
+    samples: [],
+    lastEmit: 0,
+  };
+}
+
+export function createJob(batchId: string, item: PlannedCopy, options: JobOptions): Job {
+  return base(randomUUID(), batchId, item, item.operation ?? item.strategy, options);
+}
+
+/** A job read back from the journal (queued: the caller decides whether it runs). */
+export function jobFromRecord(r: JournalRecord): Job {
+  const job = base(r.jobId, r.batchId, r.item, r.operation, r.options);
+  job.attempts = r.attempts;
+  job.bytesDone = r.bytesDone;
+  job.progress = progressFromRecord(r.operation, r.progress);
+  job.sourceSecretOmitted = !!r.sourceSecretOmitted;
+  return job;
+}
+
+/** Switches the job to another operation (capability fallback, changed source): its progress starts over. */
+export function restartProgress(job: Job, operation: CopyOperation = job.operation): void {
+  job.operation = operation;
+  job.progress = freshProgress(operation, job.progress.generation + 1);
+  job.bytesDone = 0;
+}
+
+export function describeSide(item: PlannedCopy, side: 'source' | 'destination'): string {
+  if (side === 'source') {
+    return item.source.kind === 'url' ? redact(item.source.url.split('?')[0]) : `${item.source.location.container}/${item.source.location.path}`;
+  }
+  return `${item.destination.container}/${item.destination.path}`;
+}
+
+/** Records bytes done and a throughput sample. */
+export function recordBytes(job: Job, bytes: number, now = Date.now()): void {
+  job.bytesDone = Math.min(bytes, job.item.size);
+  job.samples.push([now, job.bytesDone]);
+  while (job.samples.length > 2 && now - job.samples[0][0] > RATE_WINDOW_MS) job.samples.shift();
+}
+
+function throughputOf(job: Job, now: number): number {
+  const window = job.samples.filter(([t]) => now - t <= RATE_WINDOW_MS);
+  if (window.length < 2) return 0;
+  const [t0, b0] = window[0];
+  const [t1, b1] = window[window.length - 1];
+  return t1 > t0 ? ((b1 - b0) * 1000) / (t1 - t0) : 0;
+}
+
+export function snapshotOf(job: Job, now = Date.now()): JobSnapshot {
+  return {
+    id: job.id,
+    batchId: job.batchId,
+    source: describeSide(job.item, 'source'),
+    destination: describeSide(job.item, 'destination'),
+    sourceLocation: job.item.source.kind === 'location' ? job.item.source.location : undefined,
+    destinationLocation: job.item.destination,
+    strategy: strategyOf(job.operation),
+    operation: job.operation,
+    state: job.state,
+    bytesDone: job.bytesDone,
+    bytesTotal: job.item.size,
+    throughput: throughputOf(job, now),
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    error: job.error,
+    copyId: job.state === 'pending' ? pendingCopyId(job.progress) : undefined,
+    attempts: job.attempts,
+  };
+}
+
+/** What the journal keeps of a job: no secrets (URL sources lose their query). */
+export function recordOf(job: Job): JournalRecord {
+  const { item, secretOmitted } = sanitizeItem(job.item);
+  return {
+    version: 1,
+    jobId: job.id,
+    batchId: job.batchId,
+    item,
+    sourceSecretOmitted: secretOmitted || job.sourceSecretOmitted,
+    options: job.options,
+    operation: job.operation,
+    state: job.state,
+    attempts: job.attempts,
+    bytesDone: job.bytesDone,
+    progress: job.progress,
+    error: job.error,
+    updatedAt: '',
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Copy Blob (`beginCopyFromURL`): the service copies in the background. Within one account it references the source
+ * without moving bytes; it can stay "pending", be polled and be aborted (`abortCopyFromURL`).
+ */
+import type { BlobBeginCopyFromUrlPollState } from '@azure/storage-blob';
+import { CopyError } from '../errors';
+import { pinnedSource } from './shared';
+import type { CopyOperationModule, OperationContext, ProgressOf } from './types';
+
+const POLL_MIN_MS = 200;
+const POLL_MAX_MS = 5000;
+/** A pending Copy Blob is polled at most this long (then the job fails; abort or retry it). */
+const POLL_LIMIT_MS = 7 * 24 * 3600 * 1000;
+
+type Ctx = OperationContext<ProgressOf<'copy-blob'>>;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason ?? new Error('aborted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+async function poll(ctx: Ctx, copyId: string): Promise<void> {
+  ctx.markPending();
+  let delay = POLL_MIN_MS;
+  const deadline = Date.now() + POLL_LIMIT_MS;
+  while (Date.now() < deadline) {
+    await sleep(delay, ctx.signal);
+    delay = Math.min(POLL_MAX_MS, Math.round(delay * 1.5));
+    const props = await ctx.dest.getProperties({ abortSignal: ctx.signal });
+    if (props.copyId && props.copyId !== copyId) {
+      throw new CopyError({ message: `${ctx.what}: another copy replaced this one at the destination.`, code: 'CopyReplaced' });
+    }
+    const m = /^(\d+)\/(\d+)$/.exec(props.copyProgress ?? '');
+    if (m) ctx.setBytes(Number(m[1]));
+    switch (props.copyStatus) {
+      case 'success':
+        return;
+      case 'aborted':
+        throw new CopyError({ message: `${ctx.what}: the copy was aborted.`, code: 'CopyAborted' });
+      case 'failed':
+        throw new CopyError({ message: `${ctx.what}: the service reports the copy failed: ${props.copyStatusDescription ?? 'no reason given'}.`, code: 'CopyFailed', requestId: props.requestId });
+      default:
+        break;
+    }
+  }
+  throw new CopyError({ message: `${ctx.what}: the copy is still pending after the polling limit.`, hint: 'Abort it or check the destination later.', code: 'CopyTimeout' });
+}
+
+export const copyBlob: CopyOperationModule<'copy-blob'> = {
+  id: 'copy-blob',
+  initial: () => ({ op: 'copy-blob' }),
+
+  async run(ctx) {
+    const { dest, signal, progress: p } = ctx;
+    if (p.copyId) {
+      // Resuming: the copy may have finished (or still run) while no engine watched it.
+      const cur = await dest.getProperties({ abortSignal: signal }).catch(() => undefined);
+      if (cur && cur.copyId === p.copyId) {
+        if (cur.copyStatus === 'success') return { complete: false };
+        if (cur.copyStatus === 'pending') {
+          await poll(ctx, p.copyId);
+          return { complete: false };
+        }
+      }
+      p.copyId = undefined;
+    }
+    const poller = await dest.beginCopyFromURL(ctx.access.url, {
+      metadata: ctx.metadata,
+      tier: ctx.tier,
+      conditions: ctx.destConditions,
+      sourceConditions: pinnedSource(ctx),
+      abortSignal: signal,
+    });
+    const state = poller.getOperationState() as BlobBeginCopyFromUrlPollState;
+    p.copyId = state.copyId;
+    ctx.persist();
+    if (state.isCompleted) {
+      if (state.error) throw state.error;
+      return { complete: false };
+    }
+    await poll(ctx, p.copyId!);
+    return { complete: false };
+  },
+
+  async cleanup(ctx, outcome, wasPending) {
+    const p = ctx.progress;
+    if (!p.copyId || (outcome === 'failed' && !wasPending)) return;
+    if (outcome === 'canceled') await ctx.dest.abortCopyFromURL(p.copyId).catch(() => undefined);
+    await ctx.dest.deleteIfExists();
+    p.copyId = undefined;
+  },
+};
+
+/** The copy id of a pending Copy Blob (what Abort needs), if the progress has one. */
+export function pendingCopyId(progress: { op: string; copyId?: string }): string | undefined {
+  return progress.op === 'copy-blob' ? progress.copyId : undefined;
+}

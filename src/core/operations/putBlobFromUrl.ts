@@ -1,0 +1,16 @@
+/** Put Blob From URL (`syncUploadFromURL`): one synchronous call, block blobs ≤ 5000 MiB. */
+import { CopyError } from '../errors';
+import { LIMITS } from '../limits';
+import { oneCallOptions } from './oneCall';
+import type { CopyOperationModule } from './types';
+
+export const putBlobFromUrl: CopyOperationModule<'put-blob-from-url'> = {
+  id: 'put-blob-from-url',
+  initial: () => ({ op: 'put-blob-from-url' }),
+  async run(ctx) {
+    if (ctx.item.size > LIMITS.putBlobFromUrlMaxBytes) throw new CopyError({ message: `${ctx.what}: Put Blob From URL copies at most 5000 MiB.` });
+    await ctx.dest.getBlockBlobClient().syncUploadFromURL(ctx.access.url, { ...oneCallOptions(ctx), blobHTTPHeaders: ctx.headers });
+    // Headers, metadata, tier and tags were all in this request; the content is the ETag-pinned source.
+    return { complete: true };
+  },
+};

@@ -1,0 +1,75 @@
+/**
+ * One module per REST copy operation, behind one small interface. The engine schedules jobs and never branches on
+ * which operation a job runs: it asks the operation to run, to clean up after a cancel/failure, and it journals the
+ * operation's progress (a tagged union, one shape per operation) so a new process can resume.
+ */
+import type { BlobClient, BlobHTTPHeaders, BlobRequestConditions, Metadata, Tags } from '@azure/storage-blob';
+import type { SourceAccess } from '../auth';
+import type { Logger } from '../log';
+import type { CopyOperation, PlannedCopy } from '../types';
+
+/** What each operation remembers between calls and across processes (journaled). */
+export type OperationProgress =
+  | { readonly op: 'copy-blob'; copyId?: string }
+  | { readonly op: 'copy-blob-from-url' }
+  | { readonly op: 'put-blob-from-url' }
+  | { readonly op: 'put-block-from-url'; blockSize?: number; blockCount?: number; staged: number[] }
+  | { readonly op: 'append-block-from-url'; created: boolean; appendedOffset: number }
+  | { readonly op: 'put-page-from-url'; created: boolean; copiedPages: number[] };
+
+export type ProgressOf<O extends CopyOperation> = Extract<OperationProgress, { op: O }>;
+
+/** A job's progress: the generation (bumped when progress is discarded, so block ids never collide) + the operation's. */
+export type JobProgress = { generation: number } & OperationProgress;
+
+/** Everything an operation needs for one attempt; the engine builds it (see source.ts). */
+export interface OperationContext<P extends OperationProgress = OperationProgress> {
+  readonly jobId: string;
+  readonly generation: number;
+  readonly item: PlannedCopy;
+  /** How the destination service reads the source (URL with SAS, and maybe a bearer source authorization). */
+  readonly access: SourceAccess;
+  /** The source's client, made on first use (most copies never call the source directly). */
+  source(): BlobClient;
+  readonly dest: BlobClient;
+  readonly headers: BlobHTTPHeaders;
+  readonly metadata: Metadata;
+  readonly tier?: string;
+  readonly tags?: Tags;
+  /** The source ETag every call pins ("" when unknown). */
+  readonly etag: string;
+  readonly destConditions: BlobRequestConditions;
+  readonly signal: AbortSignal;
+  /** "Copy a/b → c/d", the prefix of every message. */
+  readonly what: string;
+  readonly progress: P;
+  readonly rangeConcurrency: number;
+  /** Default block size for Put Block From URL. */
+  readonly blockSize: number;
+  readonly log: Logger;
+  setBytes(bytes: number): void;
+  addBytes(bytes: number): void;
+  /** Journal the progress now (after a step that must survive a crash). */
+  persist(): void;
+  /** The service accepted the copy and runs it in the background (Copy Blob). */
+  markPending(): void;
+}
+
+export interface OperationResult {
+  /**
+   * The operation's one request carried content, headers, metadata, tier and tags, pinned to the source ETag: the
+   * destination is complete, so no verifying HEAD is needed.
+   */
+  readonly complete: boolean;
+}
+
+export type Outcome = 'canceled' | 'failed' | 'aborted';
+
+export interface CopyOperationModule<O extends CopyOperation = CopyOperation> {
+  readonly id: O;
+  /** Progress of a fresh attempt. */
+  initial(): ProgressOf<O>;
+  run(ctx: OperationContext<ProgressOf<O>>): Promise<OperationResult>;
+  /** Removes what a canceled / failed / aborted attempt left visible; staged-but-uncommitted work may stay. */
+  cleanup?(ctx: OperationContext<ProgressOf<O>>, outcome: Outcome, wasPending: boolean): Promise<void>;
+}

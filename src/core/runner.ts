@@ -1,0 +1,166 @@
+/**
+ * Runs one attempt of a job: prepare the source, run the job's operation (falling back, for `auto`, when a server
+ * answers 501 to it), complete and verify, and on failure or cancel let the operation clean up. It knows transfers,
+ * not REST calls: each operation lives in its own module (operations/).
+ */
+import type { SourceAuthorizer } from './auth';
+import type { AccountClient } from './connections';
+import { CopyError, isAbortError, restDetails, toCopyError } from './errors';
+import { describeSide, restartProgress, type Job } from './job';
+import type { Logger } from './log';
+import { operationModule, type OperationContext, type Outcome } from './operations';
+import { isNotImplemented } from './operations/shared';
+import { CapabilityCache, fallbackOperation } from './planner';
+import { prepareCopy, type PreparedCopy } from './source';
+import type { CopyOperation, ErrorInfo, JobState } from './types';
+import { completeAndVerify } from './verify';
+import { operationLabel, strategyOf } from '../shared/vocabulary';
+import type { StoragePipelineOptions } from '@azure/storage-blob';
+
+/** What the runner asks of the engine: state changes, progress, journal. */
+export interface RunnerHost {
+  readonly log: Logger;
+  readonly rangeConcurrency: number;
+  readonly blockSize: number;
+  isDisposed(): boolean;
+  setState(job: Job, state: JobState, urgentJournal?: boolean): void;
+  setBytes(job: Job, bytes: number): void;
+  saveJournal(job: Job, urgent?: boolean): void;
+  emitJob(job: Job, force?: boolean): void;
+  finish(job: Job, state: JobState, error?: ErrorInfo): void;
+}
+
+export interface RunnerDeps {
+  resolve(connectionId: string): Promise<AccountClient>;
+  pipelineOptions?: StoragePipelineOptions;
+  authorizer: SourceAuthorizer;
+  capabilities: CapabilityCache;
+}
+
+export class JobRunner {
+  constructor(
+    private readonly deps: RunnerDeps,
+    private readonly host: RunnerHost,
+  ) {}
+
+  async run(job: Job): Promise<void> {
+    const host = this.host;
+    if (job.state !== 'queued' || host.isDisposed()) return;
+    job.attempts++;
+    job.startedAt = Date.now();
+    job.samples = [[job.startedAt, job.bytesDone]];
+    // Queued and running resume alike: the journal takes "running" throttled (a small blob is usually done first).
+    host.setState(job, 'running', false);
+    const signal = job.controller.signal;
+    const what = `Copy ${describeSide(job.item, 'source')} → ${describeSide(job.item, 'destination')}`;
+    let prepared: PreparedCopy | undefined;
+    try {
+      prepared = await prepareCopy({ ...this.deps, log: host.log }, job, signal, what);
+      const complete = await this.execute(job, prepared, signal, what);
+      // The content is at the destination now: a cancel from here on cannot undo it, so the post-copy steps
+      // (headers, metadata, tags, tier, verification) run to the end and the job reports what really happened.
+      if (!complete) await completeAndVerify({ ...prepared, size: job.item.size, what, signal: new AbortController().signal });
+      job.bytesDone = job.item.size; // the final event carries it
+      host.log.info(`${what}: done (${operationLabel(job.operation)}).`);
+      host.finish(job, 'succeeded');
+    } catch (e) {
+      if (host.isDisposed()) return; // the journal keeps the job unfinished: a new engine resumes it
+      const serviceAborted = e instanceof CopyError && e.info.code === 'CopyAborted';
+      const outcome: Outcome = job.abortRequested || serviceAborted ? 'aborted' : signal.aborted || isAbortError(e) ? 'canceled' : 'failed';
+      const err = outcome === 'failed' ? toCopyError(e, what) : undefined;
+      if (prepared) await this.cleanup(job, prepared, what, outcome);
+      if (err) host.log.error(`${err.message}${err.info.hint ? ` ${err.info.hint}` : ''}${err.info.requestId ? ` (request id ${err.info.requestId})` : ''}`);
+      else host.log.info(`${what}: ${outcome}.`);
+      host.finish(job, outcome, err?.info);
+    }
+  }
+
+  /** The operation's context for this attempt: the prepared copy, the job's progress, and the engine's callbacks. */
+  private context(job: Job, prepared: PreparedCopy, signal: AbortSignal, what: string): OperationContext {
+    const host = this.host;
+    return {
+      ...prepared,
+      jobId: job.id,
+      generation: job.progress.generation,
+      item: job.item,
+      signal,
+      what,
+      progress: job.progress,
+      rangeConcurrency: host.rangeConcurrency,
+      blockSize: host.blockSize,
+      log: host.log,
+      setBytes: (n) => host.setBytes(job, n),
+      addBytes: (n) => host.setBytes(job, job.bytesDone + n),
+      persist: () => host.saveJournal(job, true),
+      markPending: () => host.setState(job, 'pending'),
+    };
+  }
+
+  /** Runs the job's operation; for `auto`, replaces an operation the server lacks (one 501 per server). */
+  private async execute(job: Job, prepared: PreparedCopy, signal: AbortSignal, what: string): Promise<boolean> {
+    const auto = (job.item.requestedStrategy ?? 'auto') === 'auto';
+    const lacks = (o: CopyOperation) => this.deps.capabilities.lacks(prepared.destOrigin, o);
+    if (auto) {
+      // Another job already learned that this server lacks the planned operation: go straight to the fallback.
+      let op = job.operation;
+      for (let i = 0; i < 4 && lacks(op); i++) {
+        const next = fallbackOperation(op, job.item.blobType, job.item.size, lacks);
+        if (next === op) break;
+        op = next;
+      }
+      if (op !== job.operation) restartProgress(job, op);
+    }
+    for (let step = 0; step < 5; step++) {
+      const op = job.operation;
+      try {
+        const result = await operationModule(op).run(this.context(job, prepared, signal, what));
+        return result.complete;
+      } catch (e) {
+        const d = restDetails(e);
+        const code = d.copySourceCode ?? d.code;
+        if ((d.status === 412 || d.copySourceStatus === 412) && (code === 'ConditionNotMet' || code === 'SourceConditionNotMet')) {
+          // The only conditions the copy calls send that answer 412 are the source If-Match pins.
+          throw new CopyError(
+            { message: `${what}: the source changed after the copy was planned or during the copy.`, hint: 'Retry the job to copy the new version.', status: 412, code: 'SourceChanged', requestId: d.requestId },
+            { cause: e },
+          );
+        }
+        if (!isNotImplemented(e) || signal.aborted) throw e;
+        const news = this.deps.capabilities.markMissing(prepared.destOrigin, op);
+        const next = fallbackOperation(op, job.item.blobType, job.item.size, lacks);
+        if (!auto || next === op || lacks(next)) {
+          const alt = next !== op ? next : 'copy-blob';
+          throw new CopyError(
+            {
+              message: `${what}: the server at ${prepared.destOrigin} does not implement ${operationLabel(op)} (501 APINotImplemented).`,
+              hint: `Use strategy "auto" or "${strategyOf(alt)}" with this server.`,
+              status: 501,
+              code: 'APINotImplemented',
+              requestId: d.requestId,
+            },
+            { cause: e },
+          );
+        }
+        if (news) this.host.log.warn(`The server at ${prepared.destOrigin} does not implement ${operationLabel(op)}; using ${operationLabel(next)} instead (told once per server).`);
+        restartProgress(job, next);
+        this.host.setBytes(job, 0);
+        this.host.saveJournal(job, true);
+        this.host.emitJob(job, true);
+      }
+    }
+    throw new CopyError({ message: `${what}: no operation the server implements fits this blob.`, code: 'APINotImplemented', status: 501 });
+  }
+
+  /** Lets the operation remove what a canceled / failed / aborted attempt left visible. */
+  private async cleanup(job: Job, prepared: PreparedCopy, what: string, outcome: Outcome): Promise<void> {
+    // A job still "pending" failed while the service was copying (Copy Blob): that copy is ours to remove.
+    const wasPending = job.state === 'pending';
+    const mod = operationModule(job.operation);
+    if (!mod.cleanup) return;
+    try {
+      await mod.cleanup(this.context(job, prepared, new AbortController().signal, what), outcome, wasPending);
+    } catch (e) {
+      this.host.log.warn(`${what}: could not remove the partial destination: ${toCopyError(e, 'cleanup').message}`);
+    }
+  }
+}
