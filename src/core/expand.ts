@@ -1,0 +1,165 @@
+/**
+ * Expanding copy sources into blobs: one listing per folder/container source (properties, metadata and, where
+ * readable, tags come with it), one HEAD per single-blob source.
+ */
+import * as path from 'node:path';
+import { AnonymousCredential, BlobClient, ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
+import type { AccountClient } from './connections';
+import { CopyError, toCopyError } from './errors';
+import { md5b64, normalizeEtag, sourcePropertiesOf } from './headers';
+import { validateContainerName } from './limits';
+import { redact } from './redact';
+import type { CopySource, SourceProperties } from './types';
+import { accountKey, parseBlobUrl } from './urls';
+import type { BlobType } from '../shared/vocabulary';
+
+export interface SourceResolver {
+  resolve(connectionId: string): Promise<AccountClient>;
+  pipelineOptions?: StoragePipelineOptions;
+}
+
+export interface Expanded {
+  source: CopySource;
+  sourceName: string;
+  relative: string;
+  blobType: BlobType;
+  size: number;
+  etag?: string;
+  lastModified?: Date;
+  contentMD5?: string;
+  sourceAccountKey: string;
+  sourceProperties?: SourceProperties;
+}
+
+function describeSource(s: CopySource): string {
+  return s.kind === 'url' ? redact(s.url) : `${s.location.container}/${s.location.path}`;
+}
+
+/** Source blob client for a source (URL sources: anonymous, the URL carries its own SAS if any). */
+export async function sourceBlobClient(ctx: SourceResolver, source: CopySource): Promise<{ blob: BlobClient; accountKey: string }> {
+  if (source.kind === 'url') {
+    const p = parseBlobUrl(source.url);
+    return { blob: new BlobClient(source.url, new AnonymousCredential(), ctx.pipelineOptions), accountKey: accountKey(p.endpoint) };
+  }
+  const acct = await ctx.resolve(source.location.connectionId);
+  return { blob: acct.service.getContainerClient(source.location.container).getBlobClient(source.location.path), accountKey: accountKey(acct.endpoint) };
+}
+
+export function isPrefixPath(p: string): boolean {
+  return p === '' || p.endsWith('/');
+}
+
+export async function expandSource(ctx: SourceResolver, source: CopySource, filter: (rel: string) => boolean, signal?: AbortSignal): Promise<Expanded[]> {
+  let container: ContainerClient;
+  let prefix: string;
+  let key: string;
+  let urlSas: string | undefined;
+  let urlBase: string | undefined;
+  if (source.kind === 'url') {
+    const p = parseBlobUrl(source.url);
+    key = accountKey(p.endpoint);
+    if (!p.container) throw new CopyError({ message: `Source ${redact(source.url)} names no container.`, hint: 'Use a blob URL, or a container/prefix URL ending in "/".' });
+    if (!isPrefixPath(p.path)) {
+      return [await headOne(ctx, source, p.path, key, signal)].filter((e) => filter(e.relative));
+    }
+    urlSas = p.query;
+    urlBase = `${p.endpoint}/${encodeURIComponent(p.container)}`;
+    container = new ContainerClient(urlSas ? `${urlBase}?${urlSas}` : urlBase, new AnonymousCredential(), ctx.pipelineOptions);
+    prefix = p.path;
+  } else {
+    const acct = await ctx.resolve(source.location.connectionId);
+    key = accountKey(acct.endpoint);
+    const msg = validateContainerName(source.location.container);
+    if (msg) throw new CopyError({ message: `Source container "${source.location.container}": ${msg}` });
+    if (!isPrefixPath(source.location.path)) {
+      return [await headOne(ctx, source, source.location.path, key, signal)].filter((e) => filter(e.relative));
+    }
+    container = acct.service.getContainerClient(source.location.container);
+    prefix = source.location.path;
+  }
+  // Tags in the listing need tag-read permission: a SAS/URL source lists without them (the copy then HEADs).
+  const withTags = source.kind === 'location';
+  try {
+    return await listExpanded(container, prefix, source, filter, key, withTags, urlBase, urlSas, signal);
+  } catch (e) {
+    const err = toCopyError(e, `List source ${describeSource(source)}`, 'source');
+    if (withTags && (err.info.status === 403 || err.info.status === 400)) {
+      return listExpanded(container, prefix, source, filter, key, false, urlBase, urlSas, signal);
+    }
+    throw err;
+  }
+}
+
+async function listExpanded(
+  container: ContainerClient,
+  prefix: string,
+  source: CopySource,
+  filter: (rel: string) => boolean,
+  key: string,
+  withTags: boolean,
+  urlBase: string | undefined,
+  urlSas: string | undefined,
+  signal?: AbortSignal,
+): Promise<Expanded[]> {
+  const out: Expanded[] = [];
+  try {
+    for await (const page of container.listBlobsFlat({ prefix: prefix || undefined, includeMetadata: true, includeTags: withTags, abortSignal: signal }).byPage({ maxPageSize: 5000 })) {
+      for (const b of page.segment.blobItems) {
+        const relative = b.name.slice(prefix.length);
+        if (!relative || !filter(relative)) continue;
+        const child: CopySource =
+          source.kind === 'url'
+            ? { kind: 'url', url: `${urlBase}/${b.name.split('/').map(encodeURIComponent).join('/')}${urlSas ? `?${urlSas}` : ''}` }
+            : { kind: 'location', location: { ...source.location, path: b.name } };
+        const pr = b.properties;
+        out.push({
+          source: child,
+          sourceName: b.name,
+          relative,
+          blobType: (pr.blobType ?? 'BlockBlob') as BlobType,
+          size: pr.contentLength ?? 0,
+          etag: normalizeEtag(pr.etag),
+          lastModified: pr.lastModified,
+          contentMD5: md5b64(pr.contentMD5),
+          sourceAccountKey: key,
+          sourceProperties: sourcePropertiesOf(pr, b.metadata, b.tags, withTags),
+        });
+      }
+    }
+  } catch (e) {
+    throw toCopyError(e, `List source ${describeSource(source)}`, 'source');
+  }
+  return out;
+}
+
+async function headOne(ctx: SourceResolver, source: CopySource, name: string, key: string, signal?: AbortSignal): Promise<Expanded> {
+  const { blob } = await sourceBlobClient(ctx, source);
+  let props: Awaited<ReturnType<BlobClient['getProperties']>>;
+  try {
+    props = await blob.getProperties({ abortSignal: signal });
+  } catch (e) {
+    const err = toCopyError(e, `Read source ${describeSource(source)}`, 'source');
+    if (source.kind === 'url' && !source.url.includes('?') && (err.info.status === 404 || err.info.status === 403 || err.info.status === 401)) {
+      throw new CopyError(
+        {
+          ...err.info,
+          message: `Read source ${describeSource(source)}: the source is private (or does not exist) and the URL carries no SAS.`,
+          hint: 'Add a SAS with read permission to the URL, or copy from a connection that can read the account.',
+        },
+        { cause: e },
+      );
+    }
+    throw err;
+  }
+  return {
+    source,
+    sourceName: name,
+    relative: path.posix.basename(name),
+    blobType: (props.blobType ?? 'BlockBlob') as BlobType,
+    size: props.contentLength ?? 0,
+    etag: normalizeEtag(props.etag),
+    lastModified: props.lastModified,
+    contentMD5: md5b64(props.contentMD5),
+    sourceAccountKey: key,
+  };
+}
