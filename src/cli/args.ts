@@ -38,6 +38,8 @@ Options:
       --exclude <glob>               skip matching blobs (repeatable)
       --block-size-mib <n>           block size for put-block-from-url (MiB)
       --concurrency <n>              blobs copied in parallel
+      --outage-tolerance <s>         seconds to wait out a storage outage or throttling before a blob fails
+                                     (default 300)
       --dry-run                      show the plan, write nothing
       --json                         print one JSON summary on stdout
       --source-connection-string <s>       credentials for the source account
@@ -75,6 +77,8 @@ export interface CopyCommand {
   readonly exclude: string[];
   readonly blockSizeBytes?: number;
   readonly concurrency?: number;
+  /** Seconds a storage outage is waited out (engine default when absent). */
+  readonly outageToleranceSeconds?: number;
   readonly dryRun: boolean;
   readonly json: boolean;
   readonly sourceConnectionString?: string;
@@ -132,6 +136,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         exclude: { type: 'string', multiple: true },
         'block-size-mib': { type: 'string' },
         concurrency: { type: 'string' },
+        'outage-tolerance': { type: 'string' },
         'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
         'source-connection-string': { type: 'string' },
@@ -159,6 +164,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (!CONFLICTS.includes(conflict)) throw new UsageError(`--conflict must be one of ${CONFLICTS.join(', ')}; got "${values.conflict}".`);
   const blockMiB = positiveNumber(values['block-size-mib'], '--block-size-mib', { max: 4000 });
   const concurrency = positiveNumber(values.concurrency, '--concurrency', { integer: true, max: 1024 });
+  const tolerance = values['outage-tolerance'];
+  const outageToleranceSeconds = tolerance === '0' ? 0 : positiveNumber(tolerance, '--outage-tolerance', { max: 7 * 24 * 3600 });
   for (const g of [...(values.include ?? []), ...(values.exclude ?? [])]) {
     if (!g.trim()) throw new UsageError('--include / --exclude need a non-empty glob.');
   }
@@ -189,6 +196,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     exclude: values.exclude ?? [],
     blockSizeBytes: blockMiB === undefined ? undefined : Math.round(blockMiB * 1024 * 1024),
     concurrency,
+    outageToleranceSeconds,
     dryRun: values['dry-run'] ?? false,
     json: values.json ?? false,
     sourceConnectionString: values['source-connection-string'],

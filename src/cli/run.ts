@@ -14,6 +14,7 @@ import {
   JobSnapshot,
   createAccountClient,
   redact,
+  type WaitingInfo,
 } from '../core';
 import { formatBytes } from '../shared/vocabulary';
 import { Command, CopyCommand, USAGE, UsageError, parseCommandLine } from './args';
@@ -32,6 +33,12 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 const SOURCE_ID = 'src';
 const DESTINATION_ID = 'dst';
+
+/** "waiting for storage (connection refused) for 12 s, next try in 4 s" */
+export function describeWaiting(w: WaitingInfo, now = Date.now()): string {
+  const next = Math.max(0, Math.round((w.nextTryAt - now) / 1000));
+  return `waiting for storage (${w.reason}) for ${Math.round((now - w.since) / 1000)} s, ${next > 0 ? `next try in ${next} s` : 'trying now'}`;
+}
 
 function describeError(e: unknown): { message: string; hint?: string; code?: string; status?: number; requestId?: string } {
   if (e instanceof CopyError) return { ...e.info };
@@ -139,6 +146,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     },
     concurrency: cmd.concurrency,
     blockSizeBytes: cmd.blockSizeBytes,
+    outageToleranceSeconds: cmd.outageToleranceSeconds,
     log: {
       info: (m) => err(`${tty ? '\r\x1b[K' : ''}${m}\n`),
       warn: (m) => err(`${tty ? '\r\x1b[K' : ''}warning: ${m}\n`),
@@ -198,6 +206,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       seen.set(b.batchId, b);
       if (batchId !== undefined && b.batchId === batchId && b.done) resolveDone(b);
     });
+    // Outages waited out, for the summary: which jobs waited, the longest wait, why.
+    const waited = new Map<string, number>();
+    const reasons = new Set<string>();
+    const waitSub = engine.onJob((j) => {
+      if (!j.waiting) return;
+      reasons.add(j.waiting.reason);
+      waited.set(j.id, Math.max(waited.get(j.id) ?? 0, Date.now() - j.waiting.since));
+    });
     batchId = engine.start(plan);
     if (interrupted) engine.cancelBatch(batchId);
     const early = seen.get(batchId);
@@ -210,8 +226,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const bytes = jobs.reduce((s, j) => s + j.bytesDone, 0);
         const total = jobs.reduce((s, j) => s + j.bytesTotal, 0);
         const secs = (Date.now() - started) / 1000;
+        const waiting = jobs.find((j) => j.waiting)?.waiting;
         io.stderr.write(
-          `\r\x1b[K${finished}/${jobs.length} blobs · ${formatBytes(bytes)} / ${formatBytes(total)} · ${formatBytes(secs > 0 ? bytes / secs : 0)}/s`,
+          `\r\x1b[K${finished}/${jobs.length} blobs · ${formatBytes(bytes)} / ${formatBytes(total)} · ${formatBytes(secs > 0 ? bytes / secs : 0)}/s` +
+            (waiting ? ` · ${describeWaiting(waiting)}` : ''),
         );
       };
       timer = setInterval(draw, 250);
@@ -221,6 +239,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     done = engine.batch(batchId) ?? seen.get(batchId);
     if (!done?.done) done = await donePromise;
     sub.dispose();
+    waitSub.dispose();
     if (timer) {
       clearInterval(timer);
       timer = undefined;
@@ -247,6 +266,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             aborted: done.aborted,
             bytes: done.bytes,
             durationMs,
+            waitedForStorage: { jobs: waited.size, longestSeconds: Math.round(Math.max(0, ...waited.values()) / 1000), reasons: [...reasons] },
             jobs: jobs.map(jobJson),
           },
           null,

@@ -4,6 +4,8 @@
  */
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { accountGatePolicy } from './throttle';
+import { accountKey } from './urls';
 import { Emitter, type Event } from './events';
 import {
   AnonymousCredential,
@@ -144,7 +146,10 @@ const attemptPolicy: PipelinePolicy = {
 function blobService(url: string, credential: StorageSharedKeyCredential | AnonymousCredential | TokenCredential, options: StoragePipelineOptions): BlobServiceClient {
   const service = new BlobServiceClient(url, credential, options);
   const core = (service as unknown as { pipeline: { _corePipeline?: { addPolicy(p: PipelinePolicy, o: { afterPhase: 'Retry' }): void; getOrderedPolicies(): PipelinePolicy[] } } }).pipeline._corePipeline;
-  if (core && !core.getOrderedPolicies().some((p) => p.name === attemptPolicy.name)) core.addPolicy(attemptPolicy, { afterPhase: 'Retry' });
+  if (core && !core.getOrderedPolicies().some((p) => p.name === attemptPolicy.name)) {
+    core.addPolicy(attemptPolicy, { afterPhase: 'Retry' });
+    core.addPolicy(accountGatePolicy(accountKey(url.split('?')[0])), { afterPhase: 'Retry' });
+  }
   return service;
 }
 

@@ -15,6 +15,7 @@ import { createJob, describeSide, jobFromRecord, recordBytes, recordOf, snapshot
 import { FileJournal, type JournalRecord, type JournalStore } from './journal';
 import { redactingLogger, type Logger } from './log';
 import { pendingCopyId } from './operations';
+import { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from './outage';
 import { CapabilityCache, planCopy } from './planner';
 import { JobRunner } from './runner';
 import { isFinal, isRetryable, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState } from './types';
@@ -38,6 +39,8 @@ export interface CopyEngineOptions {
   smallBlobConcurrency?: number;
   /** Default block size for Put Block From URL (default 32 MiB). */
   blockSizeBytes?: number;
+  /** How long a job waits out a storage outage or throttling before it fails, resumable (default 300 s). */
+  outageToleranceSeconds?: number;
   log?: Logger;
   pipelineOptions?: StoragePipelineOptions;
 }
@@ -82,6 +85,7 @@ export class CopyEngine {
         log: this.log,
         rangeConcurrency: Math.max(1, Math.floor(options.rangeConcurrency ?? 4)),
         blockSize: Math.max(1, Math.floor(options.blockSizeBytes ?? DEFAULT_BLOCK_SIZE)),
+        outageToleranceMs: Math.max(0, options.outageToleranceSeconds ?? DEFAULT_OUTAGE_TOLERANCE_SECONDS) * 1000,
         isDisposed: () => this.disposed,
         setState: (job, state, urgent) => this.setState(job, state, urgent),
         setBytes: (job, bytes) => this.setBytes(job, bytes),
@@ -333,6 +337,7 @@ export class CopyEngine {
   }
 
   private setBytes(job: Job, bytes: number): void {
+    if (job.outage && bytes > job.bytesDone) job.outage = undefined; // storage answers again: the outage is over
     recordBytes(job, bytes);
     this.saveJournal(job);
     this.events.job(job);

@@ -4,9 +4,10 @@ import type { BlobClient } from '@azure/storage-blob';
 import type { JobOptions, JournalRecord } from './journal';
 import { sanitizeItem } from './journal';
 import { freshProgress, pendingCopyId, progressFromRecord, type JobProgress } from './operations';
+import type { Outage } from './outage';
 import { redact } from './redact';
 import { strategyOf } from '../shared/vocabulary';
-import type { CopyOperation, ErrorInfo, JobSnapshot, JobState, PlannedCopy } from './types';
+import { isFinal, type CopyOperation, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy } from './types';
 
 /** Throughput is measured over this window. */
 const RATE_WINDOW_MS = 3000;
@@ -36,6 +37,8 @@ export interface Job {
   running?: Promise<void>;
   /** The destination's client while the job runs (Abort of a pending Copy Blob needs it). */
   destClient?: BlobClient;
+  /** Set while the job waits for storage to answer again (outage or throttling past the SDK's retries). */
+  outage?: Outage;
 }
 
 function base(id: string, batchId: string, item: PlannedCopy, operation: CopyOperation, options: JobOptions): Job {
@@ -120,6 +123,7 @@ export function snapshotOf(job: Job, now = Date.now()): JobSnapshot {
     error: job.error,
     copyId: job.state === 'pending' ? pendingCopyId(job.progress) : undefined,
     attempts: job.attempts,
+    waiting: job.outage && !isFinal(job.state) ? { reason: job.outage.reason, since: job.outage.since, nextTryAt: job.outage.nextTryAt } : undefined,
   };
 }
 

@@ -9,6 +9,7 @@ import { CopyError, isAbortError, restDetails, toCopyError } from './errors';
 import { describeSide, restartProgress, type Job } from './job';
 import type { Logger } from './log';
 import { operationModule, type OperationContext, type Outcome } from './operations';
+import { nextWaitMs, sleep, transientReason } from './outage';
 import { isNotImplemented } from './operations/shared';
 import { CapabilityCache, fallbackOperation } from './planner';
 import { prepareCopy, type PreparedCopy } from './source';
@@ -22,6 +23,8 @@ export interface RunnerHost {
   readonly log: Logger;
   readonly rangeConcurrency: number;
   readonly blockSize: number;
+  /** How long an outage is waited out before the job fails (resumable). */
+  readonly outageToleranceMs: number;
   isDisposed(): boolean;
   setState(job: Job, state: JobState, urgentJournal?: boolean): void;
   setBytes(job: Job, bytes: number): void;
@@ -46,33 +49,86 @@ export class JobRunner {
   async run(job: Job): Promise<void> {
     const host = this.host;
     if (job.state !== 'queued' || host.isDisposed()) return;
-    job.attempts++;
     job.startedAt = Date.now();
-    job.samples = [[job.startedAt, job.bytesDone]];
-    // Queued and running resume alike: the journal takes "running" throttled (a small blob is usually done first).
-    host.setState(job, 'running', false);
     const signal = job.controller.signal;
     const what = `Copy ${describeSide(job.item, 'source')} → ${describeSide(job.item, 'destination')}`;
-    let prepared: PreparedCopy | undefined;
-    try {
-      prepared = await prepareCopy({ ...this.deps, log: host.log }, job, signal, what);
-      const complete = await this.execute(job, prepared, signal, what);
-      // The content is at the destination now: a cancel from here on cannot undo it, so the post-copy steps
-      // (headers, metadata, tags, tier, verification) run to the end and the job reports what really happened.
-      if (!complete) await completeAndVerify({ ...prepared, size: job.item.size, what, signal: new AbortController().signal });
-      job.bytesDone = job.item.size; // the final event carries it
-      host.log.info(`${what}: done (${operationLabel(job.operation)}).`);
-      host.finish(job, 'succeeded');
-    } catch (e) {
-      if (host.isDisposed()) return; // the journal keeps the job unfinished: a new engine resumes it
-      const serviceAborted = e instanceof CopyError && e.info.code === 'CopyAborted';
-      const outcome: Outcome = job.abortRequested || serviceAborted ? 'aborted' : signal.aborted || isAbortError(e) ? 'canceled' : 'failed';
-      const err = outcome === 'failed' ? toCopyError(e, what) : undefined;
-      if (prepared) await this.cleanup(job, prepared, what, outcome);
-      if (err) host.log.error(`${err.message}${err.info.hint ? ` ${err.info.hint}` : ''}${err.info.requestId ? ` (request id ${err.info.requestId})` : ''}`);
-      else host.log.info(`${what}: ${outcome}.`);
-      host.finish(job, outcome, err?.info);
+    for (;;) {
+      job.attempts++;
+      job.samples = [[Date.now(), job.bytesDone]];
+      // Queued and running resume alike: the journal takes "running" throttled (a small blob is usually done first).
+      host.setState(job, 'running', false);
+      let prepared: PreparedCopy | undefined;
+      try {
+        prepared = await prepareCopy({ ...this.deps, log: host.log }, job, signal, what);
+        const complete = await this.execute(job, prepared, signal, what);
+        // The content is at the destination now: a cancel from here on cannot undo it, so the post-copy steps
+        // (headers, metadata, tags, tier, verification) run to the end and the job reports what really happened.
+        if (!complete) await completeAndVerify({ ...prepared, size: job.item.size, what, signal: new AbortController().signal });
+        job.bytesDone = job.item.size; // the final event carries it
+        job.outage = undefined;
+        host.log.info(`${what}: done (${operationLabel(job.operation)}).`);
+        host.finish(job, 'succeeded');
+        return;
+      } catch (e) {
+        if (host.isDisposed()) return; // the journal keeps the job unfinished: a new engine resumes it
+        const reason = job.abortRequested || signal.aborted ? undefined : transientReason(e);
+        if (reason && (await this.waitOut(job, reason, what))) continue;
+        const serviceAborted = e instanceof CopyError && e.info.code === 'CopyAborted';
+        const outcome: Outcome = job.abortRequested || serviceAborted ? 'aborted' : signal.aborted || isAbortError(e) ? 'canceled' : 'failed';
+        if (outcome === 'failed' && reason) {
+          // Past the outage tolerance: the staged work stays (blocks, pages, appended bytes, a pending Copy Blob),
+          // journaled, so Retry continues from it.
+          const err = this.outageError(job, what);
+          job.outage = undefined;
+          host.log.error(`${err.message} ${err.info.hint}`);
+          host.finish(job, 'failed', err.info);
+          return;
+        }
+        const err = outcome === 'failed' ? toCopyError(e, what) : undefined;
+        job.outage = undefined;
+        if (prepared) await this.cleanup(job, prepared, what, outcome);
+        if (err) host.log.error(`${err.message}${err.info.hint ? ` ${err.info.hint}` : ''}${err.info.requestId ? ` (request id ${err.info.requestId})` : ''}`);
+        else host.log.info(`${what}: ${outcome}.`);
+        host.finish(job, outcome, err?.info);
+        return;
+      }
     }
+  }
+
+  /**
+   * The storage did not answer (or kept throttling) past the SDK's own retries: wait with back-off and try again,
+   * continuing from the work already done, until the outage tolerance is spent. False: give up (or canceled).
+   */
+  private async waitOut(job: Job, reason: string, what: string): Promise<boolean> {
+    const now = Date.now();
+    const outage = (job.outage ??= { since: now, reason, tries: 0, nextTryAt: now });
+    outage.reason = reason;
+    const wait = nextWaitMs(outage, this.host.outageToleranceMs, now);
+    if (wait <= 0) return false;
+    if (outage.tries === 0) {
+      this.host.log.warn(
+        `${what}: storage is not answering (${reason}); waiting for it, up to ${Math.round(this.host.outageToleranceMs / 1000)} s, then continuing from the work already done.`,
+      );
+    }
+    outage.tries++;
+    outage.nextTryAt = now + wait;
+    this.host.emitJob(job, true);
+    try {
+      await sleep(wait, job.controller.signal);
+    } catch {
+      return false; // canceled while waiting: the caller reports it
+    }
+    return !this.host.isDisposed();
+  }
+
+  private outageError(job: Job, what: string): CopyError {
+    const o = job.outage!;
+    const seconds = Math.round((Date.now() - o.since) / 1000);
+    return new CopyError({
+      message: `${what}: storage did not answer for ${seconds} s (${o.reason}); gave up after the outage tolerance of ${Math.round(this.host.outageToleranceMs / 1000)} s.`,
+      hint: 'The storage endpoint is unreachable or overloaded: retry the job when it is back; it continues from the work already done. A longer wait is the setting blobCopy.outageToleranceSeconds (CLI: --outage-tolerance).',
+      code: 'StorageUnavailable',
+    });
   }
 
   /** The operation's context for this attempt: the prepared copy, the job's progress, and the engine's callbacks. */

@@ -130,6 +130,15 @@ export interface JobSnapshot {
   readonly attempts: number;
   /** The REST operation running now (differs from the planned one after a capability fallback). */
   readonly operation?: CopyOperation;
+  /** Set while the job waits for storage to answer again: why, since when and when it tries next (epoch ms). */
+  readonly waiting?: WaitingInfo;
+}
+
+export interface WaitingInfo {
+  /** "connection refused", "503 ServerBusy", … */
+  readonly reason: string;
+  readonly since: number;
+  readonly nextTryAt: number;
 }
 
 export interface ErrorInfo {

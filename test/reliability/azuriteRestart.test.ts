@@ -126,9 +126,10 @@ describe('row 3: Azurite killed mid-copy and restarted (persistent location)', (
     assert.deepEqual(fs.readdirSync(journalDir).filter((f) => f.endsWith('.json')), [], 'the finished job left the journal');
   });
 
-  it('the job fails while Azurite is down (clear error, nothing committed); after the restart a retry completes it byte-identical', { timeout: 120_000 }, async (t) => {
+  it('the job fails while Azurite is down past the outage tolerance (clear error, nothing committed); after the restart a retry completes it byte-identical', { timeout: 120_000 }, async (t) => {
     const journalDir = tempDir('row3-journal-b');
-    const { engine, log } = makeEngine(proxy, { journalDir, pipeline: fastRetries(3), blockSizeBytes: MiB, rangeConcurrency: 2 });
+    // A 5 s outage tolerance (the default waits 300 s): this case is about failing clearly and retrying.
+    const { engine, log } = makeEngine(proxy, { journalDir, pipeline: fastRetries(3), blockSizeBytes: MiB, rangeConcurrency: 2, outageToleranceSeconds: 5 });
     engines.push(engine);
     const killed = killAtBlock(8);
     const summary = await engine.copy(request('retried.bin'));

@@ -70,7 +70,8 @@ describe('row 2: connection resets and cut responses mid-copy', () => {
     let n = 0;
     proxy.setRules({ resetRatio: 1, maxFaults: 3, match: (r) => fromSdk(r) && r.comp === 'block' && ++n % 3 === 0 });
     proxy.resetStats();
-    const { engine, log } = makeEngine(proxy, { pipeline: fastRetries(1), blockSizeBytes: MiB, rangeConcurrency: 2 });
+    // No SDK retries and no outage tolerance (the default waits out 300 s): this case is about failing clearly.
+    const { engine, log } = makeEngine(proxy, { pipeline: fastRetries(1), blockSizeBytes: MiB, rangeConcurrency: 2, outageToleranceSeconds: 0 });
     const snapshots: JobSnapshot[] = [];
     engine.onJob((j) => snapshots.push(j));
     try {
@@ -137,7 +138,8 @@ describe('row 2: connection resets and cut responses mid-copy', () => {
   it('resets on every request of a Copy Blob From URL: a clear CopyError, and nothing at the destination', async () => {
     proxy.setRules({ resetRatio: 1, maxFaults: 50, match: (r) => fromSdk(r) && r.copySource !== undefined });
     proxy.resetStats();
-    const { engine } = makeEngine(proxy, { pipeline: fastRetries(3) });
+    // No outage tolerance (the default waits out 300 s): this case is about the error after the SDK's tries.
+    const { engine } = makeEngine(proxy, { pipeline: fastRetries(3), outageToleranceSeconds: 0 });
     try {
       const summary = await engine.copy({
         sources: [{ kind: 'location', location: { connectionId: A1, container: 'src', path: 'many/f1.bin' } }],

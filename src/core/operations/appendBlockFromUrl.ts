@@ -2,6 +2,7 @@
  * Append Block From URL (`appendBlockFromURL`): sequential 4 MiB chunks, each guarded by the append position, so a
  * retried call can never append twice. Resumes at the destination's current length.
  */
+import { restDetails } from '../errors';
 import { assertSourceUnchanged, isNotImplemented, pinnedSource, sourceAuthorization } from './shared';
 import type { CopyOperationModule } from './types';
 
@@ -34,12 +35,18 @@ export const appendBlockFromUrl: CopyOperationModule<'append-block-from-url'> = 
       while (offset < item.size) {
         signal.throwIfAborted();
         const len = Math.min(APPEND_CHUNK_BYTES, item.size - offset);
-        await append.appendBlockFromURL(ctx.access.url, offset, len, {
-          conditions: { appendPosition: offset },
-          sourceConditions: pinnedSource(ctx),
-          sourceAuthorization: sourceAuthorization(ctx),
-          abortSignal: signal,
-        });
+        try {
+          // appendPosition: a retried call whose first try landed cannot append twice; maxSize: never past the source.
+          await append.appendBlockFromURL(ctx.access.url, offset, len, {
+            conditions: { appendPosition: offset, maxSize: item.size },
+            sourceConditions: pinnedSource(ctx),
+            sourceAuthorization: sourceAuthorization(ctx),
+            abortSignal: signal,
+          });
+        } catch (e) {
+          if (!(await landedBefore(e, offset + len))) throw e;
+          ctx.log.info(`${ctx.what}: the append at offset ${offset} had landed before its response was lost; continuing.`);
+        }
         offset += len;
         p.appendedOffset = offset;
         ctx.setBytes(offset);
@@ -54,6 +61,14 @@ export const appendBlockFromUrl: CopyOperationModule<'append-block-from-url'> = 
     }
     await assertSourceUnchanged(ctx);
     return { complete: false };
+
+    /** A 412 on the append position after a retry: did our own earlier try append exactly this chunk? */
+    async function landedBefore(e: unknown, end: number): Promise<boolean> {
+      const d = restDetails(e);
+      if (d.status !== 412 || d.code !== 'AppendPositionConditionNotMet') return false;
+      const cur = await append.getProperties({ abortSignal: signal }).catch(() => undefined);
+      return cur?.contentLength === end;
+    }
   },
 
   async cleanup(ctx) {

@@ -4,6 +4,7 @@
  */
 import type { BlobBeginCopyFromUrlPollState } from '@azure/storage-blob';
 import { CopyError } from '../errors';
+import { sleep } from '../outage';
 import { pinnedSource } from './shared';
 import type { CopyOperationModule, OperationContext, ProgressOf } from './types';
 
@@ -13,20 +14,6 @@ const POLL_MAX_MS = 5000;
 const POLL_LIMIT_MS = 7 * 24 * 3600 * 1000;
 
 type Ctx = OperationContext<ProgressOf<'copy-blob'>>;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason ?? new Error('aborted'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 async function poll(ctx: Ctx, copyId: string): Promise<void> {
   ctx.markPending();
