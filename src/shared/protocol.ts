@@ -16,7 +16,6 @@
 
 import { isActive, JOB_STATES, STRATEGIES, type JobState, type StrategyId } from './vocabulary';
 
-export { ACTIVE_STATES, JOB_STATES, STRATEGIES, isActive } from './vocabulary';
 /** The engine's job states and strategies, by the names the protocol used first. */
 export type JobStateName = JobState;
 export type StrategyName = StrategyId;
@@ -86,7 +85,7 @@ export interface JobsUpdatedMessage {
   readonly totals: JobTotals;
 }
 
-export type ReplyMessage =
+type ReplyMessage =
   | { readonly type: 'reply'; readonly id: number; readonly ok: true }
   | { readonly type: 'reply'; readonly id: number; readonly ok: false; readonly error: string };
 
@@ -95,7 +94,7 @@ export type HostToWebview = InitMessage | JobsUpdatedMessage | ReplyMessage;
 // ---------------------------------------------------------------------------------------------------------------
 // webview → host
 
-export interface ReadyMessage {
+interface ReadyMessage {
   readonly type: 'ready';
 }
 
@@ -114,21 +113,21 @@ export interface RenderedMessage {
 }
 
 export type JobActionType = 'cancel' | 'retry' | 'abort' | 'reveal';
-export interface JobActionRequest {
+interface JobActionRequest {
   readonly type: JobActionType;
   readonly id: number;
   readonly jobId: string;
 }
-export interface ClearFinishedRequest {
+interface ClearFinishedRequest {
   readonly type: 'clearFinished';
   readonly id: number;
 }
-export interface SetFilterRequest {
+interface SetFilterRequest {
   readonly type: 'setFilter';
   readonly id: number;
   readonly filter: JobFilter;
 }
-export interface RetryFailedRequest {
+interface RetryFailedRequest {
   readonly type: 'retryFailed';
   readonly id: number;
   /** Only this batch's failed jobs; all failed jobs when absent. */
