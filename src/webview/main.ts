@@ -5,7 +5,8 @@
  */
 import './nonce';
 import './main.css';
-import { validateHostMessage, type WebviewState, type WebviewToHost } from '../shared/protocol';
+import { type WebviewState, type WebviewToHost } from '../shared/protocol';
+import { validateHostMessage } from '../shared/protocolValidation';
 import { onJobAction } from './actions';
 import { h } from './dom';
 import { createHeader } from './header';

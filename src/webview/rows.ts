@@ -1,9 +1,10 @@
 /**
  * The jobs table: a header row and keyed rows, updated in place (a row whose JobView did not change is not touched),
- * plus the "N more" line and the empty message. Columns are a CSS grid; main.css collapses the lower-value ones
+ * plus the "N more" line and the empty message. Columns are a CSS grid; table.css collapses the lower-value ones
  * (speed, ETA, bytes, operation) as the panel gets narrower and stacks each row at the narrowest widths.
  */
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import './table.css';
 import type { VscodeProgressBar } from '@vscode-elements/elements/dist/vscode-progress-bar/vscode-progress-bar.js';
 import type { JobErrorView, JobView } from '../shared/protocol';
 import { renderActions } from './actions';

@@ -12,7 +12,6 @@ import {
   MAX_RENDERED_ROWS,
   assertNever,
   emptyTotals,
-  isJobFilter,
   matchesFilter,
   type HostToWebview,
   type JobActionType,
@@ -22,6 +21,7 @@ import {
   type JobView,
   type WebviewRequest,
 } from '../shared/protocol';
+import { isJobFilter } from '../shared/protocolValidation';
 import { isActive, isFinal, JOB_STATES } from '../shared/vocabulary';
 import { shortName } from './format';
 

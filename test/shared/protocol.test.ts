@@ -9,11 +9,9 @@ import {
   computeTotals,
   emptyTotals,
   matchesFilter,
-  validateHostMessage,
-  validateJobView,
-  validateWebviewMessage,
   type JobView,
 } from '../../src/shared/protocol';
+import { validateHostMessage, validateJobView, validateWebviewMessage } from '../../src/shared/protocolValidation';
 
 const view = (over: Partial<JobView> = {}): JobView => ({
   id: 'j1',

@@ -13,8 +13,6 @@ import { redact as engineRedact, type JobSnapshot, type JobState, type StrategyI
 import {
   assertNever,
   DEFAULT_JOB_FILTER,
-  isJobFilter,
-  validateWebviewMessage,
   type HostToWebview,
   type JobFilter,
   type JobStateName,
@@ -22,6 +20,7 @@ import {
   type StrategyName,
   type WebviewRequest,
 } from '../../shared/protocol';
+import { isJobFilter, validateWebviewMessage } from '../../shared/protocolValidation';
 import { Disposable } from './disposable';
 import { panelHtml } from './html';
 import { toJobView } from './jobView';

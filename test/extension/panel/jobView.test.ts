@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { redact } from '../../../src/core';
 import type { JobSnapshot } from '../../../src/core';
 import { toJobView } from '../../../src/extension/panel/jobView';
-import { validateJobView } from '../../../src/shared/protocol';
+import {  } from '../../../src/shared/protocol';
+import { validateJobView } from '../../../src/shared/protocolValidation';
 
 describe('toJobView (host: snapshot → what the webview may see)', () => {
   const snapshot: JobSnapshot = {

@@ -9,7 +9,8 @@ import { panelHtml } from '../../../src/extension/panel/html';
 import { toJobView } from '../../../src/extension/panel/jobView';
 import { JobRelay, type JobSource, type RelayClock } from '../../../src/extension/panel/relay';
 import { performRequest, type RequestContext } from '../../../src/extension/panel/requests';
-import { validateHostMessage, type InitMessage, type JobsUpdatedMessage } from '../../../src/shared/protocol';
+import { type InitMessage, type JobsUpdatedMessage } from '../../../src/shared/protocol';
+import { validateHostMessage } from '../../../src/shared/protocolValidation';
 
 function job(i: number, over: Partial<JobSnapshot> = {}): JobSnapshot {
   return {
