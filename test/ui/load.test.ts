@@ -25,6 +25,7 @@ const SYNTHETIC = TOTAL - REAL;
 /** The engine's jobs and events plus synthetic jobs (same batch id) that run queued → running → succeeded. */
 class RelaySource implements JobSource {
   private readonly listeners = new Set<(job: JobSnapshot) => void>();
+  private readonly removedListeners = new Set<(ids: readonly string[]) => void>();
   private readonly synthetic = new Map<string, JobSnapshot>();
   emitted = 0;
   constructor(private readonly engine: Env['api']['engine']) {}
@@ -32,6 +33,11 @@ class RelaySource implements JobSource {
     this.listeners.add(listener);
     const sub = this.engine.onJob(listener);
     return { dispose: () => (this.listeners.delete(listener), sub.dispose()) };
+  }
+  onJobsRemoved(listener: (ids: readonly string[]) => void): { dispose(): void } {
+    this.removedListeners.add(listener);
+    const sub = this.engine.onJobsRemoved(listener);
+    return { dispose: () => (this.removedListeners.delete(listener), sub.dispose()) };
   }
   jobs(): JobSnapshot[] {
     return [...this.engine.jobs(), ...this.synthetic.values()];
@@ -52,7 +58,9 @@ class RelaySource implements JobSource {
   }
   clearFinished(): void {
     this.engine.clearFinished();
-    for (const [id, j] of this.synthetic) if (j.state === 'succeeded') this.synthetic.delete(id);
+    const removed = [...this.synthetic.values()].filter((j) => j.state === 'succeeded').map((j) => j.id);
+    for (const id of removed) this.synthetic.delete(id);
+    if (removed.length > 0) for (const l of [...this.removedListeners]) l(removed);
   }
 }
 

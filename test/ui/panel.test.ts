@@ -22,12 +22,17 @@ function findRoot(): string {
 
 class FakeJobSource implements JobSource {
   private readonly listeners = new Set<(job: JobSnapshot) => void>();
+  private readonly removedListeners = new Set<(ids: readonly string[]) => void>();
   readonly list = new Map<string, JobSnapshot>();
   readonly calls: string[] = [];
 
   onJob(listener: (job: JobSnapshot) => void): { dispose(): void } {
     this.listeners.add(listener);
     return { dispose: () => void this.listeners.delete(listener) };
+  }
+  onJobsRemoved(listener: (ids: readonly string[]) => void): { dispose(): void } {
+    this.removedListeners.add(listener);
+    return { dispose: () => void this.removedListeners.delete(listener) };
   }
   jobs(): JobSnapshot[] {
     return [...this.list.values()];
@@ -55,10 +60,13 @@ class FakeJobSource implements JobSource {
   }
   clearFinished(): void {
     this.calls.push('clearFinished');
-    for (const [id, j] of this.list) if (['succeeded', 'skipped', 'failed', 'canceled', 'aborted'].includes(j.state)) this.list.delete(id);
+    const removed: string[] = [];
+    for (const [id, j] of this.list) if (['succeeded', 'skipped', 'failed', 'canceled', 'aborted'].includes(j.state)) removed.push(id);
+    for (const id of removed) this.list.delete(id);
+    for (const l of [...this.removedListeners]) l(removed);
   }
   listenerCount(): number {
-    return this.listeners.size;
+    return this.listeners.size + this.removedListeners.size;
   }
 }
 

@@ -1,8 +1,9 @@
 /**
  * Drives the real VS Code workbench (VS Code server + Chromium, see scripts/vscode-runtime.mjs) as a person would:
  * open the Blob Copy view, expand Azurite → container → blob, right-click the blob, "Copy Blob To…", answer the
- * pickers, and see the job finish in the Copy Jobs panel. Asserts the bytes and metadata in Azurite, and saves
- * screenshots to test-results/ (UPDATE_SCREENSHOTS=1 also writes docs/screenshots/ for the README).
+ * pickers, and see the job finish in the Copy Jobs panel. Asserts the bytes and metadata in Azurite, checks that the
+ * panel stays readable at about 600, 900 and 1400 px (source and destination visible, actions inside the panel), and
+ * saves screenshots to test-results/ (UPDATE_SCREENSHOTS=1 also writes docs/screenshots/ for the README).
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -183,5 +184,47 @@ describe('workbench: right-click a blob, Copy Blob To…, the job finishes in th
     assert.equal((await target.getBlobClient('all-cats/bengal.jpg').getProperties()).contentLength, 4096 * 5);
     await webview.locator('text=/8 jobs · .*\\(100%\\)/').first().waitFor({ timeout: 30_000 });
     await shot('copy-jobs');
+
+    // The panel at three window widths: the job's source and destination are readable, its actions are not cut off.
+    for (const width of [600, 900, 1400]) await checkPanelAt(width, webview);
+  }
+
+  /** Resizes the window to `width` and checks the Copy Jobs row of tabby.jpg; saves copy-jobs-<width>.png. */
+  async function checkPanelAt(width: number, webview: any): Promise<void> {
+    await page.setViewportSize({ width, height: 860 });
+    const jobRow = webview.locator('.jobs-row[data-job]', { hasText: 'tabby.jpg' }).first();
+    await jobRow.waitFor({ state: 'visible', timeout: 15_000 });
+    const frame = page.locator('iframe.webview').first();
+    // The workbench lays out again after a resize: wait until the panel's width has settled.
+    let panel = await frame.boundingBox();
+    for (let i = 0; i < 20; i++) {
+      await page.waitForTimeout(250);
+      const next = await frame.boundingBox();
+      if (next && panel && Math.abs(next.width - panel.width) < 1) break;
+      panel = next;
+    }
+    assert.ok(panel && panel.width > 100, `the Copy Jobs panel is on screen at ${width} px (${JSON.stringify(panel)})`);
+    const right = Math.min(panel.x + panel.width, width);
+    const inside = (box: { x: number; width: number } | null, what: string): void => {
+      assert.ok(box, `${what} has a box at ${width} px`);
+      assert.ok(box.x >= panel!.x - 1 && box.x + box.width <= right + 1, `${what} lies inside the panel at ${width} px: ${JSON.stringify(box)} in ${JSON.stringify(panel)}`);
+    };
+    for (const [selector, name] of [['.path.source', 'source'], ['.path.destination', 'destination']] as const) {
+      const el = jobRow.locator(selector);
+      assert.ok(await el.isVisible(), `the ${name} is visible at ${width} px`);
+      assert.match(await el.innerText(), /tabby\.jpg/, `the ${name} shows the blob name at ${width} px`);
+      const box = await el.boundingBox();
+      inside(box, `the ${name}`);
+      assert.ok(box.width >= 80, `the ${name} column is wide enough to read at ${width} px: ${box.width} px`);
+      const cut = await el.evaluate((e: { scrollWidth: number; clientWidth: number }) => e.scrollWidth > e.clientWidth + 1);
+      assert.equal(cut, false, `the ${name} text is not cut off at ${width} px`);
+    }
+    const buttons = jobRow.locator('.col-actions vscode-toolbar-button');
+    assert.ok((await buttons.count()) >= 1, `the row has its actions at ${width} px`);
+    for (let i = 0; i < (await buttons.count()); i++) {
+      assert.ok(await buttons.nth(i).isVisible(), `action ${i + 1} is visible at ${width} px`);
+      inside(await buttons.nth(i).boundingBox(), `action ${i + 1}`);
+    }
+    await shot(`copy-jobs-${width}`);
   }
 });

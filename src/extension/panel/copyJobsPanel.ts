@@ -9,23 +9,26 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { redact as engineRedact, type CopyEngine, type JobSnapshot, type JobState, type StrategyId } from '../../core';
+import { redact as engineRedact, type JobSnapshot, type JobState, type StrategyId } from '../../core';
 import {
   assertNever,
-  computeTotals,
   DEFAULT_JOB_FILTER,
-  isJobFilter,
-  validateWebviewMessage,
   type HostToWebview,
   type JobFilter,
   type JobStateName,
-  type JobView,
   type RenderedMessage,
   type StrategyName,
   type WebviewRequest,
 } from '../../shared/protocol';
+import { isJobFilter, validateWebviewMessage } from '../../shared/protocolValidation';
 import { Disposable } from './disposable';
+import { panelHtml } from './html';
 import { toJobView } from './jobView';
+import { JobRelay, type JobSource } from './relay';
+import { performRequest, type PanelLog } from './requests';
+
+export type { JobSource } from './relay';
+export type { PanelLog } from './requests';
 
 // The protocol restates the engine's unions (it must not import src/core); these lines fail to compile if they drift.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -33,27 +36,6 @@ const _statesAgree: Same<JobState, JobStateName> = true;
 const _strategiesAgree: Same<StrategyId, StrategyName> = true;
 void _statesAgree;
 void _strategiesAgree;
-
-/** What the panel needs from the copy engine. `CopyEngine` satisfies it; tests pass a fake. */
-export interface JobSource {
-  onJob(listener: (job: JobSnapshot) => void): { dispose(): void };
-  jobs(): readonly JobSnapshot[];
-  cancel(jobId: string): unknown;
-  retry(jobId: string): unknown;
-  abort(jobId: string): unknown;
-  clearFinished(): unknown;
-}
-
-// The real engine must fit the interface (fails to compile if the engine's API drifts).
-const _engineFits: CopyEngine extends JobSource ? true : false = true;
-void _engineFits;
-
-/** A `vscode.LogOutputChannel` fits. */
-export interface PanelLog {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
 
 export interface CopyJobsPanelDeps {
   readonly extensionUri: vscode.Uri;
@@ -89,8 +71,6 @@ export interface CopyJobsPanelStats {
 
 const VIEW_TYPE = 'blobCopy.copyJobs';
 const TITLE = 'Copy Jobs';
-/** How often to check for jobs that vanished without an event (Clear Finished run from elsewhere). */
-const RECONCILE_MS = 1_000;
 
 export class CopyJobsPanel extends Disposable {
   static readonly viewType = VIEW_TYPE;
@@ -138,17 +118,8 @@ export class CopyJobsPanel extends Disposable {
   }
 
   private readonly redact: (text: string) => string;
-  private readonly throttleMs: number;
-  /** The latest snapshot of every job the webview has been told about (or will be at the next flush). */
-  private readonly known = new Map<string, JobSnapshot>();
-  private readonly pending = new Map<string, JobSnapshot>();
-  private readonly removed = new Set<string>();
-  private ready = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private lastFlush = 0;
-  private version = 0;
-  private filter: JobFilter;
-  private counters = { messagesPosted: 0, updatesPosted: 0, jobsSent: 0, invalidMessages: 0 };
+  private readonly relay: JobRelay;
+  private counters = { messagesPosted: 0, invalidMessages: 0 };
   private lastRendered: RenderedMessage | undefined;
   private readonly _onDidRender = this._register(new vscode.EventEmitter<RenderedMessage>());
   /** Fires with each `rendered` report of the webview. */
@@ -164,25 +135,27 @@ export class CopyJobsPanel extends Disposable {
     super();
     CopyJobsPanel._current = this;
     this.redact = (text) => engineRedact(deps.redact ? deps.redact(text) : text);
-    this.throttleMs = deps.throttleMs ?? 200;
-    this.filter = initialFilter;
+    this.relay = new JobRelay(deps.jobs.jobs(), {
+      post: (message) => this.post(message),
+      toView: (job) => toJobView(job, this.redact),
+      throttleMs: deps.throttleMs ?? 200,
+      filter: initialFilter,
+    });
 
     panel.webview.options = CopyJobsPanel.webviewOptions(deps.extensionUri);
     panel.webview.html = this.html(panel.webview);
 
-    for (const job of deps.jobs.jobs()) this.known.set(job.id, job);
-    this._register(deps.jobs.onJob((job) => this.onJob(job)));
+    this._register(deps.jobs.onJob((job) => this.relay.onJob(job)));
+    this._register(deps.jobs.onJobsRemoved((ids) => this.relay.onRemoved(ids)));
     this._register(panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)));
     this._register(
       panel.onDidChangeViewState(() => {
         // Without retainContextWhenHidden the webview is destroyed when hidden and sends `ready` again when shown.
-        if (!panel.visible) this.setNotReady();
+        if (!panel.visible) this.relay.setNotReady();
       }),
     );
     this._register(panel.onDidDispose(() => this.dispose()));
-    const reconcile = setInterval(() => this.reconcile(), RECONCILE_MS);
-    this._register({ dispose: () => clearInterval(reconcile) });
-    this._register({ dispose: () => this.setNotReady() });
+    this._register({ dispose: () => this.relay.dispose() });
   }
 
   override dispose(): void {
@@ -195,7 +168,8 @@ export class CopyJobsPanel extends Disposable {
 
   /** Counters for tests and diagnostics. */
   stats(): CopyJobsPanelStats {
-    return { ...this.counters, version: this.version, ready: this.ready, lastRendered: this.lastRendered, filter: this.filter };
+    const r = this.relay;
+    return { ...this.counters, ...r.counters, version: r.version, ready: r.ready, lastRendered: this.lastRendered, filter: r.filter };
   }
 
   /**
@@ -206,105 +180,15 @@ export class CopyJobsPanel extends Disposable {
     return this.onMessage(raw);
   }
 
-  /** Re-reads the engine's job list now (e.g. after the shell's own Clear Finished). */
-  refresh(): void {
-    this.reconcile(true);
-  }
-
-  // --- engine → webview -------------------------------------------------------------------------------------
-
-  private onJob(job: JobSnapshot): void {
-    this.known.set(job.id, job);
-    this.removed.delete(job.id);
-    if (!this.ready) return; // `init` on the next `ready` carries everything
-    this.pending.set(job.id, job);
-    this.schedule();
-  }
-
-  private reconcile(force = false): void {
-    if (this.isDisposed) return;
-    let current: readonly JobSnapshot[];
-    try {
-      current = this.deps.jobs.jobs();
-    } catch (e) {
-      this.deps.log.warn(`Copy Jobs: could not list jobs: ${this.redact(String(e))}`);
-      return;
-    }
-    // Jobs only leave the engine by Clear Finished (no event); new ones always come with an event.
-    if (!force && current.length === this.known.size) return;
-    const ids = new Set<string>();
-    for (const job of current) {
-      ids.add(job.id);
-      const before = this.known.get(job.id);
-      if (before !== job) this.onJob(job);
-    }
-    for (const id of [...this.known.keys()]) {
-      if (ids.has(id)) continue;
-      this.known.delete(id);
-      this.pending.delete(id);
-      if (this.ready) this.removed.add(id);
-    }
-    if (this.removed.size > 0) this.schedule();
-  }
-
-  /** Coalesces changes: at most one update message per `throttleMs`. */
-  private schedule(): void {
-    if (this.timer !== undefined || !this.ready) return;
-    const wait = Math.max(0, this.lastFlush + this.throttleMs - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flush();
-    }, wait);
-  }
-
-  private flush(): void {
-    if (!this.ready || this.isDisposed || (this.pending.size === 0 && this.removed.size === 0)) return;
-    const jobs = [...this.pending.values()].map((j) => this.toView(j));
-    const removed = [...this.removed];
-    this.pending.clear();
-    this.removed.clear();
-    this.lastFlush = Date.now();
-    this.postUpdate({ type: 'jobsUpdated', version: ++this.version, jobs, removed, totals: computeTotals(this.known.values()) });
-  }
-
-  private sendInit(): void {
-    this.pending.clear();
-    this.removed.clear();
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.lastFlush = Date.now();
-    const jobs = [...this.known.values()].map((j) => this.toView(j));
-    this.postUpdate({ type: 'init', version: ++this.version, jobs, filter: this.filter, totals: computeTotals(this.known.values()) });
-  }
-
-  private postUpdate(message: HostToWebview & { type: 'init' | 'jobsUpdated' }): void {
-    this.counters.updatesPosted++;
-    this.counters.jobsSent += message.jobs.length;
-    this.post(message);
-  }
-
   private post(message: HostToWebview): void {
     this.counters.messagesPosted++;
     this.deps.trace?.('toWebview', message);
     this.panel.webview.postMessage(message).then(
       (delivered) => {
-        if (!delivered && message.type !== 'reply') this.setNotReady();
+        if (!delivered && message.type !== 'reply') this.relay.setNotReady();
       },
       (e: unknown) => this.deps.log.warn(`Copy Jobs: postMessage failed: ${this.redact(String(e))}`),
     );
-  }
-
-  private setNotReady(): void {
-    this.ready = false;
-    this.pending.clear();
-    this.removed.clear();
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  /** Snapshot → what the webview may see: every string redacted, only the protocol's fields. */
-  private toView(job: JobSnapshot): JobView {
-    return toJobView(job, this.redact);
   }
 
   // --- webview → engine -------------------------------------------------------------------------------------
@@ -320,8 +204,7 @@ export class CopyJobsPanel extends Disposable {
     this.deps.trace?.('fromWebview', message);
     switch (message.type) {
       case 'ready':
-        this.ready = true;
-        this.sendInit();
+        this.relay.setReady();
         return;
       case 'rendered':
         this.lastRendered = message;
@@ -343,7 +226,7 @@ export class CopyJobsPanel extends Disposable {
 
   private async handleRequest(request: WebviewRequest): Promise<void> {
     try {
-      await this.perform(request);
+      await performRequest(request, { source: this.deps.jobs, relay: this.relay, reveal: this.deps.reveal, log: this.deps.log });
       this.post({ type: 'reply', id: request.id, ok: true });
     } catch (e) {
       const error = this.redact(e instanceof Error ? e.message : String(e));
@@ -352,90 +235,16 @@ export class CopyJobsPanel extends Disposable {
     }
   }
 
-  private job(jobId: string): JobSnapshot {
-    const job = this.known.get(jobId);
-    if (!job) throw new Error('That job is no longer listed.');
-    return job;
-  }
-
-  private async perform(request: WebviewRequest): Promise<void> {
-    const source = this.deps.jobs;
-    switch (request.type) {
-      case 'cancel': {
-        const job = this.job(request.jobId);
-        if (job.state !== 'queued' && job.state !== 'running' && job.state !== 'pending') throw new Error(`The copy is ${job.state}; there is nothing to cancel.`);
-        this.deps.log.info(`Copy Jobs: cancel ${job.id}`);
-        await source.cancel(job.id);
-        return;
-      }
-      case 'retry': {
-        const job = this.job(request.jobId);
-        if (job.state !== 'failed' && job.state !== 'canceled' && job.state !== 'aborted') throw new Error(`The copy is ${job.state}; only failed, canceled or aborted copies can be retried.`);
-        this.deps.log.info(`Copy Jobs: retry ${job.id}`);
-        await source.retry(job.id);
-        return;
-      }
-      case 'abort': {
-        const job = this.job(request.jobId);
-        if (job.state !== 'pending' || !job.copyId) throw new Error('Only a pending server-side copy (Copy Blob) can be aborted.');
-        this.deps.log.info(`Copy Jobs: abort ${job.id}`);
-        await source.abort(job.id);
-        return;
-      }
-      case 'reveal': {
-        const job = this.job(request.jobId);
-        await this.deps.reveal(job.destination, job);
-        return;
-      }
-      case 'clearFinished':
-        this.deps.log.info('Copy Jobs: clear finished');
-        await source.clearFinished();
-        this.reconcile(true);
-        return;
-      case 'setFilter':
-        this.filter = request.filter;
-        return;
-      case 'retryFailed': {
-        const failed = [...this.known.values()].filter((j) => j.state === 'failed' && (request.batchId === undefined || j.batchId === request.batchId));
-        if (failed.length === 0) throw new Error('There are no failed copies to retry.');
-        this.deps.log.info(`Copy Jobs: retry ${failed.length} failed cop${failed.length === 1 ? 'y' : 'ies'}`);
-        for (const job of failed) await source.retry(job.id);
-        return;
-      }
-      default:
-        assertNever(request, 'request');
-    }
-  }
-
   // --- HTML -------------------------------------------------------------------------------------------------
 
   private html(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('base64');
-    const asset = (name: string): string => webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview', name)).toString();
-    // No 'unsafe-inline' / 'unsafe-eval': lit (under @vscode-elements) styles its shadow roots with constructable
-    // stylesheets (adoptedStyleSheets), which CSP does not govern; our own CSS is a file; scripts carry the nonce.
-    const csp = [
-      `default-src 'none'`,
-      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-      `font-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${csp}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link id="vscode-codicon-stylesheet" rel="stylesheet" nonce="${nonce}" href="${asset('codicon.css')}">
-  <link rel="stylesheet" nonce="${nonce}" href="${asset('main.css')}">
-  <title>${TITLE}</title>
-</head>
-<body>
-  <div id="app" data-filter="${this.filter}"></div>
-  <script nonce="${nonce}" src="${asset('main.js')}"></script>
-</body>
-</html>`;
+    return panelHtml({
+      cspSource: webview.cspSource,
+      asset: (name) => webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview', name)).toString(),
+      nonce: randomBytes(16).toString('base64'),
+      filter: this.relay.filter,
+      title: TITLE,
+    });
   }
 }
 

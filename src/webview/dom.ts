@@ -1,0 +1,26 @@
+/** A tiny DOM helper for the Copy Jobs views (no framework). */
+
+export type Attrs = Record<string, string | boolean | undefined>;
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    if (k === 'class') el.className = String(v);
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children) el.append(c);
+  return el;
+}
+
+export function icon(name: string, spin = false): HTMLSpanElement {
+  return h('span', { class: `codicon codicon-${name}${spin ? ' codicon-modifier-spin' : ''}`, 'aria-hidden': 'true' });
+}
+
+export function setText(el: Element, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+export function setTitle(el: HTMLElement, title: string): void {
+  if (el.title !== title) el.title = title;
+}

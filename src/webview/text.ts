@@ -1,0 +1,96 @@
+/**
+ * What the Copy Jobs panel says, as plain strings (no DOM, unit-tested in plain Node): a row's numbers, the summary
+ * chips, the overall progress line, the empty and "N more" messages.
+ */
+import { MAX_RENDERED_ROWS, type JobFilter, type JobTotals, type JobView } from '../shared/protocol';
+import { formatBytes, formatCount, formatDuration, formatRate, operationLabel, plural } from '../shared/vocabulary';
+import { etaSeconds, percent } from './format';
+
+export interface RowText {
+  readonly operation: string;
+  /** "attempt 2" from the second attempt on. */
+  readonly attempt: string | undefined;
+  /** Progress bar value 0–100, undefined when indeterminate. */
+  readonly value: number | undefined;
+  readonly percent: string;
+  readonly bytes: string;
+  readonly speed: string;
+  readonly eta: string;
+}
+
+export function rowText(job: JobView): RowText {
+  const pct = percent(job.bytesDone, job.bytesTotal);
+  const moving = job.state === 'running' || job.state === 'pending';
+  const indeterminate = moving && job.bytesTotal <= 0;
+  const eta = moving ? etaSeconds(job.bytesDone, job.bytesTotal, job.throughput) : undefined;
+  return {
+    operation: operationLabel(job.strategy),
+    attempt: job.attempts > 1 ? `attempt ${job.attempts}` : undefined,
+    value: indeterminate ? undefined : job.state === 'succeeded' ? 100 : pct,
+    percent: indeterminate ? '' : `${Math.floor(job.state === 'succeeded' ? 100 : pct)}%`,
+    bytes: job.bytesTotal > 0 ? `${formatBytes(job.bytesDone)} / ${formatBytes(job.bytesTotal)}` : formatBytes(job.bytesDone),
+    speed: moving ? formatRate(job.throughput) : '—',
+    eta: eta === undefined ? '—' : formatDuration(eta),
+  };
+}
+
+export interface Chip {
+  readonly count: string;
+  readonly label: string;
+  /** CSS class (state color). */
+  readonly cls: string;
+}
+
+/** The summary chips: copying, queued, done, skipped, failed, canceled (only those with jobs). */
+export function summaryChips(totals: JobTotals): Chip[] {
+  const by = totals.byState;
+  const all: [number, string, string][] = [
+    [by.running + by.pending, 'copying', 'state-running'],
+    [by.queued, 'queued', 'state-queued'],
+    [by.succeeded, 'done', 'state-succeeded'],
+    [by.skipped, 'skipped', 'state-skipped'],
+    [by.failed + by.aborted, 'failed', 'state-failed'],
+    [by.canceled, 'canceled', 'state-canceled'],
+  ];
+  return all.filter(([n]) => n > 0).map(([n, label, cls]) => ({ count: formatCount(n), label, cls }));
+}
+
+/** "8 jobs · 1.5 MiB of 3.0 MiB (50%) · 2.0 MiB/s · ETA 1 s" (rate and ETA only while jobs are active). */
+export function overallText(totals: JobTotals): string {
+  const by = totals.byState;
+  const active = by.queued + by.running + by.pending;
+  const pct = percent(totals.bytesDone, totals.bytesTotal);
+  const parts = [plural(totals.count, 'job'), `${formatBytes(totals.bytesDone)} of ${formatBytes(totals.bytesTotal)} (${Math.floor(pct)}%)`];
+  if (active > 0) {
+    parts.push(formatRate(totals.throughput));
+    const eta = etaSeconds(totals.bytesDone, totals.bytesTotal, totals.throughput);
+    if (eta !== undefined) parts.push(`ETA ${formatDuration(eta)}`);
+  }
+  return parts.join(' · ');
+}
+
+/** The overall progress bar's value, 0–100. */
+export function overallValue(totals: JobTotals): number {
+  const by = totals.byState;
+  const active = by.queued + by.running + by.pending;
+  if (totals.count > 0 && totals.bytesTotal > 0) return percent(totals.bytesDone, totals.bytesTotal);
+  return totals.count > 0 && active === 0 ? 100 : 0;
+}
+
+export interface EmptyText {
+  readonly icon: string;
+  readonly text: string;
+  readonly detail: string;
+}
+
+/** What an empty table says, under a filter, with `known` jobs in total. */
+export function emptyText(filter: JobFilter, known: number): EmptyText {
+  const text = filter === 'active' ? 'No copies in progress.' : filter === 'failed' ? 'No failed copies.' : 'No copy jobs yet.';
+  const detail = known > 0 && filter !== 'all' ? ` ${plural(known, 'job')} under "All".` : ' Start one from the storage tree: Copy Blob To…, Paste, or drag and drop.';
+  return { icon: filter === 'failed' ? 'pass' : 'inbox', text, detail };
+}
+
+/** "12 more jobs not shown (the first 500 are listed)." */
+export function moreText(hidden: number): string {
+  return `${plural(hidden, 'more job', 'more jobs')} not shown (the first ${MAX_RENDERED_ROWS} are listed).`;
+}

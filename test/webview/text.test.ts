@@ -1,0 +1,89 @@
+/** Plain-Node tests of what the Copy Jobs panel says (src/webview/text.ts and the state labels of format.ts). */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { computeTotals, emptyTotals, MAX_RENDERED_ROWS, type JobView } from '../../src/shared/protocol';
+import { stateInfo } from '../../src/webview/format';
+import { emptyText, moreText, overallText, overallValue, rowText, summaryChips } from '../../src/webview/text';
+
+const MiB = 1024 ** 2;
+const view = (over: Partial<JobView> = {}): JobView => ({
+  id: 'j1',
+  batchId: 'b1',
+  source: 'azurite/src/a.bin',
+  destination: 'azurite/dst/a.bin',
+  strategy: 'put-blob-from-url',
+  state: 'running',
+  bytesDone: 1.5 * MiB,
+  bytesTotal: 3 * MiB,
+  throughput: 0.5 * MiB,
+  abortable: false,
+  attempts: 1,
+  ...over,
+});
+
+describe('webview text: a row', () => {
+  it('labels the operation from the shared vocabulary', () => {
+    assert.equal(rowText(view()).operation, 'Put Blob From URL');
+    assert.equal(rowText(view({ strategy: 'append-block-from-url' })).operation, 'Append Block From URL');
+  });
+
+  it('a running job: percent, bytes, speed, ETA', () => {
+    const t = rowText(view());
+    assert.deepEqual(
+      { value: t.value, percent: t.percent, bytes: t.bytes, speed: t.speed, eta: t.eta, attempt: t.attempt },
+      { value: 50, percent: '50%', bytes: '1.5 MiB / 3.0 MiB', speed: '512 KiB/s', eta: '3 s', attempt: undefined },
+    );
+  });
+
+  it('a finished job shows 100% and no speed or ETA; a retried one its attempt', () => {
+    const t = rowText(view({ state: 'succeeded', bytesDone: 3 * MiB, attempts: 2 }));
+    assert.equal(t.value, 100);
+    assert.equal(t.percent, '100%');
+    assert.equal(t.speed, '—');
+    assert.equal(t.eta, '—');
+    assert.equal(t.attempt, 'attempt 2');
+  });
+
+  it('a running job of unknown size is indeterminate', () => {
+    const t = rowText(view({ bytesTotal: 0, bytesDone: 2048 }));
+    assert.equal(t.value, undefined);
+    assert.equal(t.percent, '');
+    assert.equal(t.bytes, '2.0 KiB');
+  });
+
+  it('state labels', () => {
+    assert.equal(stateInfo('succeeded').label, 'Done');
+    assert.equal(stateInfo('running').spin, true);
+    assert.equal(stateInfo('failed').icon, 'error');
+  });
+});
+
+describe('webview text: summary and messages', () => {
+  it('summary chips only for states with jobs', () => {
+    assert.deepEqual(summaryChips(emptyTotals()), []);
+    const t = computeTotals([view(), view({ state: 'pending' }), view({ state: 'failed' }), view({ state: 'aborted' }), view({ state: 'succeeded' })]);
+    assert.deepEqual(
+      summaryChips(t).map((c) => `${c.count} ${c.label}`),
+      ['2 copying', '1 done', '2 failed'],
+    );
+  });
+
+  it('the overall line has rate and ETA only while jobs are active', () => {
+    const running = computeTotals([view()]);
+    assert.equal(overallText(running), '1 job · 1.5 MiB of 3.0 MiB (50%) · 512 KiB/s · ETA 3 s');
+    assert.equal(overallValue(running), 50);
+    const done = computeTotals([view({ state: 'succeeded', bytesDone: 3 * MiB }), view({ id: 'j2', state: 'succeeded', bytesDone: 3 * MiB })]);
+    assert.equal(overallText(done), '2 jobs · 6.0 MiB of 6.0 MiB (100%)');
+    assert.equal(overallValue(computeTotals([view({ state: 'skipped', bytesTotal: 0, bytesDone: 0 })])), 100);
+    assert.equal(overallValue(emptyTotals()), 0);
+  });
+
+  it('empty and "N more" messages', () => {
+    assert.equal(emptyText('active', 0).text, 'No copies in progress.');
+    assert.equal(emptyText('failed', 3).icon, 'pass');
+    assert.equal(emptyText('failed', 3).detail, ' 3 jobs under "All".');
+    assert.match(emptyText('all', 0).detail, /Copy Blob To…/);
+    assert.equal(moreText(1), `1 more job not shown (the first ${MAX_RENDERED_ROWS} are listed).`);
+    assert.equal(moreText(1234), `1,234 more jobs not shown (the first ${MAX_RENDERED_ROWS} are listed).`);
+  });
+});
