@@ -4,8 +4,7 @@
 // Ctrl-C stops everything this script started.
 //   node scripts/start.mjs [--no-open] [--exit-after-ready]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { ensureDependencies } from './deps.mjs';
 import { root, startServer } from './vscode-runtime.mjs';
 
 const args = process.argv.slice(2);
@@ -16,7 +15,7 @@ function run(cmd, cmdArgs) {
   if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed`);
 }
 
-if (!existsSync(join(root, 'node_modules', '@azure', 'storage-blob'))) run('npm', ['install', '--no-audit', '--no-fund']);
+ensureDependencies(root, { prefix: '[start]' });
 run(process.execPath, ['scripts/build.mjs']);
 
 const { startDemoAzurite, seedDemoData, SECOND_ACCOUNT } = await import('./demo.mjs');
