@@ -18,6 +18,7 @@ import { StorageDragAndDrop } from './tree/dnd';
 import type { CopySourceInfo } from './tree/capabilities';
 import type { StorageNode } from './tree/nodes';
 import { StorageTreeProvider } from './tree/provider';
+import { addDemoConnections, DEMO_ACCOUNTS_ENV } from './connections/demo';
 import { AZURITE_ID, locationUrl } from './connections/model';
 
 export { VIEW_ID };
@@ -193,6 +194,9 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
     }),
   );
 
+  // `npm start` names the demo's second Azurite account: it becomes a connection (key in SecretStorage).
+  const demoAccounts = process.env[DEMO_ACCOUNTS_ENV];
+  if (demoAccounts) void addDemoConnections(connections, demoAccounts, log);
   // A test run calls the check itself (checkUnfinished) once its seams are in place.
   if (!testMode) void checkUnfinished(ctx);
   log.info(`Blob Copy activated (VS Code ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}${vscode.env.remoteName ? `, remote ${vscode.env.remoteName}` : ''}).`);
