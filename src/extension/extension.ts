@@ -74,6 +74,15 @@ function createClipboard(): CopyClipboard {
   };
 }
 
+/**
+ * Shows a job's destination blob in the storage tree. The snapshot names it (connection, container, path after any
+ * rename), for batches started in this window and for batches resumed from the journal alike. Resolves to the node.
+ */
+export function revealJob(job: JobSnapshot): Thenable<unknown> {
+  const { connectionId, container, path } = job.destinationLocation;
+  return vscode.commands.executeCommand(COMMANDS.revealInTree, { connectionId, container, path });
+}
+
 /** Full API in an extension test run only; anything else gets the minimal one (no resolver, no keys). */
 export function apiFor(mode: vscode.ExtensionMode, full: () => BlobCopyApi): BlobCopyApi | BlobCopyPublicApi {
   return mode === vscode.ExtensionMode.Test ? full() : Object.freeze({ apiVersion: 1 as const });
@@ -144,11 +153,7 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
     extensionUri: context.extensionUri,
     jobs: engine,
     log,
-    // The snapshot names the destination blob (after any rename), in this window's batches and in resumed ones.
-    reveal: (_destination: string, job: JobSnapshot) => {
-      const { connectionId, container, path } = job.destinationLocation;
-      return vscode.commands.executeCommand(COMMANDS.revealInTree, { connectionId, container, path });
-    },
+    reveal: (_destination: string, job: JobSnapshot) => revealJob(job),
     trace: testMode
       ? (direction, message) => {
           trace.push({ direction, message });
