@@ -18,6 +18,15 @@ export const SECOND_ACCOUNT = {
   key: Buffer.from('blob-copy-second-test-account-key-0123456789abcdefghijklmnopqrstu').toString('base64'),
 };
 
+/**
+ * The environment that tells the extension about the second account (src/extension/connections/demo.ts): it adds it
+ * as an account-key connection, the key in SecretStorage. The built-in Azurite entry is the first account.
+ */
+export function demoAccountsEnv(port) {
+  const accounts = [{ name: SECOND_ACCOUNT.name, key: SECOND_ACCOUNT.key, endpoint: `http://127.0.0.1:${port}/${SECOND_ACCOUNT.name}`, label: 'acct2 (Azurite, second account)' }];
+  return { BLOB_COPY_DEMO_ACCOUNTS: JSON.stringify(accounts) };
+}
+
 async function portIsFree(port) {
   return new Promise((resolve) => {
     const srv = createServer();

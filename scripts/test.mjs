@@ -1,4 +1,4 @@
-// The one test command (`npm test`): lint, type-check, build, then
+// The one test command (`npm test`): install the dependencies if missing or stale, lint, type-check, build, then
 //   1. plain-Node tests (node:test) — unit tests and integration tests against a real Azurite: out/test/{core,shim,cli}
 //   2. extension tests inside a real VS Code extension host (VS Code server + Chromium, see vscode-runtime.mjs)
 // and a closing line "tests: N passed, N failed". Nothing is skipped: a missing runtime is installed, or the run fails.
@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureDependencies } from './deps.mjs';
 import { install, root, runExtensionTests } from './vscode-runtime.mjs';
 
 const args = process.argv.slice(2);
@@ -23,11 +24,19 @@ function step(name, cmd, cmdArgs, { tolerate = false } = {}) {
     return;
   }
   if (r.status !== 0) {
-    console.log(`\n${name} failed (exit ${r.status ?? r.signal})`);
+    console.log(`\n${name} failed (exit ${r.status ?? r.signal ?? r.error?.message})`);
     console.log('tests: 0 passed, 1 failed');
     process.exit(1);
   }
   console.log(`--- ${name}: ok (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+try {
+  ensureDependencies(root, { prefix: '[test]' });
+} catch (err) {
+  console.log(`\n${err.message}`);
+  console.log('tests: 0 passed, 1 failed');
+  process.exit(1);
 }
 
 if (lint) {

@@ -35,21 +35,3 @@ export class Emitter<T> implements Disposable {
     this.listeners.clear();
   }
 }
-
-/** Collects disposables and disposes them together. */
-export class DisposableStore implements Disposable {
-  private items: Disposable[] = [];
-  add<T extends Disposable>(d: T): T {
-    this.items.push(d);
-    return d;
-  }
-  dispose(): void {
-    for (const d of this.items.splice(0)) {
-      try {
-        d.dispose();
-      } catch {
-        /* ignore */
-      }
-    }
-  }
-}

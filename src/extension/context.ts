@@ -2,11 +2,11 @@
  * The one small context object the commands receive: the services, no business logic, no globals.
  */
 import type * as vscode from 'vscode';
-import type { BlobLocation, ConflictPolicy, CopyEngine, CopyPlan, JobSnapshot } from '../core';
+import type { ConflictPolicy, CopyEngine, CopyPlan, JobSnapshot, Logger } from '../core';
 import type { AddConnectionInput } from './connections/model';
 import type { ConnectionStore } from './connections/store';
-import type { Log } from './logger';
-import type { CopySourceInfo, StorageNode } from './tree/nodes';
+import type { CopySourceInfo } from './tree/capabilities';
+import type { StorageNode } from './tree/nodes';
 import type { StorageTreeProvider } from './tree/provider';
 
 /** Questions the extension asks the user. Tests replace them (through the extension's API) to answer without UI. */
@@ -52,14 +52,12 @@ export interface Ctx {
   readonly engine: CopyEngine;
   readonly tree: StorageTreeProvider;
   readonly view: vscode.TreeView<StorageNode>;
-  readonly log: Log;
+  readonly log: Required<Logger>;
   readonly clipboard: CopyClipboard;
   readonly prompts: Prompts;
   readonly notify: Notifier;
   /** Fired when a picker shows a quick pick or input box it created. */
   readonly quickInputShown: (input: QuickInput) => void;
-  /** Destination of each batch started from this window (job snapshots name only container/path). */
-  readonly batchDestinations: Map<string, BlobLocation>;
   /** Opens (or reveals) the Copy Jobs panel. */
   openJobs(options?: { preserveFocus?: boolean }): void;
 }

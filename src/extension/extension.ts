@@ -4,22 +4,24 @@
  * keys) only in an extension test run; any other extension gets a minimal, secret-free API.
  */
 import * as vscode from 'vscode';
-import { CopyEngine, type BlobLocation, type JobSnapshot } from '../core';
+import { CopyEngine, type JobSnapshot } from '../core';
 import { readSettings, SECTION } from './config';
 import { ConnectionStore } from './connections/store';
-import { registerCommands, commands, locationUrl } from './commands';
+import { CAN_PASTE_CONTEXT, COMMANDS, commands, registerCommands, VIEW_ID } from './commands';
 import type { CopyClipboard, Ctx, Notifier, Prompts, QuickInput, ShownMessage } from './context';
 import { defaultPrompts, runCopy } from './copy/flow';
-import { ChannelLog, createLogger, errorMessage } from './logger';
+import { ChannelLog, errorMessage } from './logger';
 import { watchBatches } from './notifications';
 import { CopyJobsPanel, registerCopyJobsSerializer, type CopyJobsPanelDeps } from './panel';
 import { CopyStatusBar } from './statusBar';
 import { StorageDragAndDrop } from './tree/dnd';
-import type { CopySourceInfo, StorageNode } from './tree/nodes';
+import type { CopySourceInfo } from './tree/capabilities';
+import type { StorageNode } from './tree/nodes';
 import { StorageTreeProvider } from './tree/provider';
-import { AZURITE_ID } from './connections/model';
+import { addDemoConnections, DEMO_ACCOUNTS_ENV } from './connections/demo';
+import { AZURITE_ID, locationUrl } from './connections/model';
 
-export const VIEW_ID = 'blobCopy.storage';
+export { VIEW_ID };
 
 /** What any extension gets outside a test run: no clients, no connections, nothing secret. */
 export interface BlobCopyPublicApi {
@@ -67,19 +69,18 @@ function createClipboard(): CopyClipboard {
     },
     set(next) {
       items = [...next];
-      void vscode.commands.executeCommand('setContext', 'blobCopy.canPaste', items.length > 0);
+      void vscode.commands.executeCommand('setContext', CAN_PASTE_CONTEXT, items.length > 0);
     },
   };
 }
 
-/** Job snapshots name the destination as "container/path": the batch tells the connection (for "reveal"). */
-function locationOfJob(batchDestinations: ReadonlyMap<string, BlobLocation>, destination: string, job: JobSnapshot): BlobLocation | undefined {
-  const dest = batchDestinations.get(job.batchId);
-  if (!dest) return undefined;
-  const clean = destination.replace(/\?.*$/, '');
-  const slash = clean.indexOf('/');
-  if (slash <= 0) return { ...dest, path: '' };
-  return { connectionId: dest.connectionId, container: clean.slice(0, slash), path: clean.slice(slash + 1) };
+/**
+ * Shows a job's destination blob in the storage tree. The snapshot names it (connection, container, path after any
+ * rename), for batches started in this window and for batches resumed from the journal alike. Resolves to the node.
+ */
+export function revealJob(job: JobSnapshot): Thenable<unknown> {
+  const { connectionId, container, path } = job.destinationLocation;
+  return vscode.commands.executeCommand(COMMANDS.revealInTree, { connectionId, container, path });
 }
 
 /** Full API in an extension test run only; anything else gets the minimal one (no resolver, no keys). */
@@ -102,7 +103,7 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
     concurrency: settings.concurrency,
     rangeConcurrency: settings.rangeConcurrency,
     blockSizeBytes: settings.blockSizeBytes || undefined,
-    log: createLogger(log),
+    log,
   });
   context.subscriptions.push({ dispose: () => engine.dispose() });
 
@@ -152,15 +153,7 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
     extensionUri: context.extensionUri,
     jobs: engine,
     log,
-    redact: (t) => t,
-    reveal: (destination: string, job: JobSnapshot) => {
-      const loc = locationOfJob(ctx.batchDestinations, destination, job);
-      if (!loc) {
-        void notify.info(`Cannot find ${destination} in the Blob Copy view.`);
-        return undefined;
-      }
-      return vscode.commands.executeCommand('blobCopy.revealInTree', loc);
-    },
+    reveal: (_destination: string, job: JobSnapshot) => revealJob(job),
     trace: testMode
       ? (direction, message) => {
           trace.push({ direction, message });
@@ -185,7 +178,6 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
     prompts,
     notify,
     quickInputShown: (input) => quickInputs.fire(input),
-    batchDestinations: new Map(),
     openJobs: (options) => {
       CopyJobsPanel.createOrShow(panelDeps, { preserveFocus: options?.preserveFocus });
     },
@@ -207,6 +199,9 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
     }),
   );
 
+  // `npm start` names the demo's second Azurite account: it becomes a connection (key in SecretStorage).
+  const demoAccounts = process.env[DEMO_ACCOUNTS_ENV];
+  if (demoAccounts) void addDemoConnections(connections, demoAccounts, log);
   // A test run calls the check itself (checkUnfinished) once its seams are in place.
   if (!testMode) void checkUnfinished(ctx);
   log.info(`Blob Copy activated (VS Code ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}${vscode.env.remoteName ? `, remote ${vscode.env.remoteName}` : ''}).`);
@@ -254,7 +249,7 @@ export async function checkUnfinished(ctx: Ctx): Promise<string[]> {
   ctx.log.info(`${unfinished.length} unfinished copy job(s) in the journal.`);
   const n = unfinished.length;
   const choice = await ctx.prompts.resumeUnfinished(`Blob Copy: ${n} copy job${n === 1 ? '' : 's'} did not finish when VS Code last closed. Resume ${n === 1 ? 'it' : 'them'}?`, unfinished);
-  if (choice === 'resume') return (await vscode.commands.executeCommand<string[]>('blobCopy.resume')) ?? [];
+  if (choice === 'resume') return (await vscode.commands.executeCommand<string[]>(COMMANDS.resume)) ?? [];
   if (choice === 'show') ctx.openJobs();
   else ctx.log.info('Resume declined: the unfinished jobs stay in the journal (Blob Copy: Resume Unfinished Copies).');
   return [];

@@ -1,23 +1,15 @@
 /**
- * The Blob Copy log: a `LogOutputChannel` behind a small `Log` interface. Every line goes through the core's
- * `redact`; in test mode the lines are also kept (tests grep them for secrets). The engine's Logger adapts to it.
+ * The Blob Copy log: a `LogOutputChannel` behind the core's `Logger` interface (the engine and the extension write
+ * to the same object). Every line goes through the core's `redact`; in test mode the lines are also kept (tests grep
+ * them for secrets). No runtime `vscode` import: plain-Node tests load errorMessage.
  */
 import type * as vscode from 'vscode';
 import { redact, type Logger } from '../core';
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
-
-/** What the extension writes to: the channel's log methods, nothing else. */
-export interface Log {
-  trace(message: string): void;
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** Wraps the channel: redacts every line and, when `record` is on (test mode), keeps `[level] line` in `lines`. */
-export class ChannelLog implements Log {
+export class ChannelLog implements Required<Logger> {
   /** Every line written, newest last (empty unless recording). */
   readonly lines: string[] = [];
 
@@ -32,9 +24,6 @@ export class ChannelLog implements Log {
     this.channel[level](line);
   }
 
-  trace(message: string): void {
-    this.write('trace', message);
-  }
   debug(message: string): void {
     this.write('debug', message);
   }
@@ -47,15 +36,6 @@ export class ChannelLog implements Log {
   error(message: string): void {
     this.write('error', message);
   }
-}
-
-export function createLogger(log: Log): Logger {
-  return {
-    info: (m) => log.info(m),
-    warn: (m) => log.warn(m),
-    error: (m) => log.error(m),
-    debug: (m) => log.debug(m),
-  };
 }
 
 /** A user-facing message for any failure (CopyError info, SDK error, plain Error), redacted. */

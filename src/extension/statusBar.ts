@@ -4,59 +4,8 @@
  */
 import * as vscode from 'vscode';
 import type { JobSnapshot } from '../core';
-import { formatBytes, formatDuration } from './format';
-
-export type CopyStatus =
-  | { readonly kind: 'idle' }
-  | { readonly kind: 'copying'; readonly active: number; readonly bytesDone: number; readonly bytesTotal: number; readonly throughput: number; readonly failed: number };
-
-const ACTIVE = new Set<string>(['queued', 'running', 'pending']);
-
-/** Pure: the status of the batches that still have active jobs. */
-export function computeStatus(jobs: readonly JobSnapshot[]): CopyStatus {
-  const activeBatches = new Set(jobs.filter((j) => ACTIVE.has(j.state)).map((j) => j.batchId));
-  if (activeBatches.size === 0) return { kind: 'idle' };
-  let active = 0;
-  let bytesDone = 0;
-  let bytesTotal = 0;
-  let throughput = 0;
-  let failed = 0;
-  for (const j of jobs) {
-    if (!activeBatches.has(j.batchId)) continue;
-    if (ACTIVE.has(j.state)) {
-      active++;
-      throughput += j.throughput || 0;
-    }
-    if (j.state === 'failed') failed++;
-    if (j.state === 'skipped') continue;
-    bytesTotal += j.bytesTotal;
-    bytesDone += j.state === 'succeeded' ? j.bytesTotal : Math.min(j.bytesDone, j.bytesTotal);
-  }
-  return { kind: 'copying', active, bytesDone, bytesTotal, throughput, failed };
-}
-
-export function statusText(status: CopyStatus): { text: string; tooltip: string } | undefined {
-  switch (status.kind) {
-    case 'idle':
-      return undefined;
-    case 'copying': {
-      const pct = status.bytesTotal > 0 ? Math.floor((status.bytesDone / status.bytesTotal) * 100) : 0;
-      const remaining = Math.max(0, status.bytesTotal - status.bytesDone);
-      const eta = status.throughput > 0 ? formatDuration(remaining / status.throughput) : '—';
-      const tooltip = [
-        `Blob Copy: ${status.active} job${status.active === 1 ? '' : 's'} active${status.failed ? `, ${status.failed} failed` : ''}`,
-        `${formatBytes(status.bytesDone)} of ${formatBytes(status.bytesTotal)} (${pct}%)`,
-        `${status.throughput > 0 ? `${formatBytes(status.throughput)}/s · ` : ''}ETA ${eta}`,
-        'Click to open Copy Jobs',
-      ].join('\n');
-      return { text: `$(sync~spin) ${status.active} copying · ${pct}%`, tooltip };
-    }
-    default: {
-      const never: never = status;
-      return never;
-    }
-  }
-}
+import { COMMANDS } from './commands/ids';
+import { computeStatus, statusText, type CopyStatus } from './statusModel';
 
 export class CopyStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -70,7 +19,7 @@ export class CopyStatusBar implements vscode.Disposable {
   ) {
     this.item = vscode.window.createStatusBarItem('blobCopy.status', vscode.StatusBarAlignment.Left, 50);
     this.item.name = 'Blob Copy';
-    this.item.command = 'blobCopy.openJobs';
+    this.item.command = COMMANDS.openJobs;
   }
 
   /** Call on every job event: coalesced to one render per throttle window. */

@@ -11,6 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobSnapshot } from '../../src/core';
+import { revealJob } from '../../src/extension/extension';
+import type { StorageNode } from '../../src/extension/tree/nodes';
 import { createContainer, getEnv, installDefaultSeams, uniqueName, waitFor, waitForBatch, type Env } from './env';
 
 const MiB = 1024 * 1024;
@@ -116,6 +118,12 @@ describe('extension host killed mid-copy (issue 5 row 4)', () => {
     assert.equal(md5(copied), md5(data), 'byte-identical');
     assert.equal(journalOf(env.api.journalDir, batchId), undefined, 'the journal entry is gone once done');
     console.log(`[resume] killed after ${staged}/${left.progress.blockCount} staged blocks; resumed and completed, MD5 ${md5(copied)}`);
+    // Reveal (the Copy Jobs panel's action) finds the destination of the resumed batch, started by another process.
+    const job = env.api.engine.jobs().find((j) => j.batchId === batchId);
+    assert.ok(job, 'the resumed job is listed');
+    const revealed = (await revealJob(job)) as StorageNode | undefined;
+    assert.equal(revealed?.kind, 'blob', 'Reveal found the destination blob');
+    assert.deepEqual(revealed.copySource.location, { connectionId: acct2, container: dst, path: 'big.bin' });
     // Nothing unfinished is left: the check resumes nothing more.
     assert.deepEqual(await env.api.checkUnfinished(), []);
     assert.ok(offers.length <= 2 && !offers[1]?.jobs.some((j) => j.batchId === batchId));

@@ -1,4 +1,5 @@
 /** What a saved connection is (non-secret part, kept in globalState) and what "Add Connection" accepts. */
+import type { BlobLocation } from '../../core';
 
 export type ConnectionKind = 'azurite' | 'connectionString' | 'accountKey' | 'sas' | 'entra';
 
@@ -48,4 +49,10 @@ export function isAddConnectionInput(value: unknown): value is AddConnectionInpu
     default:
       return false;
   }
+}
+
+/** The URL of a blob/folder/container, never with a SAS (the connection's endpoint has none). */
+export function locationUrl(info: Pick<ConnectionInfo, 'endpoint'>, loc: BlobLocation): string {
+  const path = loc.path ? `/${loc.path.split('/').map(encodeURIComponent).join('/')}` : '';
+  return `${info.endpoint}/${encodeURIComponent(loc.container)}${path}`;
 }

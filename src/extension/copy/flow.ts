@@ -8,7 +8,7 @@ import { askConnectionInput } from '../connections/addConnection';
 import { validateBlobName, validateContainerName, withConflictPolicy, type BlobLocation, type ConflictPolicy, type CopyOptions, type CopyPlan, type CopySource, type StrategyChoice } from '../../core';
 import { readSettings, type ConflictSetting } from '../config';
 import type { Ctx, Prompts } from '../context';
-import { formatBytes, plural } from '../format';
+import { formatBytes, plural } from '../../shared/vocabulary';
 import { errorMessage } from '../logger';
 
 function ellipsize(text: string, max = 60): string {
@@ -174,7 +174,6 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
   });
   try {
     batchId = ctx.engine.start(decided);
-    ctx.batchDestinations.set(batchId, input.destination);
   } catch (err) {
     sub.dispose();
     throw err;

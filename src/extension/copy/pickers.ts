@@ -7,9 +7,9 @@ import { listBlobsPage, listContainersPage, validateBlobName, validateContainerN
 import type { ConnectionInfo } from '../connections/model';
 import { readSettings } from '../config';
 import type { Ctx } from '../context';
-import { formatBytes } from '../format';
+import { formatBytes } from '../../shared/vocabulary';
 import { errorMessage } from '../logger';
-import type { CopySourceInfo } from '../tree/nodes';
+import type { CopySourceInfo } from '../tree/capabilities';
 
 type Item<T> = vscode.QuickPickItem & { value: T };
 

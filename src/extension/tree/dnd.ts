@@ -4,7 +4,8 @@
  */
 import * as vscode from 'vscode';
 import type { BlobLocation } from '../../core';
-import { copySourceOf, copyTargetOf, type CopySourceInfo, type StorageNode } from './nodes';
+import { copySourceOf, copyTargetOf, type CopySourceInfo } from './capabilities';
+import type { StorageNode } from './nodes';
 
 export const TREE_MIME = 'application/vnd.code.tree.blobcopy.storage';
 

@@ -4,16 +4,10 @@
  */
 import * as vscode from 'vscode';
 import type { BlobEntry, BlobLocation, BlobType, FolderEntry } from '../../core';
+import { formatBytes } from '../../shared/vocabulary';
 import type { ConnectionInfo } from '../connections/model';
-import { formatBytes } from '../format';
-
-/** Something that can be copied: a blob, a virtual folder or a whole container. */
-export interface CopySourceInfo {
-  readonly sourceKind: 'blob' | 'folder' | 'container';
-  readonly location: BlobLocation;
-  readonly blobType?: BlobType;
-  readonly size?: number;
-}
+import { COMMANDS } from '../commands/ids';
+import type { CopySourceInfo } from './capabilities';
 
 /** One page-at-a-time child list, kept on the parent node (reset on refresh). */
 export interface PageState {
@@ -192,7 +186,7 @@ export class LoadMoreNode {
     item.id = this.id;
     item.contextValue = 'loadMore';
     item.iconPath = new vscode.ThemeIcon('ellipsis');
-    item.command = { command: 'blobCopy.loadMore', title: 'Load more…', arguments: [this] };
+    item.command = { command: COMMANDS.loadMore, title: 'Load more…', arguments: [this] };
     return item;
   }
 }
@@ -223,24 +217,4 @@ export class MessageNode {
 
 function escape(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
-}
-
-/** The capability check commands use: anything with a `copySource` (tree node, or a plain object in tests). */
-export function copySourceOf(value: unknown): CopySourceInfo | undefined {
-  if (!value || typeof value !== 'object') return undefined;
-  const s = (value as { copySource?: unknown }).copySource;
-  if (s && typeof s === 'object' && 'location' in s && 'sourceKind' in s) return s as CopySourceInfo;
-  return undefined;
-}
-
-export function copyTargetOf(value: unknown): BlobLocation | undefined {
-  if (!value || typeof value !== 'object') return undefined;
-  const t = (value as { copyTarget?: unknown }).copyTarget;
-  return isLocation(t) ? t : undefined;
-}
-
-export function isLocation(value: unknown): value is BlobLocation {
-  if (!value || typeof value !== 'object') return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.connectionId === 'string' && typeof v.container === 'string' && typeof v.path === 'string';
 }

@@ -1,0 +1,36 @@
+/**
+ * Every command the extension contributes, by name. The one list of command ids: code refers to `COMMANDS.x`, never
+ * to a string literal, and test/extension/manifest.test.ts checks that package.json contributes exactly these.
+ * No `vscode` here, so plain-Node tests can read it.
+ */
+export const PREFIX = 'blobCopy.';
+
+export const COMMANDS = {
+  addConnection: 'blobCopy.addConnection',
+  renameConnection: 'blobCopy.renameConnection',
+  removeConnection: 'blobCopy.removeConnection',
+  refresh: 'blobCopy.refresh',
+  loadMore: 'blobCopy.loadMore',
+  revealInTree: 'blobCopy.revealInTree',
+  copyBlobTo: 'blobCopy.copyBlobTo',
+  copyFolderTo: 'blobCopy.copyFolderTo',
+  copyContainerTo: 'blobCopy.copyContainerTo',
+  copy: 'blobCopy.copy',
+  paste: 'blobCopy.paste',
+  copyFromUrl: 'blobCopy.copyFromUrl',
+  copyWithOperation: 'blobCopy.copyWithOperation',
+  copyUrl: 'blobCopy.copyUrl',
+  openJobs: 'blobCopy.openJobs',
+  cancel: 'blobCopy.cancel',
+  retryFailed: 'blobCopy.retryFailed',
+  abortPendingCopy: 'blobCopy.abortPendingCopy',
+  clearFinished: 'blobCopy.clearFinished',
+  resume: 'blobCopy.resume',
+} as const satisfies Record<string, `${typeof PREFIX}${string}`>;
+
+export type CommandName = keyof typeof COMMANDS;
+export type CommandId = (typeof COMMANDS)[CommandName];
+
+/** The storage tree view and the context key that enables Paste (package.json `when` clauses name them too). */
+export const VIEW_ID = 'blobCopy.storage';
+export const CAN_PASTE_CONTEXT = 'blobCopy.canPaste';

@@ -1,0 +1,32 @@
+/** The text of the one notification per finished batch (pure, no `vscode`). */
+import type { BatchSummary, JobSnapshot } from '../core';
+import { formatBytes, formatCount, plural } from '../shared/vocabulary';
+import type { ConnectionInfo } from './connections/model';
+import { errorMessage } from './logger';
+
+export function batchMessage(b: BatchSummary): { text: string; failed: boolean } {
+  const parts = [`${plural(b.succeeded, 'blob')} copied (${formatBytes(b.bytes)})`];
+  if (b.skipped) parts.push(`${formatCount(b.skipped)} skipped`);
+  if (b.failed) parts.push(`${formatCount(b.failed)} failed`);
+  if (b.canceled) parts.push(`${formatCount(b.canceled)} canceled`);
+  if (b.aborted) parts.push(`${formatCount(b.aborted)} aborted`);
+  return { text: `Blob Copy: ${parts.join(', ')}.`, failed: b.failed > 0 };
+}
+
+/** The first failure of a batch. */
+export function firstFailure(jobs: readonly JobSnapshot[], batchId: string): JobSnapshot | undefined {
+  return jobs.find((j) => j.batchId === batchId && j.state === 'failed' && j.error);
+}
+
+/**
+ * The failure's message in one line, plus what the shell knows: a SAS destination refused for lack of write
+ * permission. `connectionOf` looks up the job's destination connection.
+ */
+export function failureText(job: JobSnapshot, connectionOf: (id: string) => ConnectionInfo | undefined): string {
+  const text = errorMessage({ info: job.error });
+  const conn = connectionOf(job.destinationLocation.connectionId);
+  if (conn?.kind === 'sas' && job.error?.status === 403 && job.error.code === 'AuthorizationPermissionMismatch') {
+    return `${text} The destination "${conn.label}" is a SAS connection whose token cannot write: add it again with a SAS that has create and write permission (sp=cw or more).`;
+  }
+  return text;
+}

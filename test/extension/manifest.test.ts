@@ -1,0 +1,69 @@
+/**
+ * package.json and the command table agree, both ways: every contributed command is in COMMANDS and every entry of
+ * COMMANDS is contributed; menus and keybindings name only known commands; every command is reachable.
+ */
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CAN_PASTE_CONTEXT, COMMANDS, PREFIX, VIEW_ID } from '../../src/extension/commands/ids';
+
+interface MenuItem {
+  readonly command?: string;
+  readonly submenu?: string;
+  readonly when?: string;
+}
+interface Manifest {
+  readonly contributes: {
+    readonly commands: readonly { readonly command: string; readonly title: string }[];
+    readonly menus: Readonly<Record<string, readonly MenuItem[]>>;
+    readonly keybindings: readonly { readonly command: string; readonly when?: string }[];
+    readonly views: Readonly<Record<string, readonly { readonly id: string }[]>>;
+  };
+}
+
+// out/test/extension/ → the repository root
+const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as Manifest;
+const ids: readonly string[] = Object.values(COMMANDS);
+
+/** Commands run only from code (tree items, the Copy Jobs panel): hidden from the palette, in no menu. */
+const INTERNAL = [COMMANDS.loadMore, COMMANDS.revealInTree];
+
+describe('command ids: the table and package.json', () => {
+  it('each table entry is the prefix plus its name', () => {
+    for (const [name, id] of Object.entries(COMMANDS)) assert.equal(id, PREFIX + name);
+  });
+
+  it('contributes.commands are exactly the table, both ways, each once', () => {
+    const contributed = manifest.contributes.commands.map((c) => c.command);
+    assert.equal(new Set(contributed).size, contributed.length, 'a command is contributed twice');
+    assert.deepEqual(contributed.filter((c) => !ids.includes(c)), [], 'contributed but not in COMMANDS');
+    assert.deepEqual(ids.filter((c) => !contributed.includes(c)), [], 'in COMMANDS but not contributed');
+    for (const c of manifest.contributes.commands) assert.ok(c.title.trim(), `${c.command} has no title`);
+  });
+
+  it('menus and keybindings name only commands of the table', () => {
+    const used = [...Object.values(manifest.contributes.menus).flat().map((m) => m.command), ...manifest.contributes.keybindings.map((k) => k.command)];
+    assert.ok(used.length > 0);
+    assert.deepEqual(used.filter((c) => c === undefined || !ids.includes(c)), []);
+  });
+
+  it('every command is reachable: in the palette or a view menu; only the internal ones are hidden and in no menu', () => {
+    const palette = manifest.contributes.menus.commandPalette ?? [];
+    const hidden = palette.filter((m) => m.when === 'false').map((m) => m.command);
+    assert.deepEqual([...hidden].sort(), [...INTERNAL].sort());
+    const inViewMenus = new Set(
+      Object.entries(manifest.contributes.menus)
+        .filter(([where]) => where !== 'commandPalette')
+        .flatMap(([, items]) => items.map((m) => m.command)),
+    );
+    for (const id of INTERNAL) assert.ok(!inViewMenus.has(id), `${id} is internal but in a menu`);
+  });
+
+  it('the view id and the paste context key are the ones the manifest uses', () => {
+    assert.ok(Object.values(manifest.contributes.views).flat().some((v) => v.id === VIEW_ID));
+    const whens = [...Object.values(manifest.contributes.menus).flat().map((m) => m.when ?? ''), ...manifest.contributes.keybindings.map((k) => k.when ?? '')];
+    assert.ok(whens.some((w) => w.includes(CAN_PASTE_CONTEXT)));
+    assert.ok(whens.every((w) => !/blobCopy\.(?!storage\b|canPaste\b)/.test(w)), 'a when clause names an unknown blobCopy key');
+  });
+});
