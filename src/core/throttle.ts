@@ -110,8 +110,7 @@ export class AccountGate {
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = undefined;
       this.drain();
-    }, wait);
-    this.wakeTimer.unref?.();
+    }, wait); // not unref'd: requests wait on it (it exists only while some do, ≤ 30 s)
   }
 }
 
