@@ -172,29 +172,38 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   });
   let timer: NodeJS.Timeout | undefined;
   try {
-    let plan: CopyPlan;
-    try {
-      plan = await engine.plan(buildRequest(cmd), abortPlan.signal);
-    } catch (e) {
+    const failPlan = (e: unknown) => {
       err(errorLines(e));
       if (cmd.json) out(`${JSON.stringify({ ok: false, dryRun: cmd.dryRun, error: describeError(e) })}\n`);
       return interrupted ? EXIT.interrupted : EXIT.failed;
-    }
-    for (const w of plan.warnings ?? []) err(`warning: ${w}\n`);
-
-    if (cmd.dryRun) {
-      if (cmd.json) {
-        out(`${JSON.stringify({ ok: true, dryRun: true, source: cmd.source.url, destination: cmd.destination.url, plan: planJson(plan) }, null, 2)}\n`);
-      } else {
-        for (const i of plan.items) {
-          const note = i.action === 'skip' ? ' (skip: exists)' : i.action === 'rename' ? ' (rename: exists)' : i.conflict !== 'none' ? ' (overwrite)' : '';
-          out(`${i.strategy.padEnd(22)} ${formatBytes(i.size).padStart(10)}  ${i.sourceName} → ${i.destination.container}/${i.destination.path}${note}\n`);
-        }
-        out(
-          `Dry run: ${plan.totals.count} blob(s), ${formatBytes(plan.totals.bytes)}, ${plan.totals.conflicts} conflict(s), ` +
-            `${plan.totals.skipped} to skip. Nothing was written.\n`,
-        );
+    };
+    if (cmd.dryRun && cmd.json) {
+      let plan: CopyPlan;
+      try {
+        plan = await engine.plan(buildRequest(cmd), abortPlan.signal);
+      } catch (e) {
+        return failPlan(e);
       }
+      for (const w of plan.warnings ?? []) err(`warning: ${w}\n`);
+      out(`${JSON.stringify({ ok: true, dryRun: true, source: cmd.source.url, destination: cmd.destination.url, plan: planJson(plan) }, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    if (cmd.dryRun) {
+      // Printed as the sources are listed: nothing of the plan is kept.
+      let summary;
+      try {
+        summary = await engine.summarize(buildRequest(cmd), abortPlan.signal, (items) => {
+          for (const i of items) {
+            const note = i.action === 'skip' ? ' (skip: exists)' : i.action === 'rename' ? ' (rename: exists)' : i.conflict !== 'none' ? ' (overwrite)' : '';
+            out(`${i.strategy.padEnd(22)} ${formatBytes(i.size).padStart(10)}  ${i.sourceName} → ${i.destination.container}/${i.destination.path}${note}\n`);
+          }
+        });
+      } catch (e) {
+        return failPlan(e);
+      }
+      for (const w of summary.warnings) err(`warning: ${w}\n`);
+      const t = summary.totals;
+      out(`Dry run: ${t.count} blob(s), ${formatBytes(t.bytes)}, ${t.conflicts} conflict(s), ${t.skipped} to skip. Nothing was written.\n`);
       return EXIT.ok;
     }
 
@@ -214,21 +223,26 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       reasons.add(j.waiting.reason);
       waited.set(j.id, Math.max(waited.get(j.id) ?? 0, Date.now() - j.waiting.since));
     });
-    batchId = engine.start(plan);
+    try {
+      batchId = await engine.startStreaming(buildRequest(cmd), abortPlan.signal);
+    } catch (e) {
+      sub.dispose();
+      waitSub.dispose();
+      return failPlan(e);
+    }
     if (interrupted) engine.cancelBatch(batchId);
     const early = seen.get(batchId);
     if (early?.done) resolveDone(early);
 
     if (tty) {
       const draw = () => {
-        const jobs = engine.jobs().filter((j) => j.batchId === batchId);
-        const finished = jobs.filter((j) => ['succeeded', 'skipped', 'failed', 'canceled', 'aborted'].includes(j.state)).length;
-        const bytes = jobs.reduce((s, j) => s + j.bytesDone, 0);
-        const total = jobs.reduce((s, j) => s + j.bytesTotal, 0);
+        const b = engine.batch(batchId!);
+        if (!b) return;
+        const finished = b.succeeded + b.skipped + b.failed + b.canceled + b.aborted;
         const secs = (Date.now() - started) / 1000;
-        const waiting = jobs.find((j) => j.waiting)?.waiting;
+        const waiting = engine.liveJobs(batchId!).find((j) => j.waiting)?.waiting;
         io.stderr.write(
-          `\r\x1b[K${finished}/${jobs.length} blobs · ${formatBytes(bytes)} / ${formatBytes(total)} · ${formatBytes(secs > 0 ? bytes / secs : 0)}/s` +
+          `\r\x1b[K${finished}/${b.total}${b.listing ? '+' : ''} blobs · ${formatBytes(b.bytes)} / ${formatBytes(b.bytesTotal ?? 0)} · ${formatBytes(secs > 0 ? b.bytes / secs : 0)}/s` +
             (waiting ? ` · ${describeWaiting(waiting)}` : ''),
         );
       };

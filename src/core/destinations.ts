@@ -16,7 +16,9 @@ export class DestinationProbe {
     this.limit = pLimit(concurrency);
   }
 
+  /** Prepares for these names (one page of a plan): forgets what the previous page listed. */
   async prepare(names: readonly string[], signal?: AbortSignal): Promise<void> {
+    this.listed = undefined;
     if (names.length < 20) return;
     let prefix = names[0];
     for (const n of names) {
@@ -56,3 +58,4 @@ export class DestinationProbe {
     });
   }
 }
+

@@ -10,15 +10,16 @@ import { SourceAuthorizer } from './auth';
 import { onTransientFailure, type AccountClient } from './connections';
 import { CopyError, toCopyError } from './errors';
 import type { Disposable } from './events';
-import { clearTimer, emptySummary, JobEvents, newBatch, summaryOf, type Batch, type BatchSummary } from './jobEvents';
+import { addJob, batchDone, clearTimer, emptySummary, JobEvents, jobFinished, jobReopened, jobsCleared, newBatch, summaryOf, type Batch, type BatchSummary } from './jobEvents';
+import { Feeds } from './feeder';
 import { createJob, describeSide, jobFromRecord, recordBytes, recordOf, snapshotOf, type Job } from './job';
 import { FileJournal, type JournalRecord, type JournalStore } from './journal';
 import { redactingLogger, type Logger } from './log';
 import { pendingCopyId } from './operations';
 import { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from './outage';
-import { CapabilityCache, planCopy } from './planner';
+import { CapabilityCache, planCopy, summarizePlan, type PlannerContext } from './planner';
 import { JobRunner } from './runner';
-import { isFinal, isRetryable, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState } from './types';
+import { isFinal, isRetryable, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy } from './types';
 
 export type { BatchSummary } from './jobEvents';
 export type { Logger } from './log';
@@ -56,11 +57,24 @@ export const DEFAULT_BLOCK_SIZE = 32 * MiB;
  * service call whose time is latency, not bytes.
  */
 export const SMALL_BLOB_MAX_BYTES = 8 * MiB;
+/** Jobs of one streamed batch not final at any time: what a copy of millions holds in memory. */
+export const BATCH_WINDOW = 1000;
+/** Succeeded and skipped jobs that jobs() still lists (older ones are folded into their batch's counters). */
+export const RETAINED_FINISHED = 10_000;
+
+/** A planned item's destination before any rename: unique in its batch. */
+export function intendedPath(item: PlannedCopy): string {
+  return (item.intendedDestination ?? item.destination).path;
+}
 
 export class CopyEngine {
   private readonly log: Logger;
   private readonly jobsById = new Map<string, Job>();
   private readonly batches = new Map<string, Batch>();
+  /** Succeeded/skipped jobs still listed by jobs(), oldest first (see RETAINED_FINISHED). */
+  private readonly retained = new Set<Job>();
+  /** Streamed batches still listing. */
+  private readonly feeds: Feeds;
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly smallLimit: ReturnType<typeof pLimit>;
   private readonly capabilities = new CapabilityCache();
@@ -79,6 +93,17 @@ export class CopyEngine {
     const small = options.smallBlobConcurrency ?? Math.max(this.concurrency, Math.min(64, this.concurrency * 4));
     this.smallLimit = pLimit(Math.max(1, Math.floor(small)));
     if (options.journalDir) this.journal = new FileJournal(options.journalDir);
+    this.feeds = new Feeds({
+      log: this.log,
+      journal: this.journal,
+      batches: this.batches,
+      window: BATCH_WINDOW,
+      plannerContext: () => this.plannerContext(),
+      admit: (b, item, request) => this.admit(b, item, request),
+      batchChanged: (b) => this.events.batch(b, true),
+      isDisposed: () => this.disposed,
+      ended: () => this.wakeIdle(),
+    });
     this.runner = new JobRunner(
       { resolve: options.resolve, pipelineOptions: options.pipelineOptions, authorizer: new SourceAuthorizer(), capabilities: this.capabilities },
       {
@@ -103,42 +128,61 @@ export class CopyEngine {
 
   // ---------------------------------------------------------------- planning and starting
 
+  private plannerContext(): PlannerContext {
+    return { resolve: this.options.resolve, pipelineOptions: this.options.pipelineOptions, capabilities: this.capabilities, headConcurrency: Math.max(8, this.concurrency * 2) };
+  }
+
+  /** The whole plan in memory (confirmations, dry runs, small copies). */
   plan(request: CopyRequest, signal?: AbortSignal): Promise<CopyPlan> {
-    return planCopy(
-      { resolve: this.options.resolve, pipelineOptions: this.options.pipelineOptions, capabilities: this.capabilities, headConcurrency: Math.max(8, this.concurrency * 2) },
-      request,
-      signal,
-    );
+    return planCopy(this.plannerContext(), request, signal);
+  }
+
+  /**
+   * Plans and copies as the sources are listed, a window of jobs at a time: memory stays flat whatever the number of
+   * blobs. Resolves with the batch id once the first page is planned (its problems reject); later listing errors
+   * end the batch with `error` in its summary.
+   */
+  async startStreaming(request: CopyRequest, signal?: AbortSignal): Promise<string> {
+    this.assertLive();
+    return this.feeds.start(randomUUID(), request, signal);
+  }
+
+  /** One planned item becomes a job of the batch (queued, or skipped by the conflict policy). */
+  private admit(batch: Batch, item: PlannedCopy, request: CopyRequest): Job {
+    const opts = request.options ?? {};
+    const job = createJob(batch.id, item, { tags: opts.tags !== false, tier: opts.tier !== false, conflict: opts.conflict ?? 'overwrite' });
+    this.jobsById.set(job.id, job);
+    if (item.action === 'skip') {
+      job.state = 'skipped';
+      job.finishedAt = Date.now();
+      addJob(batch, job);
+      this.retain(job);
+      this.events.job(job, true);
+    } else {
+      addJob(batch, job);
+      this.saveJournal(job, true);
+      this.events.job(job, true);
+      this.enqueue(job);
+    }
+    return job;
   }
 
   start(plan: CopyPlan): string {
     this.assertLive();
     const batch = newBatch(randomUUID());
     this.batches.set(batch.id, batch);
-    const opts = plan.request.options ?? {};
     for (const w of plan.warnings ?? []) this.log.warn(w);
-    for (const item of plan.items) {
-      const job = createJob(batch.id, item, { tags: opts.tags !== false, tier: opts.tier !== false, conflict: opts.conflict ?? 'overwrite' });
-      this.jobsById.set(job.id, job);
-      batch.jobs.push(job);
-      if (item.action === 'skip') {
-        job.state = 'skipped';
-        job.finishedAt = Date.now();
-        this.events.job(job, true);
-      } else {
-        this.saveJournal(job, true);
-        this.events.job(job, true);
-        this.enqueue(job);
-      }
-    }
+    for (const item of plan.items) this.admit(batch, item, plan.request);
     this.events.batch(batch, true);
     return batch.id;
   }
 
   async copy(request: CopyRequest, signal?: AbortSignal): Promise<BatchSummary> {
-    const plan = await this.plan(request, signal);
-    if (request.options?.dryRun) return { ...emptySummary(''), total: plan.items.length, skipped: plan.totals.skipped };
-    return this.waitForBatch(this.start(plan), signal);
+    if (request.options?.dryRun) {
+      const plan = await this.plan(request, signal);
+      return { ...emptySummary(''), total: plan.items.length, skipped: plan.totals.skipped };
+    }
+    return this.waitForBatch(await this.startStreaming(request, signal), signal);
   }
 
   /** Resolves when every job of the batch reached a final state (the signal cancels the batch). */
@@ -169,6 +213,17 @@ export class CopyEngine {
     return [...this.jobsById.values()].map((j) => snapshotOf(j, now));
   }
 
+  /** The jobs of a batch not final yet (at most its window). */
+  liveJobs(batchId: string): JobSnapshot[] {
+    const now = Date.now();
+    return [...(this.batches.get(batchId)?.live ?? [])].map((j) => snapshotOf(j, now));
+  }
+
+  /** Totals of a plan without keeping its items (a confirmation of millions); onPage sees each page as it is planned. */
+  summarize(request: CopyRequest, signal?: AbortSignal, onPage?: (items: readonly PlannedCopy[]) => void): Promise<{ totals: CopyPlan['totals']; warnings: string[] }> {
+    return summarizePlan(this.plannerContext(), request, signal, onPage);
+  }
+
   batch(batchId: string): BatchSummary | undefined {
     const b = this.batches.get(batchId);
     return b ? summaryOf(b) : undefined;
@@ -197,7 +252,8 @@ export class CopyEngine {
   }
 
   cancelBatch(batchId: string): void {
-    for (const job of this.batches.get(batchId)?.jobs ?? []) this.cancel(job.id);
+    this.feeds.stop(batchId); // no more jobs from its listing
+    for (const job of [...(this.batches.get(batchId)?.live ?? [])]) this.cancel(job.id);
   }
 
   retry(jobId: string): void {
@@ -207,17 +263,17 @@ export class CopyEngine {
     if (!isRetryable(job.state)) {
       throw new CopyError({ message: `Job ${jobId} is ${job.state}: only failed, canceled or aborted jobs can be retried.` });
     }
+    const previous = job.state;
     job.state = 'queued';
     job.error = undefined;
     job.finishedAt = undefined;
     job.controller = new AbortController();
     job.abortRequested = false;
     job.acceptNewSource = true;
-    const batch = this.batches.get(job.batchId);
-    if (batch) {
-      batch.doneFired = false;
-      batch.firstOpen = 0;
-    }
+    let batch = this.batches.get(job.batchId);
+    if (!batch) this.batches.set(job.batchId, (batch = newBatch(job.batchId)));
+    jobReopened(batch, job, previous);
+    this.retained.delete(job);
     this.saveJournal(job, true);
     this.events.job(job, true);
     this.enqueue(job);
@@ -253,13 +309,10 @@ export class CopyEngine {
         removed.push(id);
       }
     }
+    this.retained.clear();
     for (const [id, b] of this.batches) {
-      const left = b.jobs.filter((j) => this.jobsById.has(j.id));
-      if (left.length === 0) this.batches.delete(id);
-      else {
-        b.jobs.splice(0, b.jobs.length, ...left);
-        b.firstOpen = 0;
-      }
+      jobsCleared(b);
+      if (batchDone(b)) this.batches.delete(id);
     }
     this.events.jobsRemoved(removed);
   }
@@ -273,15 +326,40 @@ export class CopyEngine {
   async resume(): Promise<string[]> {
     this.assertLive();
     const ids = new Set<string>();
+    /** Per streamed batch: the destinations of jobs resumed from their own records (not to be made again). */
+    const resumedNames = new Map<string, Set<string>>();
+    const streams = new Map((this.journal?.listBatches() ?? []).filter((b) => !this.batches.has(b.batchId)).map((b) => [b.batchId, b]));
     for (const r of this.unfinishedRecords()) {
       const job = jobFromRecord(r);
       this.jobsById.set(job.id, job);
       let batch = this.batches.get(job.batchId);
-      if (!batch) this.batches.set(job.batchId, (batch = newBatch(job.batchId)));
-      batch.jobs.push(job);
+      if (!batch) this.batches.set(job.batchId, (batch = newBatch(job.batchId, !streams.has(job.batchId))));
+      addJob(batch, job);
       ids.add(job.batchId);
+      const stream = streams.get(job.batchId);
+      if (stream) {
+        const names = resumedNames.get(job.batchId) ?? new Set<string>();
+        resumedNames.set(job.batchId, names);
+        names.add(intendedPath(r.item));
+      }
       this.events.job(job, true);
       this.enqueue(job);
+    }
+    for (const [batchId, rec] of streams) {
+      // A streamed batch stopped while listing: list on from its journaled position.
+      if (rec.sourceSecretOmitted) {
+        this.log.error(`Batch ${batchId}: a source URL's SAS is not kept in the journal, so its listing cannot resume; start the copy again.`);
+        this.journal?.removeBatch(batchId);
+        continue;
+      }
+      try {
+        await this.feeds.start(batchId, rec.request, undefined, rec.position, resumedNames.get(batchId));
+        ids.add(batchId);
+      } catch (e) {
+        this.log.error(`Batch ${batchId}: its listing cannot resume: ${toCopyError(e, 'List the sources', 'source').message}`);
+        const b = this.batches.get(batchId);
+        if (b) b.listingDone = true;
+      }
     }
     for (const id of ids) this.events.batch(this.batches.get(id)!, true);
     return [...ids];
@@ -301,6 +379,7 @@ export class CopyEngine {
       job.controller.abort();
     }
     for (const b of this.batches.values()) clearTimer(b);
+    this.feeds.dispose();
     this.journal?.dispose?.();
     this.transientSub.dispose();
     this.events.dispose();
@@ -326,8 +405,22 @@ export class CopyEngine {
   }
 
   private hasActive(): boolean {
-    for (const j of this.jobsById.values()) if (!isFinal(j.state)) return true;
+    if (this.feeds.active > 0) return true;
+    for (const b of this.batches.values()) if (b.live.size > 0) return true;
     return false;
+  }
+
+  private wakeIdle(): void {
+    if (this.idleWaiters.length > 0 && !this.hasActive()) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** A succeeded/skipped job stays listed until RETAINED_FINISHED newer ones push it out (its batch keeps the count). */
+  private retain(job: Job): void {
+    this.retained.add(job);
+    if (this.retained.size <= RETAINED_FINISHED) return;
+    const oldest = this.retained.values().next().value as Job;
+    this.retained.delete(oldest);
+    this.jobsById.delete(oldest.id);
   }
 
   private setState(job: Job, state: JobState, urgentJournal = true): void {
@@ -350,11 +443,19 @@ export class CopyEngine {
     // Keep no per-job detail a finished job no longer needs (memory stays flat in the number of blobs).
     job.destClient = undefined;
     job.samples = [];
+    job.item = { ...job.item, sourceProperties: undefined };
     clearTimer(job);
-    if (state === 'succeeded' || state === 'skipped') this.journal?.remove(job.id);
-    else this.saveJournal(job, true);
+    if (state === 'succeeded' || state === 'skipped') {
+      this.journal?.remove(job.id);
+      this.retain(job);
+    } else this.saveJournal(job, true);
+    const batch = this.batches.get(job.batchId);
+    if (batch) {
+      jobFinished(batch, job);
+      this.feeds.roomFreed(batch);
+    }
     this.events.job(job, true);
-    if (this.idleWaiters.length > 0 && !this.hasActive()) for (const w of this.idleWaiters.splice(0)) w();
+    this.wakeIdle();
   }
 
   private saveJournal(job: Job, urgent = false): void {

@@ -3,7 +3,7 @@
  * readable, tags come with it), one HEAD per single-blob source.
  */
 import * as path from 'node:path';
-import { AnonymousCredential, BlobClient, ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
+import { AnonymousCredential, BlobClient, ContainerClient, type BlobItem, type StoragePipelineOptions } from '@azure/storage-blob';
 import type { AccountClient } from './connections';
 import { CopyError, toCopyError } from './errors';
 import { md5b64, normalizeEtag, sourcePropertiesOf } from './headers';
@@ -49,7 +49,22 @@ export function isPrefixPath(p: string): boolean {
   return p === '' || p.endsWith('/');
 }
 
-export async function expandSource(ctx: SourceResolver, source: CopySource, filter: (rel: string) => boolean, signal?: AbortSignal): Promise<Expanded[]> {
+/** Listing order of the Blob service: names compared as UTF-8 bytes. */
+export function compareNames(a: string, b: string): number {
+  return a === b ? 0 : Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * The blobs of one source, a listing page at a time (at most 5,000 per page), so a folder of millions is never in
+ * memory at once. `after`: skip names up to and including it (resume of a batch whose earlier blobs are done).
+ */
+export async function* expandPages(
+  ctx: SourceResolver,
+  source: CopySource,
+  filter: (rel: string) => boolean,
+  signal?: AbortSignal,
+  after?: string,
+): AsyncGenerator<Expanded[]> {
   let container: ContainerClient;
   let prefix: string;
   let key: string;
@@ -60,7 +75,8 @@ export async function expandSource(ctx: SourceResolver, source: CopySource, filt
     key = accountKey(p.endpoint);
     if (!p.container) throw new CopyError({ message: `Source ${redact(source.url)} names no container.`, hint: 'Use a blob URL, or a container/prefix URL ending in "/".' });
     if (!isPrefixPath(p.path)) {
-      return [await headOne(ctx, source, p.path, key, signal)].filter((e) => filter(e.relative));
+      if (after === undefined) yield [await headOne(ctx, source, p.path, key, signal)].filter((e) => filter(e.relative));
+      return;
     }
     urlSas = p.query;
     urlBase = `${p.endpoint}/${encodeURIComponent(p.container)}`;
@@ -72,64 +88,68 @@ export async function expandSource(ctx: SourceResolver, source: CopySource, filt
     const msg = validateContainerName(source.location.container);
     if (msg) throw new CopyError({ message: `Source container "${source.location.container}": ${msg}` });
     if (!isPrefixPath(source.location.path)) {
-      return [await headOne(ctx, source, source.location.path, key, signal)].filter((e) => filter(e.relative));
+      if (after === undefined) yield [await headOne(ctx, source, source.location.path, key, signal)].filter((e) => filter(e.relative));
+      return;
     }
     container = acct.service.getContainerClient(source.location.container);
     prefix = source.location.path;
   }
+  const toExpanded = (b: BlobItem, withTags: boolean): Expanded => {
+    const child: CopySource =
+      source.kind === 'url'
+        ? { kind: 'url', url: `${urlBase}/${b.name.split('/').map(encodeURIComponent).join('/')}${urlSas ? `?${urlSas}` : ''}` }
+        : { kind: 'location', location: { ...source.location, path: b.name } };
+    const pr = b.properties;
+    return {
+      source: child,
+      sourceName: b.name,
+      relative: b.name.slice(prefix.length),
+      blobType: (pr.blobType ?? 'BlockBlob') as BlobType,
+      size: pr.contentLength ?? 0,
+      etag: normalizeEtag(pr.etag),
+      lastModified: pr.lastModified,
+      contentMD5: md5b64(pr.contentMD5),
+      sourceAccountKey: key,
+      sourceProperties: sourcePropertiesOf(pr, b.metadata, b.tags, withTags),
+    };
+  };
   // Tags in the listing need tag-read permission: a SAS/URL source lists without them (the copy then HEADs).
-  const withTags = source.kind === 'location';
-  try {
-    return await listExpanded(container, prefix, source, filter, key, withTags, urlBase, urlSas, signal);
-  } catch (e) {
-    const err = toCopyError(e, `List source ${describeSource(source)}`, 'source');
-    if (withTags && (err.info.status === 403 || err.info.status === 400)) {
-      return listExpanded(container, prefix, source, filter, key, false, urlBase, urlSas, signal);
+  let withTags = source.kind === 'location';
+  let first = true;
+  const pages = (tags: boolean) =>
+    container.listBlobsFlat({ prefix: prefix || undefined, includeMetadata: true, includeTags: tags, abortSignal: signal }).byPage({ maxPageSize: 5000 });
+  let iterator = pages(withTags)[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<{ segment: { blobItems: BlobItem[] } }>;
+    try {
+      next = await iterator.next();
+    } catch (e) {
+      const err = toCopyError(e, `List source ${describeSource(source)}`, 'source');
+      if (first && withTags && (err.info.status === 403 || err.info.status === 400)) {
+        withTags = false;
+        iterator = pages(false)[Symbol.asyncIterator]();
+        continue;
+      }
+      throw err;
     }
-    throw err;
+    first = false;
+    if (next.done) return;
+    const out: Expanded[] = [];
+    for (const b of next.value.segment.blobItems) {
+      const relative = b.name.slice(prefix.length);
+      if (!relative || !filter(relative)) continue;
+      if (after !== undefined && compareNames(b.name, after) <= 0) continue;
+      out.push(toExpanded(b, withTags));
+    }
+    if (out.length) yield out;
   }
 }
 
-async function listExpanded(
-  container: ContainerClient,
-  prefix: string,
-  source: CopySource,
-  filter: (rel: string) => boolean,
-  key: string,
-  withTags: boolean,
-  urlBase: string | undefined,
-  urlSas: string | undefined,
-  signal?: AbortSignal,
-): Promise<Expanded[]> {
-  const out: Expanded[] = [];
-  try {
-    for await (const page of container.listBlobsFlat({ prefix: prefix || undefined, includeMetadata: true, includeTags: withTags, abortSignal: signal }).byPage({ maxPageSize: 5000 })) {
-      for (const b of page.segment.blobItems) {
-        const relative = b.name.slice(prefix.length);
-        if (!relative || !filter(relative)) continue;
-        const child: CopySource =
-          source.kind === 'url'
-            ? { kind: 'url', url: `${urlBase}/${b.name.split('/').map(encodeURIComponent).join('/')}${urlSas ? `?${urlSas}` : ''}` }
-            : { kind: 'location', location: { ...source.location, path: b.name } };
-        const pr = b.properties;
-        out.push({
-          source: child,
-          sourceName: b.name,
-          relative,
-          blobType: (pr.blobType ?? 'BlockBlob') as BlobType,
-          size: pr.contentLength ?? 0,
-          etag: normalizeEtag(pr.etag),
-          lastModified: pr.lastModified,
-          contentMD5: md5b64(pr.contentMD5),
-          sourceAccountKey: key,
-          sourceProperties: sourcePropertiesOf(pr, b.metadata, b.tags, withTags),
-        });
-      }
-    }
-  } catch (e) {
-    throw toCopyError(e, `List source ${describeSource(source)}`, 'source');
-  }
-  return out;
+/** All blobs of one source (small sources; large ones go page by page through expandPages). */
+export async function expandSource(ctx: SourceResolver, source: CopySource, filter: (rel: string) => boolean, signal?: AbortSignal): Promise<Expanded[]> {
+  const all: Expanded[] = [];
+  for await (const page of expandPages(ctx, source, filter, signal)) all.push(...page);
+  return all;
 }
 
 async function headOne(ctx: SourceResolver, source: CopySource, name: string, key: string, signal?: AbortSignal): Promise<Expanded> {

@@ -4,12 +4,13 @@
  */
 import { Emitter, type Disposable } from './events';
 import { snapshotOf, type Job } from './job';
-import { isFinal, type JobSnapshot } from './types';
+import { isFinal, type ErrorInfo, type JobSnapshot, type JobState } from './types';
 
 export const PROGRESS_INTERVAL_MS = 250;
 
 export interface BatchSummary {
   batchId: string;
+  /** Jobs so far (grows while the batch is still listing its sources). */
   total: number;
   succeeded: number;
   skipped: number;
@@ -17,50 +18,91 @@ export interface BatchSummary {
   canceled: number;
   aborted: number;
   bytes: number;
+  /** Bytes of the jobs so far that copy (not skipped). */
+  bytesTotal?: number;
+  /** Every blob is listed and every job final. */
   done: boolean;
+  /** Still listing sources (a streamed batch): more jobs may come. */
+  listing?: boolean;
+  /** Listing or planning stopped with this error (the jobs already made still run). */
+  error?: ErrorInfo;
 }
 
 export function emptySummary(batchId: string): BatchSummary {
-  return { batchId, total: 0, succeeded: 0, skipped: 0, failed: 0, canceled: 0, aborted: 0, bytes: 0, done: true };
+  return { batchId, total: 0, succeeded: 0, skipped: 0, failed: 0, canceled: 0, aborted: 0, bytes: 0, bytesTotal: 0, done: true };
 }
 
+type FinalCounts = Record<'succeeded' | 'skipped' | 'failed' | 'canceled' | 'aborted', number>;
+
+/**
+ * A batch keeps counters, not its jobs: the jobs not final yet (bounded by the engine's window) and, per final
+ * state, how many. Finished jobs are folded into the counters, so memory does not grow with the number of blobs.
+ */
 export interface Batch {
   readonly id: string;
-  readonly jobs: Job[];
-  /** Index of the first job that may not be final (jobs before it are final): "is the batch done?" is O(1) amortized. */
-  firstOpen: number;
+  /** Jobs not final yet. */
+  readonly live: Set<Job>;
+  readonly counts: FinalCounts;
+  total: number;
+  bytesTotal: number;
+  /** Bytes of the final jobs. */
+  finishedBytes: number;
+  /** All sources listed (a batch started from a plan is listed at once). */
+  listingDone: boolean;
+  error?: ErrorInfo;
   doneFired: boolean;
   lastEmit: number;
   emitTimer?: NodeJS.Timeout;
 }
 
-export function newBatch(id: string): Batch {
-  return { id, jobs: [], firstOpen: 0, doneFired: false, lastEmit: 0 };
+export function newBatch(id: string, listingDone = true): Batch {
+  return { id, live: new Set(), counts: { succeeded: 0, skipped: 0, failed: 0, canceled: 0, aborted: 0 }, total: 0, bytesTotal: 0, finishedBytes: 0, listingDone, doneFired: false, lastEmit: 0 };
+}
+
+/** A new (or resumed) job joins the batch. */
+export function addJob(b: Batch, job: Job): void {
+  b.total++;
+  if (job.state !== 'skipped') b.bytesTotal += job.item.size;
+  if (isFinal(job.state)) countFinal(b, job, 1);
+  else b.live.add(job);
+}
+
+/** The job reached a final state. */
+export function jobFinished(b: Batch, job: Job): void {
+  if (b.live.delete(job)) countFinal(b, job, 1);
+}
+
+/** A final job runs again (retry): it leaves its final count. */
+export function jobReopened(b: Batch, job: Job, previous: JobState): void {
+  if (!isFinal(previous) || b.live.has(job)) return;
+  countFinal(b, { state: previous, bytesDone: job.bytesDone }, -1);
+  b.live.add(job);
+  b.doneFired = false;
+}
+
+/** Final jobs leave the batch (cleared): only their counts go. */
+export function jobsCleared(b: Batch): void {
+  b.total = b.live.size;
+  b.bytesTotal = 0;
+  for (const j of b.live) b.bytesTotal += j.item.size;
+  b.finishedBytes = 0;
+  for (const k of Object.keys(b.counts) as Array<keyof FinalCounts>) b.counts[k] = 0;
+}
+
+function countFinal(b: Batch, job: { state: JobState; bytesDone: number }, sign: 1 | -1): void {
+  const s = job.state as keyof FinalCounts;
+  if (s in b.counts) b.counts[s] += sign;
+  b.finishedBytes += sign * job.bytesDone;
+}
+
+export function batchDone(b: Batch): boolean {
+  return b.listingDone && b.live.size === 0;
 }
 
 export function summaryOf(b: Batch): BatchSummary {
-  const s: BatchSummary = { ...emptySummary(b.id), total: b.jobs.length };
-  for (const j of b.jobs) {
-    s.bytes += j.bytesDone;
-    switch (j.state) {
-      case 'succeeded':
-      case 'skipped':
-      case 'failed':
-      case 'canceled':
-      case 'aborted':
-        s[j.state]++;
-        break;
-      default:
-        s.done = false;
-    }
-  }
-  return s;
-}
-
-/** True when every job of the batch is final (advances a cursor: O(1) amortized per call). */
-function batchDone(b: Batch): boolean {
-  while (b.firstOpen < b.jobs.length && isFinal(b.jobs[b.firstOpen].state)) b.firstOpen++;
-  return b.firstOpen >= b.jobs.length;
+  let bytes = b.finishedBytes;
+  for (const j of b.live) bytes += j.bytesDone;
+  return { batchId: b.id, total: b.total, ...b.counts, bytes, bytesTotal: b.bytesTotal, done: batchDone(b), listing: b.listingDone ? undefined : true, error: b.error };
 }
 
 /** Calls `fire` now, or once later when the last call was less than the interval ago. */

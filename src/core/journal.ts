@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { redact } from './redact';
-import type { ConflictPolicy, CopyOperation, ErrorInfo, JobState, PlannedCopy } from './types';
+import type { ConflictPolicy, CopyOperation, CopyRequest, ErrorInfo, JobState, PlannedCopy } from './types';
 
 /**
  * Progress as stored: the generation and the operation's own fields (see operations/types.ts, tagged by `op`).
@@ -42,12 +42,44 @@ export interface JournalRecord {
   updatedAt: string;
 }
 
+/**
+ * Where a streamed batch stands: its request (no secrets) and how far its listing has been turned into jobs. Every
+ * job made before that point either finished or has its own record, so a resume lists on from there.
+ */
+export interface BatchRecord {
+  version: 1;
+  batchId: string;
+  request: CopyRequest;
+  /** A URL source held a query (SAS) that the journal does not store. */
+  sourceSecretOmitted?: boolean;
+  /** Sources before `source` are listed to the end; in `source`, every name up to and including `after`. */
+  position: { source: number; after?: string };
+  updatedAt: string;
+}
+
 /** Store interface (the extension passes its global storage folder to the file store). */
 export interface JournalStore {
   save(record: JournalRecord, urgent?: boolean): void;
   remove(jobId: string): void;
   list(): JournalRecord[];
   flush(): void;
+  /** Written at once (after flush(): the jobs it covers are on disk or final). */
+  saveBatch(record: BatchRecord): void;
+  removeBatch(batchId: string): void;
+  listBatches(): BatchRecord[];
+}
+
+/** A request as the journal keeps it: URL sources lose their query (a SAS). */
+export function sanitizeRequest(request: CopyRequest): { request: CopyRequest; secretOmitted: boolean } {
+  let secretOmitted = false;
+  const sources = request.sources.map((s) => {
+    if (s.kind !== 'url') return s;
+    const q = s.url.indexOf('?');
+    if (q < 0) return { kind: 'url' as const, url: redact(s.url) };
+    secretOmitted = true;
+    return { kind: 'url' as const, url: s.url.slice(0, q) };
+  });
+  return { request: { ...request, sources }, secretOmitted };
 }
 
 export function sanitizeItem(item: PlannedCopy): { item: PlannedCopy; secretOmitted: boolean } {
@@ -58,6 +90,7 @@ export function sanitizeItem(item: PlannedCopy): { item: PlannedCopy; secretOmit
 }
 
 const FILE_RE = /^job-[A-Za-z0-9-]+\.json$/;
+const BATCH_RE = /^batch-[A-Za-z0-9-]+\.json$/;
 
 /**
  * Writes are coalesced and asynchronous: save() keeps the newest record per job and a background drain writes them
@@ -229,6 +262,45 @@ export class FileJournal implements JournalStore {
         if (r.version === 1 && r.jobId && r.item) out.push(r);
       } catch {
         // A torn or foreign file: ignore it (writes are atomic, so this is not ours).
+      }
+    }
+    return out;
+  }
+
+  private batchFile(batchId: string): string {
+    return path.join(this.dir, `batch-${batchId}.json`);
+  }
+
+  saveBatch(record: BatchRecord): void {
+    const file = this.batchFile(record.batchId);
+    const tmp = `${file}.${process.pid}.${++this.seq}.tmp`;
+    try {
+      fs.writeFileSync(tmp, redact(JSON.stringify({ ...record, updatedAt: new Date().toISOString() })));
+      fs.renameSync(tmp, file);
+    } catch {
+      fs.rmSync(tmp, { force: true });
+    }
+  }
+
+  removeBatch(batchId: string): void {
+    fs.rmSync(this.batchFile(batchId), { force: true });
+  }
+
+  listBatches(): BatchRecord[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    const out: BatchRecord[] = [];
+    for (const n of names) {
+      if (!BATCH_RE.test(n)) continue;
+      try {
+        const r = JSON.parse(fs.readFileSync(path.join(this.dir, n), 'utf8')) as BatchRecord;
+        if (r.version === 1 && r.batchId && r.request && r.position) out.push(r);
+      } catch {
+        // torn or foreign: ignore
       }
     }
     return out;

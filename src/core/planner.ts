@@ -8,7 +8,7 @@ import { minimatch } from 'minimatch';
 import type { StoragePipelineOptions } from '@azure/storage-blob';
 import type { AccountClient } from './connections';
 import { DestinationProbe } from './destinations';
-import { expandSource, isPrefixPath, type Expanded } from './expand';
+import { expandPages, isPrefixPath } from './expand';
 import { CopyError } from './errors';
 import { validateBlobName, validateContainerName } from './limits';
 import { CapabilityCache, chooseOperation } from './operationChoice';
@@ -78,7 +78,46 @@ export interface PlannerContext {
   /** Parallel HEAD requests while planning. */
   headConcurrency: number;
 }
-export async function planCopy(ctx: PlannerContext, request: CopyRequest, signal?: AbortSignal): Promise<CopyPlan> {
+/** A plan's totals as items arrive (no item is kept). */
+export class PlanTotals {
+  count = 0;
+  bytes = 0;
+  conflicts = 0;
+  skipped = 0;
+  add(items: readonly PlannedCopy[]): void {
+    for (const i of items) {
+      this.count++;
+      if (i.action === 'skip') this.skipped++;
+      else this.bytes += i.size;
+      if (i.conflict !== 'none') this.conflicts++;
+    }
+  }
+  value(): CopyPlan['totals'] {
+    return { count: this.count, bytes: this.bytes, conflicts: this.conflicts, skipped: this.skipped };
+  }
+}
+
+/** Where a streamed plan resumes: sources before `source` are done, and in it every name up to `after`. */
+export interface PlanPosition {
+  readonly source: number;
+  readonly after?: string;
+}
+
+/** One page of a streamed plan: its items, the source they came from, and the warnings so far. */
+export interface PlanPage {
+  readonly items: readonly PlannedCopy[];
+  readonly source: number;
+  readonly warnings: ReadonlySet<string>;
+}
+
+/**
+ * The plan as a stream of pages (each at most one listing page, 5,000 blobs): sources are listed, names mapped and
+ * checked, the destination's existing names probed (one listing of each page's common prefix, or HEADs), and an
+ * operation chosen per blob — a page at a time, so millions of blobs never sit in memory. A problem (an invalid
+ * name, a blob onto itself) throws when its page is planned: run a summary pass first to refuse a bad plan before
+ * anything is written.
+ */
+export async function* planPages(ctx: PlannerContext, request: CopyRequest, signal?: AbortSignal, from?: PlanPosition): AsyncGenerator<PlanPage> {
   const options = request.options ?? {};
   const requested: StrategyChoice = options.strategy ?? 'auto';
   const policy: ConflictPolicy = options.conflict ?? 'overwrite';
@@ -90,92 +129,121 @@ export async function planCopy(ctx: PlannerContext, request: CopyRequest, signal
   const destKey = accountKey(destAccount.endpoint);
   const destOrigin = new URL(destAccount.endpoint).origin.toLowerCase();
   const filter = globFilter(options.include, options.exclude);
-
-  const expanded: Expanded[] = [];
-  let singleBlob = request.sources.length === 1;
-  for (const s of request.sources) {
-    signal?.throwIfAborted();
-    const p = s.kind === 'url' ? parseBlobUrl(s.url).path : s.location.path;
-    if (isPrefixPath(p)) singleBlob = false;
-    expanded.push(...(await expandSource(ctx, s, filter, signal)));
-  }
-
-  // Destination names.
+  const paths = request.sources.map((s) => (s.kind === 'url' ? parseBlobUrl(s.url).path : s.location.path));
+  const singleBlob = request.sources.length === 1 && !isPrefixPath(paths[0]);
   const exactName = singleBlob && !isPrefixPath(dest.path);
   const destPrefix = isPrefixPath(dest.path) || exactName ? (exactName ? '' : dest.path) : `${dest.path}/`;
-  const problems: string[] = [];
-  const seen = new Map<string, string>();
-  const named = expanded.map((e) => {
-    const name = exactName ? dest.path : destPrefix + e.relative;
-    const msg = validateBlobName(name);
-    if (msg) problems.push(`"${name}": ${msg}`);
-    const prev = seen.get(name);
-    if (prev !== undefined) problems.push(`"${prev}" and "${e.sourceName}" both map to destination "${name}".`);
-    seen.set(name, e.sourceName);
-    if (e.sourceAccountKey === destKey && e.source.kind === 'location' && e.source.location.container === dest.container && e.sourceName === name) {
-      problems.push(`"${name}" would be copied onto itself: choose another destination folder.`);
-    }
-    return { e, name };
-  });
-  if (problems.length) {
-    throw new CopyError({ message: `The plan has ${problems.length} problem(s): ${problems.slice(0, 5).join(' ')}${problems.length > 5 ? ' …' : ''}`, hint: 'Change the destination or the include/exclude patterns.' });
-  }
-
+  // Two sources can map to one name only when there are several sources: only then are names remembered.
+  const seen = request.sources.length > 1 ? new Map<string, string>() : undefined;
   const probe = new DestinationProbe(destAccount.service.getContainerClient(dest.container), ctx.headConcurrency);
-  await probe.prepare(named.map((n) => n.name), signal);
-  const taken = new Set(named.map((n) => n.name));
+  const renamed = new Set<string>();
   const warnings = new Set<string>();
   const lacks = (op: CopyOperation) => ctx.capabilities.lacks(destOrigin, op);
+  let any = false;
 
-  const items = await Promise.all(
-    named.map(async ({ e, name }): Promise<PlannedCopy> => {
-      const info = await probe.info(name, signal);
-      let conflict: ConflictState = 'none';
-      if (info.exists) {
-        if (info.lastModified && e.lastModified) {
-          conflict = e.lastModified.getTime() > info.lastModified.getTime() ? 'exists-older' : 'exists-newer';
-        } else conflict = 'exists';
-      }
-      const intended: BlobLocation = { connectionId: dest.connectionId, container: dest.container, path: name };
-      let renameDestination: BlobLocation | undefined;
-      if (conflict !== 'none') {
-        for (let n = 1; n <= 1000; n++) {
-          const candidate = renamedName(name, n);
-          if (taken.has(candidate)) continue;
-          taken.add(candidate);
-          const ci = await probe.info(candidate, signal);
-          if (!ci.exists) {
-            renameDestination = { ...intended, path: candidate };
-            break;
-          }
+  for (let si = from?.source ?? 0; si < request.sources.length; si++) {
+    const after = si === from?.source ? from.after : undefined;
+    for await (const page of expandPages(ctx, request.sources[si], filter, signal, after)) {
+      signal?.throwIfAborted();
+      any = true;
+      const problems: string[] = [];
+      const named = page.map((e) => {
+        const name = exactName ? dest.path : destPrefix + e.relative;
+        const msg = validateBlobName(name);
+        if (msg) problems.push(`"${name}": ${msg}`);
+        const prev = seen?.get(name);
+        if (prev !== undefined) problems.push(`"${prev}" and "${e.sourceName}" both map to destination "${name}".`);
+        seen?.set(name, e.sourceName);
+        if (e.sourceAccountKey === destKey && e.source.kind === 'location' && e.source.location.container === dest.container && e.sourceName === name) {
+          problems.push(`"${name}" would be copied onto itself: choose another destination folder.`);
         }
+        return { e, name };
+      });
+      if (problems.length) {
+        throw new CopyError({ message: `The plan has ${problems.length} problem(s): ${problems.slice(0, 5).join(' ')}${problems.length > 5 ? ' …' : ''}`, hint: 'Change the destination or the include/exclude patterns.' });
       }
-      const sameAccount = e.sourceAccountKey === destKey;
-      const choice = chooseOperation(requested, e.blobType, e.size, sameAccount, lacks, e.sourceName);
-      if (choice.warning) warnings.add(choice.warning);
-      const item: PlannedCopy = {
-        source: e.source,
-        sourceName: e.sourceName,
-        destination: intended,
-        strategy: strategyOf(choice.operation),
-        operation: choice.operation,
-        requestedStrategy: requested,
-        blobType: e.blobType,
-        size: e.size,
-        conflict,
-        action: 'copy',
-        sourceEtag: e.etag,
-        sourceLastModified: e.lastModified?.toISOString(),
-        contentMD5: e.contentMD5,
-        sameAccount,
-        sourceProperties: e.sourceProperties,
-        intendedDestination: intended,
-        renameDestination,
-        reason: choice.reason,
-      };
-      return decide(item, policy);
-    }),
-  );
-  if (expanded.length === 0) warnings.add('No blob matches the sources and include/exclude patterns.');
+      await probe.prepare(named.map((n) => n.name), signal);
+      const taken = new Set(named.map((n) => n.name));
+      const items = await Promise.all(
+        named.map(async ({ e, name }): Promise<PlannedCopy> => {
+          const info = await probe.info(name, signal);
+          let conflict: ConflictState = 'none';
+          if (info.exists) {
+            if (info.lastModified && e.lastModified) {
+              conflict = e.lastModified.getTime() > info.lastModified.getTime() ? 'exists-older' : 'exists-newer';
+            } else conflict = 'exists';
+          }
+          const intended: BlobLocation = { connectionId: dest.connectionId, container: dest.container, path: name };
+          let renameDestination: BlobLocation | undefined;
+          if (conflict !== 'none') {
+            for (let n = 1; n <= 1000; n++) {
+              const candidate = renamedName(name, n);
+              if (taken.has(candidate) || renamed.has(candidate)) continue;
+              renamed.add(candidate);
+              const ci = await probe.info(candidate, signal);
+              if (!ci.exists) {
+                renameDestination = { ...intended, path: candidate };
+                break;
+              }
+            }
+          }
+          const sameAccount = e.sourceAccountKey === destKey;
+          const choice = chooseOperation(requested, e.blobType, e.size, sameAccount, lacks, e.sourceName);
+          if (choice.warning) warnings.add(choice.warning);
+          const item: PlannedCopy = {
+            source: e.source,
+            sourceName: e.sourceName,
+            destination: intended,
+            strategy: strategyOf(choice.operation),
+            operation: choice.operation,
+            requestedStrategy: requested,
+            blobType: e.blobType,
+            size: e.size,
+            conflict,
+            action: 'copy',
+            sourceEtag: e.etag,
+            sourceLastModified: e.lastModified?.toISOString(),
+            contentMD5: e.contentMD5,
+            sameAccount,
+            sourceProperties: e.sourceProperties,
+            intendedDestination: intended,
+            renameDestination,
+            reason: choice.reason,
+          };
+          return decide(item, policy);
+        }),
+      );
+      yield { items, source: si, warnings };
+    }
+  }
+  if (!any && !from) warnings.add('No blob matches the sources and include/exclude patterns.');
+  yield { items: [], source: request.sources.length, warnings };
+}
+
+/** The whole plan in memory (what a confirmation lists, and small copies). Large copies stream: see planPages. */
+export async function planCopy(ctx: PlannerContext, request: CopyRequest, signal?: AbortSignal): Promise<CopyPlan> {
+  const items: PlannedCopy[] = [];
+  let warnings: ReadonlySet<string> = new Set();
+  for await (const page of planPages(ctx, request, signal)) {
+    items.push(...page.items);
+    warnings = page.warnings;
+  }
   return { id: randomUUID(), request, items, totals: totalsOf(items), warnings: [...warnings] };
+}
+
+/** Totals of a plan without keeping its items: count, bytes, conflicts, and the first `sample` items. */
+export async function summarizePlan(
+  ctx: PlannerContext,
+  request: CopyRequest,
+  signal?: AbortSignal,
+  onPage?: (items: readonly PlannedCopy[]) => void,
+): Promise<{ totals: CopyPlan['totals']; warnings: string[] }> {
+  const totals = new PlanTotals();
+  let warnings: ReadonlySet<string> = new Set();
+  for await (const page of planPages(ctx, request, signal)) {
+    totals.add(page.items);
+    onPage?.(page.items);
+    warnings = page.warnings;
+  }
+  return { totals: totals.value(), warnings: [...warnings] };
 }

@@ -1,0 +1,140 @@
+/**
+ * `npm run bench -- --scale` (bundled and run by scripts/bench.mjs): the scale workload of issue 10. Not a test.
+ *
+ * Azurite in memory. For each size N (default 2,000 / 20,000 / 100,000; `--scale=2000,20000`; `--scale-1m` adds
+ * 1,000,000): N × 1 KiB blobs in one folder, then, interleaved in the same run,
+ *   cli   `blob-copy copy --recursive` of the folder to another container of the same account (dist/cli.js), and
+ *   sdk   the peer: the bare SDK, no engine — list the folder, then 32 parallel Copy Blob From URL,
+ * each in its own process under /usr/bin/time (peak RSS). Prints time, blobs/s, peak RSS, and the growth in peak RSS
+ * per extra blob between consecutive sizes, and writes bench/scale-results.json.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
+
+const root = path.join(__dirname, '..', '..');
+const args = process.argv.slice(2);
+
+async function pool<T>(items: readonly T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (i < items.length) await fn(items[i++]);
+  }));
+}
+
+/** The peer, in its own process: `scale.js --peer <blobEndpoint> <container> <prefix> <destContainer>`. */
+async function peer(endpoint: string, container: string, prefix: string, destContainer: string): Promise<void> {
+  const cred = new StorageSharedKeyCredential(DEV_ACCOUNT.name, DEV_ACCOUNT.key);
+  const service = new BlobServiceClient(endpoint, cred);
+  const src = service.getContainerClient(container);
+  const dst = service.getContainerClient(destContainer);
+  const names: string[] = [];
+  for await (const b of src.listBlobsFlat({ prefix })) names.push(b.name);
+  const expiresOn = new Date(Date.now() + 3600_000);
+  await pool(names, 32, async (name) => {
+    const sas = generateBlobSASQueryParameters({ containerName: container, blobName: name, permissions: BlobSASPermissions.parse('r'), expiresOn }, cred).toString();
+    await dst.getBlobClient(name).syncCopyFromURL(`${src.getBlobClient(name).url}?${sas}`);
+  });
+  process.stdout.write(`${names.length}\n`);
+}
+
+interface Run {
+  who: 'cli' | 'sdk';
+  blobs: number;
+  seconds: number;
+  blobsPerSecond: number;
+  peakRssMiB: number;
+}
+
+function timed(cmd: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; peakKiB: number; out: string; code: number }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn('/usr/bin/time', ['-f', 'PEAK_KIB=%M', ...cmd], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
+    child.on('close', (code) => {
+      const peak = Number(/PEAK_KIB=(\d+)/.exec(err)?.[1] ?? 0);
+      if (code !== 0) process.stderr.write(`[scale] ${cmd.slice(0, 3).join(' ')} exited ${code}: ${err}\n`);
+      resolve({ seconds: (performance.now() - t0) / 1000, peakKiB: peak, out, code: code ?? 1 });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  if (args[0] === '--peer') return peer(args[1], args[2], args[3], args[4]);
+  const sizeArg = args.find((a) => a.startsWith('--scale='));
+  const sizes = sizeArg ? sizeArg.slice('--scale='.length).split(',').map(Number) : [2000, 20000, 100000];
+  if (args.includes('--scale-1m')) sizes.push(1_000_000);
+  const cli = path.join(root, 'dist', 'cli.js');
+  if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first.');
+  const az = await startAzurite({ accounts: [DEV_ACCOUNT] });
+  const runs: Run[] = [];
+  try {
+    const service = az.serviceClient(DEV_ACCOUNT);
+    const endpoint = `http://${az.host}:${az.port}/${DEV_ACCOUNT.name}`;
+    const cs = `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT.name};AccountKey=${DEV_ACCOUNT.key};BlobEndpoint=${endpoint};`;
+    const src = service.getContainerClient('scale-src');
+    await src.createIfNotExists();
+    const body = Buffer.alloc(1024, 7);
+    for (const n of sizes) {
+      const prefix = `n${n}/`;
+      const t0 = performance.now();
+      await pool(Array.from({ length: n }, (_, i) => `${prefix}f${String(i).padStart(7, '0')}.bin`), 64, async (name) => {
+        await src.getBlockBlobClient(name).upload(body, body.length);
+      });
+      console.error(`[scale] ${n.toLocaleString('en-US')} × 1 KiB source blobs uploaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      for (const who of ['cli', 'sdk'] as const) {
+        const dest = `scale-${who}-${n}`;
+        await service.getContainerClient(dest).createIfNotExists();
+        const cmd =
+          who === 'cli'
+            ? [process.execPath, cli, 'copy', `${endpoint}/scale-src/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--source-connection-string', cs, '--destination-connection-string', cs]
+            : [process.execPath, __filename, '--peer', endpoint, 'scale-src', prefix, dest];
+        const r = await timed(cmd, { ...process.env, AZURE_STORAGE_CONNECTION_STRING: '' });
+        let count = 0;
+        for await (const page of service.getContainerClient(dest).listBlobsFlat().byPage({ maxPageSize: 5000 })) count += page.segment.blobItems.length;
+        if (r.code !== 0 || count !== n) throw new Error(`${who} at ${n}: exit ${r.code}, ${count} of ${n} blobs arrived`);
+        runs.push({ who, blobs: n, seconds: r.seconds, blobsPerSecond: n / r.seconds, peakRssMiB: r.peakKiB / 1024 });
+        console.error(`[scale] ${who} ${n}: ${r.seconds.toFixed(1)} s, ${(n / r.seconds).toFixed(0)} blobs/s, peak RSS ${(r.peakKiB / 1024).toFixed(0)} MiB`);
+        await service.getContainerClient(dest).delete();
+      }
+    }
+  } finally {
+    await az.stop();
+  }
+  const rows = runs.map((r) => {
+    const prev = runs.filter((p) => p.who === r.who && p.blobs < r.blobs).pop();
+    const perExtraKiB = prev ? ((r.peakRssMiB - prev.peakRssMiB) * 1024) / (r.blobs - prev.blobs) : undefined;
+    return { ...r, perExtraBlobKiB: perExtraKiB };
+  });
+  console.log('\nScale: same-account folder copy of N × 1 KiB blobs (Azurite in memory)');
+  console.log('who  blobs       time (s)  blobs/s  peak RSS (MiB)  RSS per extra blob (KiB)  rate vs sdk');
+  for (const r of rows) {
+    const sdk = rows.find((x) => x.who === 'sdk' && x.blobs === r.blobs);
+    console.log(
+      `${r.who.padEnd(4)} ${r.blobs.toLocaleString('en-US').padEnd(11)} ${r.seconds.toFixed(1).padStart(8)}  ${r.blobsPerSecond.toFixed(0).padStart(7)}  ` +
+        `${r.peakRssMiB.toFixed(0).padStart(14)}  ${(r.perExtraBlobKiB === undefined ? '—' : r.perExtraBlobKiB.toFixed(3)).padStart(24)}  ${sdk ? (r.blobsPerSecond / sdk.blobsPerSecond).toFixed(2) : ''}`,
+    );
+  }
+  const cliRuns = rows.filter((r) => r.who === 'cli');
+  if (cliRuns.length >= 2) {
+    const a = cliRuns[0];
+    const b = cliRuns[cliRuns.length - 1];
+    console.log(
+      `\ncli ${a.blobs.toLocaleString('en-US')} → ${b.blobs.toLocaleString('en-US')}: +${((b.peakRssMiB - a.peakRssMiB) * 1024 / (b.blobs - a.blobs)).toFixed(3)} KiB peak RSS per extra blob (goal ≤ 1); ` +
+        `rate ${(b.blobsPerSecond / a.blobsPerSecond).toFixed(2)}× (goal ≥ 0.9)`,
+    );
+  }
+  const out = path.join(root, 'bench', 'scale-results.json');
+  fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), loadAverage: (await import('node:os')).loadavg(), runs: rows }, null, 2)}\n`);
+  console.log(`written ${path.relative(root, out)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
