@@ -52,6 +52,8 @@ export interface ProxyLogEntry {
   readonly sas: boolean;
   /** Scheme of x-ms-copy-source-authorization, never its value. */
   readonly copySourceAuthScheme?: string;
+  /** The proxy added the Authorization of an in-flight copy's x-ms-copy-source-authorization (emulation). */
+  sourceAuthorizationInjected?: boolean;
   /** The fault applied to this request, if any (a delayed request that was otherwise forwarded says "delay"). */
   fault?: FaultKind;
   /** Status the client received (undefined when the connection was reset or cut before headers). */
@@ -116,6 +118,13 @@ export interface FaultProxyOptions {
    * must trust the certificate (NODE_EXTRA_CA_CERTS, see helpers/entra.ts).
    */
   tls?: { cert: Buffer | string; key: Buffer | string };
+  /**
+   * Emulate bearer source authorization, which Azurite ignores: while a request with x-ms-copy-source (pointing at
+   * this proxy) and x-ms-copy-source-authorization is in flight, the service's own read of that source (a GET/HEAD
+   * without Authorization, for the same path and query) is forwarded with that value as its Authorization, so
+   * Azurite checks the token as the service would. Without the header nothing is added (the read stays anonymous).
+   */
+  emulateCopySourceAuthorization?: boolean;
 }
 
 const MAX_DELAY_MS = 30_000;
@@ -147,6 +156,7 @@ const emptyFaults = (): Record<FaultKind, number> => ({ throttle503: 0, reset: 0
 export async function startFaultProxy(target: { host: string; port: number }, rules: FaultRules = {}, options: FaultProxyOptions = {}): Promise<FaultProxy> {
   const logLimit = options.logLimit ?? 20_000;
   const tls = options.tls;
+  let port = 0;
   const agent = tls ? new https.Agent({ keepAlive: true, maxSockets: 128 }) : new http.Agent({ keepAlive: true, maxSockets: 128 });
   let current: FaultRules = {};
   let random: () => number = prng(1);
@@ -302,6 +312,28 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
   };
 
   const scheme = (v: string | string[] | undefined) => (typeof v === 'string' ? v.split(' ')[0] : undefined);
+  /** In-flight copy sources (path + query as this proxy receives them) → their x-ms-copy-source-authorization. */
+  const sourceAuthorizations = new Map<string, { value: string; count: number }>();
+  const holdSourceAuthorization = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const value = req.headers['x-ms-copy-source-authorization'];
+    const source = req.headers['x-ms-copy-source'];
+    if (typeof value !== 'string' || typeof source !== 'string') return;
+    let key: string;
+    try {
+      const u = new URL(source);
+      if (Number(u.port) !== port) return;
+      key = `${u.pathname}${u.search}`;
+    } catch {
+      return;
+    }
+    const held = sourceAuthorizations.get(key);
+    if (held) held.count++;
+    else sourceAuthorizations.set(key, { value, count: 1 });
+    res.once('close', () => {
+      const h = sourceAuthorizations.get(key);
+      if (h && --h.count <= 0) sourceAuthorizations.delete(key);
+    });
+  };
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     stats.requests++;
     const raw = req.url ?? '/';
@@ -324,6 +356,14 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
       copySourceAuthScheme: scheme(req.headers['x-ms-copy-source-authorization']),
     };
     record(entry);
+    if (options.emulateCopySourceAuthorization) {
+      holdSourceAuthorization(req, res);
+      const held = !req.headers.authorization && (req.method === 'GET' || req.method === 'HEAD') ? sourceAuthorizations.get(raw) : undefined;
+      if (held) {
+        req.headers.authorization = held.value;
+        entry.sourceAuthorizationInjected = true;
+      }
+    }
     for (const l of [...listeners]) {
       try {
         l(info);
@@ -356,7 +396,7 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
   const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler);
   server.keepAliveTimeout = 5000;
 
-  const port = await new Promise<number>((resolve, reject) => {
+  port = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
   });
