@@ -6,6 +6,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential, type DefaultAzureCredentialOptions } from '@azure/identity';
 import { ConnectionSpec, parseConnectionString, accountNameFromEndpoint } from '../core/connections';
+import { entraAuthorityOptions } from '../core/auth';
 import { ParsedUrl, UsageError } from './args';
 
 export type CredentialSource = 'connection-string-flag' | 'sas' | 'environment' | 'default-azure-credential';
@@ -67,35 +68,13 @@ export function sideConnection(
   };
 }
 
-/** Microsoft Entra authority hosts of the public and national clouds (instance discovery knows them). */
-const CLOUD_AUTHORITY_HOSTS = new Set([
-  'login.microsoftonline.com',
-  'login.microsoft.com',
-  'login.windows.net',
-  'sts.windows.net',
-  'login.microsoftonline.us',
-  'login.chinacloudapi.cn',
-  'login.partner.microsoftonline.cn',
-  'login.microsoftonline.de',
-]);
-
-/**
- * DefaultAzureCredential's options from the environment. AZURE_AUTHORITY_HOST is honoured; for an authority that
- * is not a public or national Azure cloud (Azure Stack, ADFS, a test authority) instance discovery is skipped:
- * with it, MSAL first asks the public cloud about the authority and fails (endpoints_resolution_error) offline.
- */
+/** DefaultAzureCredential's options from the environment (see entraAuthorityOptions). */
 export function defaultCredentialOptions(env: NodeJS.ProcessEnv): DefaultAzureCredentialOptions {
-  const raw = env.AZURE_AUTHORITY_HOST?.trim();
-  if (!raw) return {};
-  let host: string;
   try {
-    const u = new URL(raw);
-    if (u.protocol !== 'https:') throw new Error('not https');
-    host = u.hostname.toLowerCase();
-  } catch {
-    throw new UsageError('AZURE_AUTHORITY_HOST must be an https:// URL, e.g. https://login.microsoftonline.com.');
+    return entraAuthorityOptions(env);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
-  return { authorityHost: raw, disableInstanceDiscovery: !CLOUD_AUTHORITY_HOSTS.has(host) };
 }
 
 /** The CLI's Entra ID credential: DefaultAzureCredential (environment, workload/managed identity, Azure CLI…). */

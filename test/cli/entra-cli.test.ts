@@ -10,7 +10,8 @@ import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
-import { certificateDir, describeEntra, startTokenEndpoint, TokenEndpoint } from '../helpers/entra';
+import { certificateDir, startTokenEndpoint, TokenEndpoint } from '../helpers/entra';
+import { describeEntra } from '../helpers/entraSuite';
 import { defaultCredentialOptions } from '../../src/cli/credentials';
 import { stopFast } from '../core/fixtures';
 

@@ -6,7 +6,8 @@
 import { after, before, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
-import { describeEntra, testCredential, CountingCredential, USER_OID } from '../helpers/entra';
+import { testCredential, CountingCredential, USER_OID } from '../helpers/entra';
+import { describeEntra } from '../helpers/entraSuite';
 import { startFaultProxy, FaultProxy, ProxyLogEntry } from '../helpers/faultProxy';
 import { AccountClient, ConnectionSpec, createAccountClient } from '../../src/core/connections';
 import { CopyEngine, CopyRequest } from '../../src/core';
