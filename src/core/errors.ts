@@ -49,8 +49,8 @@ export function restDetails(err: unknown): { status?: number; code?: string; req
 const ENTRA_HINTS = {
   delegationKey:
     'Getting a user delegation key needs the "Storage Blob Delegator" role (or a data role) on the source account; without it the source is read with your token, which needs "Storage Blob Data Reader" there.',
-  sourceRole: 'The signed-in identity lacks "Storage Blob Data Reader" (or Contributor) on the source account: assign it in Access control (IAM), then retry.',
-  destinationRole: 'The signed-in identity lacks "Storage Blob Data Contributor" on the destination account: assign it in Access control (IAM), then retry.',
+  sourceRole: 'With Entra ID the identity lacks "Storage Blob Data Reader" (or Contributor) on the source account: assign it in Access control (IAM), then retry. With a SAS: it lacks read/list permission.',
+  destinationRole: 'With Entra ID the identity lacks "Storage Blob Data Contributor" on the destination account: assign it in Access control (IAM), then retry. With a SAS: it lacks write/create permission.',
   signIn: 'Sign in to Azure again: in VS Code, the Accounts menu (Microsoft); for the CLI, `az login` or the AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET variables.',
 } as const;
 
@@ -68,7 +68,7 @@ function requestUrl(err: unknown): string {
 const HINTS: Record<string, string> = {
   AuthorizationFailure: 'Check the credentials: the SAS may have expired or lack the needed permission, or the account key is wrong.',
   AuthorizationPermissionMismatch:
-    'The signed-in identity lacks a data role: it needs "Storage Blob Data Reader" on the source and "Storage Blob Data Contributor" on the destination (storage account → Access control (IAM); assignments take a few minutes to apply).',
+    'The credentials lack a permission for this operation: a SAS needs read on the source and write/create on the destination; with Entra ID the identity needs "Storage Blob Data Reader" on the source and "Storage Blob Data Contributor" on the destination (storage account → Access control (IAM); assignments take a few minutes to apply).',
   AuthenticationFailed: 'The request was not authenticated: with an account key or SAS check the key or refresh the SAS; with Entra ID sign in again (the token expired or is for another tenant).',
   InvalidAuthenticationInfo: 'The Entra ID token was rejected (expired, or for another tenant): sign in again.',
   NoAuthenticationInformation: 'The request carried no credentials: the container is private. Connect with Entra ID, an account key or a SAS.',
@@ -112,10 +112,10 @@ export function toCopyError(err: unknown, what: string, side: ErrorSide = 'copy'
     message = `${what}: the service refused a user delegation key for the source account.`;
     hint = ENTRA_HINTS.delegationKey;
   } else if (code === 'AuthorizationPermissionMismatch' && (d.copySourceCode !== undefined || side === 'source')) {
-    message = `${what}: the signed-in identity may not read the source.`;
+    message = `${what}: no permission to read the source.`;
     hint = ENTRA_HINTS.sourceRole;
   } else if (code === 'AuthorizationPermissionMismatch' && side === 'destination') {
-    message = `${what}: the signed-in identity may not write the destination.`;
+    message = `${what}: no permission to write the destination.`;
     hint = ENTRA_HINTS.destinationRole;
   } else if (d.copySourceCode === undefined && (code === 'AuthenticationFailed' || code === 'InvalidAuthenticationInfo')) {
     message = `${what}: the service did not accept the credentials (${code}).`;
