@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ensureDependencies } from './deps.mjs';
 import { install, root, runExtensionTests } from './vscode-runtime.mjs';
 
@@ -102,6 +103,9 @@ async function uiTests() {
 // first (a no-op when cached), so a machine without it installs it instead of skipping anything.
 console.log('\n=== VS Code runtime');
 install();
+// Entra ID tests (issue 13): every test process trusts the harness's loopback certificate from the start.
+const { ensureTestCertificate } = await import(pathToFileURL(join(root, 'out', 'test', 'helpers', 'entra.js')).href);
+process.env.NODE_EXTRA_CA_CERTS ??= ensureTestCertificate().certPath;
 if (only !== 'ui') await nodeTests();
 if (only !== 'core') await uiTests();
 

@@ -4,7 +4,9 @@
  * same account, else DefaultAzureCredential (created lazily, only when a side needs it).
  */
 import type { TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential, type DefaultAzureCredentialOptions } from '@azure/identity';
 import { ConnectionSpec, parseConnectionString, accountNameFromEndpoint } from '../core/connections';
+import { entraAuthorityOptions } from '../core/auth';
 import { ParsedUrl, UsageError } from './args';
 
 export type CredentialSource = 'connection-string-flag' | 'sas' | 'environment' | 'default-azure-credential';
@@ -64,4 +66,18 @@ export function sideConnection(
     spec: { kind: 'token', accountName: side.accountName, blobEndpoint: side.endpoint, credential: defaultCredential() },
     via: 'default-azure-credential',
   };
+}
+
+/** DefaultAzureCredential's options from the environment (see entraAuthorityOptions). */
+export function defaultCredentialOptions(env: NodeJS.ProcessEnv): DefaultAzureCredentialOptions {
+  try {
+    return entraAuthorityOptions(env);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** The CLI's Entra ID credential: DefaultAzureCredential (environment, workload/managed identity, Azure CLI…). */
+export function createDefaultCredential(env: NodeJS.ProcessEnv): TokenCredential {
+  return new DefaultAzureCredential(defaultCredentialOptions(env));
 }

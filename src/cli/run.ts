@@ -3,7 +3,6 @@
  * Every line written goes through the engine's redact(): no SAS, key or token is ever printed.
  */
 import type { TokenCredential } from '@azure/core-auth';
-import { DefaultAzureCredential } from '@azure/identity';
 import {
   AccountClient,
   BatchSummary,
@@ -18,7 +17,7 @@ import {
 } from '../core';
 import { formatBytes } from '../shared/vocabulary';
 import { Command, CopyCommand, USAGE, UsageError, parseCommandLine } from './args';
-import { sideConnection } from './credentials';
+import { createDefaultCredential, sideConnection } from './credentials';
 
 export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
@@ -126,7 +125,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 
   let defaultCredential: TokenCredential | undefined;
-  const getDefault = () => (defaultCredential ??= new DefaultAzureCredential());
+  const getDefault = () => (defaultCredential ??= createDefaultCredential(io.env));
   let clients: Record<string, AccountClient>;
   try {
     const src = sideConnection(cmd.source, cmd.sourceConnectionString, '--source-connection-string', io.env, getDefault);

@@ -1,7 +1,9 @@
 /**
  * Source authorization: the URL the destination service reads the source from.
  * - shared key: a read-only blob SAS for exactly the source blob, valid 1 h plus time for its size;
- * - Entra ID: a user-delegation SAS (the key is cached per account);
+ * - Entra ID: a user-delegation SAS (the key is cached per account); when the service refuses Get User Delegation
+ *   Key (403: the identity lacks "Storage Blob Delegator", or the account forbids it), the plain blob URL plus a bearer
+ *   token for the x-ms-copy-source-authorization header (told once per account);
  * - SAS connection or URL with a SAS or public: used as given.
  * The result is a secret: it never goes into a log, a snapshot, an error or the journal (see redact).
  */
@@ -30,16 +32,63 @@ export interface SourceAccess {
   readonly url: string;
   /** x-ms-copy-source-authorization for the From-URL operations (Entra sources without a user delegation key). */
   readonly authorization?: { readonly scheme: 'Bearer'; readonly value: string };
+  /**
+   * When the access stops working (ms since the epoch): the bearer token's expiry. Ask authorize() again for calls
+   * made after it (the credential refreshes the token). Undefined for a SAS planned for the blob's size.
+   */
+  readonly expiresOn?: number;
+}
+
+export interface SourceAuthorizerOptions {
+  /** Told once per account when Entra sources fall back to bearer source authorization. */
+  warn?: (message: string) => void;
+}
+
+/** The scope of storage bearer tokens (data plane). */
+export const STORAGE_SCOPE = 'https://storage.azure.com/.default';
+
+/** Whether a Get User Delegation Key failure means "not allowed" (then a bearer token may still read the source). */
+export function isDelegationRefused(err: unknown): boolean {
+  const e = err as { statusCode?: number; response?: { status?: number } } | undefined;
+  return (e?.statusCode ?? e?.response?.status) === 403;
 }
 
 export class SourceAuthorizer {
   private readonly delegationKeys = new Map<BlobServiceClient, Promise<CachedKey>>();
   private readonly containerUrls = new WeakMap<BlobServiceClient, Map<string, string>>();
   private readonly readPermission = BlobSASPermissions.parse('r');
+  /** Entra accounts whose user delegation key was refused: their sources are read with a bearer token. */
+  private readonly bearerOnly = new WeakSet<BlobServiceClient>();
+
+  constructor(private readonly options: SourceAuthorizerOptions = {}) {}
 
   /** How the service can read the source blob, valid for `size` bytes' worth of copying. */
   async authorize(source: CopySource, account: AccountClient | undefined, size: number): Promise<SourceAccess> {
-    return { url: await this.readUrl(source, account, size) };
+    const credential = source.kind === 'location' && !account?.sharedKey ? account?.tokenCredential : undefined;
+    if (!credential || !account || source.kind !== 'location') return { url: await this.readUrl(source, account, size) };
+    if (!this.bearerOnly.has(account.service)) {
+      try {
+        return { url: await this.readUrl(source, account, size) };
+      } catch (e) {
+        if (!isDelegationRefused(e)) throw e;
+        if (!this.bearerOnly.has(account.service)) {
+          this.bearerOnly.add(account.service);
+          this.options.warn?.(
+            `Account ${account.accountName}: Get User Delegation Key was refused (403), so copy sources are read with ` +
+              `your Entra ID token (x-ms-copy-source-authorization) instead of a user-delegation SAS. ` +
+              `Assign "Storage Blob Delegator" to use user-delegation SAS (told once per account).`,
+          );
+        }
+      }
+    }
+    const token = await credential.getToken(STORAGE_SCOPE);
+    if (!token) throw new Error(`No Entra ID token for account ${account.accountName}: sign in again.`);
+    const { container, path } = source.location;
+    return {
+      url: `${stripQuery(this.containerUrl(account, container))}/${escapePath(path)}`,
+      authorization: { scheme: 'Bearer', value: token.token },
+      expiresOn: token.expiresOnTimestamp,
+    };
   }
 
   /** A URL the service can read the source blob from, valid for `size` bytes' worth of copying. */
@@ -96,6 +145,38 @@ export class SourceAuthorizer {
     this.delegationKeys.set(service, p);
     return p;
   }
+}
+
+/** Microsoft Entra authority hosts of the public and national clouds (MSAL's instance discovery knows them). */
+const CLOUD_AUTHORITY_HOSTS = new Set([
+  'login.microsoftonline.com',
+  'login.microsoft.com',
+  'login.windows.net',
+  'sts.windows.net',
+  'login.microsoftonline.us',
+  'login.chinacloudapi.cn',
+  'login.partner.microsoftonline.cn',
+  'login.microsoftonline.de',
+]);
+
+/**
+ * @azure/identity options from the environment. AZURE_AUTHORITY_HOST is honoured; for an authority that is not a
+ * public or national Azure cloud (Azure Stack Hub, ADFS, a test authority) instance discovery is skipped: with it,
+ * MSAL first asks the public cloud about the authority and fails (endpoints_resolution_error) where that is
+ * unreachable. Throws a plain Error when the variable is not an https URL.
+ */
+export function entraAuthorityOptions(env: NodeJS.ProcessEnv): { authorityHost?: string; disableInstanceDiscovery?: boolean } {
+  const raw = env.AZURE_AUTHORITY_HOST?.trim();
+  if (!raw) return {};
+  let host: string;
+  try {
+    const u = new URL(raw);
+    if (u.protocol !== 'https:') throw new Error('not https');
+    host = u.hostname.toLowerCase();
+  } catch {
+    throw new Error('AZURE_AUTHORITY_HOST must be an https:// URL, e.g. https://login.microsoftonline.com.');
+  }
+  return { authorityHost: raw, disableInstanceDiscovery: !CLOUD_AUTHORITY_HOSTS.has(host) };
 }
 
 /** The SDK's blob-name escaping (EscapePath in @azure/storage-blob): each "/"-separated segment URI-encoded. */

@@ -3,13 +3,15 @@
  * the extension stores secrets in SecretStorage and the journal stores only a connection's id.
  */
 import type { TokenCredential } from '@azure/core-auth';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { accountGatePolicy } from './throttle';
-import { accountKey } from './urls';
+import { toCompatResponse, type CompatResponse, type WebResourceLike } from '@azure/core-http-compat';
+import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, type HttpClient } from '@azure/core-rest-pipeline';
+import { throughAccountGate } from './throttle';
 import { Emitter, type Event } from './events';
 import {
   AnonymousCredential,
   BlobServiceClient,
+  IHttpClient,
+  newPipeline,
   StoragePipelineOptions,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
@@ -120,21 +122,45 @@ const transientFailureEmitter = new Emitter<TransientFailure>();
 export const onTransientFailure: Event<TransientFailure> = transientFailureEmitter.event;
 
 /**
- * A per-attempt policy (after the SDK's retry policy, so it sees each try) that reports transient failures.
- * The storage SDK has no public hook for per-try policies: it keeps the core pipeline on the Pipeline object as
- * `_corePipeline` (storage-blob 12.x Pipeline.ts). Where that changes, attempts are simply not reported.
+ * Reports transient failures of every attempt. It sits in the one per-attempt place the storage SDK lets a caller
+ * configure through public API: the HTTP client (`StoragePipelineOptions.httpClient`, which the SDK calls once per
+ * try, below its retry and signing policies). It sends with @azure/core-rest-pipeline's default HTTP client.
+ * Requests and responses cross the SDK's documented v1 ↔ v2 adapters (@azure/core-http-compat): the SDK hands an
+ * `IHttpClient` a WebResourceLike and takes back a CompatResponse.
  */
-const attemptPolicy: PipelinePolicy = {
-  name: 'blobCopyTransientFailures',
-  async sendRequest(request, next) {
+let defaultHttpClient: HttpClient | undefined;
+export const attemptReportingHttpClient: IHttpClient = {
+  async sendRequest(resource: WebResourceLike): Promise<CompatResponse> {
+    const url = resource.url;
     const report = (status?: number, code?: string, requestId?: string) =>
-      transientFailureEmitter.fire({ method: request.method, url: request.url.split('?')[0], status, code, requestId });
+      transientFailureEmitter.fire({ method: resource.method, url: url.split('?')[0], status, code, requestId });
+    const request = createPipelineRequest({
+      url,
+      method: resource.method,
+      headers: createHttpHeaders(resource.headers.toJson({ preserveCase: true })),
+      body: resource.body,
+      formData: resource.formData,
+      timeout: resource.timeout,
+      withCredentials: resource.withCredentials,
+      requestId: resource.requestId,
+      abortSignal: resource.abortSignal,
+      streamResponseStatusCodes: resource.streamResponseStatusCodes,
+      onUploadProgress: resource.onUploadProgress,
+      onDownloadProgress: resource.onDownloadProgress,
+      proxySettings: resource.proxySettings,
+      agent: resource.agent,
+      requestOverrides: resource.requestOverrides,
+      // The SDK allows http itself (the emulator); bearer tokens over http are refused before this point.
+      allowInsecureConnection: true,
+    });
     try {
-      const res = await next(request);
+      // Every try passes its account's gate (per-account throttling: see throttle.ts).
+      const res = await throughAccountGate(url, resource.abortSignal, () => (defaultHttpClient ??= createDefaultHttpClient()).sendRequest(request));
       if (res.status >= 500 || res.status === 408 || res.status === 429) {
         report(res.status, res.headers.get('x-ms-error-code') ?? undefined, res.headers.get('x-ms-request-id') ?? undefined);
       }
-      return res;
+      // The SDK finds the operation (to parse the body) from the request it sent: answer with that request.
+      return { ...toCompatResponse(res), request: resource };
     } catch (e) {
       const err = e as { code?: string; statusCode?: number; name?: string };
       if (err.name !== 'AbortError' && err.statusCode === undefined) report(undefined, err.code ?? err.name);
@@ -144,13 +170,7 @@ const attemptPolicy: PipelinePolicy = {
 };
 
 function blobService(url: string, credential: StorageSharedKeyCredential | AnonymousCredential | TokenCredential, options: StoragePipelineOptions): BlobServiceClient {
-  const service = new BlobServiceClient(url, credential, options);
-  const core = (service as unknown as { pipeline: { _corePipeline?: { addPolicy(p: PipelinePolicy, o: { afterPhase: 'Retry' }): void; getOrderedPolicies(): PipelinePolicy[] } } }).pipeline._corePipeline;
-  if (core && !core.getOrderedPolicies().some((p) => p.name === attemptPolicy.name)) {
-    core.addPolicy(attemptPolicy, { afterPhase: 'Retry' });
-    core.addPolicy(accountGatePolicy(accountKey(url.split('?')[0])), { afterPhase: 'Retry' });
-  }
-  return service;
+  return new BlobServiceClient(url, newPipeline(credential, { httpClient: attemptReportingHttpClient, ...options }));
 }
 
 /** Builds SDK clients for a connection. Uses the SDK's own retry pipeline (exponential back-off). */

@@ -105,7 +105,7 @@ export class CopyEngine {
       ended: () => this.wakeIdle(),
     });
     this.runner = new JobRunner(
-      { resolve: options.resolve, pipelineOptions: options.pipelineOptions, authorizer: new SourceAuthorizer(), capabilities: this.capabilities },
+      { resolve: options.resolve, pipelineOptions: options.pipelineOptions, authorizer: new SourceAuthorizer({ warn: (m) => this.log.warn(m) }), capabilities: this.capabilities },
       {
         log: this.log,
         rangeConcurrency: Math.max(1, Math.floor(options.rangeConcurrency ?? 4)),

@@ -45,10 +45,34 @@ export function restDetails(err: unknown): { status?: number; code?: string; req
   return { status: e.statusCode ?? e.response?.status, code, requestId, copySourceCode, copySourceStatus: cs === undefined ? undefined : Number(cs) };
 }
 
+/** Hints for Entra ID failures that depend on where the 403 came from. */
+const ENTRA_HINTS = {
+  delegationKey:
+    'Getting a user delegation key needs the "Storage Blob Delegator" role (or a data role) on the source account; without it the source is read with your token, which needs "Storage Blob Data Reader" there.',
+  sourceRole: 'With Entra ID the identity lacks "Storage Blob Data Reader" (or Contributor) on the source account: assign it in Access control (IAM), then retry. With a SAS: it lacks read/list permission.',
+  destinationRole: 'With Entra ID the identity lacks "Storage Blob Data Contributor" on the destination account: assign it in Access control (IAM), then retry. With a SAS: it lacks write/create permission.',
+  signIn: 'Sign in to Azure again: in VS Code, the Accounts menu (Microsoft); for the CLI, `az login` or the AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET variables.',
+} as const;
+
+/** @azure/identity's errors for "no token": the user has to sign in (again). */
+function isSignInError(err: unknown): boolean {
+  const name = (err as { name?: string } | undefined)?.name;
+  return name === 'CredentialUnavailableError' || name === 'AuthenticationRequiredError' || name === 'AuthenticationError' || name === 'AggregateAuthenticationError';
+}
+
+function requestUrl(err: unknown): string {
+  const url = (err as { request?: { url?: unknown } } | undefined)?.request?.url;
+  return typeof url === 'string' ? url : '';
+}
+
 const HINTS: Record<string, string> = {
   AuthorizationFailure: 'Check the credentials: the SAS may have expired or lack the needed permission, or the account key is wrong.',
-  AuthorizationPermissionMismatch: 'The identity lacks the permission: for Entra ID give it "Storage Blob Data Contributor" (destination) / "Reader" (source).',
-  AuthenticationFailed: 'The signature was rejected: check the account key or refresh the SAS.',
+  AuthorizationPermissionMismatch:
+    'The credentials lack a permission for this operation: a SAS needs read on the source and write/create on the destination; with Entra ID the identity needs "Storage Blob Data Reader" on the source and "Storage Blob Data Contributor" on the destination (storage account → Access control (IAM); assignments take a few minutes to apply).',
+  AuthenticationFailed: 'The request was not authenticated: with an account key or SAS check the key or refresh the SAS; with Entra ID sign in again (the token expired or is for another tenant).',
+  InvalidAuthenticationInfo: 'The Entra ID token was rejected (expired, or for another tenant): sign in again.',
+  NoAuthenticationInformation: 'The request carried no credentials: the container is private. Connect with Entra ID, an account key or a SAS.',
+  KeyBasedAuthenticationNotPermitted: 'This account disables shared key access: connect with Entra ID (sign in) instead of the account key or a key-signed SAS.',
   CannotVerifyCopySource: 'The service could not read the source: it is private, or its SAS expired or lacks read permission.',
   ContainerNotFound: 'The container does not exist: create it first.',
   BlobNotFound: 'The blob does not exist (it may have been deleted since the plan was made).',
@@ -81,7 +105,21 @@ export function toCopyError(err: unknown, what: string, side: ErrorSide = 'copy'
   let hint = code ? HINTS[code] : undefined;
   let message = `${what}: ${raw}`;
   const copySource = d.copySourceCode !== undefined || code === 'CannotVerifyCopySource';
-  if (copySource || (side === 'source' && (d.status === 403 || d.status === 401))) {
+  if (isSignInError(err)) {
+    message = `${what}: no Entra ID token: ${raw}`;
+    hint = ENTRA_HINTS.signIn;
+  } else if (code === 'AuthorizationPermissionMismatch' && /[?&]comp=userdelegationkey/i.test(requestUrl(err))) {
+    message = `${what}: the service refused a user delegation key for the source account.`;
+    hint = ENTRA_HINTS.delegationKey;
+  } else if (code === 'AuthorizationPermissionMismatch' && (d.copySourceCode !== undefined || side === 'source')) {
+    message = `${what}: no permission to read the source.`;
+    hint = ENTRA_HINTS.sourceRole;
+  } else if (code === 'AuthorizationPermissionMismatch' && side === 'destination') {
+    message = `${what}: no permission to write the destination.`;
+    hint = ENTRA_HINTS.destinationRole;
+  } else if (d.copySourceCode === undefined && (code === 'AuthenticationFailed' || code === 'InvalidAuthenticationInfo')) {
+    message = `${what}: the service did not accept the credentials (${code}).`;
+  } else if (copySource || (side === 'source' && (d.status === 403 || d.status === 401))) {
     if (d.copySourceStatus === 404 || code === 'BlobNotFound' || code === 'ContainerNotFound') {
       message = `${what}: the source was not found (it may have been deleted).`;
       hint = 'Refresh the source and plan the copy again.';

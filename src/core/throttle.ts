@@ -4,7 +4,7 @@
  * window of successes (additive increase, multiplicative decrease), and holds new requests for the Retry-After the
  * account asked for. So 32 parallel copies do not keep hammering a throttled account.
  */
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { accountKey } from './urls';
 
 /** Requests in flight per account when nothing is throttled (the engine's default peak is 32 small + 8 × 4 ranges). */
 export const DEFAULT_ACCOUNT_MAX_IN_FLIGHT = 64;
@@ -132,21 +132,23 @@ export function retryAfterMs(value: string | undefined, now = Date.now()): numbe
   return Number.isFinite(t) ? Math.max(0, t - now) : undefined;
 }
 
-/** A per-try pipeline policy (after the SDK's retry policy) that passes every try through the account's gate. */
-export function accountGatePolicy(accountKey: string): PipelinePolicy {
-  return {
-    name: 'blobCopyAccountGate',
-    async sendRequest(request, next) {
-      const gate = gateFor(accountKey);
-      await gate.acquire(request.abortSignal);
-      try {
-        const res = await next(request);
-        if (res.status === 503 || res.status === 429) gate.throttled(retryAfterMs(res.headers.get('retry-after') ?? undefined));
-        else if (res.status < 500) gate.succeeded();
-        return res;
-      } finally {
-        gate.release();
-      }
-    },
-  };
+/**
+ * Sends one try through its account's gate: waits for room (and any Retry-After), then tells the gate how the
+ * account answered. The account is the URL's endpoint (host, plus the first path segment for path-style hosts).
+ */
+export async function throughAccountGate<R extends { status: number; headers: { get(name: string): string | undefined } }>(
+  url: string,
+  signal: SignalLike | undefined,
+  send: () => Promise<R>,
+): Promise<R> {
+  const gate = gateFor(accountKey(url.split('?')[0]));
+  await gate.acquire(signal);
+  try {
+    const res = await send();
+    if (res.status === 503 || res.status === 429) gate.throttled(retryAfterMs(res.headers.get('retry-after')));
+    else if (res.status < 500) gate.succeeded();
+    return res;
+  } finally {
+    gate.release();
+  }
 }

@@ -36,6 +36,11 @@ export interface StartOptions {
   accounts?: AzuriteAccount[];
   /** Time limit for start-up. */
   timeoutMs?: number;
+  /**
+   * Serve HTTPS with this certificate (see helpers/entra.ts) and check bearer tokens (`--oauth basic`). Azurite
+   * itself trusts the certificate too (NODE_EXTRA_CA_CERTS), so it can read cross-account copy sources over HTTPS.
+   */
+  oauth?: { certPath: string; keyPath: string };
 }
 
 export interface AzuriteInstance {
@@ -43,6 +48,8 @@ export interface AzuriteInstance {
   readonly host: string;
   readonly pid: number;
   readonly accounts: readonly AzuriteAccount[];
+  /** "https" when started with `oauth`, else "http". */
+  readonly protocol: 'http' | 'https';
   /** Blob endpoint of an account, e.g. http://127.0.0.1:PORT/devstoreaccount1 */
   endpoint(account?: AzuriteAccount | string): string;
   connectionString(account?: AzuriteAccount | string): string;
@@ -92,9 +99,15 @@ export async function startAzurite(options: StartOptions = {}): Promise<AzuriteI
   ];
   if (options.location) args.push('--location', options.location);
   else args.push('--inMemoryPersistence');
+  if (options.oauth) args.push('--oauth', 'basic', '--cert', options.oauth.certPath, '--key', options.oauth.keyPath);
+  const protocol = options.oauth ? 'https' : 'http';
   const child = spawn(process.execPath, args, {
     cwd,
-    env: { ...process.env, AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';') },
+    env: {
+      ...process.env,
+      AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';'),
+      ...(options.oauth ? { NODE_EXTRA_CA_CERTS: options.oauth.certPath } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   hookExit();
@@ -107,7 +120,7 @@ export async function startAzurite(options: StartOptions = {}): Promise<AzuriteI
     }, options.timeoutMs ?? 30000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const m = /successfully listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      const m = /successfully listens on https?:\/\/127\.0\.0\.1:(\d+)/.exec(output);
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));
@@ -127,16 +140,17 @@ export async function startAzurite(options: StartOptions = {}): Promise<AzuriteI
     if (!found) throw new Error(`Azurite was not started with account ${a}`);
     return found;
   };
-  const endpoint = (a?: AzuriteAccount | string) => `http://${host}:${port}/${resolveAccount(a).name}`;
+  const endpoint = (a?: AzuriteAccount | string) => `${protocol}://${host}:${port}/${resolveAccount(a).name}`;
   const instance: AzuriteInstance = {
     port,
+    protocol,
     host,
     pid: child.pid!,
     accounts,
     endpoint,
     connectionString: (a) => {
       const acc = resolveAccount(a);
-      return `DefaultEndpointsProtocol=http;AccountName=${acc.name};AccountKey=${acc.key};BlobEndpoint=${endpoint(acc)};`;
+      return `DefaultEndpointsProtocol=${protocol};AccountName=${acc.name};AccountKey=${acc.key};BlobEndpoint=${endpoint(acc)};`;
     },
     credential: (a) => {
       const acc = resolveAccount(a);

@@ -19,6 +19,7 @@
  */
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type FaultKind = 'throttle503' | 'reset' | 'cut' | 'delay';
@@ -45,6 +46,14 @@ export interface ProxyLogEntry {
   readonly query: string;
   readonly comp?: string;
   readonly copySource?: string;
+  /** Scheme of the Authorization header ("Bearer", "SharedKey"…), never its value; undefined when absent. */
+  readonly authScheme?: string;
+  /** Whether the query carries a SAS signature (sig=…). */
+  readonly sas: boolean;
+  /** Scheme of x-ms-copy-source-authorization, never its value. */
+  readonly copySourceAuthScheme?: string;
+  /** The proxy added the Authorization of an in-flight copy's x-ms-copy-source-authorization (emulation). */
+  sourceAuthorizationInjected?: boolean;
   /** The fault applied to this request, if any (a delayed request that was otherwise forwarded says "delay"). */
   fault?: FaultKind;
   /** Status the client received (undefined when the connection was reset or cut before headers). */
@@ -68,6 +77,11 @@ export interface FaultRules {
   maxDelays?: number;
   /** PRNG seed (default 1): the same rules and request order give the same faults. */
   seed?: number;
+  /**
+   * Answer every matching request with this storage error instead of forwarding it (not counted as a fault):
+   * e.g. 403 AuthorizationPermissionMismatch for Get User Delegation Key.
+   */
+  refuse?: { status: number; code: string; message?: string };
 }
 
 export interface FaultStats {
@@ -99,6 +113,18 @@ export interface FaultProxy {
 export interface FaultProxyOptions {
   /** Size of the request log ring (default 20 000). */
   logLimit?: number;
+  /**
+   * Listen on HTTPS with this certificate and forward over HTTPS (to Azurite started with `oauth`); the process
+   * must trust the certificate (NODE_EXTRA_CA_CERTS, see helpers/entra.ts).
+   */
+  tls?: { cert: Buffer | string; key: Buffer | string };
+  /**
+   * Emulate bearer source authorization, which Azurite ignores: while a request with x-ms-copy-source (pointing at
+   * this proxy) and x-ms-copy-source-authorization is in flight, the service's own read of that source (a GET/HEAD
+   * without Authorization, for the same path and query) is forwarded with that value as its Authorization, so
+   * Azurite checks the token as the service would. Without the header nothing is added (the read stays anonymous).
+   */
+  emulateCopySourceAuthorization?: boolean;
 }
 
 const MAX_DELAY_MS = 30_000;
@@ -129,7 +155,9 @@ const emptyFaults = (): Record<FaultKind, number> => ({ throttle503: 0, reset: 0
 
 export async function startFaultProxy(target: { host: string; port: number }, rules: FaultRules = {}, options: FaultProxyOptions = {}): Promise<FaultProxy> {
   const logLimit = options.logLimit ?? 20_000;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+  const tls = options.tls;
+  let port = 0;
+  const agent = tls ? new https.Agent({ keepAlive: true, maxSockets: 128 }) : new http.Agent({ keepAlive: true, maxSockets: 128 });
   let current: FaultRules = {};
   let random: () => number = prng(1);
   let faultsUnderRules = 0;
@@ -209,7 +237,7 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
 
   const forward = (req: http.IncomingMessage, res: http.ServerResponse, entry: ProxyLogEntry, cut: boolean) => {
     stats.forwarded++;
-    const upstream = http.request(
+    const upstream = (tls ? https.request : http.request)(
       { host: target.host, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
       (upRes) => {
         if (cut) {
@@ -258,7 +286,55 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
     req.pipe(upstream);
   };
 
-  const server = http.createServer((req, res) => {
+  const refuse = (req: http.IncomingMessage, res: http.ServerResponse, entry: ProxyLogEntry, spec: NonNullable<FaultRules['refuse']>) => {
+    const requestId = crypto.randomUUID();
+    const body =
+      `<?xml version="1.0" encoding="utf-8"?><Error><Code>${spec.code}</Code>` +
+      `<Message>${spec.message ?? 'This request is not authorized to perform this operation.'}\nRequestId:${requestId}\nTime:${new Date().toISOString()}</Message></Error>`;
+    const send = () => {
+      if (res.headersSent || res.destroyed) return;
+      res.writeHead(spec.status, {
+        'Content-Type': 'application/xml',
+        'Content-Length': Buffer.byteLength(body),
+        'x-ms-error-code': spec.code,
+        'x-ms-request-id': requestId,
+        Date: new Date().toUTCString(),
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      entry.status = spec.status;
+    };
+    if (req.readableEnded) send();
+    else {
+      req.on('end', send);
+      req.on('error', () => res.destroy());
+      req.resume();
+    }
+  };
+
+  const scheme = (v: string | string[] | undefined) => (typeof v === 'string' ? v.split(' ')[0] : undefined);
+  /** In-flight copy sources (path + query as this proxy receives them) → their x-ms-copy-source-authorization. */
+  const sourceAuthorizations = new Map<string, { value: string; count: number }>();
+  const holdSourceAuthorization = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const value = req.headers['x-ms-copy-source-authorization'];
+    const source = req.headers['x-ms-copy-source'];
+    if (typeof value !== 'string' || typeof source !== 'string') return;
+    let key: string;
+    try {
+      const u = new URL(source);
+      if (Number(u.port) !== port) return;
+      key = `${u.pathname}${u.search}`;
+    } catch {
+      return;
+    }
+    const held = sourceAuthorizations.get(key);
+    if (held) held.count++;
+    else sourceAuthorizations.set(key, { value, count: 1 });
+    res.once('close', () => {
+      const h = sourceAuthorizations.get(key);
+      if (h && --h.count <= 0) sourceAuthorizations.delete(key);
+    });
+  };
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     stats.requests++;
     const raw = req.url ?? '/';
     const q = raw.indexOf('?');
@@ -268,14 +344,36 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
     const copySourceHeader = req.headers['x-ms-copy-source'];
     const copySource = typeof copySourceHeader === 'string' ? copySourceHeader : undefined;
     const info: ProxyRequestInfo = { seq: ++seq, method: req.method ?? 'GET', path, query, comp, headers: req.headers, copySource };
-    const entry: ProxyLogEntry = { seq: info.seq, method: info.method, path, query, comp, copySource };
+    const entry: ProxyLogEntry = {
+      seq: info.seq,
+      method: info.method,
+      path,
+      query,
+      comp,
+      copySource,
+      authScheme: scheme(req.headers.authorization),
+      sas: new URLSearchParams(query).has('sig'),
+      copySourceAuthScheme: scheme(req.headers['x-ms-copy-source-authorization']),
+    };
     record(entry);
+    if (options.emulateCopySourceAuthorization) {
+      holdSourceAuthorization(req, res);
+      const held = !req.headers.authorization && (req.method === 'GET' || req.method === 'HEAD') ? sourceAuthorizations.get(raw) : undefined;
+      if (held) {
+        req.headers.authorization = held.value;
+        entry.sourceAuthorizationInjected = true;
+      }
+    }
     for (const l of [...listeners]) {
       try {
         l(info);
       } catch {
         /* a test listener must not break the proxy */
       }
+    }
+    if (current.refuse && (!current.match || current.match(info))) {
+      refuse(req, res, entry, current.refuse);
+      return;
     }
     const { delay, fault } = decide(info);
     const act = () => {
@@ -294,15 +392,16 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
       req.pause();
       setTimeout(act, delay);
     } else act();
-  });
+  };
+  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler);
   server.keepAliveTimeout = 5000;
 
-  const port = await new Promise<number>((resolve, reject) => {
+  port = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
   });
   const host = '127.0.0.1';
-  const endpoint = (account: string) => `http://${host}:${port}/${account}`;
+  const endpoint = (account: string) => `${tls ? 'https' : 'http'}://${host}:${port}/${account}`;
 
   return {
     host,
@@ -319,7 +418,7 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
       return { dispose: () => void listeners.delete(listener) };
     },
     endpoint,
-    connectionString: (account, key) => `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${key};BlobEndpoint=${endpoint(account)};`,
+    connectionString: (account, key) => `DefaultEndpointsProtocol=${tls ? 'https' : 'http'};AccountName=${account};AccountKey=${key};BlobEndpoint=${endpoint(account)};`,
     stop: async () => {
       listeners.clear();
       await new Promise<void>((resolve) => {

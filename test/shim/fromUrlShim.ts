@@ -29,6 +29,11 @@
  *   - x-ms-source-content-crc64 is accepted but not verified (x-ms-source-content-md5 is verified → 400 Md5Mismatch);
  *   - x-ms-source-if-tags and customer-provided keys are not supported (ignored / forwarded as Azurite would).
  * Only loopback copy sources are read (the test machines allow no other address).
+ *
+ * Azurite ignores `x-ms-copy-source-authorization` (bearer source authorization). With the option
+ * `requireSourceAuthorization`, the shim checks that header on every request that names a copy source (the three it
+ * implements and the forwarded ones: Put Block From URL, Copy Blob From URL, Copy Blob): a missing or rejected value
+ * gets 403 CannotVerifyCopySource with copy-source status 401, as the service answers for a source it may not read.
  */
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
@@ -56,6 +61,16 @@ export interface FromUrlShim {
 }
 
 export type ShimOperation = 'putBlobFromUrl' | 'appendBlockFromUrl' | 'putPageFromUrl' | 'forwarded';
+
+export interface FromUrlShimOptions {
+  /**
+   * Check x-ms-copy-source-authorization on every request with x-ms-copy-source: the header's value (undefined when
+   * absent) must satisfy this, e.g. `(v) => v === \`Bearer ${token}\``. A request that passes goes on without the
+   * header (Azurite cannot verify it): its source must be readable through the URL (a SAS, or a public container),
+   * and a forwarded request must be authorized by a SAS, not SharedKey (SharedKey signs the x-ms-* headers).
+   */
+  requireSourceAuthorization?: (value: string | undefined) => boolean;
+}
 
 const MiB = 1024 * 1024;
 /** Service limits the shim enforces (REST reference). */
@@ -133,7 +148,7 @@ interface ParsedTarget {
   rawPath: string;
 }
 
-export async function startFromUrlShim(azurite: AzuriteInstance): Promise<FromUrlShim> {
+export async function startFromUrlShim(azurite: AzuriteInstance, options: FromUrlShimOptions = {}): Promise<FromUrlShim> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const pipelines = new Map<string, Pipeline>();
   const pipelineFor = (account: string): Pipeline => {
@@ -557,6 +572,18 @@ export async function startFromUrlShim(azurite: AzuriteInstance): Promise<FromUr
     const url = new URL(req.url ?? '/', 'http://shim.invalid');
     const comp = url.searchParams.get('comp');
     const hasCopySource = header(req, 'x-ms-copy-source') !== undefined;
+    if (hasCopySource && options.requireSourceAuthorization && !options.requireSourceAuthorization(header(req, 'x-ms-copy-source-authorization'))) {
+      req.resume();
+      sendError(req, res, new ShimError(403, 'CannotVerifyCopySource', 'Server failed to authenticate the request. Please refer to the information in the www-authenticate header.', {
+        CopySourceStatusCode: '401',
+        CopySourceErrorCode: 'InvalidAuthenticationInfo',
+        CopySourceErrorMessage: 'x-ms-copy-source-authorization is missing or not accepted.',
+      }));
+      return;
+    }
+    // Checked here: Azurite cannot verify the token (it reads the source with it as if it were its own), so the
+    // source is then read the way the URL allows (its SAS, or a public container).
+    if (hasCopySource && options.requireSourceAuthorization) delete req.headers['x-ms-copy-source-authorization'];
     let handler: ((req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void>) | undefined;
     if (req.method === 'PUT' && hasCopySource) {
       if (comp === null && (header(req, 'x-ms-blob-type') ?? '').toLowerCase() === 'blockblob') handler = putBlobFromUrl;

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import { entraAuthorityOptions } from '../../core/auth';
 
 export const STORAGE_SCOPES = ['https://storage.azure.com/.default'];
 
@@ -30,7 +31,8 @@ function expiresOn(token: string): number {
 
 async function defaultCredential(): Promise<TokenCredential> {
   const { DefaultAzureCredential } = await import('@azure/identity');
-  return new DefaultAzureCredential();
+  // AZURE_AUTHORITY_HOST (sovereign / Azure Stack / ADFS authorities) is honoured, as in the CLI.
+  return new DefaultAzureCredential(entraAuthorityOptions(process.env));
 }
 
 export function createEntraCredential(auth: 'vscode' | 'default'): TokenCredential {
