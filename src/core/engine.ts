@@ -18,6 +18,7 @@ import { redactingLogger, type Logger } from './log';
 import { pendingCopyId } from './operations';
 import { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from './outage';
 import { CapabilityCache, planCopy, summarizePlan, type PlannerContext } from './planner';
+import { readResume } from './resume';
 import { JobRunner } from './runner';
 import { isFinal, isRetryable, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy } from './types';
 
@@ -40,6 +41,10 @@ export interface CopyEngineOptions {
   smallBlobConcurrency?: number;
   /** Default block size for Put Block From URL (default 32 MiB). */
   blockSizeBytes?: number;
+  /** Jobs of a streamed batch not final at any time (default BATCH_WINDOW). */
+  batchWindow?: number;
+  /** Succeeded/skipped jobs jobs() still lists (default RETAINED_FINISHED); older ones live on as batch counts. */
+  retainFinished?: number;
   /** How long a job waits out a storage outage or throttling before it fails, resumable (default 300 s). */
   outageToleranceSeconds?: number;
   log?: Logger;
@@ -61,11 +66,6 @@ export const SMALL_BLOB_MAX_BYTES = 8 * MiB;
 export const BATCH_WINDOW = 1000;
 /** Succeeded and skipped jobs that jobs() still lists (older ones are folded into their batch's counters). */
 export const RETAINED_FINISHED = 10_000;
-
-/** A planned item's destination before any rename: unique in its batch. */
-export function intendedPath(item: PlannedCopy): string {
-  return (item.intendedDestination ?? item.destination).path;
-}
 
 export class CopyEngine {
   private readonly log: Logger;
@@ -97,7 +97,7 @@ export class CopyEngine {
       log: this.log,
       journal: this.journal,
       batches: this.batches,
-      window: BATCH_WINDOW,
+      window: Math.max(1, options.batchWindow ?? BATCH_WINDOW),
       plannerContext: () => this.plannerContext(),
       admit: (b, item, request) => this.admit(b, item, request),
       batchChanged: (b) => this.events.batch(b, true),
@@ -326,37 +326,26 @@ export class CopyEngine {
   async resume(): Promise<string[]> {
     this.assertLive();
     const ids = new Set<string>();
-    /** Per streamed batch: the destinations of jobs resumed from their own records (not to be made again). */
-    const resumedNames = new Map<string, Set<string>>();
-    const streams = new Map((this.journal?.listBatches() ?? []).filter((b) => !this.batches.has(b.batchId)).map((b) => [b.batchId, b]));
-    for (const r of this.unfinishedRecords()) {
+    const found = readResume(this.journal, { job: (id) => this.jobsById.has(id), batch: (id) => this.batches.has(id) });
+    for (const r of found.jobs) {
       const job = jobFromRecord(r);
       this.jobsById.set(job.id, job);
       let batch = this.batches.get(job.batchId);
-      if (!batch) this.batches.set(job.batchId, (batch = newBatch(job.batchId, !streams.has(job.batchId))));
+      if (!batch) this.batches.set(job.batchId, (batch = newBatch(job.batchId, !found.streams.has(job.batchId))));
       addJob(batch, job);
       ids.add(job.batchId);
-      const stream = streams.get(job.batchId);
-      if (stream) {
-        const names = resumedNames.get(job.batchId) ?? new Set<string>();
-        resumedNames.set(job.batchId, names);
-        names.add(intendedPath(r.item));
-      }
       this.events.job(job, true);
       this.enqueue(job);
     }
-    for (const [batchId, rec] of streams) {
+    for (const [batchId, rec] of found.streams) {
       // A streamed batch stopped while listing: list on from its journaled position.
-      if (rec.sourceSecretOmitted) {
-        this.log.error(`Batch ${batchId}: a source URL's SAS is not kept in the journal, so its listing cannot resume; start the copy again.`);
-        this.journal?.removeBatch(batchId);
-        continue;
-      }
       try {
-        await this.feeds.start(batchId, rec.request, undefined, rec.position, resumedNames.get(batchId));
+        if (rec.sourceSecretOmitted) throw new CopyError({ message: "a source URL's SAS is not kept in the journal; start the copy again." });
+        await this.feeds.start(batchId, rec.request, undefined, rec.position, found.skip.get(batchId), found.done.get(batchId));
         ids.add(batchId);
       } catch (e) {
         this.log.error(`Batch ${batchId}: its listing cannot resume: ${toCopyError(e, 'List the sources', 'source').message}`);
+        this.journal?.removeBatch(batchId);
         const b = this.batches.get(batchId);
         if (b) b.listingDone = true;
       }
@@ -417,7 +406,7 @@ export class CopyEngine {
   /** A succeeded/skipped job stays listed until RETAINED_FINISHED newer ones push it out (its batch keeps the count). */
   private retain(job: Job): void {
     this.retained.add(job);
-    if (this.retained.size <= RETAINED_FINISHED) return;
+    if (this.retained.size <= (this.options.retainFinished ?? RETAINED_FINISHED)) return;
     const oldest = this.retained.values().next().value as Job;
     this.retained.delete(oldest);
     this.jobsById.delete(oldest.id);
@@ -446,6 +435,7 @@ export class CopyEngine {
     job.item = { ...job.item, sourceProperties: undefined };
     clearTimer(job);
     if (state === 'succeeded' || state === 'skipped') {
+      this.feeds.finished(job); // a streamed batch's done log, before anyone hears of it
       this.journal?.remove(job.id);
       this.retain(job);
     } else this.saveJournal(job, true);

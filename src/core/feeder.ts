@@ -11,6 +11,8 @@ import { planPages, type PlanPage, type PlannerContext, type PlanPosition } from
 import { toCopyError } from './errors';
 import type { CopyRequest, PlannedCopy } from './types';
 import { newBatch, type Batch } from './jobEvents';
+import type { Job } from './job';
+import { isFinal } from './types';
 
 const POSITION_INTERVAL_MS = 1000;
 
@@ -18,7 +20,7 @@ export interface FeederHost {
   readonly log: Logger;
   readonly journal?: JournalStore;
   /** Makes and queues a job for the item in the batch. */
-  admit(batch: Batch, item: PlannedCopy): void;
+  admit(batch: Batch, item: PlannedCopy): Job;
   /** Resolves when the batch has fewer than its window of jobs not final (or the engine stops). */
   room(batch: Batch): Promise<void>;
   batchChanged(batch: Batch): void;
@@ -34,22 +36,54 @@ export interface Feed {
   readonly signal: AbortSignal;
   /** Destinations (before rename) of jobs resumed from their own records: not made again. */
   readonly resumed?: ReadonlySet<string>;
+  /** Blobs (doneKey) that finished beyond the journaled position before a restart: not made again. */
+  readonly resumedDone?: ReadonlySet<string>;
 }
 
-export async function feed(host: FeederHost, f: Feed): Promise<void> {
+/** How a blob is named in a batch's done log: its source's index and its name. */
+export function doneKey(source: number, name: string): string {
+  return `${source}\t${name}`;
+}
+
+/**
+ * Feeds the batch. The journaled position only ever covers jobs that are final: jobs are kept in admission order and
+ * the position advances over the prefix of final ones. A job that succeeds beyond the position is appended to the
+ * batch's done log at once (Feeds.finished), so a resume skips it instead of copying it again.
+ */
+export async function feed(host: FeederHost, f: Feed, sourceOf: WeakMap<Job, number>): Promise<void> {
   const { batch } = f;
   const { request: stored, secretOmitted } = sanitizeRequest(f.request);
+  const order: Array<{ job: Job; source: number }> = [];
+  let head = 0;
   let position: PlanPosition = { source: 0 };
   let lastSaved = 0;
   const reported = new Set<string>();
+  /** Moves the position over the final jobs at the front. */
+  const advance = () => {
+    while (head < order.length && isFinal(order[head].job.state)) {
+      const { job, source } = order[head++];
+      position = { source, after: job.item.sourceName };
+    }
+    if (head > 1024) {
+      order.splice(0, head);
+      head = 0;
+    }
+  };
   const savePosition = (force = false) => {
     if (!host.journal || host.isDisposed()) return;
     const now = Date.now();
     if (!force && now - lastSaved < POSITION_INTERVAL_MS) return;
     lastSaved = now;
-    host.journal.flush(); // every job made before `position` is now on disk, or final
+    host.journal.flush(); // every job beyond the position that is not done has its record on disk now
+    advance();
     const record: BatchRecord = { version: 1, batchId: batch.id, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, updatedAt: '' };
     host.journal.saveBatch(record);
+  };
+  const finishListing = () => {
+    batch.listingDone = true;
+    if (host.isDisposed()) return;
+    host.journal?.flush(); // every job not final has its own record on disk from here on …
+    host.journal?.removeBatch(batch.id); // … so the batch's position is no longer needed
   };
   try {
     savePosition(true);
@@ -59,20 +93,22 @@ export async function feed(host: FeederHost, f: Feed): Promise<void> {
         await host.room(batch);
         if (host.isDisposed()) return; // the journal keeps the position: a new engine lists on
         if (f.signal.aborted) break;
-        if (!f.resumed?.has((item.intendedDestination ?? item.destination).path)) host.admit(batch, item);
-        position = { source: page.source, after: item.sourceName };
+        const skip = f.resumed?.has((item.intendedDestination ?? item.destination).path) || f.resumedDone?.has(doneKey(page.source, item.sourceName));
+        if (!skip) {
+          const job = host.admit(batch, item);
+          order.push({ job, source: page.source });
+          sourceOf.set(job, page.source);
+        }
         savePosition();
       }
       if (f.signal.aborted) break;
-      if (page.items.length === 0) position = { source: page.source };
       for (const w of page.warnings) {
         if (reported.has(w)) continue;
         reported.add(w);
         host.log.warn(w);
       }
     }
-    batch.listingDone = true;
-    host.journal?.removeBatch(batch.id); // the jobs not final have their own records from here on
+    finishListing();
   } catch (e) {
     if (host.isDisposed()) return;
     if (!f.signal.aborted) {
@@ -80,8 +116,7 @@ export async function feed(host: FeederHost, f: Feed): Promise<void> {
       host.log.error(`${err.message}${err.info.hint ? ` ${err.info.hint}` : ''}`);
       batch.error = err.info;
     }
-    batch.listingDone = true;
-    host.journal?.removeBatch(batch.id);
+    finishListing();
   } finally {
     if (!host.isDisposed()) host.batchChanged(batch);
   }
@@ -94,7 +129,7 @@ export interface FeedsHost {
   /** Jobs of a batch not final at any time. */
   readonly window: number;
   plannerContext(): PlannerContext;
-  admit(batch: Batch, item: PlannedCopy, request: CopyRequest): void;
+  admit(batch: Batch, item: PlannedCopy, request: CopyRequest): Job;
   batchChanged(batch: Batch): void;
   isDisposed(): boolean;
   /** A feed ended (the engine may be idle now). */
@@ -103,7 +138,7 @@ export interface FeedsHost {
 
 /** The engine's streamed batches that are still listing: each one's stop switch and who waits for room. */
 export class Feeds {
-  private readonly feeding = new Map<string, { controller: AbortController; roomWaiters: Array<() => void> }>();
+  private readonly feeding = new Map<string, { controller: AbortController; roomWaiters: Array<() => void>; sourceOf: WeakMap<Job, number> }>();
 
   constructor(private readonly host: FeedsHost) {}
 
@@ -111,8 +146,26 @@ export class Feeds {
     return this.feeding.size;
   }
 
+  /**
+   * A job of a batch reached a final state: one that succeeded (or was skipped) while its batch is still listing goes
+   * into the batch's done log before anyone hears of it, so a resume does not copy it again.
+   */
+  finished(job: Job): void {
+    const f = this.feeding.get(job.batchId);
+    if (!f || this.host.batches.get(job.batchId)?.listingDone !== false) return; // listed to the end: no log any more
+    const source = f.sourceOf.get(job);
+    if (source !== undefined && (job.state === 'succeeded' || job.state === 'skipped')) this.host.journal?.appendDone(job.batchId, doneKey(source, job.item.sourceName));
+  }
+
   /** Plans the first page (its problems reject: nothing starts), then feeds the batch in the background. */
-  async start(batchId: string, request: CopyRequest, signal?: AbortSignal, from?: PlanPosition, resumed?: ReadonlySet<string>): Promise<string> {
+  async start(
+    batchId: string,
+    request: CopyRequest,
+    signal?: AbortSignal,
+    from?: PlanPosition,
+    resumed?: ReadonlySet<string>,
+    resumedDone?: ReadonlySet<string>,
+  ): Promise<string> {
     const host = this.host;
     const controller = new AbortController();
     const onAbort = () => controller.abort();
@@ -129,7 +182,7 @@ export class Feeds {
     const batch = host.batches.get(batchId) ?? newBatch(batchId, false);
     batch.listingDone = false;
     host.batches.set(batchId, batch);
-    const entry = { controller, roomWaiters: [] as Array<() => void> };
+    const entry = { controller, roomWaiters: [] as Array<() => void>, sourceOf: new WeakMap<Job, number>() };
     this.feeding.set(batchId, entry);
     const feedHost: FeederHost = {
       log: host.log,
@@ -139,7 +192,7 @@ export class Feeds {
       batchChanged: (b) => host.batchChanged(b),
       isDisposed: () => host.isDisposed(),
     };
-    void feed(feedHost, { batch, request, pages, first, signal: controller.signal, resumed }).finally(() => {
+    void feed(feedHost, { batch, request, pages, first, signal: controller.signal, resumed, resumedDone }, entry.sourceOf).finally(() => {
       signal?.removeEventListener('abort', onAbort);
       this.feeding.delete(batchId);
       host.ended();

@@ -65,8 +65,15 @@ export interface JournalStore {
   flush(): void;
   /** Written at once (after flush(): the jobs it covers are on disk or final). */
   saveBatch(record: BatchRecord): void;
+  /** Removes the batch's record and its done log. */
   removeBatch(batchId: string): void;
   listBatches(): BatchRecord[];
+  /**
+   * Appends one line to the batch's done log, synchronously (one write to an open file): a streamed batch's blobs
+   * that finished beyond its journaled position. Survives the process being killed right after.
+   */
+  appendDone(batchId: string, line: string): void;
+  readDone(batchId: string): string[];
 }
 
 /** A request as the journal keeps it: URL sources lose their query (a SAS). */
@@ -110,6 +117,8 @@ export class FileJournal implements JournalStore {
   /** Records being written asynchronously now (flush() writes them again synchronously, so none is lost). */
   private readonly writing = new Map<string, JournalRecord>();
   private seq = 0;
+  /** Open done logs of streamed batches. */
+  private readonly doneFds = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private drainScheduled = false;
   private draining = false;
@@ -241,7 +250,9 @@ export class FileJournal implements JournalStore {
   }
 
   flush(): void {
-    const all = new Map(this.writing);
+    // Records being written now, except those of jobs removed meanwhile (tombstoned): rewriting them would
+    // bring a finished job's file back.
+    const all = new Map([...this.writing].filter(([id]) => this.written.get(id) !== Number.POSITIVE_INFINITY));
     for (const [id, r] of this.pending) all.set(id, r);
     this.pending.clear();
     for (const r of all.values()) this.writeSync(r);
@@ -259,7 +270,10 @@ export class FileJournal implements JournalStore {
       if (!FILE_RE.test(n)) continue;
       try {
         const r = JSON.parse(fs.readFileSync(path.join(this.dir, n), 'utf8')) as JournalRecord;
-        if (r.version === 1 && r.jobId && r.item) out.push(r);
+        if (r.version === 1 && r.jobId && r.item) {
+          out.push(r);
+          this.onDisk.add(r.jobId); // written by an earlier process: remove() must delete it
+        }
       } catch {
         // A torn or foreign file: ignore it (writes are atomic, so this is not ours).
       }
@@ -283,7 +297,35 @@ export class FileJournal implements JournalStore {
   }
 
   removeBatch(batchId: string): void {
+    const fd = this.doneFds.get(batchId);
+    if (fd !== undefined) {
+      this.doneFds.delete(batchId);
+      fs.closeSync(fd);
+    }
     fs.rmSync(this.batchFile(batchId), { force: true });
+    fs.rmSync(this.doneFile(batchId), { force: true });
+  }
+
+  private doneFile(batchId: string): string {
+    return path.join(this.dir, `batch-${batchId}.done`);
+  }
+
+  appendDone(batchId: string, line: string): void {
+    try {
+      let fd = this.doneFds.get(batchId);
+      if (fd === undefined) this.doneFds.set(batchId, (fd = fs.openSync(this.doneFile(batchId), 'a')));
+      fs.writeSync(fd, `${line}\n`);
+    } catch {
+      // A journal write failure must not fail the copy (a resume may then copy this blob again).
+    }
+  }
+
+  readDone(batchId: string): string[] {
+    try {
+      return fs.readFileSync(this.doneFile(batchId), 'utf8').split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
   }
 
   listBatches(): BatchRecord[] {
@@ -307,6 +349,8 @@ export class FileJournal implements JournalStore {
   }
 
   dispose(): void {
+    for (const fd of this.doneFds.values()) fs.closeSync(fd);
+    this.doneFds.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.flush();

@@ -5,11 +5,14 @@
  */
 import * as vscode from 'vscode';
 import { askConnectionInput } from '../connections/addConnection';
-import { validateBlobName, validateContainerName, withConflictPolicy, type BlobLocation, type ConflictPolicy, type CopyOptions, type CopyPlan, type CopySource, type StrategyChoice } from '../../core';
+import { validateBlobName, validateContainerName, withConflictPolicy, type BlobLocation, type ConflictPolicy, type CopyOptions, type CopyPlan, type CopySource, type PlannedCopy, type StrategyChoice } from '../../core';
 import { readSettings, type ConflictSetting } from '../config';
 import type { Ctx, Prompts } from '../context';
 import { formatBytes, plural } from '../../shared/vocabulary';
 import { errorMessage } from '../logger';
+
+/** Plans of up to this many blobs are held (and started) whole; larger ones stream from the listing. */
+export const PLAN_IN_MEMORY = 5000;
 
 function ellipsize(text: string, max = 60): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}… (${text.length.toLocaleString('en-US')} characters)`;
@@ -131,14 +134,28 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
   }
   if (!(await ensureDestinationContainer(ctx, input.destination))) return { stopped: 'canceled', summary: `Copy to ${where}: canceled` };
   ctx.log.info(`Planning a copy of ${plural(input.sources.length, 'source')} to ${where}`);
+  // One streaming pass for the question: totals, and the items themselves only for a plan of up to PLAN_IN_MEMORY
+  // blobs. A larger copy is planned again as it runs (startStreaming), so no list of millions is ever held.
   const plan = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Blob Copy: planning the copy to ${where}…`, cancellable: true },
-    (_progress, token) => {
+    async (progress, token) => {
       const controller = new AbortController();
       const sub = token.onCancellationRequested(() => controller.abort());
-      return ctx.engine.plan(request, controller.signal).finally(() => sub.dispose());
+      const items: PlannedCopy[] = [];
+      let seen = 0;
+      try {
+        const { totals, warnings } = await ctx.engine.summarize(request, controller.signal, (page) => {
+          seen += page.length;
+          if (seen <= PLAN_IN_MEMORY) items.push(...page);
+          progress.report({ message: `${plural(seen, 'blob')} listed` });
+        });
+        return { id: '', request, items: totals.count <= PLAN_IN_MEMORY ? items : [], totals, warnings } satisfies CopyPlan;
+      } finally {
+        sub.dispose();
+      }
     },
   );
+  const streamed = plan.totals.count > PLAN_IN_MEMORY;
   const summary = planSummary(ctx, plan, input.destination);
   ctx.log.info(summary);
   for (const w of plan.warnings ?? []) ctx.log.warn(w);
@@ -164,7 +181,7 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
       return { plan, stopped: 'canceled', summary };
     }
   }
-  const decided = withConflictPolicy(plan, policy);
+  const decided = streamed ? plan : withConflictPolicy(plan, policy);
   let batchId = '';
   // When the batch settles, refresh the destination's loaded node so the copies show up in the tree.
   const sub = ctx.engine.onBatch((b) => {
@@ -173,7 +190,7 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
     ctx.tree.refreshLocation(input.destination);
   });
   try {
-    batchId = ctx.engine.start(decided);
+    batchId = streamed ? await ctx.engine.startStreaming({ ...request, options: { ...options, conflict: policy } }) : ctx.engine.start(decided);
   } catch (err) {
     sub.dispose();
     throw err;

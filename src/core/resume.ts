@@ -1,0 +1,48 @@
+/**
+ * What a new engine finds in the journal to resume: jobs that were not final, and streamed batches that stopped
+ * while listing (their position, and the blobs beyond it that already have a record, so none is made twice).
+ */
+import type { BatchRecord, JournalRecord, JournalStore } from './journal';
+import { compareNames } from './expand';
+import { isFinal, type PlannedCopy } from './types';
+
+export interface ResumeSet {
+  /** Jobs not final, not known to this engine. */
+  readonly jobs: JournalRecord[];
+  /** Streamed batches to list on, by id. */
+  readonly streams: Map<string, BatchRecord>;
+  /** Per streamed batch: destinations (before rename) that have a record: not made again from the listing. */
+  readonly skip: Map<string, Set<string>>;
+  /** Per streamed batch: blobs (doneKey) that finished beyond its position, from its done log. */
+  readonly done: Map<string, Set<string>>;
+}
+
+/** A planned item's destination before any rename: unique in its batch. */
+export function intendedPath(item: PlannedCopy): string {
+  return (item.intendedDestination ?? item.destination).path;
+}
+
+export function readResume(journal: JournalStore | undefined, known: { job(id: string): boolean; batch(id: string): boolean }): ResumeSet {
+  const set: ResumeSet = { jobs: [], streams: new Map(), skip: new Map(), done: new Map() };
+  if (!journal) return set;
+  for (const b of journal.listBatches()) {
+    if (known.batch(b.batchId)) continue;
+    set.streams.set(b.batchId, b);
+    // Only what lies beyond the position matters (the listing resumes there): memory stays small.
+    const beyond = journal.readDone(b.batchId).filter((line) => {
+      const [source, name] = [Number(line.slice(0, line.indexOf('\t'))), line.slice(line.indexOf('\t') + 1)];
+      return source > b.position.source || (source === b.position.source && (b.position.after === undefined || compareNames(name, b.position.after) > 0));
+    });
+    set.done.set(b.batchId, new Set(beyond));
+  }
+  for (const r of journal.list()) {
+    if (known.job(r.jobId)) continue;
+    const final = isFinal(r.state);
+    if (!final) set.jobs.push(r);
+    if (!set.streams.has(r.batchId)) continue;
+    const names = set.skip.get(r.batchId) ?? new Set<string>();
+    set.skip.set(r.batchId, names);
+    names.add(intendedPath(r.item));
+  }
+  return set;
+}
