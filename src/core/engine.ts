@@ -26,6 +26,10 @@ export type { BatchSummary } from './jobEvents';
 export type { Logger } from './log';
 export type ConnectionResolver = (connectionId: string) => Promise<AccountClient>;
 
+/** What configure() can change while the engine runs. */
+export type EngineTuning = Partial<Pick<CopyEngineOptions, 'concurrency' | 'rangeConcurrency' | 'smallBlobConcurrency' | 'blockSizeBytes' | 'outageToleranceSeconds'>>;
+const TUNING_KEYS: ReadonlyArray<keyof EngineTuning> = ['concurrency', 'rangeConcurrency', 'smallBlobConcurrency', 'blockSizeBytes', 'outageToleranceSeconds'];
+
 export interface CopyEngineOptions {
   resolve: ConnectionResolver;
   /** JSON journal folder; omitted = no persistence. */
@@ -75,23 +79,22 @@ export class CopyEngine {
   private readonly retained = new Set<Job>();
   /** Streamed batches still listing. */
   private readonly feeds: Feeds;
-  private readonly limit: ReturnType<typeof pLimit>;
-  private readonly smallLimit: ReturnType<typeof pLimit>;
+  private limit?: ReturnType<typeof pLimit>;
+  private smallLimit?: ReturnType<typeof pLimit>;
+  private smallConcurrency = 0;
+  private readonly tuning: EngineTuning = {};
   private readonly capabilities = new CapabilityCache();
   private readonly journal?: JournalStore & { dispose?(): void };
   private readonly events = new JobEvents((job) => this.batches.get(job.batchId));
   private readonly runner: JobRunner;
   private idleWaiters: Array<() => void> = [];
   private disposed = false;
-  private readonly concurrency: number;
+  private concurrency = 8;
   private readonly transientSub: Disposable;
 
   constructor(private readonly options: CopyEngineOptions) {
     this.log = redactingLogger(options.log);
-    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
-    this.limit = pLimit(this.concurrency);
-    const small = options.smallBlobConcurrency ?? Math.max(this.concurrency, Math.min(64, this.concurrency * 4));
-    this.smallLimit = pLimit(Math.max(1, Math.floor(small)));
+    this.configure(options);
     if (options.journalDir) this.journal = new FileJournal(options.journalDir);
     this.feeds = new Feeds({
       log: this.log,
@@ -104,13 +107,20 @@ export class CopyEngine {
       isDisposed: () => this.disposed,
       ended: () => this.wakeIdle(),
     });
+    const tuning = this.tuning;
     this.runner = new JobRunner(
       { resolve: options.resolve, pipelineOptions: options.pipelineOptions, authorizer: new SourceAuthorizer({ warn: (m) => this.log.warn(m) }), capabilities: this.capabilities },
       {
         log: this.log,
-        rangeConcurrency: Math.max(1, Math.floor(options.rangeConcurrency ?? 4)),
-        blockSize: Math.max(1, Math.floor(options.blockSizeBytes ?? DEFAULT_BLOCK_SIZE)),
-        outageToleranceMs: Math.max(0, options.outageToleranceSeconds ?? DEFAULT_OUTAGE_TOLERANCE_SECONDS) * 1000,
+        get rangeConcurrency() {
+          return Math.max(1, Math.floor(tuning.rangeConcurrency ?? 4));
+        },
+        get blockSize() {
+          return Math.max(1, Math.floor(tuning.blockSizeBytes || DEFAULT_BLOCK_SIZE));
+        },
+        get outageToleranceMs() {
+          return Math.max(0, tuning.outageToleranceSeconds ?? DEFAULT_OUTAGE_TOLERANCE_SECONDS) * 1000;
+        },
         isDisposed: () => this.disposed,
         setState: (job, state, urgent) => this.setState(job, state, urgent),
         setBytes: (job, bytes) => this.setBytes(job, bytes),
@@ -124,6 +134,21 @@ export class CopyEngine {
       const what = f.status !== undefined ? `${f.status}${f.code ? ` ${f.code}` : ''}` : `network error ${f.code ?? ''}`.trim();
       this.log.warn(`${f.method} ${f.url}: ${what}${f.requestId ? ` (request id ${f.requestId})` : ''}; the SDK's retry policy retries it.`);
     });
+  }
+
+  /**
+   * Changes concurrency, block size or outage tolerance while the engine runs: jobs that start from now on use them
+   * (jobs already queued keep the concurrency they were queued under).
+   */
+  configure(o: EngineTuning): void {
+    Object.assign(this.tuning, Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && TUNING_KEYS.includes(k as keyof EngineTuning))));
+    const concurrency = Math.max(1, Math.floor(this.tuning.concurrency ?? 8));
+    const small = Math.max(1, Math.floor(this.tuning.smallBlobConcurrency ?? Math.max(concurrency, Math.min(64, concurrency * 4))));
+    // p-limit's concurrency is fixed: a new limiter for jobs queued from now on.
+    if (!this.limit || this.concurrency !== concurrency) this.limit = pLimit(concurrency);
+    if (!this.smallLimit || this.smallConcurrency !== small) this.smallLimit = pLimit(small);
+    this.concurrency = concurrency;
+    this.smallConcurrency = small;
   }
 
   // ---------------------------------------------------------------- planning and starting
@@ -387,7 +412,7 @@ export class CopyEngine {
   }
 
   private enqueue(job: Job): void {
-    const limit = job.item.size <= SMALL_BLOB_MAX_BYTES ? this.smallLimit : this.limit;
+    const limit = (job.item.size <= SMALL_BLOB_MAX_BYTES ? this.smallLimit : this.limit)!;
     const run = limit(() => this.runner.run(job));
     job.running = run;
     void run.catch((e) => this.log.error(`Internal error in job ${job.id}: ${e instanceof Error ? e.message : String(e)}`));
