@@ -18,6 +18,7 @@ import { pendingCopyId } from './operations';
 import { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from './outage';
 import { CapabilityCache, planCopy } from './planner';
 import { JobRunner } from './runner';
+import { moveOptions } from './move';
 import { isFinal, isRetryable, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState } from './types';
 
 export type { BatchSummary } from './jobEvents';
@@ -92,6 +93,7 @@ export class CopyEngine {
         saveJournal: (job, urgent) => this.saveJournal(job, urgent),
         emitJob: (job, force) => this.events.job(job, force),
         finish: (job, state, error) => this.finish(job, state, error),
+        flushJournal: () => this.journal?.flush(), // move (issue #12): 'copied' is on disk before a source is deleted
       },
     );
     // Each throttled / failed attempt that the SDK's retry policy handles goes to the log, with its request id.
@@ -118,7 +120,7 @@ export class CopyEngine {
     const opts = plan.request.options ?? {};
     for (const w of plan.warnings ?? []) this.log.warn(w);
     for (const item of plan.items) {
-      const job = createJob(batch.id, item, { tags: opts.tags !== false, tier: opts.tier !== false, conflict: opts.conflict ?? 'overwrite' });
+      const job = createJob(batch.id, item, { tags: opts.tags !== false, tier: opts.tier !== false, conflict: opts.conflict ?? 'overwrite', ...moveOptions(opts) });
       this.jobsById.set(job.id, job);
       batch.jobs.push(job);
       if (item.action === 'skip') {
