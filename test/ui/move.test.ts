@@ -96,7 +96,9 @@ describe('move commands', () => {
     const b = await findChild(env.api, node, 'b.txt');
     assert.equal(await vscode.commands.executeCommand('blobCopy.cut', a, [a]), 1);
     assert.equal(env.api.clipboard.mode, 'cut');
-    const acct2 = env.api.connections.list().find((x) => x.accountName === 'acct2' && !x.container)!;
+    const acct2 =
+      env.api.connections.list().find((x) => x.accountName === 'acct2' && !x.container && x.kind === 'connectionString') ??
+      ((await vscode.commands.executeCommand('blobCopy.addConnection', { kind: 'connectionString', label: 'Second account', connectionString: env.azurite.connectionString('acct2') })) as { id: string });
     const moved = (await vscode.commands.executeCommand('blobCopy.paste', { connectionId: acct2.id, container: dst.containerName, path: '' })) as CopyOutcome;
     assert.match(moved.summary, /^Move 1 blob/);
     await waitForBatch(env.api, moved.batchId!);
