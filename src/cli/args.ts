@@ -19,9 +19,14 @@ export class UsageError extends Error {
 
 export const USAGE = `Usage:
   blob-copy copy <source-url> <destination-url> [options]
+  blob-copy move <source-url> <destination-url> [options]
   blob-copy --help | --version
 
 Copies Azure Storage blobs server-side: the bytes move inside the storage service, never through this machine.
+"move" copies, then deletes each source once its copy is committed and verified (length, Content-MD5), with
+If-Match on the source ETag read when planning: a source changed since then, a blob skipped by --conflict, a failed
+or interrupted copy, and a blob with snapshots (without --include-snapshots) keep their source. Run the same move
+again after an interruption: what was moved is gone from the source, the rest moves.
 
   <source-url>       a blob URL, or with --recursive a container or folder URL ending in "/"
                      (https://<account>.blob.core.windows.net/<container>/<path>[?<sas>]; for the emulator
@@ -40,6 +45,7 @@ Options:
       --concurrency <n>              blobs copied in parallel
       --outage-tolerance <s>         seconds to wait out a storage outage or throttling before a blob fails
                                      (default 300)
+      --include-snapshots            move: delete a source's snapshots with it (they are not copied)
       --dry-run                      show the plan, write nothing
       --json                         print one JSON summary on stdout
       --source-connection-string <s>       credentials for the source account
@@ -51,7 +57,8 @@ Credentials, per side, first match wins: the side's --*-connection-string, a SAS
 AZURE_STORAGE_CONNECTION_STRING (used for each side whose account it names), else DefaultAzureCredential
 (Azure CLI login, environment, managed identity).
 
-Exit codes: 0 every blob copied (or skipped by the conflict policy), 1 a copy failed, 2 bad usage, 130 interrupted.`;
+Exit codes: 0 every blob copied / moved (or skipped by the conflict policy), 1 a copy failed or a source was
+kept, 2 bad usage, 130 interrupted.`;
 
 export interface ParsedUrl {
   /** The URL as given (may carry a SAS: never print it unredacted). */
@@ -67,7 +74,9 @@ export interface ParsedUrl {
 }
 
 export interface CopyCommand {
-  readonly command: 'copy';
+  /** "move" deletes each source after its verified copy (issue #12). */
+  readonly command: 'copy' | 'move';
+  readonly includeSnapshots: boolean;
   readonly source: ParsedUrl;
   readonly destination: ParsedUrl;
   readonly recursive: boolean;
@@ -138,6 +147,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         concurrency: { type: 'string' },
         'outage-tolerance': { type: 'string' },
         'dry-run': { type: 'boolean' },
+        'include-snapshots': { type: 'boolean' },
         json: { type: 'boolean' },
         'source-connection-string': { type: 'string' },
         'destination-connection-string': { type: 'string' },
@@ -154,9 +164,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (values.version) return { command: 'version' };
   if (positionals.length === 0) throw new UsageError('No command given.');
   const [command, ...rest] = positionals;
-  if (command !== 'copy') throw new UsageError(`Unknown command "${command}": the command is "copy".`);
-  if (rest.length < 2) throw new UsageError('"copy" needs a source URL and a destination URL.');
-  if (rest.length > 2) throw new UsageError(`"copy" takes two URLs, got ${rest.length} arguments (quote URLs that contain "&" or spaces).`);
+  if (command !== 'copy' && command !== 'move') throw new UsageError(`Unknown command "${command}": the commands are "copy" and "move".`);
+  if (rest.length < 2) throw new UsageError(`"${command}" needs a source URL and a destination URL.`);
+  if (rest.length > 2) throw new UsageError(`"${command}" takes two URLs, got ${rest.length} arguments (quote URLs that contain "&" or spaces).`);
+  if (values['include-snapshots'] && command !== 'move') throw new UsageError('--include-snapshots applies to "move" only.');
 
   const strategy = (values.strategy ?? 'auto') as StrategyChoice;
   if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}; got "${values.strategy}".`);
@@ -186,7 +197,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
     }
   }
   return {
-    command: 'copy',
+    command,
+    includeSnapshots: values['include-snapshots'] ?? false,
     source,
     destination,
     recursive,

@@ -64,6 +64,7 @@ function buildRequest(cmd: CopyCommand): CopyRequest {
       exclude: cmd.exclude.length ? cmd.exclude : undefined,
       blockSizeBytes: cmd.blockSizeBytes,
       dryRun: cmd.dryRun,
+      ...(cmd.command === 'move' ? { move: true, includeSnapshots: cmd.includeSnapshots } : {}),
     },
   };
 }
@@ -159,7 +160,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const unhook = io.onInterrupt?.(() => {
     if (interrupted) return;
     interrupted = true;
-    err(`${tty ? '\r\x1b[K' : ''}Interrupted: canceling the copy (a partly copied blob is not committed).\n`);
+    err(`${tty ? '\r\x1b[K' : ''}Interrupted: canceling the ${cmd.command} (a partly copied blob is not committed${cmd.command === 'move' ? '; its source is kept' : ''}).\n`);
     abortPlan.abort();
     if (batchId) {
       try {
@@ -202,7 +203,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       }
       for (const w of summary.warnings) err(`warning: ${w}\n`);
       const t = summary.totals;
-      out(`Dry run: ${t.count} blob(s), ${formatBytes(t.bytes)}, ${t.conflicts} conflict(s), ${t.skipped} to skip. Nothing was written.\n`);
+      out(`Dry run: ${t.count} blob(s), ${formatBytes(t.bytes)}, ${t.conflicts} conflict(s), ${t.skipped} to skip.${cmd.command === 'move' ? ' A move deletes each source after its copy is verified.' : ''} Nothing was written.\n`);
       return EXIT.ok;
     }
 
@@ -268,6 +269,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           {
             ok,
             dryRun: false,
+            command: cmd.command,
             batchId: done.batchId,
             source: cmd.source.url,
             destination: cmd.destination.url,
@@ -292,7 +294,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         if (j.error) err(`  ${errorLines(new CopyError(j.error)).trimEnd().replace(/\n/g, '\n  ')}\n`);
       }
       out(
-        `${ok ? 'Copied' : 'Finished with errors:'} ${done.succeeded} of ${done.total} blob(s), ${formatBytes(done.bytes)} in ` +
+        `${ok ? (cmd.command === 'move' ? 'Moved' : 'Copied') : 'Finished with errors:'} ${done.succeeded} of ${done.total} blob(s)${cmd.command === 'move' && !ok ? ' moved' : ''}, ${formatBytes(done.bytes)} in ` +
           `${(durationMs / 1000).toFixed(1)} s; ${done.skipped} skipped, ${done.failed} failed` +
           `${done.canceled ? `, ${done.canceled} canceled` : ''}${done.aborted ? `, ${done.aborted} aborted` : ''}.\n`,
       );

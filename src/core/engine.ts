@@ -20,6 +20,7 @@ import { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from './outage';
 import { CapabilityCache, planCopy, summarizePlan, type PlannerContext } from './planner';
 import { readResume } from './resume';
 import { JobRunner } from './runner';
+import { moveOptions } from './move';
 import { isFinal, isRetryable, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy } from './types';
 
 export type { BatchSummary } from './jobEvents';
@@ -127,6 +128,7 @@ export class CopyEngine {
         saveJournal: (job, urgent) => this.saveJournal(job, urgent),
         emitJob: (job, force) => this.events.job(job, force),
         finish: (job, state, error) => this.finish(job, state, error),
+        flushJournal: () => this.journal?.flush(), // move (issue #12): 'copied' is on disk before a source is deleted
       },
     );
     // Each throttled / failed attempt that the SDK's retry policy handles goes to the log, with its request id.
@@ -175,7 +177,7 @@ export class CopyEngine {
   /** One planned item becomes a job of the batch (queued, or skipped by the conflict policy). */
   private admit(batch: Batch, item: PlannedCopy, request: CopyRequest): Job {
     const opts = request.options ?? {};
-    const job = createJob(batch.id, item, { tags: opts.tags !== false, tier: opts.tier !== false, conflict: opts.conflict ?? 'overwrite' });
+    const job = createJob(batch.id, item, { tags: opts.tags !== false, tier: opts.tier !== false, conflict: opts.conflict ?? 'overwrite', ...moveOptions(opts) });
     this.jobsById.set(job.id, job);
     if (item.action === 'skip') {
       job.state = 'skipped';

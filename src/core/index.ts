@@ -9,3 +9,4 @@ export { LIMITS, validateContainerName, validateBlobName } from './limits';
 export { withConflictPolicy } from './planner';
 export { CopyEngine } from './engine';
 export type { ConnectionResolver, Logger, CopyEngineOptions, BatchSummary } from './engine';
+export { describeRecoverability, sourceRecoverability, type Recoverability } from './move';

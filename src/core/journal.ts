@@ -23,6 +23,9 @@ export interface JobOptions {
   readonly tags: boolean;
   readonly tier: boolean;
   readonly conflict: ConflictPolicy;
+  // ---- move (issue #12): journaled with the job, so a resumed job still deletes its source after the copy.
+  readonly move?: boolean;
+  readonly includeSnapshots?: boolean;
 }
 
 export interface JournalRecord {

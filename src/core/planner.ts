@@ -11,6 +11,7 @@ import { DestinationProbe } from './destinations';
 import { expandPages, isPrefixPath } from './expand';
 import { CopyError } from './errors';
 import { validateBlobName, validateContainerName } from './limits';
+import { moveProblems } from './move';
 import { CapabilityCache, chooseOperation } from './operationChoice';
 import type { BlobLocation, ConflictPolicy, ConflictState, CopyOperation, CopyPlan, CopyRequest, PlannedCopy, StrategyChoice } from './types';
 import { accountKey, parseBlobUrl } from './urls';
@@ -159,6 +160,11 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
         }
         return { e, name };
       });
+      if (options.move) {
+        // Move (issue #12): refuse before anything is written (see move.ts).
+        const moves = named.map(({ e, name }) => ({ sourceKey: e.sourceAccountKey, sourceContainer: e.source.kind === 'location' ? e.source.location.container : undefined, sourceName: e.sourceName, destName: name }));
+        problems.push(...(await moveProblems(ctx.resolve, request.sources, dest, destKey, moves)));
+      }
       if (problems.length) {
         throw new CopyError({ message: `The plan has ${problems.length} problem(s): ${problems.slice(0, 5).join(' ')}${problems.length > 5 ? ' …' : ''}`, hint: 'Change the destination or the include/exclude patterns.' });
       }

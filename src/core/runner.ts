@@ -15,6 +15,8 @@ import { CapabilityCache, fallbackOperation } from './planner';
 import { prepareCopy, type PreparedCopy } from './source';
 import type { CopyOperation, ErrorInfo, JobState } from './types';
 import { completeAndVerify } from './verify';
+import { md5b64 } from './headers';
+import { moveAfterCopy, moveRetryCopiesAgain, resumeMove, type MoveOutcome } from './move';
 import { operationLabel, strategyOf } from '../shared/vocabulary';
 import type { StoragePipelineOptions } from '@azure/storage-blob';
 
@@ -31,6 +33,8 @@ export interface RunnerHost {
   saveJournal(job: Job, urgent?: boolean): void;
   emitJob(job: Job, force?: boolean): void;
   finish(job: Job, state: JobState, error?: ErrorInfo): void;
+  /** Writes pending journal records now (a move journals 'copied' before it deletes the source). */
+  flushJournal?(): void;
 }
 
 export interface RunnerDeps {
@@ -51,7 +55,7 @@ export class JobRunner {
     if (job.state !== 'queued' || host.isDisposed()) return;
     job.startedAt = Date.now();
     const signal = job.controller.signal;
-    const what = `Copy ${describeSide(job.item, 'source')} → ${describeSide(job.item, 'destination')}`;
+    const what = `${job.options.move ? 'Move' : 'Copy'} ${describeSide(job.item, 'source')} → ${describeSide(job.item, 'destination')}`;
     for (;;) {
       job.attempts++;
       job.samples = [[Date.now(), job.bytesDone]];
@@ -59,11 +63,27 @@ export class JobRunner {
       host.setState(job, 'running', false);
       let prepared: PreparedCopy | undefined;
       try {
+        // ---- move (issue #12): a copy verified before an interruption is re-verified and its source deleted, not copied again.
+        if (job.options.move && job.progress.move) {
+          if (job.acceptNewSource && moveRetryCopiesAgain(job)) restartProgress(job);
+          else {
+            job.acceptNewSource = false;
+            this.finishMove(job, await resumeMove(this.deps, host, job, what), what);
+            return;
+          }
+        }
         prepared = await prepareCopy({ ...this.deps, log: host.log }, job, signal, what);
         const complete = await this.execute(job, prepared, signal, what);
         // The content is at the destination now: a cancel from here on cannot undo it, so the post-copy steps
         // (headers, metadata, tags, tier, verification) run to the end and the job reports what really happened.
         if (!complete) await completeAndVerify({ ...prepared, size: job.item.size, what, signal: new AbortController().signal });
+        if (job.options.move) {
+          // ---- move (issue #12): the copy is committed and verified; nothing below may clean up the destination.
+          const copied = { dest: prepared.dest, sourceEtag: prepared.etag, sourceMd5: md5b64(prepared.headers.blobContentMD5) };
+          prepared = undefined;
+          this.finishMove(job, await moveAfterCopy(this.deps, host, job, copied, what, signal), what);
+          return;
+        }
         job.bytesDone = job.item.size; // the final event carries it
         job.outage = undefined;
         host.log.info(`${what}: done (${operationLabel(job.operation)}).`);
@@ -93,6 +113,15 @@ export class JobRunner {
         return;
       }
     }
+  }
+
+  /** Ends a move's job (see move.ts): deleted = succeeded; a kept source fails with why; canceled before the delete. */
+  private finishMove(job: Job, o: MoveOutcome, what: string): void {
+    job.bytesDone = job.item.size;
+    job.outage = undefined;
+    if (o.state === 'failed' && o.error) this.host.log.error(`${o.error.message}${o.error.hint ? ` ${o.error.hint}` : ''}`);
+    else if (o.state === 'succeeded') this.host.log.info(`${what}: done (${operationLabel(job.operation)}, source deleted).`);
+    this.host.finish(job, o.state, o.error);
   }
 
   /**

@@ -35,6 +35,13 @@ export interface CopyOptions {
   readonly tier?: boolean;
   readonly blockSizeBytes?: number;
   readonly dryRun?: boolean;
+  /**
+   * Move (issue #12): delete each source after its copy is committed and verified, with If-Match on the source ETag
+   * pinned at plan time. A skipped, failed or canceled copy never deletes its source.
+   */
+  readonly move?: boolean;
+  /** With move: also delete the source's snapshots (`deleteSnapshots: 'include'`); else a source with snapshots is kept. */
+  readonly includeSnapshots?: boolean;
 }
 
 export interface CopyRequest {

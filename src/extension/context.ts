@@ -15,6 +15,11 @@ export interface Prompts {
   conflict(summary: string, plan: CopyPlan): Promise<ConflictPolicy | undefined>;
   /** Asked before a batch of more than one blob starts when no conflict question was asked. true = copy. */
   confirmBatch(summary: string, plan: CopyPlan): Promise<boolean>;
+  /**
+   * Asked before every move (after the conflict question, if any): `detail` says that sources are deleted after
+   * each verified copy and how long a deleted source stays recoverable. undefined = cancel.
+   */
+  confirmMove(summary: string, detail: string, plan: CopyPlan): Promise<'move' | 'move-with-snapshots' | undefined>;
   /** The destination container does not exist: create it? (`where` names connection › container.) */
   createContainer(container: string, where: string): Promise<boolean>;
   /** Copies that did not finish last time (the journal): resume them, show them, or neither. */
@@ -37,10 +42,12 @@ export interface ShownMessage {
   readonly actions: readonly string[];
 }
 
-/** Items marked with "Copy", waiting for "Paste". */
+/** Items marked with "Copy" or "Cut", waiting for "Paste" (a cut pastes as a move). */
 export interface CopyClipboard {
   readonly items: readonly CopySourceInfo[];
-  set(items: readonly CopySourceInfo[]): void;
+  /** 'cut': Paste moves the items (and empties the clipboard), as in VS Code's explorer. */
+  readonly mode: 'copy' | 'cut';
+  set(items: readonly CopySourceInfo[], mode?: 'copy' | 'cut'): void;
 }
 
 /** A quick pick or input box the pickers created (tests drive them through this). */

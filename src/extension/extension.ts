@@ -63,12 +63,17 @@ export interface BlobCopyApi extends BlobCopyPublicApi {
 
 function createClipboard(): CopyClipboard {
   let items: readonly CopySourceInfo[] = [];
+  let mode: 'copy' | 'cut' = 'copy';
   return {
     get items() {
       return items;
     },
-    set(next) {
+    get mode() {
+      return mode;
+    },
+    set(next, nextMode = 'copy') {
       items = [...next];
+      mode = nextMode;
       void vscode.commands.executeCommand('setContext', CAN_PASTE_CONTEXT, items.length > 0);
     },
   };

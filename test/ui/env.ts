@@ -38,10 +38,12 @@ export function getEnv(): Promise<Env> {
 
 /** Summaries the default batch confirmation was asked with (it answers Copy), newest last. */
 export const confirmations: string[] = [];
+/** What the default move confirmation was asked with (it answers Move), newest last. */
+export const moveConfirmations: Array<{ summary: string; detail: string }> = [];
 
 /**
  * The questions and messages answered without UI: messages are recorded by the extension (api.shown) and answered
- * with no choice; a batch confirmation answers Copy; every other question answers Cancel. Tests override members
+ * with no choice; a batch confirmation answers Copy, a move confirmation Move; every other question answers Cancel. Tests override members
  * and call this again (afterEach) to restore.
  */
 export function installDefaultSeams(api: BlobCopyApi): void {
@@ -52,6 +54,10 @@ export function installDefaultSeams(api: BlobCopyApi): void {
   api.prompts.confirmBatch = async (summary) => {
     confirmations.push(summary);
     return true;
+  };
+  api.prompts.confirmMove = async (summary, detail) => {
+    moveConfirmations.push({ summary, detail });
+    return 'move';
   };
   api.prompts.createContainer = async () => false;
   api.prompts.resumeUnfinished = async () => undefined;

@@ -49,6 +49,11 @@ describe('workbench: right-click a blob, Copy Blob To…, the job finishes in th
       await photos.getBlockBlobClient(`cats/${name}`).uploadData(Buffer.alloc(4096 * (i + 1), i), { blobHTTPHeaders: { blobContentType: 'image/jpeg' } });
     }
     await service.getContainerClient('target').create();
+    // Move (issue #12): two blobs to move through the UI.
+    const moves = service.getContainerClient('moves');
+    await moves.create();
+    await moves.getBlockBlobClient('inbox/dog.jpg').uploadData(Buffer.from('a dog, moved'), { metadata: { pet: 'dog' } });
+    await moves.getBlockBlobClient('inbox/parrot.jpg').uploadData(Buffer.from('a parrot, cut and pasted'));
     const runtime = await importEsm(path.join(root, 'scripts', 'vscode-runtime.mjs'));
     server = await runtime.startServer({
       workspace,
@@ -187,6 +192,77 @@ describe('workbench: right-click a blob, Copy Blob To…, the job finishes in th
 
     // The panel at three window widths: the job's source and destination are readable, its actions are not cut off.
     for (const width of [600, 900, 1400]) await checkPanelAt(width, webview);
+  }
+
+  it('moves a blob with Move To… (context menu) and another with Cut / Paste (Ctrl+X, Ctrl+V) through the real UI', async () => {
+    try {
+      await moveThroughTheWorkbench();
+    } catch (e) {
+      await shot('failure-move').catch(() => undefined);
+      throw e;
+    }
+  });
+
+  /** Polls (bounded) until `cond` holds. */
+  async function until(what: string, cond: () => Promise<boolean>): Promise<void> {
+    for (let i = 0; i < 60; i++) {
+      if (await cond()) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.fail(`${what} within 30 s`);
+  }
+
+  async function moveThroughTheWorkbench(): Promise<void> {
+    const service = azurite.serviceClient();
+    const moves = service.getContainerClient('moves');
+    const target = service.getContainerClient('target');
+    await page.setViewportSize({ width: 1400, height: 860 });
+    await row(/^moves/).click({ timeout: 30_000 });
+    await page.keyboard.press('ArrowRight');
+    await row(/^inbox/).click({ timeout: 30_000 });
+    await page.keyboard.press('ArrowRight');
+    const dog = row(/dog\.jpg/);
+    await dog.waitFor({ timeout: 30_000 });
+
+    // Right-click → Move To… → the same pickers as a copy → the move confirmation → Move.
+    const quickInput = page.locator('.quick-input-widget input');
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await dog.click({ button: 'right' });
+      const item = page.locator('.monaco-menu .action-label', { hasText: 'Move To…' }).first();
+      await item.waitFor({ state: 'visible', timeout: 15_000 });
+      await page.waitForTimeout(300);
+      await item.click();
+      const opened = await quickInput.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false);
+      if (opened) break;
+      if (attempt === 3) throw new Error('the destination picker did not open after choosing "Move To…" three times');
+      await page.keyboard.press('Escape');
+    }
+    await quickPick('destination connection', 'Azurite');
+    await quickPick('destination container', 'target');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'destination folder' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await quickInput.fill('moved/');
+    await quickInput.press('Enter');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.locator('text=/Move 1 blob/').first().waitFor({ timeout: 30_000 });
+    await dialog.locator('text=/deleted only after its copy is committed and verified/').first().waitFor({ timeout: 5_000 });
+    await shot('move-confirmation');
+    await dialog.locator('.monaco-button', { hasText: /^Move$/ }).first().click();
+    await until('dog.jpg arrives under target/moved/ and leaves moves/inbox/', async () => (await target.getBlobClient('moved/dog.jpg').exists()) && !(await moves.getBlobClient('inbox/dog.jpg').exists()));
+    assert.equal((await target.getBlobClient('moved/dog.jpg').downloadToBuffer()).toString(), 'a dog, moved');
+    assert.equal((await target.getBlobClient('moved/dog.jpg').getProperties()).metadata?.pet, 'dog');
+
+    // Cut / Paste with the keyboard, as in VS Code's explorer: select parrot.jpg, Ctrl+X, select "target", Ctrl+V.
+    const parrot = row(/parrot\.jpg/);
+    await parrot.click({ timeout: 30_000 });
+    await page.keyboard.press('Control+x');
+    await row(/^target/).click({ timeout: 30_000 });
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Control+v');
+    await dialog.locator('text=/Move 1 blob .* target/').first().waitFor({ timeout: 30_000 });
+    await dialog.locator('.monaco-button', { hasText: /^Move$/ }).first().click();
+    await until('parrot.jpg arrives in target/ and leaves moves/inbox/', async () => (await target.getBlobClient('parrot.jpg').exists()) && !(await moves.getBlobClient('inbox/parrot.jpg').exists()));
+    assert.equal((await target.getBlobClient('parrot.jpg').downloadToBuffer()).toString(), 'a parrot, cut and pasted');
+    await shot('moved');
   }
 
   /** Resizes the window to `width` and checks the Copy Jobs row of tabby.jpg; saves copy-jobs-<width>.png. */

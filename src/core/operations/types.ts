@@ -20,7 +20,22 @@ export type OperationProgress =
 export type ProgressOf<O extends CopyOperation> = Extract<OperationProgress, { op: O }>;
 
 /** A job's progress: the generation (bumped when progress is discarded, so block ids never collide) + the operation's. */
-export type JobProgress = { generation: number } & OperationProgress;
+export type JobProgress = { generation: number; move?: MoveProgress } & OperationProgress;
+
+/**
+ * A move's phase (issue #12), journaled with the progress: 'copied' = the destination is committed and verified
+ * (its ETag recorded) and the source is still to be deleted; a resumed job in that phase re-verifies and deletes
+ * instead of copying again. Fresh progress (a new copy) has none.
+ */
+export interface MoveProgress {
+  phase: 'copied' | 'source-deleted';
+  /** The destination's ETag after the verified copy. */
+  destEtag: string;
+  /** The source ETag the copy pinned (the delete's If-Match). */
+  sourceEtag: string;
+  /** Set when the source was kept: why (a retry copies again only for 'source-changed'). */
+  kept?: 'source-changed' | 'snapshots' | 'destination-changed' | 'no-permission';
+}
 
 /** Everything an operation needs for one attempt; the engine builds it (see source.ts). */
 export interface OperationContext<P extends OperationProgress = OperationProgress> {

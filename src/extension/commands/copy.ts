@@ -12,7 +12,7 @@ import { runCopy, type CopyOutcome } from '../copy/flow';
 import { pickDestination, pickSource } from '../copy/pickers';
 import { lastSegment, notStorageProblem, urlProblem } from '../copy/sourceUrl';
 import { errorMessage } from '../logger';
-import { toSourceInfos, type CopySourceInfo, type SourceKind } from '../tree/capabilities';
+import { toSourceInfos, toTarget, type CopySourceInfo, type SourceKind } from '../tree/capabilities';
 import { copyArgsOf, explicitTargetOf, sourceOf, sourcesOf, targetOf } from './invocation';
 import type { CommandFactory } from './types';
 
@@ -60,12 +60,18 @@ export const paste: CommandFactory = (ctx) => async (inv): Promise<CopyOutcome |
   const explicit = toSourceInfos(args.sources ?? []);
   const sources = explicit.length ? explicit : ctx.clipboard.items;
   if (!sources.length) {
-    void ctx.notify.info('Nothing to paste: mark blobs, folders or containers with "Copy" first.');
+    void ctx.notify.info('Nothing to paste: mark blobs, folders or containers with "Copy" or "Cut" first.');
     return undefined;
   }
-  const destination = targetOf(inv) ?? (await pickDestination(ctx, 'Paste'));
+  // Items marked with "Cut" are moved (issue #12), as in VS Code's explorer; the clipboard is emptied once the move starts.
+  const move = !explicit.length && ctx.clipboard.mode === 'cut';
+  // A keybinding (Ctrl+V) passes no node: paste on the one container or folder selected in the tree, as the explorer does.
+  const selection = inv.kind === 'palette' && ctx.view.visible ? ctx.view.selection.map(toTarget).filter((t) => t !== undefined) : [];
+  const destination = targetOf(inv) ?? (selection.length === 1 ? selection[0] : undefined) ?? (await pickDestination(ctx, move ? 'Paste (move)' : 'Paste'));
   if (!destination) return undefined;
-  return runCopy(ctx, { sources: sources.map(toCopySource), destination, conflict: args.conflict, strategy: args.strategy, openJobs: args.openJobs });
+  const outcome = await runCopy(ctx, { sources: sources.map(toCopySource), destination, conflict: args.conflict, strategy: args.strategy, openJobs: args.openJobs, move, includeSnapshots: args.includeSnapshots });
+  if (move && outcome.batchId) ctx.clipboard.set([]);
+  return outcome;
 };
 
 export const copyFromUrl: CommandFactory = (ctx) => async (inv): Promise<CopyOutcome | undefined> => {

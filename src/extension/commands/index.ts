@@ -10,6 +10,7 @@ import { addConnection, loadMore, refresh, removeConnection, renameConnection, r
 import { copyFromUrl, copyMark, copyTo, copyUrl, copyWithOperation, paste } from './copy';
 import { COMMANDS, type CommandName } from './ids';
 import { isProgrammatic, parseInvocation } from './invocation';
+import { cut, moveTo, rename } from './move';
 import { abortPendingCopy, cancel, clearFinished, openJobs, resume, retryFailed } from './jobs';
 import type { CommandFactory } from './types';
 
@@ -28,6 +29,9 @@ export const commands: Record<CommandName, CommandFactory> = {
   copyContainerTo: copyTo('container'),
   copy: copyMark,
   paste,
+  moveTo,
+  rename,
+  cut,
   copyFromUrl,
   copyWithOperation,
   copyUrl,

@@ -32,7 +32,9 @@ export interface CopyCommandArgs {
   readonly conflict?: ConflictSetting;
   readonly strategy?: StrategyChoice;
   readonly openJobs?: boolean;
-  /** Copy from URL: the source URL and the destination blob name (default: the URL's last segment). */
+  /** Move: delete sources with their snapshots (else a source with snapshots is kept). */
+  readonly includeSnapshots?: boolean;
+  /** Copy from URL: the source URL and the destination blob name (default: the URL's last segment); Rename…: the new name. */
   readonly url?: string;
   readonly name?: string;
 }

@@ -5,7 +5,20 @@
  */
 import * as vscode from 'vscode';
 import { askConnectionInput } from '../connections/addConnection';
-import { validateBlobName, validateContainerName, withConflictPolicy, type BlobLocation, type ConflictPolicy, type CopyOptions, type CopyPlan, type CopySource, type PlannedCopy, type StrategyChoice } from '../../core';
+import {
+  describeRecoverability,
+  sourceRecoverability,
+  validateBlobName,
+  validateContainerName,
+  withConflictPolicy,
+  type BlobLocation,
+  type ConflictPolicy,
+  type CopyOptions,
+  type CopyPlan,
+  type CopySource,
+  type PlannedCopy,
+  type StrategyChoice,
+} from '../../core';
 import { readSettings, type ConflictSetting } from '../config';
 import type { Ctx, Prompts } from '../context';
 import { formatBytes, plural } from '../../shared/vocabulary';
@@ -26,6 +39,10 @@ export interface CopyInput {
   readonly strategy?: StrategyChoice;
   /** Open the Copy Jobs panel when the batch starts (default: the `blobCopy.openJobsOnCopy` setting). */
   readonly openJobs?: boolean;
+  /** Move (issue #12): delete each source after its verified copy; always confirmed (prompts.confirmMove). */
+  readonly move?: boolean;
+  /** With move: delete sources with their snapshots (also chosen at the confirmation). */
+  readonly includeSnapshots?: boolean;
 }
 
 export interface CopyOutcome {
@@ -42,10 +59,28 @@ export function describeLocation(ctx: Ctx, loc: BlobLocation): string {
   return `${conn?.label ?? loc.connectionId} › ${loc.container}${loc.path ? `/${loc.path}` : ''}`;
 }
 
-export function planSummary(ctx: Ctx, plan: CopyPlan, destination: BlobLocation): string {
+export function planSummary(ctx: Ctx, plan: CopyPlan, destination: BlobLocation, verb: 'Copy' | 'Move' = 'Copy'): string {
   const t = plan.totals;
   const exist = t.conflicts > 0 ? ` — ${formatCountPhrase(t.conflicts)}` : '';
-  return `Copy ${plural(t.count, 'blob')} (${formatBytes(t.bytes)}) to ${describeLocation(ctx, destination)}${exist}`;
+  return `${verb} ${plural(t.count, 'blob')} (${formatBytes(t.bytes)}) to ${describeLocation(ctx, destination)}${exist}`;
+}
+
+/** The move confirmation's detail: when sources are deleted, and how long a deleted source stays recoverable. */
+async function moveDetail(ctx: Ctx, sources: readonly CopySource[]): Promise<string> {
+  const first = sources.find((s) => s.kind === 'location');
+  let recovery = 'Whether a deleted source can be recovered is unknown.';
+  if (first?.kind === 'location') {
+    try {
+      recovery = describeRecoverability(await sourceRecoverability(await ctx.connections.resolve(first.location.connectionId)));
+    } catch (err) {
+      ctx.log.debug(`Could not read the source account's delete retention: ${errorMessage(err)}`);
+    }
+  }
+  return (
+    'Each source is deleted only after its copy is committed and verified (length, Content-MD5), and only if it has not ' +
+    'changed since this plan; a skipped, failed or canceled copy keeps its source, and so does a blob with snapshots ' +
+    `unless you choose to delete them too. ${recovery}`
+  );
 }
 
 function formatCountPhrase(n: number): string {
@@ -67,6 +102,10 @@ export const defaultPrompts: Prompts = {
       ...choices,
     );
     return pick?.policy;
+  },
+  async confirmMove(summary, detail) {
+    const pick = await vscode.window.showWarningMessage(`${summary}?`, { modal: true, detail }, 'Move', 'Move, Deleting Snapshots Too');
+    return pick === 'Move' ? 'move' : pick === 'Move, Deleting Snapshots Too' ? 'move-with-snapshots' : undefined;
   },
   async confirmBatch(summary) {
     const pick = await vscode.window.showInformationMessage(
@@ -120,9 +159,11 @@ async function ensureDestinationContainer(ctx: Ctx, destination: BlobLocation): 
 
 export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> {
   const settings = readSettings();
+  const verb = input.move ? 'Move' : 'Copy';
   const options: CopyOptions = {
     strategy: input.strategy ?? 'auto',
     blockSizeBytes: settings.blockSizeBytes || undefined,
+    ...(input.move ? { move: true, includeSnapshots: input.includeSnapshots === true } : {}),
   };
   const request = { sources: input.sources, destination: input.destination, options };
   const where = describeLocation(ctx, input.destination);
@@ -132,12 +173,12 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
     const problem = validateBlobName(input.destination.path);
     if (problem) throw new Error(`Destination blob name "${ellipsize(input.destination.path)}": ${problem}`);
   }
-  if (!(await ensureDestinationContainer(ctx, input.destination))) return { stopped: 'canceled', summary: `Copy to ${where}: canceled` };
-  ctx.log.info(`Planning a copy of ${plural(input.sources.length, 'source')} to ${where}`);
+  if (!(await ensureDestinationContainer(ctx, input.destination))) return { stopped: 'canceled', summary: `${verb} to ${where}: canceled` };
+  ctx.log.info(`Planning a ${verb.toLowerCase()} of ${plural(input.sources.length, 'source')} to ${where}`);
   // One streaming pass for the question: totals, and the items themselves only for a plan of up to PLAN_IN_MEMORY
   // blobs. A larger copy is planned again as it runs (startStreaming), so no list of millions is ever held.
   const plan = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Blob Copy: planning the copy to ${where}…`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: `Blob Copy: planning the ${verb.toLowerCase()} to ${where}…`, cancellable: true },
     async (progress, token) => {
       const controller = new AbortController();
       const sub = token.onCancellationRequested(() => controller.abort());
@@ -156,11 +197,11 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
     },
   );
   const streamed = plan.totals.count > PLAN_IN_MEMORY;
-  const summary = planSummary(ctx, plan, input.destination);
+  const summary = planSummary(ctx, plan, input.destination, verb);
   ctx.log.info(summary);
   for (const w of plan.warnings ?? []) ctx.log.warn(w);
   if (plan.totals.count === 0) {
-    void ctx.notify.info(`Nothing to copy: the source is empty (${where}).`);
+    void ctx.notify.info(`Nothing to ${verb.toLowerCase()}: the source is empty (${where}).`);
     return { plan, stopped: 'empty', summary };
   }
   let setting = input.conflict ?? settings.defaultConflictPolicy;
@@ -175,22 +216,35 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
   } else {
     if (setting === 'ask') setting = 'overwrite'; // nothing exists: the policy decides nothing
     policy = setting;
-    // No conflict question was asked: a batch of more than one blob is confirmed (setting), one blob starts.
-    if (plan.totals.count > 1 && settings.confirmBatchCopies && !(await ctx.prompts.confirmBatch(summary, plan))) {
+    // No conflict question was asked: a batch of more than one blob is confirmed (setting), one blob starts; a move
+    // is always confirmed below.
+    if (!input.move && plan.totals.count > 1 && settings.confirmBatchCopies && !(await ctx.prompts.confirmBatch(summary, plan))) {
       ctx.log.info('Copy canceled at the confirmation.');
       return { plan, stopped: 'canceled', summary };
     }
   }
-  const decided = streamed ? plan : withConflictPolicy(plan, policy);
+  let decided = streamed ? plan : withConflictPolicy(plan, policy);
+  let includeSnapshots = false;
+  if (input.move) {
+    const answer = await ctx.prompts.confirmMove(summary, await moveDetail(ctx, input.sources), decided);
+    if (!answer) {
+      ctx.log.info('Move canceled at the confirmation.');
+      return { plan, stopped: 'canceled', summary };
+    }
+    includeSnapshots = answer === 'move-with-snapshots';
+    if (includeSnapshots) decided = { ...decided, request: { ...decided.request, options: { ...decided.request.options, includeSnapshots: true } } };
+  }
   let batchId = '';
   // When the batch settles, refresh the destination's loaded node so the copies show up in the tree.
   const sub = ctx.engine.onBatch((b) => {
     if (b.batchId !== batchId || !b.done) return;
     sub.dispose();
     ctx.tree.refreshLocation(input.destination);
+    // A move empties its sources' folders: show that too.
+    if (input.move) for (const s of input.sources) if (s.kind === 'location') ctx.tree.refreshLocation(s.location);
   });
   try {
-    batchId = streamed ? await ctx.engine.startStreaming({ ...request, options: { ...options, conflict: policy } }) : ctx.engine.start(decided);
+    batchId = streamed ? await ctx.engine.startStreaming({ ...request, options: { ...options, conflict: policy, includeSnapshots: includeSnapshots || options.includeSnapshots } }) : ctx.engine.start(decided);
   } catch (err) {
     sub.dispose();
     throw err;
