@@ -224,6 +224,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       waited.set(j.id, Math.max(waited.get(j.id) ?? 0, Date.now() - j.waiting.since));
     });
     try {
+      // A move is planned to the end before anything is written (a problem on a later page must not come after
+      // sources were deleted); a copy streams from the listing.
+      if (cmd.command === 'move') await engine.summarize(buildRequest(cmd), abortPlan.signal);
       batchId = await engine.startStreaming(buildRequest(cmd), abortPlan.signal);
     } catch (e) {
       sub.dispose();

@@ -136,6 +136,7 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
   const destPrefix = isPrefixPath(dest.path) || exactName ? (exactName ? '' : dest.path) : `${dest.path}/`;
   // Two sources can map to one name only when there are several sources: only then are names remembered.
   const seen = request.sources.length > 1 ? new Map<string, string>() : undefined;
+  const allMoves = request.sources.length > 1 && options.move ? ([] as Parameters<typeof moveProblems>[4][number][]) : undefined;
   const probe = new DestinationProbe(destAccount.service.getContainerClient(dest.container), ctx.headConcurrency);
   const renamed = new Set<string>();
   const warnings = new Set<string>();
@@ -161,9 +162,11 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
         return { e, name };
       });
       if (options.move) {
-        // Move (issue #12): refuse before anything is written (see move.ts).
+        // Move (issue #12): refuse before anything is written (see move.ts). With several sources a destination may be
+        // a blob moved from another source: their names are remembered across pages (as `seen` is).
         const moves = named.map(({ e, name }) => ({ sourceKey: e.sourceAccountKey, sourceContainer: e.source.kind === 'location' ? e.source.location.container : undefined, sourceName: e.sourceName, destName: name }));
-        problems.push(...(await moveProblems(ctx.resolve, request.sources, dest, destKey, moves)));
+        if (allMoves) allMoves.push(...moves);
+        problems.push(...(await moveProblems(ctx.resolve, request.sources, dest, destKey, allMoves ?? moves)));
       }
       if (problems.length) {
         throw new CopyError({ message: `The plan has ${problems.length} problem(s): ${problems.slice(0, 5).join(' ')}${problems.length > 5 ? ' …' : ''}`, hint: 'Change the destination or the include/exclude patterns.' });
