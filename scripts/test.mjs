@@ -68,7 +68,15 @@ async function nodeTests() {
       ['--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...dirs],
       { cwd: root, stdio: 'inherit' },
     );
-    child.on('exit', (c) => resolve(c ?? 1));
+    // A test file whose process does not end (a leaked handle) must not hold CI until its limit: 40 min at most.
+    const watchdog = setTimeout(() => {
+      console.log('\nplain-Node tests still running after 40 min: stopped (counted as a failure)');
+      child.kill('SIGKILL');
+    }, 40 * 60_000);
+    child.on('exit', (c) => {
+      clearTimeout(watchdog);
+      resolve(c ?? 1);
+    });
   });
   const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
   const count = (k) => Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);

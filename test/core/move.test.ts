@@ -340,7 +340,7 @@ describe('move: a kill between copy and delete', () => {
   function journal(): Array<{ item: { sourceName: string }; state: string; options: { move?: boolean }; progress: { move?: { phase: string; destEtag: string } } }> {
     const out = [];
     for (const f of fs.readdirSync(journalDir)) {
-      if (!f.endsWith('.json')) continue;
+      if (!/^job-.*\.json$/.test(f)) continue; // job records (a streamed batch also keeps a batch-*.json)
       try {
         out.push(JSON.parse(fs.readFileSync(path.join(journalDir, f), 'utf8')));
       } catch {
@@ -381,13 +381,16 @@ describe('move: a kill between copy and delete', () => {
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     const deadline = Date.now() + 30_000;
     let copied: ReturnType<typeof journal> = [];
-    while (Date.now() < deadline && child.exitCode === null) {
-      copied = journal().filter((r) => r.progress.move?.phase === 'copied' && ['k/2.txt', 'k/3.txt'].includes(r.item.sourceName));
-      if (copied.length >= 2) break;
-      await new Promise((r) => setTimeout(r, 20));
+    try {
+      while (Date.now() < deadline && child.exitCode === null) {
+        copied = journal().filter((r) => r.progress.move?.phase === 'copied' && ['k/2.txt', 'k/3.txt'].includes(r.item.sourceName));
+        if (copied.length >= 2) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      child.kill('SIGKILL'); // also when the loop throws: a child left running would keep this test process alive
+      await exited;
     }
-    child.kill('SIGKILL');
-    await exited;
     assert.equal(copied.length, 2, `two jobs reached 'copied' before the kill; output: ${childOut}`);
     assert.deepEqual(copied.map((r) => r.item.sourceName).sort(), ['k/2.txt', 'k/3.txt']);
     assert.ok(copied.every((r) => r.options.move === true && r.progress.move!.destEtag.length > 2), 'the journal has the move option and the destination ETag');
