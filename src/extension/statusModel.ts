@@ -7,7 +7,17 @@ import { formatBytes, formatDuration, isActive, plural } from '../shared/vocabul
 
 export type CopyStatus =
   | { readonly kind: 'idle' }
-  | { readonly kind: 'copying'; readonly active: number; readonly bytesDone: number; readonly bytesTotal: number; readonly throughput: number; readonly failed: number };
+  | {
+      readonly kind: 'copying';
+      readonly active: number;
+      readonly bytesDone: number;
+      readonly bytesTotal: number;
+      readonly throughput: number;
+      readonly failed: number;
+      /** Active jobs waiting for storage to answer again (an outage or throttling), and the first one's reason. */
+      readonly waiting: number;
+      readonly waitingReason?: string;
+    };
 
 /** Pure: the status of the batches that still have active jobs. */
 export function computeStatus(jobs: readonly JobSnapshot[]): CopyStatus {
@@ -18,18 +28,24 @@ export function computeStatus(jobs: readonly JobSnapshot[]): CopyStatus {
   let bytesTotal = 0;
   let throughput = 0;
   let failed = 0;
+  let waiting = 0;
+  let waitingReason: string | undefined;
   for (const j of jobs) {
     if (!activeBatches.has(j.batchId)) continue;
     if (isActive(j.state)) {
       active++;
       throughput += j.throughput || 0;
+      if (j.waiting) {
+        waiting++;
+        waitingReason ??= j.waiting.reason;
+      }
     }
     if (j.state === 'failed') failed++;
     if (j.state === 'skipped') continue;
     bytesTotal += j.bytesTotal;
     bytesDone += j.state === 'succeeded' ? j.bytesTotal : Math.min(j.bytesDone, j.bytesTotal);
   }
-  return { kind: 'copying', active, bytesDone, bytesTotal, throughput, failed };
+  return { kind: 'copying', active, bytesDone, bytesTotal, throughput, failed, waiting, ...(waitingReason !== undefined ? { waitingReason } : {}) };
 }
 
 export function statusText(status: CopyStatus): { text: string; tooltip: string } | undefined {
@@ -40,12 +56,15 @@ export function statusText(status: CopyStatus): { text: string; tooltip: string 
       const pct = status.bytesTotal > 0 ? Math.floor((status.bytesDone / status.bytesTotal) * 100) : 0;
       const remaining = Math.max(0, status.bytesTotal - status.bytesDone);
       const eta = status.throughput > 0 ? formatDuration(remaining / status.throughput) : '—';
+      const waits = status.waiting > 0;
       const tooltip = [
         `Blob Copy: ${plural(status.active, 'job')} active${status.failed ? `, ${status.failed} failed` : ''}`,
+        ...(waits ? [`${plural(status.waiting, 'job')} waiting for storage${status.waitingReason ? ` (${status.waitingReason})` : ''}; they continue when it answers`] : []),
         `${formatBytes(status.bytesDone)} of ${formatBytes(status.bytesTotal)} (${pct}%)`,
         `${status.throughput > 0 ? `${formatBytes(status.throughput)}/s · ` : ''}ETA ${eta}`,
         'Click to open Copy Jobs',
       ].join('\n');
+      if (waits) return { text: `$(watch) ${status.active} copying · ${pct}% · waiting for storage`, tooltip };
       return { text: `$(sync~spin) ${status.active} copying · ${pct}%`, tooltip };
     }
     default: {

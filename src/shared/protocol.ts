@@ -34,6 +34,16 @@ export interface JobErrorView {
   readonly requestId?: string;
 }
 
+/** A job waiting for storage to answer again (an outage or throttling past the SDK's own retries). */
+export interface WaitingView {
+  /** Why, already redacted: "connection refused", "503 ServerBusy", … */
+  readonly reason: string;
+  /** Since when storage has not answered (epoch ms). */
+  readonly since: number;
+  /** When the job tries again (epoch ms). */
+  readonly nextTryAt: number;
+}
+
 /** One job as the webview sees it: already redacted by the host. */
 export interface JobView {
   readonly id: string;
@@ -52,6 +62,8 @@ export interface JobView {
   /** True while a Copy Blob is pending on the service and can be aborted. */
   readonly abortable: boolean;
   readonly attempts: number;
+  /** Present while the job waits for storage (it stays running / pending). */
+  readonly waiting?: WaitingView;
 }
 
 /** Totals over ALL jobs the host knows (not just the rows sent or shown). */

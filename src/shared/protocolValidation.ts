@@ -4,7 +4,7 @@
  * field gives `undefined`. Hand-written: no dependency, and the webview bundle stays small. No `vscode`, no DOM.
  */
 import { JOB_STATES, STRATEGIES } from './vocabulary';
-import { JOB_FILTERS, type HostToWebview, type JobErrorView, type JobFilter, type JobTotals, type JobView, type WebviewToHost } from './protocol';
+import { JOB_FILTERS, type HostToWebview, type JobErrorView, type JobFilter, type JobTotals, type JobView, type WaitingView, type WebviewToHost } from './protocol';
 
 type Obj = Record<string, unknown>;
 
@@ -86,7 +86,12 @@ function validateError(x: unknown): JobErrorView | undefined {
   return x as unknown as JobErrorView;
 }
 
-const JOB_KEYS = ['id', 'batchId', 'source', 'destination', 'strategy', 'state', 'bytesDone', 'bytesTotal', 'throughput', 'startedAt', 'finishedAt', 'error', 'abortable', 'attempts'];
+function validateWaiting(x: unknown): WaitingView | undefined {
+  if (!isObj(x) || !onlyKeys(x, ['reason', 'since', 'nextTryAt'])) return undefined;
+  return isStr(x.reason, 1_000) && isNonNeg(x.since) && isNonNeg(x.nextTryAt) ? (x as unknown as WaitingView) : undefined;
+}
+
+const JOB_KEYS = ['id', 'batchId', 'source', 'destination', 'strategy', 'state', 'bytesDone', 'bytesTotal', 'throughput', 'startedAt', 'finishedAt', 'error', 'abortable', 'attempts', 'waiting'];
 
 export function validateJobView(x: unknown): JobView | undefined {
   if (!isObj(x) || !onlyKeys(x, JOB_KEYS)) return undefined;
@@ -106,6 +111,7 @@ export function validateJobView(x: unknown): JobView | undefined {
     isNonNeg(x.attempts);
   if (!ok) return undefined;
   if (x.error !== undefined && validateError(x.error) === undefined) return undefined;
+  if (x.waiting !== undefined && validateWaiting(x.waiting) === undefined) return undefined;
   return x as unknown as JobView;
 }
 

@@ -47,6 +47,16 @@ export function stateInfo(state: JobStateName): StateInfo {
   }
 }
 
+/** The state cell of a job that waits for storage (it is still running or pending underneath). */
+export function waitingStateInfo(reason: string): StateInfo {
+  return {
+    label: 'Waiting',
+    icon: 'watch',
+    spin: false,
+    description: `Waiting for storage (${reason}): the copy continues from the work already done when it answers`,
+  };
+}
+
 /** The last path segment of a URL or blob path, for compact labels. */
 export function shortName(path: string): string {
   const clean = path.replace(/[?#].*$/, '').replace(/\/+$/, '');

@@ -10,8 +10,8 @@ import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-s
 import { JOB_FILTERS, type JobFilter } from '../shared/protocol';
 import { isJobFilter } from '../shared/protocolValidation';
 import { h, icon, setText } from './dom';
-import { toolbarState, type PanelState } from './store';
-import { overallText, overallValue, summaryChips } from './text';
+import { toolbarState, waitingJobs, type PanelState } from './store';
+import { overallText, overallValue, summaryChips, waitingSummaryText } from './text';
 
 const FILTER_LABELS: Record<JobFilter, string> = { active: 'Active', failed: 'Failed', all: 'All' };
 
@@ -80,7 +80,10 @@ export function createHeader(on: HeaderEvents): HeaderView {
       const chips = summaryChips(t).map((c) => h('span', { class: `chip ${c.cls}` }, h('vscode-badge', { variant: 'counter' }, c.count), ` ${c.label}`));
       summary.replaceChildren(...(chips.length > 0 ? chips : [h('span', { class: 'muted' }, 'No jobs')]));
       overall.value = overallValue(t);
-      setText(overallLine, overallText(t));
+      const w = waitingJobs(state.jobs);
+      const waiting = waitingSummaryText(w.count, w.reason);
+      setText(overallLine, waiting ? `${overallText(t)} · ${waiting}` : overallText(t));
+      progressLine.classList.toggle('waiting', !!waiting);
       const tb = toolbarState(t);
       progressLine.classList.toggle('idle', tb.active === 0);
       retryFailed.toggleAttribute('disabled', !tb.canRetryFailed);

@@ -63,8 +63,19 @@ function render(): void {
   if (prev && prev.jobs === state.jobs && prev.filter === state.filter && prev.version === state.version) return;
   const visible = selectVisible(state);
   table.render(state, visible);
+  if (visible.rows.some((j) => j.waiting)) startTicking();
   // Tell the host what is on screen (its tests assert on it); nothing to report before the first init.
   if (state.version > 0) vscode.postMessage({ type: 'rendered', version: state.version, rows: visible.rows.length, matching: visible.matching, known: visible.known, filter: state.filter });
+}
+
+/** While a row waits for storage, its "… s · next try in … s" counts down every second (no host message needed). */
+let ticker: ReturnType<typeof setInterval> | undefined;
+function startTicking(): void {
+  ticker ??= setInterval(() => {
+    if (table.tick(Date.now())) return;
+    clearInterval(ticker);
+    ticker = undefined;
+  }, 1000);
 }
 
 window.addEventListener('message', (ev: MessageEvent<unknown>) => {

@@ -9,9 +9,9 @@ import type { VscodeProgressBar } from '@vscode-elements/elements/dist/vscode-pr
 import type { JobErrorView, JobView } from '../shared/protocol';
 import { renderActions } from './actions';
 import { h, icon, setText, setTitle } from './dom';
-import { shortName, stateInfo } from './format';
+import { shortName, stateInfo, waitingStateInfo } from './format';
 import type { PanelState, VisibleRows } from './store';
-import { emptyText, moreText, rowText } from './text';
+import { emptyText, moreText, rowText, waitingText } from './text';
 
 const COLUMNS = [
   { key: 'state', label: 'State' },
@@ -30,6 +30,8 @@ interface RowHandle {
   readonly source: HTMLElement;
   readonly destination: HTMLElement;
   readonly error: HTMLElement;
+  /** "Waiting for storage — … · next try in 4 s", shown while the job waits (ticks every second). */
+  readonly waiting: HTMLElement;
   readonly operation: HTMLElement;
   readonly progress: HTMLElement;
   readonly bar: VscodeProgressBar;
@@ -50,10 +52,11 @@ function createRow(id: string): RowHandle {
   const source = h('div', { class: 'path source' });
   const destination = h('div', { class: 'path destination' });
   const error = h('div', { class: 'error', hidden: true });
+  const waiting = h('div', { class: 'waiting', role: 'status', hidden: true });
   const bar = h('vscode-progress-bar', {}) as VscodeProgressBar;
   bar.max = 100;
   const percentText = h('span', { class: 'percent' });
-  const jobCell = cell('job', source, destination, error);
+  const jobCell = cell('job', source, destination, waiting, error);
   const r = {
     stateCell: cell('state'),
     operation: cell('operation'),
@@ -64,7 +67,7 @@ function createRow(id: string): RowHandle {
     actions: cell('actions'),
   };
   const row = h('div', { class: 'jobs-row', role: 'row', 'data-job': id }, r.stateCell, jobCell, r.operation, r.progress, r.bytes, r.speed, r.eta, r.actions);
-  return { ...r, row, source, destination, error, bar, percentText, job: undefined, actionsKey: '' };
+  return { ...r, row, source, destination, error, waiting, bar, percentText, job: undefined, actionsKey: '' };
 }
 
 function errorParts(e: JobErrorView): (Node | string)[] {
@@ -79,11 +82,14 @@ function updateRow(r: RowHandle, job: JobView): void {
   const prev = r.job;
   if (prev === job) return;
   r.job = job;
-  if (!prev || prev.state !== job.state) {
-    const info = stateInfo(job.state);
+  if (!prev || prev.state !== job.state || prev.waiting?.reason !== job.waiting?.reason) {
+    const info = job.waiting ? waitingStateInfo(job.waiting.reason) : stateInfo(job.state);
+    const cls = job.waiting ? 'state state-waiting' : `state state-${job.state}`;
     r.row.dataset.state = job.state;
-    r.stateCell.replaceChildren(h('span', { class: `state state-${job.state}`, title: info.description }, icon(info.icon, info.spin), h('span', { class: 'state-label' }, info.label)));
+    r.row.classList.toggle('is-waiting', !!job.waiting);
+    r.stateCell.replaceChildren(h('span', { class: cls, title: info.description }, icon(info.icon, info.spin), h('span', { class: 'state-label' }, info.label)));
   }
+  updateWaiting(r, Date.now());
   if (!prev || prev.source !== job.source || prev.destination !== job.destination) {
     setText(r.source, job.source);
     setTitle(r.source, `From: ${job.source}`);
@@ -116,12 +122,26 @@ function updateRow(r: RowHandle, job: JobView): void {
   r.actionsKey = renderActions(r.actions, job, r.actionsKey);
 }
 
+/** The waiting line of a row, for the time now (its "12 s · next try in 4 s" counts down between host updates). */
+function updateWaiting(r: RowHandle, now: number): void {
+  const w = r.job?.waiting;
+  r.waiting.hidden = !w;
+  if (!w) {
+    if (r.waiting.firstChild) r.waiting.replaceChildren();
+    return;
+  }
+  const text = waitingText(w, now);
+  if (r.waiting.lastChild?.textContent !== text) r.waiting.replaceChildren(icon('watch'), h('span', {}, text));
+}
+
 export interface JobsTableView {
   /** The table, the "N more" line and the empty message, in that order. */
   readonly elements: readonly HTMLElement[];
   /** The element holding the rows (for the action click handler). */
   readonly body: HTMLElement;
   render(state: PanelState, visible: VisibleRows): void;
+  /** Refreshes the waiting lines' counters; true when a row waits (keep ticking). */
+  tick(now: number): boolean;
 }
 
 export function createJobsTable(): JobsTableView {
@@ -135,6 +155,15 @@ export function createJobsTable(): JobsTableView {
   return {
     elements: [table, more, empty],
     body,
+    tick(now) {
+      let any = false;
+      for (const r of rows.values()) {
+        if (!r.job?.waiting) continue;
+        any = true;
+        updateWaiting(r, now);
+      }
+      return any;
+    },
     render(state, visible) {
       const wanted = new Set(visible.rows.map((j) => j.id));
       for (const [id, r] of rows) {

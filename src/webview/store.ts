@@ -175,6 +175,18 @@ export function selectVisible(state: Pick<PanelState, 'jobs' | 'filter'>, max = 
   return { rows, matching, hidden: matching - rows.length, known: state.jobs.size };
 }
 
+/** Active jobs that wait for storage, and the first one's reason (for the overall line). */
+export function waitingJobs(jobs: ReadonlyMap<string, JobView>): { readonly count: number; readonly reason: string | undefined } {
+  let count = 0;
+  let reason: string | undefined;
+  for (const j of jobs.values()) {
+    if (!j.waiting || !isActive(j.state)) continue;
+    count++;
+    reason ??= j.waiting.reason;
+  }
+  return { count, reason };
+}
+
 /** The actions a row offers, in order. */
 export function actionsFor(job: Pick<JobView, 'state' | 'abortable'>): JobActionType[] {
   const list: JobActionType[] = [];

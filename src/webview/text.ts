@@ -2,7 +2,7 @@
  * What the Copy Jobs panel says, as plain strings (no DOM, unit-tested in plain Node): a row's numbers, the summary
  * chips, the overall progress line, the empty and "N more" messages.
  */
-import { MAX_RENDERED_ROWS, type JobFilter, type JobTotals, type JobView } from '../shared/protocol';
+import { MAX_RENDERED_ROWS, type JobFilter, type JobTotals, type JobView, type WaitingView } from '../shared/protocol';
 import { formatBytes, formatCount, formatDuration, formatRate, operationLabel, plural } from '../shared/vocabulary';
 import { etaSeconds, percent } from './format';
 
@@ -32,6 +32,19 @@ export function rowText(job: JobView): RowText {
     speed: moving ? formatRate(job.throughput) : '—',
     eta: eta === undefined ? '—' : formatDuration(eta),
   };
+}
+
+/** "Waiting for storage — connection refused · 12 s · next try in 4 s" (times in whole seconds, never negative). */
+export function waitingText(w: WaitingView, now: number): string {
+  const waited = Math.max(0, Math.round((now - w.since) / 1000));
+  const next = Math.max(0, Math.ceil((w.nextTryAt - now) / 1000));
+  return `Waiting for storage — ${w.reason} · ${formatDuration(waited)} · ${next > 0 ? `next try in ${formatDuration(next)}` : 'trying again now'}`;
+}
+
+/** "2 jobs waiting for storage (connection refused)", for the overall line; undefined when none waits. */
+export function waitingSummaryText(count: number, reason: string | undefined): string | undefined {
+  if (count <= 0) return undefined;
+  return `${plural(count, 'job')} waiting for storage${reason ? ` (${reason})` : ''}`;
 }
 
 export interface Chip {

@@ -29,6 +29,19 @@ describe('pure helpers of the shells', () => {
     assert.match(view.tooltip, /ETA 10 s/);
   });
 
+  it('status bar: "waiting for storage" while an active job waits, with the reason in the tooltip', () => {
+    const waiting = { ...job('b', 'b1', 'running', 50, 100), waiting: { reason: 'connection refused', since: 1, nextTryAt: 2 } };
+    const status = computeStatus([job('a', 'b1', 'running', 50, 100, 10), waiting]);
+    assert.ok(status.kind === 'copying' && status.waiting === 1 && status.waitingReason === 'connection refused');
+    const view = statusText(status)!;
+    assert.equal(view.text, '$(watch) 2 copying · 50% · waiting for storage');
+    assert.match(view.tooltip, /1 job waiting for storage \(connection refused\)/);
+    // A finished job's stale waiting does not count; nobody waiting: the usual text.
+    const calm = computeStatus([job('a', 'b1', 'running', 50, 100, 10), { ...job('c', 'b1', 'failed', 0, 100), waiting: waiting.waiting }]);
+    assert.ok(calm.kind === 'copying' && calm.waiting === 0);
+    assert.equal(statusText(calm)!.text, '$(sync~spin) 1 copying · 25%');
+  });
+
   it('Copy With Operation offers only the operations that apply', () => {
     assert.deepEqual(strategiesFor(['BlockBlob']), ['put-blob-from-url', 'put-block-from-url', 'copy-blob']);
     assert.deepEqual(strategiesFor(['AppendBlob']), ['copy-blob', 'append-block-from-url']);

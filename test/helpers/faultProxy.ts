@@ -16,6 +16,11 @@
  * every fault storm is bounded in count; delays are bounded in time per request and count against maxDelays.
  *
  * When the upstream (Azurite) is down, the proxy resets the client connection, as a dead server would.
+ *
+ * Outages, with setDown(): 'refuse' stops listening and drops every open connection (new connections get
+ * ECONNREFUSED, as from a host whose service is down); setDown(false) listens again on the SAME port. 'reset' keeps
+ * listening but destroys every connection, open or new (ECONNRESET / socket hang up). An outage lasts at most
+ * maxDownMs (default and cap 120 s): then the proxy comes back by itself, so a failing test cannot leave it down.
  */
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
@@ -94,10 +99,16 @@ export interface FaultStats {
   upstreamErrors: number;
 }
 
+export type DownMode = 'refuse' | 'reset';
+
 export interface FaultProxy {
   readonly host: string;
   readonly port: number;
   setRules(rules: FaultRules): void;
+  /** Starts ('refuse' | 'reset') or ends (false) an outage; resolves once the proxy is in that state. */
+  setDown(mode: DownMode | false, options?: { maxDownMs?: number }): Promise<void>;
+  /** The current outage mode (false when up). */
+  down(): DownMode | false;
   stats(): FaultStats;
   resetStats(): void;
   /** The last requests (at most logLimit), oldest first. */
@@ -128,6 +139,7 @@ export interface FaultProxyOptions {
 }
 
 const MAX_DELAY_MS = 30_000;
+const MAX_DOWN_MS = 120_000;
 
 /** mulberry32: a small, fast, deterministic PRNG. */
 export function prng(seed: number): () => number {
@@ -396,17 +408,73 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
   const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler);
   server.keepAliveTimeout = 5000;
 
-  port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  // Open client connections, so an outage can drop them.
+  const sockets = new Set<Socket>();
+  let downMode: DownMode | false = false;
+  let downTimer: NodeJS.Timeout | undefined;
+  server.on('connection', (socket: Socket) => {
+    if (downMode === 'reset') {
+      resetSocket(socket);
+      return;
+    }
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
   });
+  const dropAll = () => {
+    for (const s of [...sockets]) resetSocket(s);
+    sockets.clear();
+  };
+
+  const listen = (p: number) =>
+    new Promise<number>((resolve, reject) => {
+      const onError = (e: Error) => reject(e);
+      server.once('error', onError);
+      server.listen(p, '127.0.0.1', () => {
+        server.off('error', onError);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  port = await listen(0);
   const host = '127.0.0.1';
+
+  const setDown = async (mode: DownMode | false, options: { maxDownMs?: number } = {}): Promise<void> => {
+    if (downTimer) clearTimeout(downTimer);
+    downTimer = undefined;
+    const was = downMode;
+    downMode = mode;
+    if (mode) {
+      downTimer = setTimeout(() => void setDown(false).catch(() => undefined), Math.min(options.maxDownMs ?? MAX_DOWN_MS, MAX_DOWN_MS));
+      downTimer.unref();
+    }
+    if (mode === 'refuse' && was !== 'refuse') {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      dropAll();
+      server.closeAllConnections();
+      await closed;
+    } else if (mode === 'reset') {
+      dropAll();
+    }
+    if (mode !== 'refuse' && was === 'refuse') {
+      // The same port again; the OS may hold it a moment: a few bounded tries.
+      for (let i = 0; ; i++) {
+        try {
+          await listen(port);
+          break;
+        } catch (e) {
+          if (i >= 20 || (e as { code?: string }).code !== 'EADDRINUSE') throw e;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    }
+  };
   const endpoint = (account: string) => `${tls ? 'https' : 'http'}://${host}:${port}/${account}`;
 
   return {
     host,
     port,
     setRules,
+    setDown,
+    down: () => downMode,
     stats: () => ({ ...stats, faults: { ...stats.faults } }),
     resetStats: () => {
       stats = { requests: 0, forwarded: 0, faults: emptyFaults(), upstreamErrors: 0 };
@@ -421,8 +489,14 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
     connectionString: (account, key) => `DefaultEndpointsProtocol=${tls ? 'https' : 'http'};AccountName=${account};AccountKey=${key};BlobEndpoint=${endpoint(account)};`,
     stop: async () => {
       listeners.clear();
+      if (downTimer) clearTimeout(downTimer);
+      downTimer = undefined;
+      const wasListening = downMode !== 'refuse';
+      downMode = 'reset';
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        if (wasListening) server.close(() => resolve());
+        else resolve();
+        dropAll();
         server.closeAllConnections();
       });
       agent.destroy();

@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
+import * as http from 'node:http';
 import { BlobServiceClient, ContainerClient, StoragePipelineOptions, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { AzuriteInstance, DEV_ACCOUNT, startAzurite } from '../helpers/azurite';
 import { FaultProxy, prng, startFaultProxy } from '../helpers/faultProxy';
@@ -171,5 +172,59 @@ describe('fault proxy', () => {
     } finally {
       await dead.stop();
     }
+  });
+
+  it('setDown("refuse"): connections are refused and open ones dropped; back up on the same port', async () => {
+    proxy.setRules({});
+    const c = client(fastRetries(1));
+    await c.getBlockBlobClient('down/a.txt').upload('a', 1); // leaves a keep-alive connection open
+    const port = proxy.port;
+    await proxy.setDown('refuse');
+    assert.equal(proxy.down(), 'refuse');
+    try {
+      // A fresh connection (no pooled socket): refused.
+      const code = await new Promise<string | undefined>((resolve) => {
+        const req = http.get({ host: proxy.host, port, path: `/${DEV_ACCOUNT.name}/proxy?restype=container`, agent: false }, () => resolve(undefined));
+        req.on('error', (e: { code?: string }) => resolve(e.code));
+      });
+      assert.equal(code, 'ECONNREFUSED');
+      // The SDK's pooled keep-alive connection was dropped: its next request fails too.
+      await assert.rejects(c.getBlockBlobClient('down/a.txt').getProperties(), (e: { code?: string }) => /ECONNREFUSED|ECONNRESET/.test(String(e.code)));
+    } finally {
+      await proxy.setDown(false);
+    }
+    assert.equal(proxy.down(), false);
+    assert.equal(proxy.port, port);
+    assert.equal((await c.getBlockBlobClient('down/a.txt').downloadToBuffer()).toString(), 'a');
+  });
+
+  it('setDown("reset"): every connection, open or new, is destroyed; then it forwards again', async () => {
+    proxy.setRules({});
+    const c = client(fastRetries(1));
+    await c.getBlockBlobClient('down/b.txt').upload('b', 1);
+    proxy.resetStats();
+    await proxy.setDown('reset');
+    try {
+      await assert.rejects(c.getBlockBlobClient('down/b.txt').getProperties(), (e: { code?: string; message?: string }) =>
+        /ECONNRESET|socket hang up/.test(`${e.code} ${e.message}`),
+      );
+      assert.equal(proxy.stats().requests, 0, 'no request got through');
+    } finally {
+      await proxy.setDown(false);
+    }
+    // A pooled socket the client has not yet seen die may fail one try: the SDK's retry takes a new connection.
+    assert.equal((await client(fastRetries(3)).getBlockBlobClient('down/b.txt').downloadToBuffer()).toString(), 'b');
+    assert.ok(proxy.stats().forwarded >= 1);
+  });
+
+  it('an outage is bounded: the proxy comes back by itself after maxDownMs', async () => {
+    await proxy.setDown('refuse', { maxDownMs: 300 });
+    const t0 = Date.now();
+    const c = client(fastRetries(1));
+    for (let i = 0; i < 100 && proxy.down(); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(proxy.down(), false);
+    assert.ok(Date.now() - t0 < 1500, `back after ${Date.now() - t0} ms`);
+    await new Promise((r) => setTimeout(r, 100)); // re-listen happens right after the flag flips
+    await c.getBlockBlobClient('down/c.txt').upload('c', 1);
   });
 });

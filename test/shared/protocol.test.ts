@@ -148,3 +148,25 @@ describe('filters, totals, assertNever', () => {
     assert.throws(() => assertNever('x' as never), /Unexpected/);
   });
 });
+
+describe('JobView.waiting (issue 11: waiting for storage)', () => {
+  const waiting = { reason: 'connection refused', since: 1_700_000_000_000, nextTryAt: 1_700_000_004_000 };
+  it('accepts a job with a well-formed waiting, and a job without one', () => {
+    assert.deepEqual(validateJobView(view({ waiting })), view({ waiting }));
+    assert.ok(validateJobView(view()));
+    assert.ok(validateHostMessage({ type: 'jobsUpdated', version: 2, jobs: [view({ waiting })], removed: [], totals: computeTotals([view({ waiting })]) }));
+  });
+  it('rejects a missing, mistyped or extra field in waiting', () => {
+    const bad: unknown[] = [
+      { reason: 'x', since: 1 },
+      { reason: 7, since: 1, nextTryAt: 2 },
+      { reason: 'x', since: -1, nextTryAt: 2 },
+      { reason: 'x', since: 1, nextTryAt: Number.NaN },
+      { reason: 'x', since: 1, nextTryAt: 2, tries: 3 },
+      { reason: 'x'.repeat(2_000), since: 1, nextTryAt: 2 },
+      'waiting',
+      null,
+    ];
+    for (const w of bad) assert.equal(validateJobView({ ...view(), waiting: w }), undefined, JSON.stringify(w));
+  });
+});

@@ -12,6 +12,7 @@ import {
   requestMessage,
   selectVisible,
   toolbarState,
+  waitingJobs,
   type PanelState,
 } from '../../src/webview/store';
 
@@ -169,5 +170,19 @@ describe('webview store: visible rows', () => {
     assert.deepEqual(toolbarState(t), { canRetryFailed: true, canClearFinished: true, active: 2 });
     assert.equal(toolbarState(computeTotals([view('a', { state: 'skipped' })])).canClearFinished, true);
     assert.equal(toolbarState(computeTotals([view('a', { state: 'aborted' })])).canRetryFailed, false);
+  });
+});
+
+describe('store: jobs waiting for storage', () => {
+  it('counts active waiting jobs and keeps the first reason; finished jobs do not count', () => {
+    const w = (reason: string) => ({ reason, since: 1, nextTryAt: 2 });
+    const jobs = new Map<string, JobView>([
+      ['a', view('a')],
+      ['b', view('b', { waiting: w('connection refused') })],
+      ['c', view('c', { state: 'pending', waiting: w('503 ServerBusy') })],
+      ['d', view('d', { state: 'failed', waiting: w('stale') })],
+    ]);
+    assert.deepEqual(waitingJobs(jobs), { count: 2, reason: 'connection refused' });
+    assert.deepEqual(waitingJobs(new Map([['a', view('a')]])), { count: 0, reason: undefined });
   });
 });

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { computeTotals, emptyTotals, MAX_RENDERED_ROWS, type JobView } from '../../src/shared/protocol';
-import { stateInfo } from '../../src/webview/format';
-import { emptyText, moreText, overallText, overallValue, rowText, summaryChips } from '../../src/webview/text';
+import { stateInfo, waitingStateInfo } from '../../src/webview/format';
+import { emptyText, moreText, overallText, overallValue, rowText, summaryChips, waitingSummaryText, waitingText } from '../../src/webview/text';
 
 const MiB = 1024 ** 2;
 const view = (over: Partial<JobView> = {}): JobView => ({
@@ -85,5 +85,27 @@ describe('webview text: summary and messages', () => {
     assert.match(emptyText('all', 0).detail, /Copy Blob To…/);
     assert.equal(moreText(1), `1 more job not shown (the first ${MAX_RENDERED_ROWS} are listed).`);
     assert.equal(moreText(1234), `1,234 more jobs not shown (the first ${MAX_RENDERED_ROWS} are listed).`);
+  });
+});
+
+describe('webview text: waiting for storage', () => {
+  const now = 1_700_000_100_000;
+  it('says why, for how long, and when the next try is', () => {
+    assert.equal(waitingText({ reason: 'connection refused', since: now - 12_000, nextTryAt: now + 3_200 }, now), 'Waiting for storage — connection refused · 12 s · next try in 4 s');
+    assert.equal(waitingText({ reason: '503 ServerBusy', since: now - 75_000, nextTryAt: now + 15_000 }, now), 'Waiting for storage — 503 ServerBusy · 1 min 15 s · next try in 15 s');
+  });
+  it('never shows negative times: a try that is due says "trying again now"', () => {
+    assert.equal(waitingText({ reason: 'connection reset', since: now + 500, nextTryAt: now - 10 }, now), 'Waiting for storage — connection reset · < 1 s · trying again now');
+  });
+  it('the waiting state has its own label, icon and tooltip', () => {
+    const info = waitingStateInfo('connection refused');
+    assert.equal(info.label, 'Waiting');
+    assert.notEqual(info.icon, stateInfo('running').icon);
+    assert.match(info.description, /connection refused/);
+  });
+  it('the overall line counts the waiting jobs', () => {
+    assert.equal(waitingSummaryText(0, undefined), undefined);
+    assert.equal(waitingSummaryText(1, 'connection refused'), '1 job waiting for storage (connection refused)');
+    assert.equal(waitingSummaryText(3, undefined), '3 jobs waiting for storage');
   });
 });

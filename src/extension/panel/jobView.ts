@@ -36,5 +36,9 @@ export function toJobView(job: JobSnapshot, redact: (text: string) => string): J
       ...(e.requestId !== undefined ? { requestId: redact(e.requestId) } : {}),
     };
   }
+  const w = job.waiting;
+  if (w && typeof w.reason === 'string' && Number.isFinite(w.since) && Number.isFinite(w.nextTryAt)) {
+    view.waiting = { reason: redact(w.reason), since: Math.max(0, w.since), nextTryAt: Math.max(0, w.nextTryAt) };
+  }
   return view;
 }

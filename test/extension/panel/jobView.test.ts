@@ -40,3 +40,30 @@ describe('toJobView (host: snapshot → what the webview may see)', () => {
     assert.equal(toJobView({ ...snapshot, copyId: undefined }, redact).abortable, false);
   });
 });
+
+describe('toJobView: waiting for storage', () => {
+  const base: JobSnapshot = {
+    id: 'j2',
+    batchId: 'b1',
+    source: 'azurite/src/a.txt',
+    destination: 'azurite/dst/a.txt',
+    destinationLocation: { connectionId: 'azurite', container: 'dst', path: 'a.txt' },
+    strategy: 'put-block-from-url',
+    state: 'running',
+    bytesDone: 5,
+    bytesTotal: 10,
+    throughput: 0,
+    attempts: 1,
+  };
+  it('carries reason, since and next try (redacted), and passes the validator', () => {
+    const v = toJobView({ ...base, waiting: { reason: 'connect ECONNREFUSED https://x/c?sig=SECRET', since: 1000, nextTryAt: 5000 } }, redact);
+    assert.equal(v.waiting?.since, 1000);
+    assert.equal(v.waiting?.nextTryAt, 5000);
+    assert.ok(!JSON.stringify(v).includes('SECRET'), JSON.stringify(v));
+    assert.ok(validateJobView(JSON.parse(JSON.stringify(v))));
+  });
+  it('leaves waiting out when the job does not wait, or when its times are not numbers', () => {
+    assert.equal('waiting' in toJobView(base, redact), false);
+    assert.equal(toJobView({ ...base, waiting: { reason: 'x', since: Number.NaN, nextTryAt: 1 } }, redact).waiting, undefined);
+  });
+});
