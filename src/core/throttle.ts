@@ -1,8 +1,9 @@
 /**
  * Throttling handled per account, not per request: every try to an account passes its gate, which allows a number
  * of requests in flight that halves when the account answers 503/429 (at most once per second) and grows by one per
- * window of successes (additive increase, multiplicative decrease), and holds new requests for the Retry-After the
- * account asked for. So 32 parallel copies do not keep hammering a throttled account.
+ * window of successes (additive increase, multiplicative decrease), and, once it is down to one request in flight,
+ * holds new requests for the Retry-After the account asked for. So 32 parallel copies do not keep hammering a
+ * throttled account.
  */
 import { accountKey } from './urls';
 
@@ -82,7 +83,9 @@ export class AccountGate {
       this.lowest = Math.min(this.lowest, Math.floor(this.limit));
       this.lastDecrease = now;
     }
-    if (retryAfterMs && retryAfterMs > 0) this.pausedUntil = Math.max(this.pausedUntil, now + Math.min(retryAfterMs, MAX_PAUSE_MS));
+    // Retry-After holds the whole account only once fewer requests cannot help (one in flight): pausing every
+    // request for each 503 of a storm made a 30 % storm ~10× slower than halving the requests in flight does.
+    if (retryAfterMs && retryAfterMs > 0 && Math.floor(this.limit) <= 1) this.pausedUntil = Math.max(this.pausedUntil, now + Math.min(retryAfterMs, MAX_PAUSE_MS));
   }
 
   /** A request succeeded: one more in flight per window of successes, up to the maximum. */
