@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
-import type { StoragePipelineOptions } from '@azure/storage-blob';
 import { SourceAuthorizer } from './auth';
-import { onTransientFailure, type AccountClient } from './connections';
+import { onTransientFailure } from './connections';
+import { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES, TUNING_KEYS, type CopyEngineOptions, type EngineTuning } from './engineOptions';
 import { CopyError, toCopyError } from './errors';
 import type { Disposable } from './events';
 import { addJob, batchDone, clearTimer, emptySummary, JobEvents, jobFinished, jobReopened, jobsCleared, newBatch, summaryOf, type Batch, type BatchSummary } from './jobEvents';
@@ -25,52 +25,8 @@ import { isFinal, isRetryable, type CopyPlan, type CopyRequest, type ErrorInfo, 
 
 export type { BatchSummary } from './jobEvents';
 export type { Logger } from './log';
-export type ConnectionResolver = (connectionId: string) => Promise<AccountClient>;
-
-/** What configure() can change while the engine runs. */
-export type EngineTuning = Partial<Pick<CopyEngineOptions, 'concurrency' | 'rangeConcurrency' | 'smallBlobConcurrency' | 'blockSizeBytes' | 'outageToleranceSeconds'>>;
-const TUNING_KEYS: ReadonlyArray<keyof EngineTuning> = ['concurrency', 'rangeConcurrency', 'smallBlobConcurrency', 'blockSizeBytes', 'outageToleranceSeconds'];
-
-export interface CopyEngineOptions {
-  resolve: ConnectionResolver;
-  /** JSON journal folder; omitted = no persistence. */
-  journalDir?: string;
-  /** Blobs in flight (default 8). */
-  concurrency?: number;
-  /** Ranges per blob in flight (default 4). */
-  rangeConcurrency?: number;
-  /**
-   * Small blobs (≤ SMALL_BLOB_MAX_BYTES) in flight, in their own queue: one service call each, so latency-bound
-   * (default 4 × concurrency, between concurrency and 64: 32 for the default 8).
-   */
-  smallBlobConcurrency?: number;
-  /** Default block size for Put Block From URL (default 32 MiB). */
-  blockSizeBytes?: number;
-  /** Jobs of a streamed batch not final at any time (default BATCH_WINDOW). */
-  batchWindow?: number;
-  /** Succeeded/skipped jobs jobs() still lists (default RETAINED_FINISHED); older ones live on as batch counts. */
-  retainFinished?: number;
-  /** How long a job waits out a storage outage or throttling before it fails, resumable (default 300 s). */
-  outageToleranceSeconds?: number;
-  log?: Logger;
-  pipelineOptions?: StoragePipelineOptions;
-}
-
-const MiB = 1024 * 1024;
-/**
- * Default block size: on Azurite, 8–100 MiB blocks with 4–8 in flight all copied 1 GiB in 16.5–16.9 s (the
- * plain-upload write limit was 16.3 s); 32 MiB keeps 32 progress/resume steps per GiB with few calls.
- */
-export const DEFAULT_BLOCK_SIZE = 32 * MiB;
-/**
- * Blobs up to this size run in the small-blob queue (smallBlobConcurrency in flight): a copy of a small blob is one
- * service call whose time is latency, not bytes.
- */
-export const SMALL_BLOB_MAX_BYTES = 8 * MiB;
-/** Jobs of one streamed batch not final at any time: what a copy of millions holds in memory. */
-export const BATCH_WINDOW = 1000;
-/** Succeeded and skipped jobs that jobs() still lists (older ones are folded into their batch's counters). */
-export const RETAINED_FINISHED = 10_000;
+export type { ConnectionResolver, CopyEngineOptions, EngineTuning } from './engineOptions';
+export { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES } from './engineOptions';
 
 export class CopyEngine {
   private readonly log: Logger;

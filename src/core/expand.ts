@@ -99,18 +99,9 @@ export async function* expandPages(
       source.kind === 'url'
         ? { kind: 'url', url: `${urlBase}/${b.name.split('/').map(encodeURIComponent).join('/')}${urlSas ? `?${urlSas}` : ''}` }
         : { kind: 'location', location: { ...source.location, path: b.name } };
-    const pr = b.properties;
     return {
-      source: child,
-      sourceName: b.name,
-      relative: b.name.slice(prefix.length),
-      blobType: (pr.blobType ?? 'BlockBlob') as BlobType,
-      size: pr.contentLength ?? 0,
-      etag: normalizeEtag(pr.etag),
-      lastModified: pr.lastModified,
-      contentMD5: md5b64(pr.contentMD5),
-      sourceAccountKey: key,
-      sourceProperties: sourcePropertiesOf(pr, b.metadata, b.tags, withTags),
+      ...expanded(child, b.name, b.name.slice(prefix.length), b.properties, key),
+      sourceProperties: sourcePropertiesOf(b.properties, b.metadata, b.tags, withTags),
     };
   };
   // Tags in the listing need tag-read permission: a SAS/URL source lists without them (the copy then HEADs).
@@ -171,15 +162,26 @@ async function headOne(ctx: SourceResolver, source: CopySource, name: string, ke
     }
     throw err;
   }
+  return expanded(source, name, path.posix.basename(name), props, key);
+}
+
+/** An expanded blob from its listing item's properties or its HEAD response (the same names in both). */
+function expanded(
+  source: CopySource,
+  name: string,
+  relative: string,
+  p: { blobType?: string; contentLength?: number; etag?: string; lastModified?: Date; contentMD5?: Uint8Array },
+  key: string,
+): Expanded {
   return {
     source,
     sourceName: name,
-    relative: path.posix.basename(name),
-    blobType: (props.blobType ?? 'BlockBlob') as BlobType,
-    size: props.contentLength ?? 0,
-    etag: normalizeEtag(props.etag),
-    lastModified: props.lastModified,
-    contentMD5: md5b64(props.contentMD5),
+    relative,
+    blobType: (p.blobType ?? 'BlockBlob') as BlobType,
+    size: p.contentLength ?? 0,
+    etag: normalizeEtag(p.etag),
+    lastModified: p.lastModified,
+    contentMD5: md5b64(p.contentMD5),
     sourceAccountKey: key,
   };
 }

@@ -262,27 +262,33 @@ export class FileJournal implements JournalStore {
   }
 
   list(): JournalRecord[] {
+    return this.readAll<JournalRecord>(FILE_RE, (r) => r.version === 1 && !!r.jobId && !!r.item).map((r) => {
+      this.onDisk.add(r.jobId); // written by an earlier process: remove() must delete it
+      return r;
+    });
+  }
+
+  /** Every file of the folder whose name matches, parsed; torn or foreign files are passed over (writes are atomic). */
+  private readAll<T>(re: RegExp, valid: (r: T) => boolean): T[] {
     let names: string[];
     try {
       names = fs.readdirSync(this.dir);
     } catch {
       return [];
     }
-    const out: JournalRecord[] = [];
+    const out: T[] = [];
     for (const n of names) {
-      if (!FILE_RE.test(n)) continue;
+      if (!re.test(n)) continue;
       try {
-        const r = JSON.parse(fs.readFileSync(path.join(this.dir, n), 'utf8')) as JournalRecord;
-        if (r.version === 1 && r.jobId && r.item) {
-          out.push(r);
-          this.onDisk.add(r.jobId); // written by an earlier process: remove() must delete it
-        }
+        const r = JSON.parse(fs.readFileSync(path.join(this.dir, n), 'utf8')) as T;
+        if (valid(r)) out.push(r);
       } catch {
-        // A torn or foreign file: ignore it (writes are atomic, so this is not ours).
+        // a torn or foreign file: not ours
       }
     }
     return out;
   }
+
 
   private batchFile(batchId: string): string {
     return path.join(this.dir, `batch-${batchId}.json`);
@@ -332,24 +338,9 @@ export class FileJournal implements JournalStore {
   }
 
   listBatches(): BatchRecord[] {
-    let names: string[];
-    try {
-      names = fs.readdirSync(this.dir);
-    } catch {
-      return [];
-    }
-    const out: BatchRecord[] = [];
-    for (const n of names) {
-      if (!BATCH_RE.test(n)) continue;
-      try {
-        const r = JSON.parse(fs.readFileSync(path.join(this.dir, n), 'utf8')) as BatchRecord;
-        if (r.version === 1 && r.batchId && r.request && r.position) out.push(r);
-      } catch {
-        // torn or foreign: ignore
-      }
-    }
-    return out;
+    return this.readAll<BatchRecord>(BATCH_RE, (r) => r.version === 1 && !!r.batchId && !!r.request && !!r.position);
   }
+
 
   dispose(): void {
     for (const fd of this.doneFds.values()) fs.closeSync(fd);

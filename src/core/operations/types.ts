@@ -3,9 +3,8 @@
  * which operation a job runs: it asks the operation to run, to clean up after a cancel/failure, and it journals the
  * operation's progress (a tagged union, one shape per operation) so a new process can resume.
  */
-import type { BlobClient, BlobHTTPHeaders, BlobRequestConditions, Metadata, Tags } from '@azure/storage-blob';
-import type { SourceAccess } from '../auth';
 import type { Logger } from '../log';
+import type { PreparedCopy } from '../source';
 import type { CopyOperation, PlannedCopy } from '../types';
 
 /** What each operation remembers between calls and across processes (journaled). */
@@ -37,23 +36,15 @@ export interface MoveProgress {
   kept?: 'source-changed' | 'snapshots' | 'destination-changed' | 'no-permission';
 }
 
-/** Everything an operation needs for one attempt; the engine builds it (see source.ts). */
-export interface OperationContext<P extends OperationProgress = OperationProgress> {
+/**
+ * Everything an operation needs for one attempt: what source.ts prepared (how the service reads the source, the
+ * clients, the headers, metadata, tier and tags to write, the pinned source ETag, the destination's conditions) and
+ * the job's progress and callbacks (runner.ts).
+ */
+export interface OperationContext<P extends OperationProgress = OperationProgress> extends Omit<PreparedCopy, 'destOrigin'> {
   readonly jobId: string;
   readonly generation: number;
   readonly item: PlannedCopy;
-  /** How the destination service reads the source (URL with SAS, and maybe a bearer source authorization). */
-  readonly access: SourceAccess;
-  /** The source's client, made on first use (most copies never call the source directly). */
-  source(): BlobClient;
-  readonly dest: BlobClient;
-  readonly headers: BlobHTTPHeaders;
-  readonly metadata: Metadata;
-  readonly tier?: string;
-  readonly tags?: Tags;
-  /** The source ETag every call pins ("" when unknown). */
-  readonly etag: string;
-  readonly destConditions: BlobRequestConditions;
   readonly signal: AbortSignal;
   /** "Copy a/b → c/d", the prefix of every message. */
   readonly what: string;
