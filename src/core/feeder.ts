@@ -96,8 +96,11 @@ export async function feed(host: FeederHost, f: Feed, sourceOf: WeakMap<Job, num
         const skip = f.resumed?.has((item.intendedDestination ?? item.destination).path) || f.resumedDone?.has(doneKey(page.source, item.sourceName));
         if (!skip) {
           const job = host.admit(batch, item);
-          order.push({ job, source: page.source });
-          sourceOf.set(job, page.source);
+          if (host.journal) {
+            // Only a journaled batch needs the admission order (its position); without a journal nothing is kept.
+            order.push({ job, source: page.source });
+            sourceOf.set(job, page.source);
+          }
         }
         savePosition();
       }
