@@ -71,6 +71,8 @@ async function main(): Promise<void> {
   if (args.includes('--scale-1m')) sizes.push(1_000_000);
   const cli = path.join(root, 'dist', 'cli.js');
   if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first.');
+  // Run as users run it: the bin itself (its shebang sets the CLI's heap limit), with this Node first on PATH.
+  fs.chmodSync(cli, 0o755);
   const az = await startAzurite({ accounts: [DEV_ACCOUNT] });
   const runs: Run[] = [];
   try {
@@ -92,9 +94,9 @@ async function main(): Promise<void> {
         await service.getContainerClient(dest).createIfNotExists();
         const cmd =
           who === 'cli'
-            ? [process.execPath, cli, 'copy', `${endpoint}/scale-src/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--source-connection-string', cs, '--destination-connection-string', cs]
+            ? [cli, 'copy', `${endpoint}/scale-src/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--source-connection-string', cs, '--destination-connection-string', cs]
             : [process.execPath, __filename, '--peer', endpoint, 'scale-src', prefix, dest];
-        const r = await timed(cmd, { ...process.env, AZURE_STORAGE_CONNECTION_STRING: '' });
+        const r = await timed(cmd, { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`, AZURE_STORAGE_CONNECTION_STRING: '' });
         let count = 0;
         for await (const page of service.getContainerClient(dest).listBlobsFlat().byPage({ maxPageSize: 5000 })) count += page.segment.blobItems.length;
         if (r.code !== 0 || count !== n) throw new Error(`${who} at ${n}: exit ${r.code}, ${count} of ${n} blobs arrived`);
