@@ -17,7 +17,8 @@ import { copyArgsOf, explicitTargetOf, sourceOf, sourcesOf, targetOf } from './i
 import type { CommandFactory } from './types';
 
 /** The tree's selection when the view is visible and it holds sources of one of the kinds. */
-function selectedSources(ctx: Ctx, kinds: readonly SourceKind[]): CopySourceInfo[] {
+/** What is selected in the tree (when the view is visible), of these kinds. */
+export function selectedSources(ctx: Ctx, kinds: readonly SourceKind[]): CopySourceInfo[] {
   if (!ctx.view.visible) return [];
   return toSourceInfos(ctx.view.selection).filter((s) => kinds.includes(s.sourceKind));
 }
@@ -43,17 +44,26 @@ export function copyTo(kind: SourceKind): CommandFactory {
     };
 }
 
-export const copyMark: CommandFactory = (ctx) => (inv) => {
+/** Copy (mode 'copy') or Cut ('cut'): the invocation's sources, else the tree's selection, go to the clipboard. */
+export function markSources(ctx: Ctx, inv: Parameters<ReturnType<CommandFactory>>[0], mode: 'copy' | 'cut'): number {
   let sources = sourcesOf(inv) ?? [];
   if (!sources.length) sources = selectedSources(ctx, ['blob', 'folder', 'container']);
+  const command = mode === 'cut' ? 'Cut' : 'Copy';
   if (!sources.length) {
-    void ctx.notify.info('Select blobs, folders or containers in the Blob Copy view, then run "Copy".');
+    void ctx.notify.info(`Select blobs, folders or containers in the Blob Copy view, then run "${command}".`);
     return 0;
   }
-  ctx.clipboard.set(sources);
-  vscode.window.setStatusBarMessage(`Blob Copy: ${plural(sources.length, 'item')} marked — "Paste" on a container or folder copies ${sources.length === 1 ? 'it' : 'them'} there`, 5000);
+  if (mode === 'cut') ctx.clipboard.set(sources, 'cut');
+  else ctx.clipboard.set(sources);
+  const what = sources.length === 1 ? 'it' : 'them';
+  vscode.window.setStatusBarMessage(
+    `Blob Copy: ${plural(sources.length, 'item')} ${mode === 'cut' ? 'cut' : 'marked'} — "Paste" on a container or folder ${mode === 'cut' ? 'moves' : 'copies'} ${what} there`,
+    5000,
+  );
   return sources.length;
-};
+}
+
+export const copyMark: CommandFactory = (ctx) => (inv) => markSources(ctx, inv, 'copy');
 
 export const paste: CommandFactory = (ctx) => async (inv): Promise<CopyOutcome | undefined> => {
   const args = copyArgsOf(inv);

@@ -6,17 +6,27 @@
  */
 import * as vscode from 'vscode';
 import { validateBlobName, type BlobLocation } from '../../core';
-import { plural } from '../../shared/vocabulary';
 import type { Ctx } from '../context';
 import { runCopy, type CopyOutcome } from '../copy/flow';
 import { pickDestination, pickSource } from '../copy/pickers';
-import { toSourceInfos, type CopySourceInfo, type SourceKind } from '../tree/capabilities';
+import type { CopySourceInfo, SourceKind } from '../tree/capabilities';
 import { copyArgsOf, explicitTargetOf, sourceOf, sourcesOf } from './invocation';
 import type { CommandFactory } from './types';
+import { markSources, selectedSources } from './copy';
 
-function selected(ctx: Ctx, kinds: readonly SourceKind[]): CopySourceInfo[] {
-  if (!ctx.view.visible) return [];
-  return toSourceInfos(ctx.view.selection).filter((s) => kinds.includes(s.sourceKind));
+const selected = selectedSources;
+
+/** Moves the sources to the destination through the copy flow (same plan, questions and panel). */
+function runMove(ctx: Ctx, sources: readonly CopySourceInfo[], destination: BlobLocation, args: ReturnType<typeof copyArgsOf>): Promise<CopyOutcome> {
+  return runCopy(ctx, {
+    sources: sources.map((s) => ({ kind: 'location', location: s.location })),
+    destination,
+    conflict: args.conflict,
+    strategy: args.strategy,
+    openJobs: args.openJobs,
+    move: true,
+    includeSnapshots: args.includeSnapshots,
+  });
 }
 
 /** From the palette without a selection: which kind of thing to move. */
@@ -42,15 +52,7 @@ export const moveTo: CommandFactory = (ctx) => async (inv): Promise<CopyOutcome 
   }
   const destination = explicitTargetOf(inv) ?? (await pickDestination(ctx, 'Move To'));
   if (!destination) return undefined;
-  return runCopy(ctx, {
-    sources: sources.map((s) => ({ kind: 'location', location: s.location })),
-    destination,
-    conflict: args.conflict,
-    strategy: args.strategy,
-    openJobs: args.openJobs,
-    move: true,
-    includeSnapshots: args.includeSnapshots,
-  });
+  return runMove(ctx, sources, destination, args);
 };
 
 /** "a/b/c.txt" → "a/b/new name"; a folder's new name is its whole new prefix. */
@@ -87,25 +89,7 @@ export const rename: CommandFactory = (ctx) => async (inv): Promise<CopyOutcome 
   if (problem) throw new Error(problem);
   const destination = renamedLocation(source, typed);
   if (destination.path === source.location.path) return undefined; // same name: nothing to do
-  return runCopy(ctx, {
-    sources: [{ kind: 'location', location: source.location }],
-    destination,
-    conflict: args.conflict,
-    strategy: args.strategy,
-    openJobs: args.openJobs,
-    move: true,
-    includeSnapshots: args.includeSnapshots,
-  });
+  return runMove(ctx, [source], destination, args);
 };
 
-export const cut: CommandFactory = (ctx) => (inv) => {
-  let sources = sourcesOf(inv) ?? [];
-  if (!sources.length) sources = selected(ctx, ['blob', 'folder', 'container']);
-  if (!sources.length) {
-    void ctx.notify.info('Select blobs, folders or containers in the Blob Copy view, then run "Cut".');
-    return 0;
-  }
-  ctx.clipboard.set(sources, 'cut');
-  vscode.window.setStatusBarMessage(`Blob Copy: ${plural(sources.length, 'item')} cut — "Paste" on a container or folder moves ${sources.length === 1 ? 'it' : 'them'} there`, 5000);
-  return sources.length;
-};
+export const cut: CommandFactory = (ctx) => (inv) => markSources(ctx, inv, 'cut');
