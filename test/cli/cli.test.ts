@@ -5,7 +5,6 @@
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,39 +15,11 @@ import {
   generateBlobSASQueryParameters,
 } from '@azure/storage-blob';
 import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
+import { bundleCli, repoRoot, runCli, type CliResult } from '../helpers/cli';
 
-const root = path.resolve(__dirname, '..', '..', '..', '..');
-const repoRoot = fs.existsSync(path.join(root, 'package.json')) ? root : path.resolve(__dirname, '..', '..', '..');
-const cliPath = path.join(repoRoot, '.cache', 'cli-test', 'cli.js');
-// scripts/build-config.mjs is ESM: load it without TypeScript rewriting import() to require().
-const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ nodeBundle(o: { entry: string; outfile: string; shebang?: boolean }): object }>;
+let cliPath = '';
 
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    // A clean environment: no AZURE_* credentials leak in from the machine.
-    const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env };
-    const child = spawn(process.execPath, [cliPath, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`blob-copy ${args.join(' ')} did not finish within ${timeoutMs} ms.\nstdout:${stdout}\nstderr:${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env: Record<string, string> = {}, timeoutMs = 60_000) => runCli(cliPath, args, env, timeoutMs);
 
 function containerSas(account: { name: string; key: string }, container: string, permissions: string): string {
   return generateBlobSASQueryParameters(
@@ -78,10 +49,7 @@ describe('blob-copy CLI against Azurite', () => {
   const secrets: string[] = [];
 
   before(async () => {
-    // The same esbuild options as `npm run build` uses for dist/cli.js, bundled to a folder of the test's own.
-    const esbuild = await import('esbuild');
-    const { nodeBundle } = await importEsm(path.join(repoRoot, 'scripts', 'build-config.mjs'));
-    await esbuild.build({ ...nodeBundle({ entry: path.join(repoRoot, 'src/cli/main.ts'), outfile: cliPath, shebang: true }), logLevel: 'warning' });
+    cliPath = await bundleCli('cli-test');
     azurite = await startAzurite();
     dev = azurite.serviceClient();
     acct2 = azurite.serviceClient(SECOND_ACCOUNT);
@@ -105,7 +73,7 @@ describe('blob-copy CLI against Azurite', () => {
     await azurite?.stop();
   });
 
-  const assertNoSecrets = (r: RunResult) => {
+  const assertNoSecrets = (r: CliResult) => {
     for (const s of secrets) {
       assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), `a secret was printed:\n${r.stdout}\n${r.stderr}`);
       const enc = encodeURIComponent(s);

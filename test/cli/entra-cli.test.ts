@@ -6,48 +6,21 @@
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
-import * as path from 'node:path';
 import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
-import { certificateDir, startTokenEndpoint, TokenEndpoint } from '../helpers/entra';
+import { bundleCli, runCli, type CliResult } from '../helpers/cli';
+import { startTokenEndpoint, TokenEndpoint } from '../helpers/entra';
 import { describeEntra } from '../helpers/entraSuite';
 import { defaultCredentialOptions } from '../../src/cli/credentials';
 import { stopFast } from '../core/fixtures';
 
-const repoRoot = path.dirname(path.dirname(certificateDir()));
-const cliPath = path.join(repoRoot, '.cache', 'cli-test-entra', 'cli.js');
-const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ nodeBundle(o: { entry: string; outfile: string; shebang?: boolean }): object }>;
+let cliPath = '';
 
 const CLIENT_ID = '5e0c1a2b-aaaa-4bbb-8ccc-ddddeeeeffff';
 const CLIENT_SECRET = `secret-${crypto.randomBytes(12).toString('hex')}`;
 
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI asynchronously (the token endpoint lives in this process: a blocking spawnSync would starve it). */
-function run(args: string[], env: Record<string, string>, timeoutMs = 90_000): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env };
-    const child = spawn(process.execPath, [cliPath, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`blob-copy ${args.join(' ')} did not finish within ${timeoutMs} ms.\nstdout:${stdout}\nstderr:${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env: Record<string, string>, timeoutMs = 90_000) => runCli(cliPath, args, env, timeoutMs);
 
 describe('CLI: DefaultAzureCredential options from the environment', () => {
   it('honours AZURE_AUTHORITY_HOST and skips instance discovery only for an authority outside the Azure clouds', () => {
@@ -72,9 +45,7 @@ describeEntra('blob-copy CLI with Entra ID only (OAuth Azurite, environment cred
   const payload = crypto.randomBytes(500_000);
 
   before(async () => {
-    const esbuild = await import('esbuild');
-    const { nodeBundle } = await importEsm(path.join(repoRoot, 'scripts', 'build-config.mjs'));
-    await esbuild.build({ ...nodeBundle({ entry: path.join(repoRoot, 'src/cli/main.ts'), outfile: cliPath, shebang: true }), logLevel: 'warning' });
+    cliPath = await bundleCli('cli-test-entra');
     azurite = await startAzurite({ oauth: certificate });
     authority = await startTokenEndpoint(certificate, new Map([[CLIENT_ID, CLIENT_SECRET]]));
     env = {
@@ -98,7 +69,7 @@ describeEntra('blob-copy CLI with Entra ID only (OAuth Azurite, environment cred
     await stopFast(azurite);
   });
 
-  const assertNoSecrets = (r: RunResult) => {
+  const assertNoSecrets = (r: CliResult) => {
     for (const s of [CLIENT_SECRET, DEV_ACCOUNT.key, SECOND_ACCOUNT.key]) {
       assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), `a secret was printed:\n${r.stdout}\n${r.stderr}`);
     }

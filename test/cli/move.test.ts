@@ -6,43 +6,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob';
 import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
+import { bundleCli, startCli } from '../helpers/cli';
 
-const root = path.resolve(__dirname, '..', '..', '..', '..');
-const repoRoot = fs.existsSync(path.join(root, 'package.json')) ? root : path.resolve(__dirname, '..', '..', '..');
-const cliPath = path.join(repoRoot, '.cache', 'cli-test-move', 'cli.js');
-const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ nodeBundle(o: { entry: string; outfile: string; shebang?: boolean }): object }>;
+let cliPath = '';
 
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(args: string[], env: Record<string, string> = {}) {
-  const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env };
-  const child = spawn(process.execPath, [cliPath, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  const r: RunResult = { code: null, stdout: '', stderr: '' };
-  child.stdout.on('data', (d: Buffer) => (r.stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (r.stderr += d.toString()));
-  const done = new Promise<RunResult>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`blob-copy ${args[0]} did not finish within 90 s.\nstdout:${r.stdout}\nstderr:${r.stderr}`));
-    }, 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      r.code = code;
-      resolve(r);
-    });
-  });
-  return { child, done };
-}
+const start = (args: string[], env: Record<string, string> = {}) => startCli(cliPath, args, env, 90_000);
 
 const run = (args: string[], env: Record<string, string> = {}) => start(args, env).done;
 
@@ -66,9 +36,7 @@ describe('blob-copy move against Azurite', () => {
   let both: Record<string, string>;
 
   before(async () => {
-    const esbuild = await import('esbuild');
-    const { nodeBundle } = await importEsm(path.join(repoRoot, 'scripts', 'build-config.mjs'));
-    await esbuild.build({ ...nodeBundle({ entry: path.join(repoRoot, 'src/cli/main.ts'), outfile: cliPath, shebang: true }), logLevel: 'warning' });
+    cliPath = await bundleCli('cli-test-move');
     azurite = await startAzurite();
     dev = azurite.serviceClient();
     acct2 = azurite.serviceClient(SECOND_ACCOUNT);

@@ -5,37 +5,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
+import { bundleCli, runCli } from '../helpers/cli';
 import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
 
-const root = path.resolve(__dirname, '..', '..', '..', '..');
-const repoRoot = fs.existsSync(path.join(root, 'package.json')) ? root : path.resolve(__dirname, '..', '..', '..');
-const cliPath = path.join(repoRoot, '.cache', 'cli-outage-test', 'cli.js');
-const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ nodeBundle(o: { entry: string; outfile: string; shebang?: boolean }): object }>;
+let cliPath = '';
 
-function run(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const child = spawn(process.execPath, [cliPath, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`blob-copy did not finish within ${timeoutMs} ms.\nstdout:${stdout}\nstderr:${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - t0 });
-    });
-  });
-}
+const run = (args: string[], timeoutMs = 60_000) => runCli(cliPath, args, {}, timeoutMs);
 
 describe('blob-copy CLI: storage outage', () => {
   let azurite: AzuriteInstance;
@@ -43,9 +20,7 @@ describe('blob-copy CLI: storage outage', () => {
   const payload = crypto.randomBytes(2 * 1024 * 1024);
 
   before(async () => {
-    const esbuild = await import('esbuild');
-    const { nodeBundle } = await importEsm(path.join(repoRoot, 'scripts', 'build-config.mjs'));
-    await esbuild.build({ ...nodeBundle({ entry: path.join(repoRoot, 'src/cli/main.ts'), outfile: cliPath, shebang: true }), logLevel: 'warning' });
+    cliPath = await bundleCli('cli-outage-test');
     azurite = await startAzurite();
     proxy = await startFaultProxy({ host: azurite.host, port: azurite.port });
     await azurite.serviceClient().createContainer('src');

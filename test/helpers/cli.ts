@@ -1,0 +1,61 @@
+/**
+ * The `blob-copy` CLI for tests: bundled with exactly the esbuild options `npm run build` uses for dist/cli.js (into a
+ * folder of the test's own under .cache), and run as a child process in a clean environment (no AZURE_* variables
+ * from the machine), asynchronously (some tests serve a token endpoint in this process).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const up = path.resolve(__dirname, '..', '..', '..');
+/** The repository (tests run compiled from out/ or .cache/out-dev/). */
+export const repoRoot = fs.existsSync(path.join(up, 'package.json')) ? up : path.resolve(up, '..');
+
+// scripts/build-config.mjs is ESM: load it without TypeScript rewriting import() to require().
+const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ nodeBundle(o: { entry: string; outfile: string; shebang?: boolean }): object }>;
+
+/** Bundles the CLI to .cache/<folder>/cli.js and returns that path. */
+export async function bundleCli(folder: string): Promise<string> {
+  const cliPath = path.join(repoRoot, '.cache', folder, 'cli.js');
+  const esbuild = await import('esbuild');
+  const { nodeBundle } = await importEsm(path.join(repoRoot, 'scripts', 'build-config.mjs'));
+  await esbuild.build({ ...nodeBundle({ entry: path.join(repoRoot, 'src/cli/main.ts'), outfile: cliPath, shebang: true }), logLevel: 'warning' });
+  return cliPath;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Wall time of the run. */
+  ms: number;
+}
+
+/** Starts the CLI; `done` settles when it exits, or rejects (after killing it) past the time limit. */
+export function startCli(cliPath: string, args: readonly string[], env: Record<string, string> = {}, timeoutMs = 60_000): { child: ChildProcess; done: Promise<CliResult> } {
+  const t0 = Date.now();
+  const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env };
+  const child = spawn(process.execPath, [cliPath, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r: CliResult = { code: null, stdout: '', stderr: '', ms: 0 };
+  child.stdout!.on('data', (d: Buffer) => (r.stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (r.stderr += d.toString()));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`blob-copy ${args.join(' ')} did not finish within ${timeoutMs} ms.\nstdout:${r.stdout}\nstderr:${r.stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      r.code = code;
+      r.ms = Date.now() - t0;
+      resolve(r);
+    });
+  });
+  return { child, done };
+}
+
+/** Runs the CLI to its end. */
+export function runCli(cliPath: string, args: readonly string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliResult> {
+  return startCli(cliPath, args, env, timeoutMs).done;
+}
