@@ -10,3 +10,4 @@ export { withConflictPolicy } from './planner';
 export { CopyEngine } from './engine';
 export type { ConnectionResolver, Logger, CopyEngineOptions, BatchSummary } from './engine';
 export { describeRecoverability, sourceRecoverability, type Recoverability } from './move';
+export { CostEstimate, describeBytes, describeCost, describeRequests, withoutPlanning, type CostValue, type CallRange } from './cost';
