@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { CopyEngine, type JobSnapshot } from '../core';
-import { readSettings, SECTION } from './config';
+import { affectsTuning, engineTuning, readSettings, SECTION } from './config';
 import { ConnectionStore } from './connections/store';
 import { CAN_PASTE_CONTEXT, COMMANDS, commands, registerCommands, VIEW_ID } from './commands';
 import type { CopyClipboard, Ctx, Notifier, Prompts, QuickInput, ShownMessage } from './context';
@@ -102,15 +102,20 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
   const connections = new ConnectionStore(context.globalState, context.secrets);
   context.subscriptions.push(connections);
   const journalDir = context.globalStorageUri.fsPath;
-  const engine = new CopyEngine({
-    resolve: connections.resolve,
-    journalDir,
-    concurrency: settings.concurrency,
-    rangeConcurrency: settings.rangeConcurrency,
-    blockSizeBytes: settings.blockSizeBytes || undefined,
-    log,
-  });
+  const engine = new CopyEngine({ resolve: connections.resolve, journalDir, ...engineTuning(settings), log });
   context.subscriptions.push({ dispose: () => engine.dispose() });
+  // Concurrency, block size and outage tolerance apply to the next job without a window reload (issue #14).
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!affectsTuning(e)) return;
+      const t = engineTuning(readSettings());
+      engine.configure(t);
+      log.info(
+        `Settings changed: ${t.concurrency} blobs and ${t.rangeConcurrency} ranges in flight, block size ${t.blockSizeBytes ? `${t.blockSizeBytes / 1024 / 1024} MiB` : 'auto'}, ` +
+          `outage tolerance ${t.outageToleranceSeconds} s; jobs that start from now on use them.`,
+      );
+    }),
+  );
 
   const tree = new StorageTreeProvider(connections, () => readSettings().pageSize);
   context.subscriptions.push(tree);
