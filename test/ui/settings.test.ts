@@ -82,6 +82,7 @@ describe('settings take effect without a reload', () => {
     await createContainer(env.acct2, dst);
     for (const n of ['a', 'b', 'c']) await srcClient.getBlockBlobClient(`f/${n}.txt`).upload(n.repeat(10), 10);
     let detail = '';
+    const linesBefore = env.api.logLines.length;
     env.api.prompts.confirmBatch = async (_summary, plan) => {
       detail = plan.cost ? JSON.stringify(plan.cost) : '';
       return false;
@@ -96,7 +97,7 @@ describe('settings take effect without a reload', () => {
     // Put Blob From URL, or Copy Blob From URL once the engine learned that Azurite lacks the former (earlier tests).
     assert.equal(cost.requests['Put Blob From URL'] ?? cost.requests['Copy Blob From URL'], 3, detail);
     assert.deepEqual(cost.bytes, { sameAccount: 0, crossAccount: 30 });
-    const logged = env.api.logLines.find((l) => /REST calls: 3 × (Put|Copy) Blob From URL/.test(l));
+    const logged = env.api.logLines.slice(linesBefore).find((l) => /REST calls: 3 × (Put|Copy) Blob From URL/.test(l));
     assert.ok(logged, 'the preview is in the log');
     assert.match(logged, /30 B cross accounts/);
   });
