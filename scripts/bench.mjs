@@ -1,10 +1,12 @@
 // npm run bench [-- --quick] [-- --reps=N] [-- --skip-azcopy]   |   npm run bench -- --scale[=2000,20000] [--scale-1m]
+// npm run bench -- --startup [--reps=N]: only the start-up part (bundle sizes, activation time), which the full run
+// also does after its workloads.
 // Bundles bench/bench.ts with esbuild into .cache/bench, makes sure AzCopy 10 is available (npm package
 // @azure-tools/azcopy-linux@10.32.2 installed into .cache/azcopy; Debian's libsecret-1-0 when root), then runs the
 // benchmark. Results: a table on stdout and bench/results.json. Not a test: never part of `npm test`.
 import * as esbuild from 'esbuild';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,6 +15,94 @@ const AZCOPY_PACKAGE = '@azure-tools/azcopy-linux@10.32.2';
 const azcopyPrefix = join(root, '.cache', 'azcopy');
 const azcopyBin = join(azcopyPrefix, 'node_modules', '@azure-tools', 'azcopy-linux', 'dist', 'bin', 'azcopy_linux_amd64');
 const args = process.argv.slice(2);
+const resultsFile = join(root, 'bench', 'results.json');
+
+/**
+ * Start-up: the release build's sizes (scripts/package.mjs: minified dist/extension.js, the webview bundle, the
+ * .vsix) and the extension's activation time in the real VS Code extension host (the offline runtime): the
+ * extension measures its own activate() with performance.now() and reports it through its test API
+ * (bench/startup-host.cjs). One host launch per run; the time VS Code takes to require() the bundle is not in it.
+ */
+async function startup(reps) {
+  console.error('[bench] start-up: release build and .vsix (scripts/package.mjs)');
+  const built = spawnSync(process.execPath, [join(root, 'scripts', 'package.mjs')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (built.status !== 0) throw new Error('scripts/package.mjs failed');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const vsix = join(root, `${pkg.name}-${pkg.version}.vsix`);
+  const webviewDir = join(root, 'dist', 'webview');
+  const webviewFiles = readdirSync(webviewDir).filter((f) => !f.endsWith('.map'));
+  const sizes = {
+    'dist/extension.js': statSync(join(root, 'dist', 'extension.js')).size,
+    'dist/webview/main.js': statSync(join(webviewDir, 'main.js')).size,
+    'dist/webview (all files)': webviewFiles.reduce((n, f) => n + statSync(join(webviewDir, f)).size, 0),
+    [`${pkg.name}-${pkg.version}.vsix`]: statSync(vsix).size,
+  };
+  const { install, runExtensionTests } = await import('./vscode-runtime.mjs');
+  install();
+  const runs = [];
+  for (let i = 0; i < reps; i++) {
+    let sample;
+    const { code } = await runExtensionTests({
+      extensionTestsPath: join(root, 'bench', 'startup-host.cjs'),
+      timeoutMs: 180_000,
+      onLine: (line) => {
+        const m = /^\[blob-copy-startup\] (\{.*\})$/.exec(line.trim());
+        if (m) sample = JSON.parse(m[1]);
+      },
+    });
+    if (code !== 0 || !sample) throw new Error(`the extension host run ${i + 1} reported no activation time (exit ${code})`);
+    runs.push(sample);
+    console.error(`[bench] start-up run ${i + 1}/${reps}: activate() ${sample.activateMs.toFixed(1)} ms`);
+  }
+  const ms = runs.map((r) => r.activateMs).sort((a, b) => a - b);
+  const median = ms[Math.floor(ms.length / 2)];
+  // The host's require() of the bundle is not in the extension's own timing: measured apart, in plain Node.
+  const requires = [];
+  for (let i = 0; i < Math.max(3, reps); i++) {
+    const r = spawnSync(process.execPath, [join(root, 'bench', 'require-harness.cjs'), join(root, 'dist', 'extension.js')], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`require harness failed: ${r.stderr}`);
+    requires.push(JSON.parse(r.stdout.trim().split('\n').pop()).requireMs);
+  }
+  requires.sort((a, b) => a - b);
+  const requireMedian = requires[Math.floor(requires.length / 2)];
+  const result = {
+    date: new Date().toISOString(),
+    method:
+      'activation: activate() of the release bundle (minified dist/extension.js) timed by the extension itself with performance.now() ' +
+      'in a real VS Code extension host (offline code-server runtime, scripts/vscode-runtime.mjs), one host launch per run, median; ' +
+      "the host's require() of the bundle is not included there: requireMs measures it apart. Sizes: bytes of the release build (scripts/package.mjs).",
+    activationMs: { median: Math.round(median * 10) / 10, runs: ms.map((x) => Math.round(x * 10) / 10) },
+    requireMs: {
+      median: Math.round(requireMedian * 10) / 10,
+      runs: requires.map((x) => Math.round(x * 10) / 10),
+      method: `require() of the release dist/extension.js in a fresh plain Node ${process.version} process with a stub vscode module (bench/require-harness.cjs)`,
+    },
+    requirePlusActivateMs: { median: Math.round((requireMedian + median) * 10) / 10, goal: 50, met: requireMedian + median < 50 },
+    bytes: sizes,
+  };
+  const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
+  process.stdout.write(
+    `\nStart-up (release build):\n  activate() in the VS Code host: median ${result.activationMs.median} ms of ${reps} run(s) (${result.activationMs.runs.join(', ')})\n` +
+      `  require() of dist/extension.js (plain Node, stub vscode): median ${result.requireMs.median} ms (${result.requireMs.runs.join(', ')})\n` +
+      `  require + activate: ${result.requirePlusActivateMs.median} ms; goal < 50 ms: ${result.requirePlusActivateMs.met ? 'met' : 'MISS'}\n`,
+  );
+  for (const [k, v] of Object.entries(sizes)) process.stdout.write(`  ${k}: ${kib(v)}\n`);
+  let results = {};
+  try {
+    results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  } catch {
+    /* no earlier results */
+  }
+  results.startup = result;
+  writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`JSON: ${resultsFile} (startup)\n`);
+}
+
+const repsArg = args.find((a) => a.startsWith('--reps='));
+if (args.includes('--startup')) {
+  await startup(repsArg ? Math.max(1, Number(repsArg.slice(7))) : 3);
+  process.exit(0);
+}
 
 function hasLibsecret() {
   const r = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' });
@@ -70,11 +160,16 @@ if (azcopy.unavailable) console.error(`[bench] AzCopy unavailable: ${azcopy.unav
 const child = spawn(process.execPath, ['--enable-source-maps', outfile, ...args], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, BLOB_COPY_BENCH_AZCOPY: JSON.stringify(azcopy), BLOB_COPY_BENCH_OUT: join(root, 'bench', 'results.json') },
+  env: { ...process.env, BLOB_COPY_BENCH_AZCOPY: JSON.stringify(azcopy), BLOB_COPY_BENCH_OUT: resultsFile },
 });
 const forward = (sig) => child.kill(sig);
 process.on('SIGINT', forward);
 process.on('SIGTERM', forward);
 child.on('close', (code) => {
   process.exitCode = code ?? 1;
+  if (code !== 0 || scale) return;
+  startup(args.includes('--quick') ? 1 : 3).catch((e) => {
+    console.error(`[bench] start-up failed: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  });
 });

@@ -7,6 +7,7 @@ import {
   AccountClient,
   BatchSummary,
   CopyEngine,
+  describeCost,
   CopyError,
   CopyPlan,
   CopyRequest,
@@ -76,6 +77,7 @@ function planJson(plan: CopyPlan) {
     conflicts: plan.totals.conflicts,
     skipped: plan.totals.skipped,
     warnings: plan.warnings ?? [],
+    cost: plan.cost,
     items: plan.items.map((i) => ({
       source: i.sourceName,
       destination: `${i.destination.container}/${i.destination.path}`,
@@ -204,6 +206,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       for (const w of summary.warnings) err(`warning: ${w}\n`);
       const t = summary.totals;
       out(`Dry run: ${t.count} blob(s), ${formatBytes(t.bytes)}, ${t.conflicts} conflict(s), ${t.skipped} to skip.${cmd.command === 'move' ? ' A move deletes each source after its copy is verified.' : ''} Nothing was written.\n`);
+      // Cost preview (issue #14): the calls a run of this command makes (it lists the sources again as it copies).
+      for (const line of describeCost(summary.cost)) out(`${line}\n`);
       return EXIT.ok;
     }
 

@@ -2,6 +2,7 @@
 import pLimit from 'p-limit';
 import type { ContainerClient } from '@azure/storage-blob';
 import { toCopyError } from './errors';
+import type { RestCall } from '../shared/vocabulary';
 
 export interface DestInfo {
   exists: boolean;
@@ -12,7 +13,12 @@ export interface DestInfo {
 export class DestinationProbe {
   private listed?: Map<string, DestInfo>;
   private readonly limit: ReturnType<typeof pLimit>;
-  constructor(private readonly container: ContainerClient, concurrency: number) {
+  /** onCall: told of each REST call made (the cost preview counts the planning calls). */
+  constructor(
+    private readonly container: ContainerClient,
+    concurrency: number,
+    private readonly onCall?: (call: RestCall) => void,
+  ) {
     this.limit = pLimit(concurrency);
   }
 
@@ -29,7 +35,11 @@ export class DestinationProbe {
     const map = new Map<string, DestInfo>();
     const cap = names.length * 4 + 1000;
     try {
+      this.onCall?.('List Blobs'); // the first page; each further page below
+      let firstPage = true;
       for await (const page of this.container.listBlobsFlat({ prefix: prefix || undefined, abortSignal: signal }).byPage({ maxPageSize: 5000 })) {
+        if (!firstPage) this.onCall?.('List Blobs');
+        firstPage = false;
         for (const b of page.segment.blobItems) map.set(b.name, { exists: true, lastModified: b.properties.lastModified });
         if (map.size > cap) return; // too many unrelated blobs under the prefix: HEAD instead
       }
@@ -47,6 +57,7 @@ export class DestinationProbe {
   async info(name: string, signal?: AbortSignal): Promise<DestInfo> {
     if (this.listed) return this.listed.get(name) ?? { exists: false };
     return this.limit(async () => {
+      this.onCall?.('Get Blob Properties');
       try {
         const p = await this.container.getBlobClient(name).getProperties({ abortSignal: signal });
         return { exists: true, lastModified: p.lastModified };

@@ -17,6 +17,7 @@ import { FileJournal, type JournalRecord, type JournalStore } from './journal';
 import { redactingLogger, type Logger } from './log';
 import { pendingCopyId } from './operations';
 import { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from './outage';
+import type { CostValue } from './cost';
 import { CapabilityCache, planCopy, summarizePlan, type PlannerContext } from './planner';
 import { readResume } from './resume';
 import { JobRunner } from './runner';
@@ -112,7 +113,13 @@ export class CopyEngine {
   // ---------------------------------------------------------------- planning and starting
 
   private plannerContext(): PlannerContext {
-    return { resolve: this.options.resolve, pipelineOptions: this.options.pipelineOptions, capabilities: this.capabilities, headConcurrency: Math.max(8, this.concurrency * 2) };
+    return {
+      resolve: this.options.resolve,
+      pipelineOptions: this.options.pipelineOptions,
+      capabilities: this.capabilities,
+      headConcurrency: Math.max(8, this.concurrency * 2),
+      blockSize: Math.max(1, Math.floor(this.tuning.blockSizeBytes || DEFAULT_BLOCK_SIZE)),
+    };
   }
 
   /** The whole plan in memory (confirmations, dry runs, small copies). */
@@ -203,7 +210,7 @@ export class CopyEngine {
   }
 
   /** Totals of a plan without keeping its items (a confirmation of millions); onPage sees each page as it is planned. */
-  summarize(request: CopyRequest, signal?: AbortSignal, onPage?: (items: readonly PlannedCopy[]) => void): Promise<{ totals: CopyPlan['totals']; warnings: string[] }> {
+  summarize(request: CopyRequest, signal?: AbortSignal, onPage?: (items: readonly PlannedCopy[]) => void): Promise<{ totals: CopyPlan['totals']; warnings: string[]; cost: CostValue }> {
     return summarizePlan(this.plannerContext(), request, signal, onPage);
   }
 

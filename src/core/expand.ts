@@ -11,7 +11,7 @@ import { validateContainerName } from './limits';
 import { redact } from './redact';
 import type { CopySource, SourceProperties } from './types';
 import { accountKey, parseBlobUrl } from './urls';
-import type { BlobType } from '../shared/vocabulary';
+import type { BlobType, RestCall } from '../shared/vocabulary';
 
 export interface SourceResolver {
   resolve(connectionId: string): Promise<AccountClient>;
@@ -64,6 +64,7 @@ export async function* expandPages(
   filter: (rel: string) => boolean,
   signal?: AbortSignal,
   after?: string,
+  onCall?: (call: RestCall) => void,
 ): AsyncGenerator<Expanded[]> {
   let container: ContainerClient;
   let prefix: string;
@@ -75,6 +76,7 @@ export async function* expandPages(
     key = accountKey(p.endpoint);
     if (!p.container) throw new CopyError({ message: `Source ${redact(source.url)} names no container.`, hint: 'Use a blob URL, or a container/prefix URL ending in "/".' });
     if (!isPrefixPath(p.path)) {
+      if (after === undefined) onCall?.('Get Blob Properties');
       if (after === undefined) yield [await headOne(ctx, source, p.path, key, signal)].filter((e) => filter(e.relative));
       return;
     }
@@ -88,6 +90,7 @@ export async function* expandPages(
     const msg = validateContainerName(source.location.container);
     if (msg) throw new CopyError({ message: `Source container "${source.location.container}": ${msg}` });
     if (!isPrefixPath(source.location.path)) {
+      if (after === undefined) onCall?.('Get Blob Properties');
       if (after === undefined) yield [await headOne(ctx, source, source.location.path, key, signal)].filter((e) => filter(e.relative));
       return;
     }
@@ -114,7 +117,9 @@ export async function* expandPages(
     let next: IteratorResult<{ segment: { blobItems: BlobItem[] } }>;
     try {
       next = await iterator.next();
+      if (!next.done) onCall?.('List Blobs'); // the SDK ends after a page without a continuation, without a call
     } catch (e) {
+      onCall?.('List Blobs');
       const err = toCopyError(e, `List source ${describeSource(source)}`, 'source');
       if (first && withTags && (err.info.status === 403 || err.info.status === 400)) {
         withTags = false;

@@ -15,7 +15,8 @@ import { moveProblems } from './move';
 import { CapabilityCache, chooseOperation } from './operationChoice';
 import type { BlobLocation, ConflictPolicy, ConflictState, CopyOperation, CopyPlan, CopyRequest, PlannedCopy, StrategyChoice } from './types';
 import { accountKey, parseBlobUrl } from './urls';
-import { strategyOf } from '../shared/vocabulary';
+import { strategyOf, type RestCall } from '../shared/vocabulary';
+import { CostEstimate, type CostValue } from './cost';
 
 export { normalizeEtag } from './headers';
 export { CapabilityCache, chooseOperation, fallbackOperation } from './operationChoice';
@@ -78,6 +79,8 @@ export interface PlannerContext {
   capabilities: CapabilityCache;
   /** Parallel HEAD requests while planning. */
   headConcurrency: number;
+  /** The block size Put Block From URL will use (for the cost preview; default 32 MiB). */
+  blockSize?: number;
 }
 /** A plan's totals as items arrive (no item is kept). */
 export class PlanTotals {
@@ -109,6 +112,8 @@ export interface PlanPage {
   readonly items: readonly PlannedCopy[];
   readonly source: number;
   readonly warnings: ReadonlySet<string>;
+  /** The REST calls planning has made so far (listing pages, destination probes), cumulative: the cost preview's. */
+  readonly calls: ReadonlyMap<RestCall, number>;
 }
 
 /**
@@ -137,7 +142,9 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
   // Two sources can map to one name only when there are several sources: only then are names remembered.
   const seen = request.sources.length > 1 ? new Map<string, string>() : undefined;
   const allMoves = request.sources.length > 1 && options.move ? ([] as Parameters<typeof moveProblems>[4][number][]) : undefined;
-  const probe = new DestinationProbe(destAccount.service.getContainerClient(dest.container), ctx.headConcurrency);
+  const calls = new Map<RestCall, number>();
+  const onCall = (c: RestCall) => void calls.set(c, (calls.get(c) ?? 0) + 1);
+  const probe = new DestinationProbe(destAccount.service.getContainerClient(dest.container), ctx.headConcurrency, onCall);
   const renamed = new Set<string>();
   const warnings = new Set<string>();
   const lacks = (op: CopyOperation) => ctx.capabilities.lacks(destOrigin, op);
@@ -145,7 +152,7 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
 
   for (let si = from?.source ?? 0; si < request.sources.length; si++) {
     const after = si === from?.source ? from.after : undefined;
-    for await (const page of expandPages(ctx, request.sources[si], filter, signal, after)) {
+    for await (const page of expandPages(ctx, request.sources[si], filter, signal, after, onCall)) {
       signal?.throwIfAborted();
       any = true;
       const problems: string[] = [];
@@ -222,22 +229,25 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
           return decide(item, policy);
         }),
       );
-      yield { items, source: si, warnings };
+      yield { items, source: si, warnings, calls };
     }
   }
   if (!any && !from) warnings.add('No blob matches the sources and include/exclude patterns.');
-  yield { items: [], source: request.sources.length, warnings };
+  yield { items: [], source: request.sources.length, warnings, calls };
 }
 
 /** The whole plan in memory (what a confirmation lists, and small copies). Large copies stream: see planPages. */
 export async function planCopy(ctx: PlannerContext, request: CopyRequest, signal?: AbortSignal): Promise<CopyPlan> {
   const items: PlannedCopy[] = [];
   let warnings: ReadonlySet<string> = new Set();
+  const cost = costEstimateFor(ctx, request);
   for await (const page of planPages(ctx, request, signal)) {
     items.push(...page.items);
+    cost.add(page.items);
+    cost.planned(page.calls);
     warnings = page.warnings;
   }
-  return { id: randomUUID(), request, items, totals: totalsOf(items), warnings: [...warnings] };
+  return { id: randomUUID(), request, items, totals: totalsOf(items), warnings: [...warnings], cost: cost.value() };
 }
 
 /** Totals of a plan without keeping its items: count, bytes, conflicts, and the first `sample` items. */
@@ -246,13 +256,26 @@ export async function summarizePlan(
   request: CopyRequest,
   signal?: AbortSignal,
   onPage?: (items: readonly PlannedCopy[]) => void,
-): Promise<{ totals: CopyPlan['totals']; warnings: string[] }> {
+): Promise<{ totals: CopyPlan['totals']; warnings: string[]; cost: CostValue }> {
   const totals = new PlanTotals();
+  const cost = costEstimateFor(ctx, request);
   let warnings: ReadonlySet<string> = new Set();
   for await (const page of planPages(ctx, request, signal)) {
     totals.add(page.items);
+    cost.add(page.items);
+    cost.planned(page.calls);
     onPage?.(page.items);
     warnings = page.warnings;
   }
-  return { totals: totals.value(), warnings: [...warnings] };
+  return { totals: totals.value(), warnings: [...warnings], cost: cost.value() };
+}
+
+/**
+ * The cost preview of a request's plan, with the engine's block size. The items it is fed are planned with the
+ * request's conflict policy (default overwrite); a policy chosen later (the conflict question) skips more, so the
+ * preview is then an upper bound.
+ */
+function costEstimateFor(ctx: PlannerContext, request: CopyRequest): CostEstimate {
+  const o = request.options ?? {};
+  return new CostEstimate({ blockSizeBytes: ctx.blockSize ?? 32 * 1024 * 1024, tags: o.tags !== false, move: o.move === true });
 }

@@ -4,6 +4,7 @@
  */
 
 import type { BlobType, CopyOperation, JobState, StrategyChoice, StrategyId } from '../shared/vocabulary';
+import type { CostValue } from './cost';
 
 export type { BlobType, CopyOperation, JobState, StrategyChoice, StrategyId } from '../shared/vocabulary';
 export { FINAL_STATES, isActive, isFinal, isRetryable } from '../shared/vocabulary';
@@ -109,6 +110,8 @@ export interface CopyPlan {
   readonly totals: { readonly count: number; readonly bytes: number; readonly conflicts: number; readonly skipped: number };
   /** Things the user should know about the plan (e.g. a forced strategy that does not fit a blob type). */
   readonly warnings?: readonly string[];
+  /** Cost preview (issue #14): REST calls per operation and bytes within / across accounts (see cost.ts). */
+  readonly cost?: CostValue;
 }
 
 /** A snapshot of one job, as events carry it (safe to show: no secrets, URLs redacted). */

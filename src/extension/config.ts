@@ -1,6 +1,6 @@
 /** Typed reads of the `blobCopy.*` settings (contributes.configuration in package.json). */
 import * as vscode from 'vscode';
-import type { ConflictPolicy } from '../core';
+import type { ConflictPolicy, EngineTuning } from '../core';
 
 export const SECTION = 'blobCopy';
 
@@ -18,6 +18,21 @@ export interface Settings {
   readonly pageSize: number;
   readonly azuriteHost: string;
   readonly azuritePort: number;
+  /** How long a copy waits out a storage outage or throttling before the blob fails (resumable). */
+  readonly outageToleranceSeconds: number;
+}
+
+/** The settings the engine takes while it runs (configure): a change applies to the next job, without a reload. */
+export const TUNING_SETTINGS = ['concurrency', 'rangeConcurrency', 'blockSizeMiB', 'outageToleranceSeconds'] as const;
+
+/** The engine's tuning from the settings (a block size of 0 = auto: the engine's default, raised for huge blobs). */
+export function engineTuning(s: Settings): EngineTuning {
+  return { concurrency: s.concurrency, rangeConcurrency: s.rangeConcurrency, blockSizeBytes: s.blockSizeBytes, outageToleranceSeconds: s.outageToleranceSeconds };
+}
+
+/** Whether a configuration change touches a setting the engine takes while it runs. */
+export function affectsTuning(e: { affectsConfiguration(section: string): boolean }): boolean {
+  return TUNING_SETTINGS.some((k) => e.affectsConfiguration(`${SECTION}.${k}`));
 }
 
 const POLICIES: readonly ConflictSetting[] = ['ask', 'overwrite', 'skip', 'rename', 'if-source-newer'];
@@ -43,5 +58,6 @@ export function readSettings(): Settings {
     pageSize: clampInt(c.get('pageSize'), 1, 5000, 200),
     azuriteHost: c.get<string>('azurite.host', '127.0.0.1') || '127.0.0.1',
     azuritePort: clampInt(c.get('azurite.port'), 1, 65535, 10000),
+    outageToleranceSeconds: clampInt(c.get('outageToleranceSeconds'), 0, 7 * 24 * 3600, 300),
   };
 }

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { CopyEngine, type JobSnapshot } from '../core';
-import { readSettings, SECTION } from './config';
+import { affectsTuning, engineTuning, readSettings, SECTION } from './config';
 import { ConnectionStore } from './connections/store';
 import { CAN_PASTE_CONTEXT, COMMANDS, commands, registerCommands, VIEW_ID } from './commands';
 import type { CopyClipboard, Ctx, Notifier, Prompts, QuickInput, ShownMessage } from './context';
@@ -29,7 +29,15 @@ export interface BlobCopyPublicApi {
 }
 
 /** The API of an extension test run (`ExtensionMode.Test`): services, seams and records for the tests. */
+/** When this bundle's top level ran (performance.now(), ms): the end of its require(), for the start-up benchmark. */
+const MODULE_LOADED_AT = performance.now();
+
 export interface BlobCopyApi extends BlobCopyPublicApi {
+  /**
+   * Start-up timing (bench --startup): activate()'s own duration in ms, and when the module finished loading and
+   * activate() started (performance.now() of the extension host process).
+   */
+  readonly activation: { readonly ms: number; readonly moduleLoadedAt: number; readonly activateStartedAt: number };
   readonly tree: StorageTreeProvider;
   readonly view: vscode.TreeView<StorageNode>;
   readonly dnd: StorageDragAndDrop;
@@ -94,6 +102,7 @@ export function apiFor(mode: vscode.ExtensionMode, full: () => BlobCopyApi): Blo
 }
 
 export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCopyPublicApi {
+  const activateStarted = performance.now();
   const testMode = context.extensionMode === vscode.ExtensionMode.Test;
   const channel = vscode.window.createOutputChannel('Blob Copy', { log: true });
   context.subscriptions.push(channel);
@@ -102,15 +111,20 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
   const connections = new ConnectionStore(context.globalState, context.secrets);
   context.subscriptions.push(connections);
   const journalDir = context.globalStorageUri.fsPath;
-  const engine = new CopyEngine({
-    resolve: connections.resolve,
-    journalDir,
-    concurrency: settings.concurrency,
-    rangeConcurrency: settings.rangeConcurrency,
-    blockSizeBytes: settings.blockSizeBytes || undefined,
-    log,
-  });
+  const engine = new CopyEngine({ resolve: connections.resolve, journalDir, ...engineTuning(settings), log });
   context.subscriptions.push({ dispose: () => engine.dispose() });
+  // Concurrency, block size and outage tolerance apply to the next job without a window reload (issue #14).
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!affectsTuning(e)) return;
+      const t = engineTuning(readSettings());
+      engine.configure(t);
+      log.info(
+        `Settings changed: ${t.concurrency} blobs and ${t.rangeConcurrency} ranges in flight, block size ${t.blockSizeBytes ? `${t.blockSizeBytes / 1024 / 1024} MiB` : 'auto'}, ` +
+          `outage tolerance ${t.outageToleranceSeconds} s; jobs that start from now on use them.`,
+      );
+    }),
+  );
 
   const tree = new StorageTreeProvider(connections, () => readSettings().pageSize);
   context.subscriptions.push(tree);
@@ -198,9 +212,6 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.azurite`)) connections.invalidate(AZURITE_ID);
       else if (e.affectsConfiguration(`${SECTION}.pageSize`)) tree.refresh();
-      if (e.affectsConfiguration(`${SECTION}.concurrency`) || e.affectsConfiguration(`${SECTION}.rangeConcurrency`) || e.affectsConfiguration(`${SECTION}.blockSizeMiB`)) {
-        log.info('Concurrency and block size settings apply after a window reload.');
-      }
     }),
   );
 
@@ -209,7 +220,8 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
   if (demoAccounts) void addDemoConnections(connections, demoAccounts, log);
   // A test run calls the check itself (checkUnfinished) once its seams are in place.
   if (!testMode) void checkUnfinished(ctx);
-  log.info(`Blob Copy activated (VS Code ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}${vscode.env.remoteName ? `, remote ${vscode.env.remoteName}` : ''}).`);
+  const activationMs = performance.now() - activateStarted;
+  log.info(`Blob Copy activated in ${activationMs.toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}${vscode.env.remoteName ? `, remote ${vscode.env.remoteName}` : ''}).`);
 
   return apiFor(context.extensionMode, () => ({
     apiVersion: 1,
@@ -235,6 +247,7 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
       trace,
     },
     globalState: context.globalState,
+    activation: { ms: activationMs, moduleLoadedAt: MODULE_LOADED_AT, activateStartedAt: activateStarted },
   }));
 }
 

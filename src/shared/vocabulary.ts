@@ -73,6 +73,28 @@ export function operationLabel(op: CopyOperation): string {
   return OPERATION_INFO[op].label;
 }
 
+/**
+ * The REST calls a copy makes, named as in the Azure REST reference (cost preview, issue #14): the copy operations'
+ * own calls (their labels, see OPERATION_INFO), the calls around them, and the planning calls. In display order.
+ */
+export const REST_CALLS = [
+  'Copy Blob From URL',
+  'Copy Blob',
+  'Put Blob From URL',
+  'Put Block From URL',
+  'Put Block List',
+  'Put Blob',
+  'Append Block From URL',
+  'Get Page Ranges',
+  'Put Page From URL',
+  'Get Blob Properties',
+  'Get Blob Tags',
+  'Set Blob Tags',
+  'Delete Blob',
+  'List Blobs',
+] as const;
+export type RestCall = (typeof REST_CALLS)[number];
+
 /** The strategy shown for an operation. */
 export function strategyOf(op: CopyOperation): StrategyId {
   return OPERATION_INFO[op].strategy;

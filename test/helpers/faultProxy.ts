@@ -55,6 +55,15 @@ export interface ProxyLogEntry {
   readonly authScheme?: string;
   /** Whether the query carries a SAS signature (sig=…). */
   readonly sas: boolean;
+  /**
+   * Whether the request carries x-ms-client-request-id: the SDK sends one with every request; a storage service's
+   * own read of a copy source (Azurite's, the shim's) has none.
+   */
+  readonly clientRequestId?: boolean;
+  /** x-ms-blob-type, when present (Put Blob, Put Blob From URL). */
+  readonly blobType?: string;
+  /** x-ms-requires-sync: true (Copy Blob From URL, the synchronous Copy Blob). */
+  readonly requiresSync?: boolean;
   /** Scheme of x-ms-copy-source-authorization, never its value. */
   readonly copySourceAuthScheme?: string;
   /** The proxy added the Authorization of an in-flight copy's x-ms-copy-source-authorization (emulation). */
@@ -365,6 +374,9 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
       copySource,
       authScheme: scheme(req.headers.authorization),
       sas: new URLSearchParams(query).has('sig'),
+      clientRequestId: req.headers['x-ms-client-request-id'] !== undefined,
+      blobType: typeof req.headers['x-ms-blob-type'] === 'string' ? req.headers['x-ms-blob-type'] : undefined,
+      requiresSync: String(req.headers['x-ms-requires-sync'] ?? '').toLowerCase() === 'true' || undefined,
       copySourceAuthScheme: scheme(req.headers['x-ms-copy-source-authorization']),
     };
     record(entry);

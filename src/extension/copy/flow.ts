@@ -6,7 +6,10 @@
 import * as vscode from 'vscode';
 import { askConnectionInput } from '../connections/addConnection';
 import {
+  describeCost,
   describeRecoverability,
+  describeRequests,
+  withoutPlanning,
   sourceRecoverability,
   validateBlobName,
   validateContainerName,
@@ -65,6 +68,20 @@ export function planSummary(ctx: Ctx, plan: CopyPlan, destination: BlobLocation,
   return `${verb} ${plural(t.count, 'blob')} (${formatBytes(t.bytes)}) to ${describeLocation(ctx, destination)}${exist}`;
 }
 
+/**
+ * The cost preview for a question's detail (issue #14): the REST calls the copy will make, per operation, and the
+ * bytes within one account / across accounts. A plan held in memory is started as planned, so its listing calls are
+ * already made; a streamed plan (over PLAN_IN_MEMORY blobs) is listed again as it runs.
+ */
+export function costDetail(plan: CopyPlan): string {
+  if (!plan.cost) return '';
+  const streamed = plan.totals.count > PLAN_IN_MEMORY;
+  const lines = describeCost(streamed ? plan.cost : withoutPlanning(plan.cost));
+  if (!streamed && Object.keys(plan.cost.planning).length > 0) lines.push(`Planning made ${describeRequests({ ...plan.cost, requests: plan.cost.planning, ranges: {} })}.`);
+  if (plan.totals.conflicts > 0) lines.push('Counted as if existing blobs are overwritten; skipping them makes fewer calls.');
+  return lines.join('\n');
+}
+
 /** The move confirmation's detail: when sources are deleted, and how long a deleted source stays recoverable. */
 async function moveDetail(ctx: Ctx, sources: readonly CopySource[]): Promise<string> {
   const first = sources.find((s) => s.kind === 'location');
@@ -89,7 +106,7 @@ function formatCountPhrase(n: number): string {
 
 /** The default questions: modals (Cancel is the modal's own button) and the Add Connection quick picks. */
 export const defaultPrompts: Prompts = {
-  async conflict(summary) {
+  async conflict(summary, plan) {
     const choices: { title: string; policy: ConflictPolicy }[] = [
       { title: 'Overwrite', policy: 'overwrite' },
       { title: 'Skip', policy: 'skip' },
@@ -98,7 +115,7 @@ export const defaultPrompts: Prompts = {
     ];
     const pick = await vscode.window.showWarningMessage(
       summary,
-      { modal: true, detail: 'What should happen to the blobs that already exist? Rename copies to "name (1).ext".' },
+      { modal: true, detail: `What should happen to the blobs that already exist? Rename copies to "name (1).ext".\n\n${costDetail(plan)}` },
       ...choices,
     );
     return pick?.policy;
@@ -107,10 +124,10 @@ export const defaultPrompts: Prompts = {
     const pick = await vscode.window.showWarningMessage(`${summary}?`, { modal: true, detail }, 'Move', 'Move, Deleting Snapshots Too');
     return pick === 'Move' ? 'move' : pick === 'Move, Deleting Snapshots Too' ? 'move-with-snapshots' : undefined;
   },
-  async confirmBatch(summary) {
+  async confirmBatch(summary, plan) {
     const pick = await vscode.window.showInformationMessage(
       `${summary}?`,
-      { modal: true, detail: 'The copy runs on the storage service; follow it in Copy Jobs. (Setting: blobCopy.confirmBatchCopies)' },
+      { modal: true, detail: `The copy runs on the storage service; follow it in Copy Jobs.\n\n${costDetail(plan)}\n\n(Setting: blobCopy.confirmBatchCopies)` },
       'Copy',
     );
     return pick === 'Copy';
@@ -185,12 +202,12 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
       const items: PlannedCopy[] = [];
       let seen = 0;
       try {
-        const { totals, warnings } = await ctx.engine.summarize(request, controller.signal, (page) => {
+        const { totals, warnings, cost } = await ctx.engine.summarize(request, controller.signal, (page) => {
           seen += page.length;
           if (seen <= PLAN_IN_MEMORY) items.push(...page);
           progress.report({ message: `${plural(seen, 'blob')} listed` });
         });
-        return { id: '', request, items: totals.count <= PLAN_IN_MEMORY ? items : [], totals, warnings } satisfies CopyPlan;
+        return { id: '', request, items: totals.count <= PLAN_IN_MEMORY ? items : [], totals, warnings, cost } satisfies CopyPlan;
       } finally {
         sub.dispose();
       }
@@ -199,6 +216,7 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
   const streamed = plan.totals.count > PLAN_IN_MEMORY;
   const summary = planSummary(ctx, plan, input.destination, verb);
   ctx.log.info(summary);
+  if (plan.totals.count > 0) ctx.log.info(costDetail(plan).replace(/\n/g, ' '));
   for (const w of plan.warnings ?? []) ctx.log.warn(w);
   if (plan.totals.count === 0) {
     void ctx.notify.info(`Nothing to ${verb.toLowerCase()}: the source is empty (${where}).`);
