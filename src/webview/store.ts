@@ -61,6 +61,9 @@ export interface PanelState {
   readonly filter: JobFilter;
   /** Search by name ('' = none). */
   readonly search: string;
+  /** The filter and search the page on hand was made for (by the host). */
+  readonly pageFilter: JobFilter;
+  readonly pageSearch: string;
   /** The id of the newest `getPage` sent; older page replies are stale. */
   readonly pageRequestId: number;
   readonly nextRequestId: number;
@@ -102,6 +105,8 @@ export function initialState(filter: JobFilter = DEFAULT_JOB_FILTER, search = ''
     version: 0,
     filter,
     search,
+    pageFilter: filter,
+    pageSearch: '',
     pageRequestId: 0,
     nextRequestId: 1,
     pending: new Map(),
@@ -146,6 +151,8 @@ function onHostMessage(state: PanelState, message: HostToWebview): PanelState {
         waiting: message.waiting,
         version: message.version,
         filter: message.filter,
+        pageFilter: message.filter,
+        pageSearch: '',
       };
     case 'jobsUpdated': {
       let jobs = new Map(state.jobs);
@@ -177,7 +184,16 @@ function onHostMessage(state: PanelState, message: HostToWebview): PanelState {
       pending.delete(message.id);
       // A reply to an older request (the user scrolled or typed on): the newer one's reply follows.
       if (message.id !== state.pageRequestId) return { ...state, pending };
-      return { ...state, pending, jobs: new Map(message.jobs.map((j) => [j.id, j])), offset: message.offset, matching: message.matching, version: message.version };
+      return {
+        ...state,
+        pending,
+        jobs: new Map(message.jobs.map((j) => [j.id, j])),
+        offset: message.offset,
+        matching: message.matching,
+        version: message.version,
+        pageFilter: message.filter,
+        pageSearch: message.search,
+      };
     }
     case 'reply': {
       const request = state.pending.get(message.id);
@@ -204,7 +220,8 @@ export function pageRequest(state: Pick<PanelState, 'offset' | 'jobs' | 'matchin
   const have = state.jobs.size;
   const covered = start >= state.offset && end <= state.offset + have;
   if (covered && !force) return undefined;
-  return { type: 'getPage', offset: Math.max(0, start - margin), limit, filter: state.filter, search: state.search };
+  const lead = Math.max(0, Math.min(margin, Math.floor((limit - visible) / 2)));
+  return { type: 'getPage', offset: Math.max(0, start - lead), limit, filter: state.filter, search: state.search };
 }
 
 /** The next request, numbered. Dispatch `requestSent` with it, then post it. */
@@ -252,13 +269,17 @@ export interface VisibleRows {
  * The page's rows, in the host's order (failed first, stable). The host filters and searches; doing it here too
  * makes a filter or search change show at once, before the host's page arrives.
  */
-export function selectVisible(state: Pick<PanelState, 'jobs' | 'filter' | 'search' | 'offset' | 'matching' | 'totals'>): VisibleRows {
+export function selectVisible(state: Pick<PanelState, 'jobs' | 'filter' | 'search' | 'offset' | 'matching' | 'totals' | 'pageFilter' | 'pageSearch'>): VisibleRows {
   const groups: JobView[][] = [[], [], [], []];
   for (const job of state.jobs.values()) {
     if (!matchesFilter(job.state, state.filter) || !matchesSearch(job, state.search)) continue;
     groups[rank(job.state)].push(job);
   }
   const rows = groups.flat();
+  // Until the host's page for a new filter/search arrives, the list is what the page on hand has of it.
+  if (state.filter !== state.pageFilter || state.search !== state.pageSearch) {
+    return { rows, matching: rows.length, before: 0, after: 0, known: Math.max(state.totals.count, rows.length) };
+  }
   const matching = Math.max(state.matching, state.offset + rows.length);
   return { rows, matching, before: state.offset, after: Math.max(0, matching - state.offset - rows.length), known: Math.max(state.totals.count, matching) };
 }
