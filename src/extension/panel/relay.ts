@@ -106,8 +106,16 @@ const isRetainedFinished = (state: JobStateName): boolean => state === 'succeede
 export class JobRelay {
   /** The jobs the engine lists (see the class comment), in the engine's order. */
   private readonly held = new Map<string, Held>();
-  /** Succeeded/skipped held jobs, oldest first (mirrors the engine's retention). */
-  private readonly finished = new Set<string>();
+  /** Succeeded/skipped held jobs → when they finished (a sequence number; mirrors the engine's retention). */
+  private readonly finished = new Map<string, number>();
+  /**
+   * The same jobs, oldest first, as a queue from `finishedHead` (entries whose sequence number no longer matches
+   * were removed or retried). A queue, not the Map's first key: iterating a Map from the front after many deletes
+   * skips the deleted entries, which made a million evictions quadratic.
+   */
+  private finishedQueue: { id: string; seq: number }[] = [];
+  private finishedHead = 0;
+  private finishedSeq = 0;
   /** Per-batch counters, most recently seen last. */
   private readonly batches = new Map<string, BatchView>();
   private readonly clock: RelayClock;
@@ -286,13 +294,20 @@ export class JobRelay {
       return;
     }
     if (this.finished.has(job.id)) return;
-    this.finished.add(job.id);
+    const seq = ++this.finishedSeq;
+    this.finished.set(job.id, seq);
+    this.finishedQueue.push({ id: job.id, seq });
     // The engine lists only the most recent succeeded/skipped jobs; so does the relay.
-    while (this.finished.size > this.retainFinished) {
-      const oldest = this.finished.values().next().value as string;
-      this.finished.delete(oldest);
-      this.held.delete(oldest);
+    while (this.finished.size > this.retainFinished && this.finishedHead < this.finishedQueue.length) {
+      const oldest = this.finishedQueue[this.finishedHead++];
+      if (this.finished.get(oldest.id) !== oldest.seq) continue;
+      this.finished.delete(oldest.id);
+      this.held.delete(oldest.id);
       this.paging.droppedViews++;
+    }
+    if (this.finishedHead > 1_024 && this.finishedHead * 2 > this.finishedQueue.length) {
+      this.finishedQueue = this.finishedQueue.slice(this.finishedHead).filter((e) => this.finished.get(e.id) === e.seq);
+      this.finishedHead = 0;
     }
   }
 
