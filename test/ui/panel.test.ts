@@ -171,6 +171,28 @@ describe('Copy Jobs panel (webview)', function () {
     assert.equal(s.pageRows, s.lastRendered?.rows, 'the host sends updates for the rows the webview shows');
   });
 
+  it('pages: the host answers getPage with the rows at an offset (failed first, filtered, searched) and holds only listed jobs', async () => {
+    for (let i = 0; i < 600; i++) source.emit(job(i, { state: i % 100 === 7 ? 'failed' : i % 2 ? 'succeeded' : 'running', ...(i % 100 === 7 ? { error: { message: 'boom' } } : {}) }));
+    const panel = CopyJobsPanel.createOrShow(deps);
+    await waitFor('init rendered', () => panel.stats().lastRendered?.known === 600);
+    assert.ok((panel.stats().lastRendered?.rows ?? 0) <= MAX_PAGE_ROWS, 'the webview holds one page');
+    assert.equal(panel.stats().heldViews, 600, 'the host holds the jobs the source lists');
+    const pages = () => posted.filter((m): m is { type: 'page'; id: number; offset: number; matching: number; jobs: { id: string; state: string }[] } => (m as { type?: string }).type === 'page' && (m as { id: number }).id >= 9_000);
+    await panel.receiveForTest({ type: 'getPage', id: 9_001, offset: 0, limit: 10, filter: 'all', search: '' });
+    await panel.receiveForTest({ type: 'getPage', id: 9_002, offset: 590, limit: 10, filter: 'all', search: '' });
+    await panel.receiveForTest({ type: 'getPage', id: 9_003, offset: 0, limit: 50, filter: 'failed', search: 'BLOB-507.' });
+    await panel.receiveForTest({ type: 'getPage', id: 9_004, offset: 0, limit: 500, filter: 'all', search: '' }); // over MAX_PAGE_ROWS: invalid
+    const [first, last, searched] = pages();
+    assert.equal(pages().length, 3);
+    assert.equal(first.matching, 600);
+    assert.deepEqual(first.jobs.slice(0, 6).map((j) => j.id), ['job-7', 'job-107', 'job-207', 'job-307', 'job-407', 'job-507'], 'failed first');
+    assert.equal(last.offset, 590);
+    assert.equal(last.jobs.length, 10);
+    assert.deepEqual(searched.jobs.map((j) => j.id), ['job-507']);
+    assert.equal(searched.matching, 1);
+    assert.equal(panel.stats().invalidMessages, 1);
+  });
+
   it('never sends secrets to the webview (SAS signature, account key)', async () => {
     source.emit(job(1, { source: 'https://acct.blob.core.windows.net/c/a.bin?sv=2024-05-04&sp=r&sig=SECRET', state: 'failed', error: { message: 'Read https://acct.blob.core.windows.net/c/a.bin?sig=SECRET failed', hint: 'AccountKey=SECRETKEY; check', code: 'AuthenticationFailed', status: 403 } }));
     const panel = CopyJobsPanel.createOrShow(deps);
