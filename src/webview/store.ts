@@ -25,7 +25,6 @@ import {
   type HostToWebview,
   type JobActionType,
   type JobFilter,
-  type JobStateName,
   type JobTotals,
   type JobView,
   type WaitingSummary,

@@ -137,9 +137,9 @@ interface Run {
 function runBatch(count: number, options: { sourceRetains?: number; relayRetains?: number } = {}): Run {
   const posted: (InitMessage | JobsUpdatedMessage)[] = [];
   const clock = new FakeClock();
-  let relay: JobRelay | undefined;
-  const source = new MillionSource(() => relay!, options.sourceRetains ?? 10_000);
-  relay = new JobRelay(source.jobs(), { post: (m) => void posted.push(m), toView: (j) => toJobView(j, redact), throttleMs: 200, filter: 'all', clock, source, retainFinished: options.relayRetains });
+  // The source calls the relay lazily (after it exists below).
+  const source: MillionSource = new MillionSource(() => relay, options.sourceRetains ?? 10_000);
+  const relay: JobRelay = new JobRelay(source.jobs(), { post: (m) => void posted.push(m), toView: (j) => toJobView(j, redact), throttleMs: 200, filter: 'all', clock, source, retainFinished: options.relayRetains });
   relay.setReady();
   const started = process.hrtime.bigint();
   const WINDOW = 1000;
