@@ -31,6 +31,7 @@ export async function run(): Promise<void> {
       await pool(Array.from({ length: n }, (_, i) => `many/f${String(i).padStart(7, '0')}.bin`), 64, (name) => src.getBlockBlobClient(name).upload(body, body.length));
       console.log(`[scale-host] ${n.toLocaleString('en-US')} source blobs uploaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       const dst = await createContainer(env.dev, uniqueName('hs-dst'));
+      console.log(`[scale-host] ${n.toLocaleString('en-US')}: opening the panel`);
       env.api.engine.clearFinished();
       env.api.panel.current?.dispose();
       const panel = env.api.panel.show();
@@ -44,6 +45,7 @@ export async function run(): Promise<void> {
         maxHeld = Math.max(maxHeld, panel.stats().heldViews);
       }, 100);
       const before = panel.stats();
+      console.log(`[scale-host] ${n.toLocaleString('en-US')}: copying`);
       const started = Date.now();
       let outcome: CopyOutcome | undefined;
       try {
@@ -76,8 +78,7 @@ export async function run(): Promise<void> {
       if (line.succeeded !== n) throw new Error(`${line.succeeded} of ${n} blobs copied`);
       panel.dispose();
       env.api.engine.clearFinished();
-      await src.delete();
-      await dst.delete();
+      console.log(`[scale-host] ${n.toLocaleString('en-US')}: done`);
     }
   } finally {
     await stopEnv();
