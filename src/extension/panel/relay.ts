@@ -239,8 +239,10 @@ export class JobRelay {
     this.cancelTimer();
     this.dirty = false;
     this.lastFlush = this.clock.now();
+    // A (re)loaded webview starts at the top with no search (init carries no search; it asks for its own page).
     this.window.offset = 0;
     this.window.limit = DEFAULT_PAGE_ROWS;
+    this.window.search = '';
     const scan = this.scan();
     this.remember(scan);
     this.postUpdate({

@@ -258,6 +258,21 @@ describe('panel relay at 1,000,000 jobs in one batch (issue #10)', () => {
     assert.equal(sent.length, before + 1, 'nothing changed: nothing posted');
   });
 
+  it('a re-init (webview shown again) starts at offset 0 with no search, keeping the filter', () => {
+    const sent: (InitMessage | JobsUpdatedMessage)[] = [];
+    const jobs = Array.from({ length: 300 }, (_, i): JobSnapshot => ({ id: `j${i}`, batchId: 'b', source: `s/${i}`, destination: `d/${i}`, destinationLocation: { connectionId: 'a', container: 'd', path: `${i}` }, strategy: 'copy-blob', state: i % 3 ? 'running' : 'failed', bytesDone: 0, bytesTotal: 10, throughput: 1, attempts: 1 }));
+    const r = new JobRelay(jobs, { post: (m) => void sent.push(m), toView: (j) => toJobView(j, redact), throttleMs: 200, filter: 'all', clock: new FakeClock() });
+    r.setReady();
+    r.page({ type: 'getPage', id: 1, offset: 50, limit: 20, filter: 'failed', search: 'd/3' });
+    r.setNotReady();
+    r.setReady();
+    const init = sent[sent.length - 1] as InitMessage;
+    assert.equal(init.type, 'init');
+    assert.equal(init.filter, 'failed');
+    assert.deepEqual([init.window?.offset, init.window?.matching], [0, 100], 'every failed job, no search');
+    assert.equal(init.jobs.length, 100);
+  });
+
   it('drops views the engine no longer lists even when its retention is shorter than the relay thinks', () => {
     const short = runBatch(60_000, { sourceRetains: 2_000, relayRetains: 10_000 });
     const listedNow = short.source.jobs().length;
