@@ -7,10 +7,16 @@
  *   sdk   the peer: the bare SDK, no engine — list the folder, then 32 parallel Copy Blob From URL,
  * each in its own process under /usr/bin/time (peak RSS). Prints time, blobs/s, peak RSS, and the growth in peak RSS
  * per extra blob between consecutive sizes, and writes bench/scale-results.json.
+ *
+ * `--scale-host[=2000,20000]`: the same folder copy run through the EXTENSION in the real VS Code extension host
+ * (the offline runtime, scripts/vscode-runtime.mjs; the workload is test/hostscale/index.ts, compiled to out/), with
+ * the Copy Jobs panel open: the host's peak RSS (`process.memoryUsage().rss` sampled in the host) at each size, and
+ * its growth per extra blob. Writes bench/scale-host-results.json.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
 
@@ -64,8 +70,60 @@ function timed(cmd: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number
   });
 }
 
+interface HostRun {
+  blobs: number;
+  succeeded: number;
+  seconds: number;
+  rssBeforeMiB: number;
+  peakRssMiB: number;
+  growthMiB: number;
+  heldViews: number;
+  maxHeldViews: number;
+  messagesPerSecond: number;
+  known: number;
+}
+
+/** `--scale-host`: the folder copy through the extension in the real VS Code host; its peak RSS per size. */
+async function hostScale(sizes: number[]): Promise<void> {
+  const entry = path.join(root, 'out', 'test', 'hostscale', 'index.js');
+  if (!fs.existsSync(entry)) throw new Error('out/test/hostscale/index.js is missing: run `npx tsc -p tsconfig.test.json` first.');
+  const runtime = (await import(pathToFileURL(path.join(root, 'scripts', 'vscode-runtime.mjs')).href)) as {
+    runExtensionTests(o: { extensionTestsPath: string; env?: Record<string, string>; onLine?: (l: string) => void; timeoutMs?: number }): Promise<{ code: number }>;
+  };
+  const runs: HostRun[] = [];
+  const { code } = await runtime.runExtensionTests({
+    extensionTestsPath: entry,
+    env: { BLOB_COPY_SCALE_HOST: sizes.join(',') },
+    timeoutMs: 60 * 60_000,
+    onLine: (line) => {
+      const m = /^\[blob-copy-ui-scale\] (\{.*\})$/.exec(line.trim());
+      if (m) runs.push(JSON.parse(m[1]) as HostRun);
+      console.error(line);
+    },
+  });
+  if (code !== 0 || runs.length !== sizes.length) throw new Error(`the extension host run exited ${code} with ${runs.length} of ${sizes.length} sizes`);
+  console.log('\nScale in the extension host: same-account folder copy of N × 1 KiB blobs through the extension, Copy Jobs panel open');
+  // Sizes run one after the other in ONE host: "RSS before" grows with what the earlier sizes left; the growth
+  // during each copy (peak − before) per extra blob is the fairer figure of the two.
+  console.log('blobs       time (s)  blobs/s  RSS before (MiB)  peak RSS (MiB)  peak per extra blob (KiB)  growth per extra blob (KiB)  held views  messages/s');
+  runs.forEach((r, i) => {
+    const prev = runs[i - 1];
+    const per = prev ? ((r.peakRssMiB - prev.peakRssMiB) * 1024) / (r.blobs - prev.blobs) : undefined;
+    const growth = prev ? ((r.growthMiB - prev.growthMiB) * 1024) / (r.blobs - prev.blobs) : undefined;
+    console.log(
+      `${r.blobs.toLocaleString('en-US').padEnd(11)} ${r.seconds.toFixed(1).padStart(8)}  ${(r.blobs / r.seconds).toFixed(0).padStart(7)}  ${r.rssBeforeMiB.toFixed(0).padStart(16)}  ` +
+        `${r.peakRssMiB.toFixed(0).padStart(14)}  ${(per === undefined ? '—' : per.toFixed(3)).padStart(25)}  ${(growth === undefined ? '—' : growth.toFixed(3)).padStart(27)}  ${String(r.maxHeldViews).padStart(10)}  ${r.messagesPerSecond.toFixed(1).padStart(10)}`,
+    );
+  });
+  const out = path.join(root, 'bench', 'scale-host-results.json');
+  fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), loadAverage: (await import('node:os')).loadavg(), runs }, null, 2)}\n`);
+  console.log(`written ${path.relative(root, out)}`);
+}
+
 async function main(): Promise<void> {
   if (args[0] === '--peer') return peer(args[1], args[2], args[3], args[4]);
+  const hostArg = args.find((a) => a === '--scale-host' || a.startsWith('--scale-host='));
+  if (hostArg) return hostScale(hostArg.includes('=') ? hostArg.slice('--scale-host='.length).split(',').map(Number) : [2000, 20000]);
   const sizeArg = args.find((a) => a.startsWith('--scale='));
   const sizes = sizeArg ? sizeArg.slice('--scale='.length).split(',').map(Number) : [2000, 20000, 100000];
   if (args.includes('--scale-1m')) sizes.push(1_000_000);

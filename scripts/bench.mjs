@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --reps=N] [-- --skip-azcopy]   |   npm run bench -- --scale[=2000,20000] [--scale-1m]
+// npm run bench [-- --quick] [-- --reps=N] [-- --skip-azcopy]   |   npm run bench -- --scale[=2000,20000] [--scale-1m]   |   npm run bench -- --scale-host[=2000,20000]
 // npm run bench -- --startup [--reps=N]: only the start-up part (bundle sizes, activation time), which the full run
 // also does after its workloads.
 // Bundles bench/bench.ts with esbuild into .cache/bench, makes sure AzCopy 10 is available (npm package
@@ -134,8 +134,11 @@ function ensureAzcopy() {
 }
 
 // --scale[=N,N,…] [--scale-1m]: the scale workload (bench/scale.ts: the CLI against the bare SDK at several sizes).
-const scale = args.some((a) => a === '--scale' || a.startsWith('--scale='));
+// --scale-host[=N,N]: the same folder copy through the extension in the real VS Code extension host (bench/scale.ts).
+const scaleHost = args.some((a) => a === '--scale-host' || a.startsWith('--scale-host='));
+const scale = scaleHost || args.some((a) => a === '--scale' || a.startsWith('--scale='));
 if (scale && spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
+if (scaleHost && spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json'], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
 const outfile = join(root, '.cache', 'bench', scale ? 'scale.js' : 'bench.js');
 await esbuild.build({
   entryPoints: [join(root, 'bench', scale ? 'scale.ts' : 'bench.ts')],

@@ -4,11 +4,18 @@
  *
  * Shape of the conversation:
  *   webview → host  `ready`                      (once per webview load; the host posts nothing before it)
- *   host → webview  `init`                       (every job, the filter, totals)
- *   host → webview  `jobsUpdated`                (throttled: changed jobs + removed ids + totals)
- *   webview → host  `rendered`                   (after each init/update is on screen: what it shows)
+ *   host → webview  `init`                       (the first page of rows, the filter, totals, per-batch counters)
+ *   host → webview  `jobsUpdated`                (throttled: changed rows OF THE PAGE ON SCREEN, the page's order,
+ *                                                 removed ids, totals, per-batch counters)
+ *   webview → host  `getPage` with an `id`       (the rows around its scroll position, under a filter and a search)
+ *   host → webview  `page`                       (the reply to `getPage`: those rows, and how many match)
+ *   webview → host  `rendered`                   (after each init/update/page is on screen: what it shows)
  *   webview → host  requests with an `id`        (cancel, retry, abort, reveal, clearFinished, setFilter, retryFailed)
  *   host → webview  `reply`                      (to a request id: ok, or an error message)
+ *
+ * A batch can hold millions of jobs: the webview keeps only the page it shows; the host keeps the jobs the engine
+ * still lists (live, failed, recent finished) and the engine's per-batch counters, and filters, searches and orders
+ * (failed first) on its side. Messages per second stay bounded whatever the blob count.
  *
  * Every message is validated on receipt (`validateWebviewMessage` on the host, `validateHostMessage` in the
  * webview, both in protocolValidation.ts): an unknown `type`, a missing or mistyped field, or an unexpected extra
@@ -66,6 +73,40 @@ export interface JobView {
   readonly waiting?: WaitingView;
 }
 
+/** One batch's counters, from the engine (not counted from job views: most finished jobs are not listed). */
+export interface BatchView {
+  readonly batchId: string;
+  /** Jobs so far (grows while the batch is still listing). */
+  readonly total: number;
+  readonly succeeded: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly canceled: number;
+  readonly aborted: number;
+  readonly bytes: number;
+  readonly bytesTotal: number;
+  /** Every blob listed and every job final. */
+  readonly done: boolean;
+  /** Still listing sources: more jobs may come. */
+  readonly listing: boolean;
+}
+
+/** Which rows the page on screen holds, in order (the rows themselves travel only when new or changed). */
+export interface PageWindow {
+  /** Index of the first row of the page among the matching jobs. */
+  readonly offset: number;
+  /** Jobs matching the filter and search (the virtual list's length). */
+  readonly matching: number;
+  /** The page's job ids, in order. */
+  readonly ids: readonly string[];
+}
+
+/** Active jobs waiting for storage, over every listed job (not only the page). */
+export interface WaitingSummary {
+  readonly count: number;
+  readonly reason?: string;
+}
+
 /** Totals over ALL jobs the host knows (not just the rows sent or shown). */
 export interface JobTotals {
   readonly count: number;
@@ -86,6 +127,11 @@ export interface InitMessage {
   readonly jobs: readonly JobView[];
   readonly filter: JobFilter;
   readonly totals: JobTotals;
+  /** Per-batch counters (the most recent MAX_BATCHES). */
+  readonly batches?: readonly BatchView[];
+  /** The page `jobs` is (offset 0, the host's filter and search). */
+  readonly window?: PageWindow;
+  readonly waiting?: WaitingSummary;
 }
 
 export interface JobsUpdatedMessage {
@@ -93,16 +139,33 @@ export interface JobsUpdatedMessage {
   readonly version: number;
   /** New or changed jobs (each the latest snapshot; coalesced by the host's throttle). */
   readonly jobs: readonly JobView[];
-  /** Ids of jobs that are gone (cleared). */
+  /** Ids of jobs that are gone (cleared, or no longer on the page). */
   readonly removed: readonly string[];
   readonly totals: JobTotals;
+  readonly batches?: readonly BatchView[];
+  /** The page now: its order and length (absent: the order is unchanged, new rows are appended). */
+  readonly window?: PageWindow;
+  readonly waiting?: WaitingSummary;
+}
+
+/** The reply to `getPage`: replaces the page the webview shows. */
+export interface PageMessage {
+  readonly type: 'page';
+  /** The `getPage` request's id. */
+  readonly id: number;
+  readonly version: number;
+  readonly offset: number;
+  readonly matching: number;
+  readonly jobs: readonly JobView[];
+  readonly filter: JobFilter;
+  readonly search: string;
 }
 
 type ReplyMessage =
   | { readonly type: 'reply'; readonly id: number; readonly ok: true }
   | { readonly type: 'reply'; readonly id: number; readonly ok: false; readonly error: string };
 
-export type HostToWebview = InitMessage | JobsUpdatedMessage | ReplyMessage;
+export type HostToWebview = InitMessage | JobsUpdatedMessage | PageMessage | ReplyMessage;
 
 // ---------------------------------------------------------------------------------------------------------------
 // webview → host
@@ -116,11 +179,11 @@ export interface RenderedMessage {
   readonly type: 'rendered';
   /** The `version` of the host message just rendered. */
   readonly version: number;
-  /** Rows in the table now (capped, see MAX_RENDERED_ROWS). */
+  /** Rows in the table now (the page on screen, at most MAX_PAGE_ROWS). */
   readonly rows: number;
-  /** Jobs matching the filter (rows + the "N more" ones). */
+  /** Jobs matching the filter and search (the virtual list's length, from the host). */
   readonly matching: number;
-  /** Jobs the webview knows in total. */
+  /** Jobs in total (the summary's count). */
   readonly known: number;
   readonly filter: JobFilter;
 }
@@ -147,15 +210,33 @@ interface RetryFailedRequest {
   readonly batchId?: string;
 }
 
-export type WebviewRequest = JobActionRequest | ClearFinishedRequest | SetFilterRequest | RetryFailedRequest;
+/** The rows around the webview's scroll position; answered with a `page` message (or a failed `reply`). */
+export interface GetPageRequest {
+  readonly type: 'getPage';
+  readonly id: number;
+  readonly offset: number;
+  /** At most MAX_PAGE_ROWS. */
+  readonly limit: number;
+  readonly filter: JobFilter;
+  /** Part of a source or destination name, case-insensitive; '' for every job. At most MAX_SEARCH_LENGTH. */
+  readonly search: string;
+}
+
+export type WebviewRequest = JobActionRequest | ClearFinishedRequest | SetFilterRequest | RetryFailedRequest | GetPageRequest;
 export type WebviewToHost = ReadyMessage | RenderedMessage | WebviewRequest;
 
-/** The webview renders at most this many rows and says "N more" for the rest (10,000 jobs stay responsive). */
-export const MAX_RENDERED_ROWS = 500;
+/** The most rows one page carries (the webview asks for the rows around its scroll position). */
+export const MAX_PAGE_ROWS = 200;
+/** The page `init` carries, before the webview has measured its viewport. */
+export const DEFAULT_PAGE_ROWS = 100;
+export const MAX_SEARCH_LENGTH = 200;
+/** Batches whose counters the host sends (the most recent). */
+export const MAX_BATCHES = 50;
 
 /** What the webview keeps in `vscode.setState` (restored when hidden/shown or after a reload). */
 export interface WebviewState {
   readonly filter: JobFilter;
+  readonly search?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -176,6 +257,33 @@ export function matchesFilter(state: JobStateName, filter: JobFilter): boolean {
       return state === 'failed' || state === 'aborted';
     default:
       return assertNever(filter, 'filter');
+  }
+}
+
+/** Does a job's source or destination contain the search (case-insensitive)? '' matches every job. */
+export function matchesSearch(job: Pick<JobView, 'source' | 'destination'>, search: string): boolean {
+  if (search === '') return true;
+  const needle = search.toLowerCase();
+  return job.source.toLowerCase().includes(needle) || job.destination.toLowerCase().includes(needle);
+}
+
+/** The list's order: failed/aborted first (they need attention), then running/pending, queued, then the rest. */
+export function jobRank(state: JobStateName): number {
+  switch (state) {
+    case 'failed':
+    case 'aborted':
+      return 0;
+    case 'running':
+    case 'pending':
+      return 1;
+    case 'queued':
+      return 2;
+    case 'canceled':
+    case 'skipped':
+    case 'succeeded':
+      return 3;
+    default:
+      return assertNever(state, 'state');
   }
 }
 

@@ -4,7 +4,22 @@
  * field gives `undefined`. Hand-written: no dependency, and the webview bundle stays small. No `vscode`, no DOM.
  */
 import { JOB_STATES, STRATEGIES } from './vocabulary';
-import { JOB_FILTERS, type HostToWebview, type JobErrorView, type JobFilter, type JobTotals, type JobView, type WaitingView, type WebviewToHost } from './protocol';
+import {
+  JOB_FILTERS,
+  MAX_BATCHES,
+  MAX_PAGE_ROWS,
+  MAX_SEARCH_LENGTH,
+  type BatchView,
+  type HostToWebview,
+  type JobErrorView,
+  type JobFilter,
+  type JobTotals,
+  type JobView,
+  type PageWindow,
+  type WaitingSummary,
+  type WaitingView,
+  type WebviewToHost,
+} from './protocol';
 
 type Obj = Record<string, unknown>;
 
@@ -32,6 +47,9 @@ function isNonNeg(x: unknown): x is number {
 }
 function isReqId(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x > 0;
+}
+function isIndex(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 }
 function isOneOf<T extends string>(list: readonly T[], x: unknown): x is T {
   return typeof x === 'string' && (list as readonly string[]).includes(x);
@@ -72,6 +90,17 @@ export function validateWebviewMessage(x: unknown): WebviewToHost | undefined {
     case 'retryFailed':
       if (!onlyKeys(x, ['type', 'id', 'batchId']) || !isReqId(x.id) || !optional(x.batchId, isId)) return undefined;
       return x.batchId === undefined ? { type, id: x.id } : { type, id: x.id, batchId: x.batchId as string };
+    case 'getPage':
+      return onlyKeys(x, ['type', 'id', 'offset', 'limit', 'filter', 'search']) &&
+        isReqId(x.id) &&
+        isIndex(x.offset) &&
+        isIndex(x.limit) &&
+        x.limit >= 1 &&
+        x.limit <= MAX_PAGE_ROWS &&
+        isJobFilter(x.filter) &&
+        isStr(x.search, MAX_SEARCH_LENGTH)
+        ? { type, id: x.id, offset: x.offset, limit: x.limit, filter: x.filter, search: x.search }
+        : undefined;
     default:
       // Not `assertNever`: `type` is untrusted input here, an unknown one is simply invalid.
       return undefined;
@@ -123,8 +152,51 @@ function validateTotals(x: unknown): JobTotals | undefined {
   return x as unknown as JobTotals;
 }
 
-function validateJobs(x: unknown): JobView[] | undefined {
-  if (!Array.isArray(x)) return undefined;
+const BATCH_COUNTS = ['total', 'succeeded', 'skipped', 'failed', 'canceled', 'aborted', 'bytes', 'bytesTotal'] as const;
+
+function validateBatches(x: unknown): BatchView[] | undefined {
+  if (!Array.isArray(x) || x.length > MAX_BATCHES) return undefined;
+  for (const b of x) {
+    if (!isObj(b) || !onlyKeys(b, ['batchId', ...BATCH_COUNTS, 'done', 'listing'])) return undefined;
+    if (!isStr(b.batchId, 1_000) || !BATCH_COUNTS.every((k) => isNonNeg(b[k])) || typeof b.done !== 'boolean' || typeof b.listing !== 'boolean') return undefined;
+  }
+  return x as BatchView[];
+}
+
+function validateWindow(x: unknown): PageWindow | undefined {
+  if (!isObj(x) || !onlyKeys(x, ['offset', 'matching', 'ids'])) return undefined;
+  if (!isIndex(x.offset) || !isIndex(x.matching) || !Array.isArray(x.ids) || x.ids.length > MAX_PAGE_ROWS || !x.ids.every(isId)) return undefined;
+  return x as unknown as PageWindow;
+}
+
+function validateWaitingSummary(x: unknown): WaitingSummary | undefined {
+  if (!isObj(x) || !onlyKeys(x, ['count', 'reason'])) return undefined;
+  return isIndex(x.count) && optional(x.reason, (r): r is string => isStr(r, 1_000)) ? (x as unknown as WaitingSummary) : undefined;
+}
+
+/** The optional fields of init / jobsUpdated: absent, or valid (an invalid one makes the message invalid). */
+function validateExtras(x: Obj): { batches?: BatchView[]; window?: PageWindow; waiting?: WaitingSummary } | undefined {
+  const out: { batches?: BatchView[]; window?: PageWindow; waiting?: WaitingSummary } = {};
+  if (x.batches !== undefined) {
+    const b = validateBatches(x.batches);
+    if (!b) return undefined;
+    out.batches = b;
+  }
+  if (x.window !== undefined) {
+    const w = validateWindow(x.window);
+    if (!w) return undefined;
+    out.window = w;
+  }
+  if (x.waiting !== undefined) {
+    const w = validateWaitingSummary(x.waiting);
+    if (!w) return undefined;
+    out.waiting = w;
+  }
+  return out;
+}
+
+function validateJobs(x: unknown, max = Number.POSITIVE_INFINITY): JobView[] | undefined {
+  if (!Array.isArray(x) || x.length > max) return undefined;
   const out: JobView[] = [];
   for (const j of x) {
     const v = validateJobView(j);
@@ -140,17 +212,25 @@ export function validateHostMessage(x: unknown): HostToWebview | undefined {
   const type = x.type as HostToWebview['type'];
   switch (type) {
     case 'init': {
-      if (!onlyKeys(x, ['type', 'version', 'jobs', 'filter', 'totals']) || !isNonNeg(x.version) || !isJobFilter(x.filter)) return undefined;
+      if (!onlyKeys(x, ['type', 'version', 'jobs', 'filter', 'totals', 'batches', 'window', 'waiting']) || !isNonNeg(x.version) || !isJobFilter(x.filter)) return undefined;
       const jobs = validateJobs(x.jobs);
       const totals = validateTotals(x.totals);
-      return jobs && totals ? { type, version: x.version, jobs, filter: x.filter, totals } : undefined;
+      const extras = validateExtras(x);
+      return jobs && totals && extras ? { type, version: x.version, jobs, filter: x.filter, totals, ...extras } : undefined;
     }
     case 'jobsUpdated': {
-      if (!onlyKeys(x, ['type', 'version', 'jobs', 'removed', 'totals']) || !isNonNeg(x.version)) return undefined;
+      if (!onlyKeys(x, ['type', 'version', 'jobs', 'removed', 'totals', 'batches', 'window', 'waiting']) || !isNonNeg(x.version)) return undefined;
       if (!Array.isArray(x.removed) || !x.removed.every(isId)) return undefined;
       const jobs = validateJobs(x.jobs);
       const totals = validateTotals(x.totals);
-      return jobs && totals ? { type, version: x.version, jobs, removed: x.removed as string[], totals } : undefined;
+      const extras = validateExtras(x);
+      return jobs && totals && extras ? { type, version: x.version, jobs, removed: x.removed as string[], totals, ...extras } : undefined;
+    }
+    case 'page': {
+      if (!onlyKeys(x, ['type', 'id', 'version', 'offset', 'matching', 'jobs', 'filter', 'search'])) return undefined;
+      if (!isReqId(x.id) || !isNonNeg(x.version) || !isIndex(x.offset) || !isIndex(x.matching) || !isJobFilter(x.filter) || !isStr(x.search, MAX_SEARCH_LENGTH)) return undefined;
+      const jobs = validateJobs(x.jobs, MAX_PAGE_ROWS);
+      return jobs ? { type, id: x.id, version: x.version, offset: x.offset, matching: x.matching, jobs, filter: x.filter, search: x.search } : undefined;
     }
     case 'reply':
       if (!isReqId(x.id)) return undefined;

@@ -1,6 +1,8 @@
 /**
  * The jobs table: a header row and keyed rows, updated in place (a row whose JobView did not change is not touched),
- * plus the "N more" line and the empty message. Columns are a CSS grid; table.css collapses the lower-value ones
+ * plus the note on unlisted jobs and the empty message. A virtual list: only the page the host sent is in the DOM,
+ * between two spacers that stand for the matching rows before and after it, so the scroll bar has the length of the
+ * whole list; `viewport()` says which rows the scroll position shows (main.ts asks the host for them). Columns are a CSS grid; table.css collapses the lower-value ones
  * (speed, ETA, bytes, operation) as the panel gets narrower and stacks each row at the narrowest widths.
  */
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
@@ -11,7 +13,7 @@ import { renderActions } from './actions';
 import { h, icon, setText, setTitle } from './dom';
 import { shortName, stateInfo, waitingStateInfo } from './format';
 import type { PanelState, VisibleRows } from './store';
-import { emptyText, moreText, rowText, waitingText } from './text';
+import { emptyText, rowText, unlistedText, waitingText } from './text';
 
 const COLUMNS = [
   { key: 'state', label: 'State' },
@@ -135,11 +137,15 @@ function updateWaiting(r: RowHandle, now: number): void {
 }
 
 export interface JobsTableView {
-  /** The table, the "N more" line and the empty message, in that order. */
+  /** The table, the note on unlisted jobs and the empty message, in that order. */
   readonly elements: readonly HTMLElement[];
   /** The element holding the rows (for the action click handler). */
   readonly body: HTMLElement;
+  /** The scrolling element (listen to its `scroll`). */
+  readonly scroller: HTMLElement;
   render(state: PanelState, visible: VisibleRows): void;
+  /** The index (among the matching jobs) of the first row the scroll position shows, and how many rows fit. */
+  viewport(): { readonly first: number; readonly visible: number };
   /** Refreshes the waiting lines' counters; true when a row waits (keep ticking). */
   tick(now: number): boolean;
 }
@@ -147,14 +153,36 @@ export interface JobsTableView {
 export function createJobsTable(): JobsTableView {
   const head = h('div', { class: 'jobs-row jobs-head', role: 'row' }, ...COLUMNS.map((c) => h('div', { class: `cell col-${c.key}`, role: 'columnheader' }, c.label)));
   const body = h('div', { class: 'jobs-body', role: 'rowgroup' });
-  const table = h('div', { class: 'jobs', role: 'table', 'aria-label': 'Copy jobs' }, h('div', { role: 'rowgroup', class: 'jobs-header' }, head), body);
+  const header = h('div', { role: 'rowgroup', class: 'jobs-header' }, head);
+  const above = h('div', { class: 'jobs-spacer', 'aria-hidden': 'true' });
+  const below = h('div', { class: 'jobs-spacer', 'aria-hidden': 'true' });
+  const table = h('div', { class: 'jobs', role: 'table', 'aria-label': 'Copy jobs' }, header, above, body, below);
   const more = h('div', { class: 'more', hidden: true });
   const empty = h('div', { class: 'empty', hidden: true });
   const rows = new Map<string, RowHandle>();
+  /** Height of a row, measured on the rows on screen (they vary: errors, waiting lines, narrow layouts). */
+  let rowHeight = 44;
+  /** Height a spacer gives each row it stands for: the row height, less when the list would be taller than a browser allows. */
+  let unit = rowHeight;
+  let before = 0;
+  let shown = 0;
+  const MAX_SPACE_PX = 15_000_000;
 
   return {
     elements: [table, more, empty],
     body,
+    scroller: table,
+    viewport() {
+      const top = Math.max(0, table.scrollTop);
+      const space = before * unit;
+      const bodyHeight = body.offsetHeight;
+      let first: number;
+      if (top < space) first = Math.floor(top / unit);
+      else if (top < space + bodyHeight || shown === 0) first = before + Math.floor((top - space) / rowHeight);
+      else first = before + shown + Math.floor((top - space - bodyHeight) / unit);
+      const visible = Math.max(1, Math.ceil(Math.max(0, table.clientHeight - header.offsetHeight) / rowHeight) + 1);
+      return { first: Math.max(0, first), visible };
+    },
     tick(now) {
       let any = false;
       for (const r of rows.values()) {
@@ -183,11 +211,22 @@ export function createJobsTable(): JobsTableView {
         else cursor = cursor.nextElementSibling;
       }
 
-      more.hidden = visible.hidden <= 0;
-      if (visible.hidden > 0) more.replaceChildren(icon('info'), h('span', {}, moreText(visible.hidden)));
-      table.hidden = visible.rows.length === 0;
-      empty.hidden = visible.rows.length > 0;
-      if (visible.rows.length === 0) {
+      if (visible.rows.length > 0 && body.offsetHeight > 0) rowHeight = Math.max(16, body.offsetHeight / visible.rows.length);
+      unit = Math.min(rowHeight, MAX_SPACE_PX / Math.max(1, visible.matching));
+      before = visible.before;
+      shown = visible.rows.length;
+      above.style.height = `${Math.round(visible.before * unit)}px`;
+      below.style.height = `${Math.round(visible.after * unit)}px`;
+      table.setAttribute('aria-rowcount', String(visible.matching + 1));
+
+      // Under "All" with no search, the list is what the engine lists; the summary counts every job.
+      const note = state.filter === 'all' && state.search === '' ? unlistedText(visible.known, visible.matching) : undefined;
+      more.hidden = note === undefined;
+      if (note !== undefined) more.replaceChildren(icon('info'), h('span', {}, note));
+      const none = visible.rows.length === 0 && visible.matching === 0;
+      table.hidden = none;
+      empty.hidden = !none;
+      if (none) {
         const e = emptyText(state.filter, visible.known);
         empty.replaceChildren(icon(e.icon), h('span', {}, e.text), h('span', { class: 'muted' }, e.detail));
       }

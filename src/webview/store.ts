@@ -2,23 +2,32 @@
  * The Copy Jobs webview's state, as plain data: no DOM, no `vscode`, unit-tested in plain Node (test/webview).
  *
  *   state  = reduce(state, action)   host messages (already validated) and user actions
- *   view   = selectVisible(state)    the rows on screen: filtered, ordered, capped at MAX_RENDERED_ROWS
+ *   view   = selectVisible(state)    the rows on screen: the page the host sent (filtered, searched and ordered by
+ *                                    the host), with where it sits in the virtual list
+ *
+ * The webview keeps ONLY that page (at most MAX_PAGE_ROWS jobs), whatever the batch size: it asks the host for the
+ * rows around its scroll position (`pageRequest` → a `getPage` request → the host's `page` reply).
  *
  * Requests are plain data too: `requestMessage` numbers one, `requestSent` remembers it, and the host's `reply`
  * settles it (clears the notice and announces the outcome, or shows the error).
  */
 import {
   DEFAULT_JOB_FILTER,
-  MAX_RENDERED_ROWS,
+  MAX_PAGE_ROWS,
+  MAX_SEARCH_LENGTH,
   assertNever,
   emptyTotals,
+  jobRank,
   matchesFilter,
+  matchesSearch,
+  type BatchView,
+  type GetPageRequest,
   type HostToWebview,
   type JobActionType,
   type JobFilter,
-  type JobStateName,
   type JobTotals,
   type JobView,
+  type WaitingSummary,
   type WebviewRequest,
 } from '../shared/protocol';
 import { isJobFilter } from '../shared/protocolValidation';
@@ -35,12 +44,27 @@ export interface PendingRequest {
 }
 
 export interface PanelState {
-  /** Every job the host told us about; insertion order = the engine's order. */
+  /** The page on screen (NOT every job): insertion order = the host's order (failed first). */
   readonly jobs: ReadonlyMap<string, JobView>;
+  /** Where the page starts among the matching jobs. */
+  readonly offset: number;
+  /** Jobs matching the filter and search, on the host (the virtual list's length). */
+  readonly matching: number;
   readonly totals: JobTotals;
-  /** Of the last init/jobsUpdated; 0 before the first init. */
+  /** Per-batch counters from the engine. */
+  readonly batches: readonly BatchView[];
+  /** Active jobs waiting for storage, over every listed job (from the host); undefined: count the page. */
+  readonly waiting: WaitingSummary | undefined;
+  /** Of the last init/jobsUpdated/page; 0 before the first init. */
   readonly version: number;
   readonly filter: JobFilter;
+  /** Search by name ('' = none). */
+  readonly search: string;
+  /** The filter and search the page on hand was made for (by the host). */
+  readonly pageFilter: JobFilter;
+  readonly pageSearch: string;
+  /** The id of the newest `getPage` sent; older page replies are stale. */
+  readonly pageRequestId: number;
   readonly nextRequestId: number;
   readonly pending: ReadonlyMap<number, PendingRequest>;
   /** An error to show (a failed request), until dismissed or the next success. */
@@ -52,8 +76,15 @@ export interface PanelState {
 export type PanelAction =
   | { readonly type: 'host'; readonly message: HostToWebview }
   | { readonly type: 'setFilter'; readonly filter: JobFilter }
+  | { readonly type: 'setSearch'; readonly search: string }
   | { readonly type: 'requestSent'; readonly request: WebviewRequest; readonly done?: string }
   | { readonly type: 'dismissNotice' };
+
+/** The search to start with: the webview's saved state, else none. */
+export function initialSearch(saved: unknown): string {
+  const search = typeof saved === 'object' && saved !== null ? (saved as { search?: unknown }).search : undefined;
+  return typeof search === 'string' ? search.slice(0, MAX_SEARCH_LENGTH) : '';
+}
 
 /** The filter to start with: the webview's saved state, else the one the host put in the HTML, else the default. */
 export function initialFilter(saved: unknown, fromHtml: unknown): JobFilter {
@@ -62,8 +93,25 @@ export function initialFilter(saved: unknown, fromHtml: unknown): JobFilter {
   return isJobFilter(fromHtml) ? fromHtml : DEFAULT_JOB_FILTER;
 }
 
-export function initialState(filter: JobFilter = DEFAULT_JOB_FILTER): PanelState {
-  return { jobs: new Map(), totals: emptyTotals(), version: 0, filter, nextRequestId: 1, pending: new Map(), notice: undefined, announcement: '' };
+export function initialState(filter: JobFilter = DEFAULT_JOB_FILTER, search = ''): PanelState {
+  return {
+    jobs: new Map(),
+    offset: 0,
+    matching: 0,
+    totals: emptyTotals(),
+    batches: [],
+    waiting: undefined,
+    version: 0,
+    filter,
+    search,
+    pageFilter: filter,
+    pageSearch: '',
+    pageRequestId: 0,
+    nextRequestId: 1,
+    pending: new Map(),
+    notice: undefined,
+    announcement: '',
+  };
 }
 
 export function reduce(state: PanelState, action: PanelAction): PanelState {
@@ -72,10 +120,15 @@ export function reduce(state: PanelState, action: PanelAction): PanelState {
       return onHostMessage(state, action.message);
     case 'setFilter':
       return action.filter === state.filter ? state : { ...state, filter: action.filter };
+    case 'setSearch': {
+      const search = action.search.slice(0, MAX_SEARCH_LENGTH);
+      return search === state.search ? state : { ...state, search };
+    }
     case 'requestSent': {
       const pending = new Map(state.pending);
       pending.set(action.request.id, { type: action.request.type, ...(action.done !== undefined ? { done: action.done } : {}) });
-      return { ...state, pending, nextRequestId: Math.max(state.nextRequestId, action.request.id + 1) };
+      const pageRequestId = action.request.type === 'getPage' ? action.request.id : state.pageRequestId;
+      return { ...state, pending, pageRequestId, nextRequestId: Math.max(state.nextRequestId, action.request.id + 1) };
     }
     case 'dismissNotice':
       return state.notice === undefined ? state : { ...state, notice: undefined };
@@ -87,12 +140,59 @@ export function reduce(state: PanelState, action: PanelAction): PanelState {
 function onHostMessage(state: PanelState, message: HostToWebview): PanelState {
   switch (message.type) {
     case 'init':
-      return { ...state, jobs: new Map(message.jobs.map((j) => [j.id, j])), totals: message.totals, version: message.version, filter: message.filter };
+      return {
+        ...state,
+        jobs: new Map(message.jobs.map((j) => [j.id, j])),
+        offset: message.window?.offset ?? 0,
+        matching: message.window?.matching ?? message.jobs.length,
+        totals: message.totals,
+        batches: message.batches ?? [],
+        waiting: message.waiting,
+        version: message.version,
+        filter: message.filter,
+        pageFilter: message.filter,
+        pageSearch: '',
+      };
     case 'jobsUpdated': {
-      const jobs = new Map(state.jobs);
+      let jobs = new Map(state.jobs);
       for (const id of message.removed) jobs.delete(id);
       for (const j of message.jobs) jobs.set(j.id, j);
-      return { ...state, jobs, totals: message.totals, version: message.version };
+      const w = message.window;
+      if (w) {
+        // The host's order for the page; a row it did not (re)send is the one we have.
+        const ordered = new Map<string, JobView>();
+        for (const id of w.ids) {
+          const j = jobs.get(id);
+          if (j) ordered.set(id, j);
+        }
+        jobs = ordered;
+      }
+      return {
+        ...state,
+        jobs,
+        offset: w?.offset ?? state.offset,
+        matching: w?.matching ?? Math.max(state.matching, jobs.size),
+        totals: message.totals,
+        batches: message.batches ?? state.batches,
+        waiting: message.waiting ?? state.waiting,
+        version: message.version,
+      };
+    }
+    case 'page': {
+      const pending = new Map(state.pending);
+      pending.delete(message.id);
+      // A reply to an older request (the user scrolled or typed on): the newer one's reply follows.
+      if (message.id !== state.pageRequestId) return { ...state, pending };
+      return {
+        ...state,
+        pending,
+        jobs: new Map(message.jobs.map((j) => [j.id, j])),
+        offset: message.offset,
+        matching: message.matching,
+        version: message.version,
+        pageFilter: message.filter,
+        pageSearch: message.search,
+      };
     }
     case 'reply': {
       const request = state.pending.get(message.id);
@@ -105,6 +205,22 @@ function onHostMessage(state: PanelState, message: HostToWebview): PanelState {
     default:
       return assertNever(message, 'host message');
   }
+}
+
+/**
+ * The page to ask for so that rows [first, first + visible) are on hand, with `visible` rows of margin either side;
+ * undefined when the page already covers them (or there is nothing more to show).
+ */
+export function pageRequest(state: Pick<PanelState, 'offset' | 'jobs' | 'matching' | 'filter' | 'search'>, first: number, visible: number, force = false): Omit<GetPageRequest, 'id'> | undefined {
+  const margin = Math.max(10, visible);
+  const limit = Math.min(MAX_PAGE_ROWS, Math.max(1, visible + 2 * margin));
+  const start = Math.max(0, Math.min(first, Math.max(0, state.matching - visible)));
+  const end = Math.min(state.matching, start + visible);
+  const have = state.jobs.size;
+  const covered = start >= state.offset && end <= state.offset + have;
+  if (covered && !force) return undefined;
+  const lead = Math.max(0, Math.min(margin, Math.floor((limit - visible) / 2)));
+  return { type: 'getPage', offset: Math.max(0, start - lead), limit, filter: state.filter, search: state.search };
 }
 
 /** The next request, numbered. Dispatch `requestSent` with it, then post it. */
@@ -132,47 +248,39 @@ export function actionDoneText(action: JobActionType, job: JobView | undefined, 
 // ---------------------------------------------------------------------------------------------------------------
 // selectors
 
-/** Running and pending first, then failed (needs attention), queued, then the rest; engine order within a group. */
-export function rank(state: JobStateName): number {
-  switch (state) {
-    case 'running':
-    case 'pending':
-      return 0;
-    case 'failed':
-    case 'aborted':
-      return 1;
-    case 'queued':
-      return 2;
-    case 'canceled':
-    case 'skipped':
-    case 'succeeded':
-      return 3;
-    default:
-      return assertNever(state, 'state');
-  }
-}
+/** Failed/aborted first (they need attention), then running/pending, queued, then the rest (the host's order). */
+export const rank = jobRank;
 
 export interface VisibleRows {
-  /** The rows to show, in order (at most `max`). */
+  /** The rows to show, in order (the page: at most MAX_PAGE_ROWS). */
   readonly rows: readonly JobView[];
-  /** Jobs matching the filter (rows + the "N more"). */
+  /** Jobs matching the filter and search (the virtual list's length). */
   readonly matching: number;
-  /** Matching jobs not shown ("N more"). */
-  readonly hidden: number;
-  /** Jobs known in total. */
+  /** Matching jobs before the page (the space above it in the virtual list). */
+  readonly before: number;
+  /** Matching jobs after the page (the space below it). */
+  readonly after: number;
+  /** Jobs in total (the summary's count). */
   readonly known: number;
 }
 
-export function selectVisible(state: Pick<PanelState, 'jobs' | 'filter'>, max = MAX_RENDERED_ROWS): VisibleRows {
+/**
+ * The page's rows, in the host's order (failed first, stable). The host filters and searches; doing it here too
+ * makes a filter or search change show at once, before the host's page arrives.
+ */
+export function selectVisible(state: Pick<PanelState, 'jobs' | 'filter' | 'search' | 'offset' | 'matching' | 'totals' | 'pageFilter' | 'pageSearch'>): VisibleRows {
   const groups: JobView[][] = [[], [], [], []];
-  let matching = 0;
   for (const job of state.jobs.values()) {
-    if (!matchesFilter(job.state, state.filter)) continue;
-    matching++;
+    if (!matchesFilter(job.state, state.filter) || !matchesSearch(job, state.search)) continue;
     groups[rank(job.state)].push(job);
   }
-  const rows = groups.flat().slice(0, max);
-  return { rows, matching, hidden: matching - rows.length, known: state.jobs.size };
+  const rows = groups.flat();
+  // Until the host's page for a new filter/search arrives, the list is what the page on hand has of it.
+  if (state.filter !== state.pageFilter || state.search !== state.pageSearch) {
+    return { rows, matching: rows.length, before: 0, after: 0, known: Math.max(state.totals.count, rows.length) };
+  }
+  const matching = Math.max(state.matching, state.offset + rows.length);
+  return { rows, matching, before: state.offset, after: Math.max(0, matching - state.offset - rows.length), known: Math.max(state.totals.count, matching) };
 }
 
 /** Active jobs that wait for storage, and the first one's reason (for the overall line). */

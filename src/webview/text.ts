@@ -1,8 +1,8 @@
 /**
  * What the Copy Jobs panel says, as plain strings (no DOM, unit-tested in plain Node): a row's numbers, the summary
- * chips, the overall progress line, the empty and "N more" messages.
+ * chips, the overall progress line, the per-batch lines, the empty message and the note on unlisted jobs.
  */
-import { MAX_RENDERED_ROWS, type JobFilter, type JobTotals, type JobView, type WaitingView } from '../shared/protocol';
+import { type BatchView, type JobFilter, type JobTotals, type JobView, type WaitingView } from '../shared/protocol';
 import { formatBytes, formatCount, formatDuration, formatRate, operationLabel, plural } from '../shared/vocabulary';
 import { etaSeconds, percent } from './format';
 
@@ -103,7 +103,27 @@ export function emptyText(filter: JobFilter, known: number): EmptyText {
   return { icon: filter === 'failed' ? 'pass' : 'inbox', text, detail };
 }
 
-/** "12 more jobs not shown (the first 500 are listed)." */
-export function moreText(hidden: number): string {
-  return `${plural(hidden, 'more job', 'more jobs')} not shown (the first ${MAX_RENDERED_ROWS} are listed).`;
+/**
+ * Under the list when the summary counts more jobs than the host lists (the engine keeps failed, active and the
+ * most recent finished jobs; older finished ones live on as counts): "989,000 older finished jobs are counted
+ * above, not listed." Undefined when every job is listed.
+ */
+export function unlistedText(known: number, listed: number): string | undefined {
+  const n = known - listed;
+  return n > 0 ? `${plural(n, 'older finished job', 'older finished jobs')} counted above, not listed.` : undefined;
+}
+
+/** A batch's line: "1,000,000 jobs · 999,000 done · 12 failed · 3.0 GiB of 4.0 GiB · listing…". */
+export function batchText(b: BatchView): string {
+  const parts = [plural(b.total, 'job')];
+  const finished = b.succeeded + b.skipped + b.failed + b.canceled + b.aborted;
+  if (b.succeeded > 0) parts.push(`${formatCount(b.succeeded)} done`);
+  if (b.skipped > 0) parts.push(`${formatCount(b.skipped)} skipped`);
+  if (b.failed + b.aborted > 0) parts.push(`${formatCount(b.failed + b.aborted)} failed`);
+  if (b.canceled > 0) parts.push(`${formatCount(b.canceled)} canceled`);
+  if (b.total > finished) parts.push(`${formatCount(b.total - finished)} to go`);
+  parts.push(`${formatBytes(b.bytes)} of ${formatBytes(b.bytesTotal)}`);
+  if (b.listing) parts.push('listing…');
+  else if (b.done) parts.push('finished');
+  return parts.join(' · ');
 }

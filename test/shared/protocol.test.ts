@@ -41,6 +41,8 @@ describe('validateWebviewMessage', () => {
       { type: 'setFilter', id: 6, filter: 'failed' },
       { type: 'retryFailed', id: 7 },
       { type: 'retryFailed', id: 8, batchId: 'b1' },
+      { type: 'getPage', id: 9, offset: 0, limit: 100, filter: 'all', search: '' },
+      { type: 'getPage', id: 10, offset: 999_000, limit: 200, filter: 'failed', search: 'cat.jpg' },
     ];
     for (const m of good) assert.deepEqual(validateWebviewMessage(m), m, JSON.stringify(m));
   });
@@ -77,6 +79,13 @@ describe('validateWebviewMessage', () => {
       { type: 'rendered', version: 1, rows: -1, matching: 0, known: 0, filter: 'all' },
       { type: 'rendered', version: 1, rows: 1, matching: 1, known: 1, filter: 'all', html: '<b>' },
       { type: 'rendered', version: Number.NaN, rows: 1, matching: 1, known: 1, filter: 'all' },
+      { type: 'getPage', id: 1, offset: 0, limit: 201, filter: 'all', search: '' }, // more than MAX_PAGE_ROWS
+      { type: 'getPage', id: 1, offset: 0, limit: 0, filter: 'all', search: '' },
+      { type: 'getPage', id: 1, offset: -1, limit: 10, filter: 'all', search: '' },
+      { type: 'getPage', id: 1, offset: 1.5, limit: 10, filter: 'all', search: '' },
+      { type: 'getPage', id: 1, offset: 0, limit: 10, filter: 'all' }, // no search
+      { type: 'getPage', id: 1, offset: 0, limit: 10, filter: 'all', search: 'x'.repeat(201) },
+      { type: 'getPage', id: 1, offset: 0, limit: 10, filter: 'all', search: '', sort: 'name' },
     ];
     for (const m of bad) assert.equal(validateWebviewMessage(m), undefined, JSON.stringify(m));
   });
@@ -84,6 +93,7 @@ describe('validateWebviewMessage', () => {
 
 describe('validateHostMessage', () => {
   const totals = computeTotals([view()]);
+  const batch = { batchId: 'b1', total: 1_000_000, succeeded: 10, skipped: 0, failed: 1, canceled: 0, aborted: 0, bytes: 5, bytesTotal: 9, done: false, listing: true };
 
   it('accepts init, jobsUpdated and both kinds of reply', () => {
     const good: unknown[] = [
@@ -92,6 +102,9 @@ describe('validateHostMessage', () => {
       { type: 'jobsUpdated', version: 2, jobs: [view({ startedAt: 1, finishedAt: 2 })], removed: ['j9'], totals },
       { type: 'reply', id: 1, ok: true },
       { type: 'reply', id: 2, ok: false, error: 'That job is no longer listed.' },
+      { type: 'init', version: 1, jobs: [view()], filter: 'all', totals, batches: [batch], window: { offset: 0, matching: 1, ids: ['j1'] }, waiting: { count: 0 } },
+      { type: 'jobsUpdated', version: 2, jobs: [], removed: [], totals, batches: [], window: { offset: 500, matching: 1_000_000, ids: [] }, waiting: { count: 2, reason: 'connection refused' } },
+      { type: 'page', id: 3, version: 4, offset: 10, matching: 11_000, jobs: [view()], filter: 'failed', search: 'a.txt' },
     ];
     for (const m of good) assert.deepEqual(validateHostMessage(m), m, JSON.stringify(m));
   });
@@ -114,6 +127,14 @@ describe('validateHostMessage', () => {
       { type: 'reply', id: 0, ok: true },
       { type: 'reply', id: 1, ok: true, error: 'x' },
       { type: 'ready' }, // a webview → host message is not a host message
+      { type: 'init', version: 1, jobs: [], filter: 'all', totals, batches: [{ ...batch, total: -1 }] },
+      { type: 'init', version: 1, jobs: [], filter: 'all', totals, batches: [{ ...batch, secret: 'x' }] },
+      { type: 'init', version: 1, jobs: [], filter: 'all', totals, window: { offset: 0, matching: 1, ids: [5] } },
+      { type: 'jobsUpdated', version: 2, jobs: [], removed: [], totals, window: { offset: 0, matching: 1, ids: Array.from({ length: 201 }, (_, i) => `j${i}`) } },
+      { type: 'jobsUpdated', version: 2, jobs: [], removed: [], totals, waiting: { count: 1, reason: 7 } },
+      { type: 'page', id: 3, version: 4, offset: 0, matching: 1, jobs: Array.from({ length: 201 }, (_, i) => view({ id: `j${i}` })), filter: 'all', search: '' },
+      { type: 'page', version: 4, offset: 0, matching: 1, jobs: [], filter: 'all', search: '' }, // no id
+      { type: 'page', id: 3, version: 4, offset: 0, matching: 1, jobs: [], filter: 'all', search: '', extra: 1 },
     ];
     for (const m of bad) assert.equal(validateHostMessage(m), undefined, JSON.stringify(m));
   });

@@ -15,6 +15,7 @@ import * as vscode from 'vscode';
 import type { JobSnapshot } from '../../src/core';
 import type { CopyOutcome } from '../../src/extension/copy/flow';
 import { CopyJobsPanel, type JobSource } from '../../src/extension/panel';
+import { MAX_PAGE_ROWS } from '../../src/shared/protocol';
 import { createContainer, getEnv, installDefaultSeams, uniqueName, waitFor, waitForBatch, type Env } from './env';
 
 const TOTAL = 10_000;
@@ -163,6 +164,8 @@ describe('load: 10,000 jobs in one batch (issue 5 row 8, UI part)', () => {
     console.log(`[load] ${mode} jobs; created ${REAL.toLocaleString('en-US')} × 1 KiB source blobs in ${createSeconds.toFixed(1)} s (SDK, concurrency 64)`);
     console.log(`[load] plan + start of the real batch ${startSeconds.toFixed(1)} s; batch done and panel caught up in ${seconds.toFixed(1)} s: ${summary?.succeeded} real succeeded, ${summary?.failed} failed`);
     console.log(`[load] webview: ${posted} messages posted (${updates} init/updates carrying ${rows.toLocaleString('en-US')} job rows) = ${(posted / seconds).toFixed(1)} messages/s, for ${(engineEvents + relay.emitted).toLocaleString('en-US')} job events (${engineEvents.toLocaleString('en-US')} engine + ${relay.emitted.toLocaleString('en-US')} synthetic, ${((engineEvents + relay.emitted) / seconds).toFixed(0)}/s); rendered ${JSON.stringify(after.lastRendered)}`);
+    const listed = relay.jobs().length;
+    console.log(`[load] relay: ${after.heldViews.toLocaleString('en-US')} job views held (the source lists ${listed.toLocaleString('en-US')}; ${after.droppedViews.toLocaleString('en-US')} dropped), ${after.pageRows} rows on the webview's page, ${after.pagesPosted} page replies`);
     console.log(`[load] extension host event-loop delay during the batch: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; RSS ${(rssBefore / 2 ** 20).toFixed(0)} MiB before, peak ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
     const phase = (h: typeof delay) => `p99 ${ms(h.percentile(99)).toFixed(1)} ms, max ${ms(h.max).toFixed(1)} ms`;
     console.log(`[load] by phase: plan + start ${phase(startPhase)}; running batch ${phase(runPhase)}`);
@@ -170,6 +173,9 @@ describe('load: 10,000 jobs in one batch (issue 5 row 8, UI part)', () => {
     assert.equal(summary?.succeeded, REAL, JSON.stringify(summary));
     assert.ok((after.lastRendered?.known ?? 0) >= TOTAL, `the webview knows every job: ${JSON.stringify(after.lastRendered)}`);
     assert.ok(posted / seconds <= 10, `throttled: ${(posted / seconds).toFixed(1)} messages/s`);
+    assert.ok(after.heldViews <= listed, `the relay holds at most the listed jobs: ${after.heldViews} of ${listed}`);
+    assert.ok(after.pageRows <= MAX_PAGE_ROWS, `updates go to one page of rows: ${after.pageRows}`);
+    assert.ok(rows <= posted * MAX_PAGE_ROWS, `no message carries more than a page: ${rows} rows in ${posted} messages`);
     assert.ok(engineEvents + relay.emitted > posted * 10, 'many job events per webview message');
     // Bounds: generous, for a shared machine (the running-batch p99 measured 72–273 ms across runs here, so the
     // brief's 200 ms is reported, not asserted); plan + start is one synchronous stretch in the engine (start()

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobSnapshot } from '../../src/core';
 import { CopyJobsPanel, openJobsCommand, type CopyJobsPanelDeps, type JobSource } from '../../src/extension/panel';
-import { MAX_RENDERED_ROWS } from '../../src/shared/protocol';
+import { MAX_PAGE_ROWS } from '../../src/shared/protocol';
 
 /** The repository root (holds dist/webview): the first folder up from here with blob-copy's package.json. */
 function findRoot(): string {
@@ -163,10 +163,34 @@ describe('Copy Jobs panel (webview)', function () {
     console.log(`[panel] 2,000 updates → ${messages} update messages, ${s.jobsSent - before.jobsSent} job rows sent; rendered ${JSON.stringify(s.lastRendered)}`);
     assert.ok(messages >= 1 && messages <= 20, `update messages posted for 2,000 updates: ${messages}`);
     assert.ok(s.jobsSent - before.jobsSent <= 2000, `coalesced job rows sent: ${s.jobsSent - before.jobsSent}`);
-    // Default filter "all": all 1,000 jobs match, the webview caps the table.
+    // Default filter "all": all 1,000 jobs match (the virtual list's length, from the host); the webview holds and
+    // renders only the page around its scroll position (adapted: it was `rows === MAX_RENDERED_ROWS`, a fixed cap).
     assert.equal(s.lastRendered?.filter, 'all');
     assert.equal(s.lastRendered?.matching, 1000);
-    assert.equal(s.lastRendered?.rows, MAX_RENDERED_ROWS);
+    assert.ok((s.lastRendered?.rows ?? 0) >= 1 && (s.lastRendered?.rows ?? 0) <= MAX_PAGE_ROWS, `rows on screen: ${s.lastRendered?.rows}`);
+    assert.equal(s.pageRows, s.lastRendered?.rows, 'the host sends updates for the rows the webview shows');
+  });
+
+  it('pages: the host answers getPage with the rows at an offset (failed first, filtered, searched) and holds only listed jobs', async () => {
+    for (let i = 0; i < 600; i++) source.emit(job(i, { state: i % 100 === 7 ? 'failed' : i % 2 ? 'succeeded' : 'running', ...(i % 100 === 7 ? { error: { message: 'boom' } } : {}) }));
+    const panel = CopyJobsPanel.createOrShow(deps);
+    await waitFor('init rendered', () => panel.stats().lastRendered?.known === 600);
+    assert.ok((panel.stats().lastRendered?.rows ?? 0) <= MAX_PAGE_ROWS, 'the webview holds one page');
+    assert.equal(panel.stats().heldViews, 600, 'the host holds the jobs the source lists');
+    const pages = () => posted.filter((m): m is { type: 'page'; id: number; offset: number; matching: number; jobs: { id: string; state: string }[] } => (m as { type?: string }).type === 'page' && (m as { id: number }).id >= 9_000);
+    await panel.receiveForTest({ type: 'getPage', id: 9_001, offset: 0, limit: 10, filter: 'all', search: '' });
+    await panel.receiveForTest({ type: 'getPage', id: 9_002, offset: 590, limit: 10, filter: 'all', search: '' });
+    await panel.receiveForTest({ type: 'getPage', id: 9_003, offset: 0, limit: 50, filter: 'failed', search: 'BLOB-507.' });
+    await panel.receiveForTest({ type: 'getPage', id: 9_004, offset: 0, limit: 500, filter: 'all', search: '' }); // over MAX_PAGE_ROWS: invalid
+    const [first, last, searched] = pages();
+    assert.equal(pages().length, 3);
+    assert.equal(first.matching, 600);
+    assert.deepEqual(first.jobs.slice(0, 6).map((j) => j.id), ['job-7', 'job-107', 'job-207', 'job-307', 'job-407', 'job-507'], 'failed first');
+    assert.equal(last.offset, 590);
+    assert.equal(last.jobs.length, 10);
+    assert.deepEqual(searched.jobs.map((j) => j.id), ['job-507']);
+    assert.equal(searched.matching, 1);
+    assert.equal(panel.stats().invalidMessages, 1);
   });
 
   it('never sends secrets to the webview (SAS signature, account key)', async () => {

@@ -1,12 +1,14 @@
 /** Plain-Node tests of the Copy Jobs webview store (src/webview/store.ts): the reducer and the visible-rows selector. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_RENDERED_ROWS, computeTotals, emptyTotals, type JobView } from '../../src/shared/protocol';
+import { MAX_PAGE_ROWS, computeTotals, emptyTotals, type JobView } from '../../src/shared/protocol';
 import {
   actionDoneText,
   actionsFor,
   initialFilter,
+  initialSearch,
   initialState,
+  pageRequest,
   rank,
   reduce,
   requestMessage,
@@ -113,7 +115,8 @@ describe('webview store: reducer', () => {
 });
 
 describe('webview store: visible rows', () => {
-  it('orders running/pending, then failed/aborted, then queued, then the rest; engine order within a group', () => {
+  // Adapted: failed/aborted now come FIRST (issue #10: "failed first"; they were second, after running/pending).
+  it('orders failed/aborted, then running/pending, then queued, then the rest; engine order within a group', () => {
     const s = init([
       view('done', { state: 'succeeded' }),
       view('q1', { state: 'queued' }),
@@ -126,9 +129,9 @@ describe('webview store: visible rows', () => {
     ]);
     assert.deepEqual(
       selectVisible(s).rows.map((j) => j.id),
-      ['r1', 'p', 'f', 'ab', 'q1', 'q2', 'done', 'sk'],
+      ['f', 'ab', 'r1', 'p', 'q1', 'q2', 'done', 'sk'],
     );
-    assert.ok(rank('running') < rank('failed') && rank('failed') < rank('queued') && rank('queued') < rank('canceled'));
+    assert.ok(rank('failed') < rank('running') && rank('running') < rank('queued') && rank('queued') < rank('canceled'));
   });
 
   it('filters: active, failed, all', () => {
@@ -142,14 +145,57 @@ describe('webview store: visible rows', () => {
     assert.equal(failed.known, 5);
   });
 
-  it(`caps the rows at MAX_RENDERED_ROWS (${MAX_RENDERED_ROWS}) and counts the rest as "N more"`, () => {
-    const jobs = Array.from({ length: MAX_RENDERED_ROWS + 12 }, (_, i) => view(`j${i}`, { state: i % 2 ? 'queued' : 'running' }));
-    const v = selectVisible(init(jobs));
-    assert.equal(v.rows.length, MAX_RENDERED_ROWS);
-    assert.equal(v.matching, MAX_RENDERED_ROWS + 12);
-    assert.equal(v.hidden, 12);
-    assert.equal(v.rows[0].state, 'running', 'the running jobs come first, before the cap');
-    assert.equal(selectVisible(init(jobs), 10).rows.length, 10);
+  // Replaces "caps the rows at MAX_RENDERED_ROWS and counts the rest as N more": the webview holds one page.
+  it('a page from the host replaces the rows; the virtual list is as long as the host says, around the page', () => {
+    let s = init([view('a'), view('b')]);
+    const ask = pageRequest(s, 0, 30, true);
+    assert.ok(ask);
+    s = reduce(s, { type: 'requestSent', request: { ...ask, id: 5 } });
+    const rows = Array.from({ length: MAX_PAGE_ROWS }, (_, i) => view(`p${i}`, { state: 'queued' }));
+    s = reduce(s, { type: 'host', message: { type: 'page', id: 5, version: 2, offset: 400_000, matching: 1_000_000, jobs: rows, filter: 'all', search: '' } });
+    assert.equal(s.jobs.size, MAX_PAGE_ROWS, 'only the page is kept');
+    assert.equal(s.pending.size, 0, 'the page settles the request');
+    const v = selectVisible(s);
+    assert.equal(v.rows.length, MAX_PAGE_ROWS);
+    assert.deepEqual([v.before, v.matching, v.after], [400_000, 1_000_000, 1_000_000 - 400_000 - MAX_PAGE_ROWS]);
+    // A stale page (an older request) settles its request but does not replace the page.
+    s = reduce(s, { type: 'requestSent', request: { type: 'getPage', id: 6, offset: 0, limit: 10, filter: 'all', search: '' } });
+    s = reduce(s, { type: 'requestSent', request: { type: 'getPage', id: 7, offset: 10, limit: 10, filter: 'all', search: '' } });
+    const stale = reduce(s, { type: 'host', message: { type: 'page', id: 6, version: 3, offset: 0, matching: 5, jobs: [view('x')], filter: 'all', search: '' } });
+    assert.equal(stale.jobs.size, MAX_PAGE_ROWS);
+    assert.equal(stale.pending.has(6), false);
+  });
+
+  it('jobsUpdated with a window reorders the page, keeps unchanged rows and drops the rows that left', () => {
+    const s0 = init([view('a'), view('b'), view('c')]);
+    const s1 = reduce(s0, {
+      type: 'host',
+      message: { type: 'jobsUpdated', version: 2, jobs: [view('d', { state: 'failed' })], removed: ['b'], totals: emptyTotals(), window: { offset: 0, matching: 1_000, ids: ['d', 'c', 'a'] } },
+    });
+    assert.deepEqual([...s1.jobs.keys()], ['d', 'c', 'a']);
+    assert.equal(s1.jobs.get('c'), s0.jobs.get('c'), 'a row the host did not resend is the one we had');
+    assert.equal(s1.matching, 1_000);
+  });
+
+  it('pageRequest: nothing while the page covers the rows on screen; else the rows around them, at most MAX_PAGE_ROWS', () => {
+    const s = { ...init([view('a'), view('b')]), offset: 100, matching: 10_000, jobs: new Map(Array.from({ length: 90 }, (_, i) => [`j${i}`, view(`j${i}`)] as const)) };
+    assert.equal(pageRequest(s, 120, 30), undefined, 'rows 120–149 are in the page (100–189)');
+    assert.deepEqual(pageRequest(s, 5_000, 30), { type: 'getPage', offset: 4_970, limit: 90, filter: 'all', search: '' });
+    assert.deepEqual(pageRequest(s, 0, 30), { type: 'getPage', offset: 0, limit: 90, filter: 'all', search: '' });
+    assert.equal(pageRequest(s, 0, 500)?.limit, MAX_PAGE_ROWS);
+    assert.ok(pageRequest(s, 120, 30, true), 'forced (a new filter or search)');
+    assert.equal(pageRequest({ ...s, offset: 0, matching: 0, jobs: new Map() }, 0, 30), undefined, 'an empty list needs no page');
+  });
+
+  it('search: local until the host answers, saved across reloads', () => {
+    const s0 = init([view('a', { destination: 'azurite/dst/cat.jpg' }), view('b', { destination: 'azurite/dst/dog.jpg' })]);
+    const s1 = reduce(s0, { type: 'setSearch', search: 'CAT' });
+    const v = selectVisible(s1);
+    assert.deepEqual(v.rows.map((j) => j.id), ['a']);
+    assert.equal(v.matching, 1);
+    assert.equal(reduce(s1, { type: 'setSearch', search: 'CAT' }), s1);
+    assert.equal(initialSearch({ filter: 'all', search: 'cat' }), 'cat');
+    assert.equal(initialSearch({ search: 5 }), '');
   });
 
   it('actionsFor: cancel while active, abort only when abortable, retry when failed/canceled/aborted, reveal always', () => {

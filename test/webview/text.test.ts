@@ -1,9 +1,9 @@
 /** Plain-Node tests of what the Copy Jobs panel says (src/webview/text.ts and the state labels of format.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { computeTotals, emptyTotals, MAX_RENDERED_ROWS, type JobView } from '../../src/shared/protocol';
+import { computeTotals, emptyTotals, type BatchView, type JobView } from '../../src/shared/protocol';
 import { stateInfo, waitingStateInfo } from '../../src/webview/format';
-import { emptyText, moreText, overallText, overallValue, rowText, summaryChips, waitingSummaryText, waitingText } from '../../src/webview/text';
+import { batchText, emptyText, overallText, overallValue, rowText, summaryChips, waitingSummaryText, unlistedText, waitingText } from '../../src/webview/text';
 
 const MiB = 1024 ** 2;
 const view = (over: Partial<JobView> = {}): JobView => ({
@@ -78,13 +78,20 @@ describe('webview text: summary and messages', () => {
     assert.equal(overallValue(emptyTotals()), 0);
   });
 
-  it('empty and "N more" messages', () => {
+  it('empty message and the note on jobs counted but not listed (replaces "N more": no row cap any more)', () => {
     assert.equal(emptyText('active', 0).text, 'No copies in progress.');
     assert.equal(emptyText('failed', 3).icon, 'pass');
     assert.equal(emptyText('failed', 3).detail, ' 3 jobs under "All".');
     assert.match(emptyText('all', 0).detail, /Copy Blob To…/);
-    assert.equal(moreText(1), `1 more job not shown (the first ${MAX_RENDERED_ROWS} are listed).`);
-    assert.equal(moreText(1234), `1,234 more jobs not shown (the first ${MAX_RENDERED_ROWS} are listed).`);
+    assert.equal(unlistedText(1, 0), '1 older finished job counted above, not listed.');
+    assert.equal(unlistedText(1_000_000, 11_000), '989,000 older finished jobs counted above, not listed.');
+    assert.equal(unlistedText(8, 8), undefined);
+  });
+
+  it('a batch line from the engine counters', () => {
+    const b: BatchView = { batchId: 'b', total: 1_000_000, succeeded: 999_000, skipped: 0, failed: 10, canceled: 0, aborted: 2, bytes: 3 * 2 ** 30, bytesTotal: 4 * 2 ** 30, done: false, listing: true };
+    assert.equal(batchText(b), '1,000,000 jobs · 999,000 done · 12 failed · 988 to go · 3.0 GiB of 4.0 GiB · listing…');
+    assert.equal(batchText({ ...b, total: 1, succeeded: 1, failed: 0, aborted: 0, bytes: 0, bytesTotal: 0, done: true, listing: false }), '1 job · 1 done · 0 B of 0 B · finished');
   });
 });
 

@@ -190,6 +190,15 @@ describe('workbench: right-click a blob, Copy Blob To…, the job finishes in th
     await webview.locator('text=/8 jobs · .*\\(100%\\)/').first().waitFor({ timeout: 30_000 });
     await shot('copy-jobs');
 
+    // Search by name (issue #10: the host filters the paged list): only bengal.jpg's row stays, then every row again.
+    const search = webview.locator('#search');
+    await search.fill('bengal');
+    await webview.locator('.jobs-row[data-job]', { hasText: 'tabby.jpg' }).first().waitFor({ state: 'detached', timeout: 15_000 });
+    assert.equal(await webview.locator('.jobs-row[data-job]').count(), 1, 'one row matches "bengal"');
+    assert.match(await webview.locator('.jobs-row[data-job]').first().innerText(), /bengal\.jpg/);
+    await search.fill('');
+    await webview.locator('.jobs-row[data-job]', { hasText: 'tabby.jpg' }).first().waitFor({ timeout: 15_000 });
+
     // The panel at three window widths: the job's source and destination are readable, its actions are not cut off.
     for (const width of [600, 900, 1400]) await checkPanelAt(width, webview);
   }

@@ -60,8 +60,17 @@ export interface CopyJobsPanelStats {
   readonly jobsSent: number;
   /** Messages from the webview that failed validation (ignored and logged). */
   readonly invalidMessages: number;
-  /** Version of the last init/jobsUpdated posted. */
+  /** Version of the last init/jobsUpdated/page posted. */
   readonly version: number;
+  /** `page` replies posted (to the webview's `getPage`), and the rows they carried. */
+  readonly pagesPosted: number;
+  readonly pageRowsSent: number;
+  /** Job views the host holds (the jobs the engine still lists): bounded, whatever the batch size. */
+  readonly heldViews: number;
+  /** Views dropped because the engine no longer lists their jobs. */
+  readonly droppedViews: number;
+  /** Rows of the page the webview has (the rows updates are sent for). */
+  readonly pageRows: number;
   /** The webview has said `ready` (and is not hidden since). */
   readonly ready: boolean;
   /** The last `rendered` report from the webview: what it actually shows. */
@@ -140,6 +149,7 @@ export class CopyJobsPanel extends Disposable {
       toView: (job) => toJobView(job, this.redact),
       throttleMs: deps.throttleMs ?? 200,
       filter: initialFilter,
+      source: deps.jobs,
     });
 
     panel.webview.options = CopyJobsPanel.webviewOptions(deps.extensionUri);
@@ -147,6 +157,7 @@ export class CopyJobsPanel extends Disposable {
 
     this._register(deps.jobs.onJob((job) => this.relay.onJob(job)));
     this._register(deps.jobs.onJobsRemoved((ids) => this.relay.onRemoved(ids)));
+    if (deps.jobs.onBatch) this._register(deps.jobs.onBatch((b) => this.relay.onBatch(b)));
     this._register(panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)));
     this._register(
       panel.onDidChangeViewState(() => {
@@ -169,7 +180,17 @@ export class CopyJobsPanel extends Disposable {
   /** Counters for tests and diagnostics. */
   stats(): CopyJobsPanelStats {
     const r = this.relay;
-    return { ...this.counters, ...r.counters, version: r.version, ready: r.ready, lastRendered: this.lastRendered, filter: r.filter };
+    return {
+      ...this.counters,
+      ...r.counters,
+      ...r.paging,
+      heldViews: r.heldViews,
+      pageRows: r.pageRows,
+      version: r.version,
+      ready: r.ready,
+      lastRendered: this.lastRendered,
+      filter: r.filter,
+    };
   }
 
   /**
@@ -218,6 +239,11 @@ export class CopyJobsPanel extends Disposable {
       case 'setFilter':
       case 'retryFailed':
         await this.handleRequest(message);
+        return;
+      case 'getPage':
+        // Answered at once, from what the host holds (no engine call): the rows around the webview's scroll position.
+        if (this.relay.ready) this.post(this.relay.page(message));
+        else this.post({ type: 'reply', id: message.id, ok: false, error: 'The panel is not ready.' });
         return;
       default:
         assertNever(message, 'webview message');

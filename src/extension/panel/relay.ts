@@ -1,25 +1,56 @@
 /**
  * Engine job events → throttled protocol messages for the Copy Jobs webview. Free of `vscode` (plain-Node tests in
- * test/extension/panel): the panel feeds it job snapshots and removals, says when the webview is ready (or gone),
- * and it posts `init` / `jobsUpdated` through the given callback, at most one update per `throttleMs`.
+ * test/extension/panel): the panel feeds it job snapshots, removals and batch counters, says when the webview is
+ * ready (or gone), answers its page requests, and it posts `init` / `jobsUpdated` through the given callback, at
+ * most one update per `throttleMs`.
+ *
+ * Bounded whatever the blob count:
+ *   - it holds the jobs the engine still lists (live, failed/canceled/aborted, the most recent finished ones: the
+ *     engine's own retention is mirrored, see `retainFinished`, and a periodic check against `jobs()` drops the
+ *     rest), and per-batch counters from the engine (`onBatch` / `batch`), never a view per blob of the batch;
+ *   - an update carries only the changed rows of the page the webview shows, that page's order, and the counters.
  */
-import type { CopyEngine, JobSnapshot } from '../../core';
-import { computeTotals, type InitMessage, type JobFilter, type JobsUpdatedMessage, type JobView } from '../../shared/protocol';
+import type { BatchSummary, CopyEngine, JobSnapshot } from '../../core';
+import { RETAINED_FINISHED } from '../../core/engine';
+import {
+  DEFAULT_PAGE_ROWS,
+  MAX_BATCHES,
+  MAX_PAGE_ROWS,
+  jobRank,
+  matchesFilter,
+  matchesSearch,
+  type BatchView,
+  type GetPageRequest,
+  type InitMessage,
+  type JobFilter,
+  type JobStateName,
+  type JobTotals,
+  type JobsUpdatedMessage,
+  type JobView,
+  type PageMessage,
+  type PageWindow,
+  type WaitingSummary,
+} from '../../shared/protocol';
+import { JOB_STATES } from '../../shared/vocabulary';
 
 /** What the panel needs from the copy engine. `CopyEngine` satisfies it; tests pass a fake. */
 export interface JobSource {
   onJob(listener: (job: JobSnapshot) => void): { dispose(): void };
   /** Fires with the ids of jobs that left the engine (Clear Finished, from the panel or elsewhere). */
   onJobsRemoved(listener: (jobIds: readonly string[]) => void): { dispose(): void };
+  /** The jobs the engine lists: live ones, failed/canceled/aborted ones and the most recent finished ones. */
   jobs(): readonly JobSnapshot[];
   cancel(jobId: string): unknown;
   retry(jobId: string): unknown;
   abort(jobId: string): unknown;
   clearFinished(): unknown;
+  /** Per-batch counters. Without them (a fake source) the totals are counted from the listed jobs. */
+  onBatch?(listener: (summary: BatchSummary) => void): { dispose(): void };
+  batch?(batchId: string): BatchSummary | undefined;
 }
 
 // The real engine must fit the interface (fails to compile if the engine's API drifts).
-const _engineFits: CopyEngine extends JobSource ? true : false = true;
+const _engineFits: CopyEngine extends Required<JobSource> ? true : false = true;
 void _engineFits;
 
 /** Timers, replaceable in tests. */
@@ -44,93 +75,349 @@ export interface JobRelayOptions {
   readonly throttleMs: number;
   readonly filter: JobFilter;
   readonly clock?: RelayClock;
+  /** Where counters and (for the memory bound) the listed jobs come from. */
+  readonly source?: Pick<JobSource, 'jobs' | 'batch'>;
+  /** Succeeded/skipped jobs kept, oldest dropped first: the engine's RETAINED_FINISHED. */
+  readonly retainFinished?: number;
 }
 
+interface Held {
+  snap: JobSnapshot;
+  /** Computed when first needed, dropped when the snapshot changes. */
+  view: JobView | undefined;
+}
+
+interface Window {
+  offset: number;
+  limit: number;
+  filter: JobFilter;
+  search: string;
+}
+
+interface Scan {
+  readonly page: JobView[];
+  readonly matching: number;
+  readonly totals: JobTotals;
+  readonly waiting: WaitingSummary;
+}
+
+const isRetainedFinished = (state: JobStateName): boolean => state === 'succeeded' || state === 'skipped';
+
 export class JobRelay {
-  /** The latest snapshot of every job the webview has been told about (or will be at the next flush). */
-  private readonly known = new Map<string, JobSnapshot>();
-  private readonly pending = new Map<string, JobSnapshot>();
-  private readonly removed = new Set<string>();
+  /** The jobs the engine lists (see the class comment), in the engine's order. */
+  private readonly held = new Map<string, Held>();
+  /** Succeeded/skipped held jobs → when they finished (a sequence number; mirrors the engine's retention). */
+  private readonly finished = new Map<string, number>();
+  /**
+   * The same jobs, oldest first, as a queue from `finishedHead` (entries whose sequence number no longer matches
+   * were removed or retried). A queue, not the Map's first key: iterating a Map from the front after many deletes
+   * skips the deleted entries, which made a million evictions quadratic.
+   */
+  private finishedQueue: { id: string; seq: number }[] = [];
+  private finishedHead = 0;
+  private finishedSeq = 0;
+  /** Per-batch counters, most recently seen last. */
+  private readonly batches = new Map<string, BatchView>();
   private readonly clock: RelayClock;
+  private readonly retainFinished: number;
   private isReady = false;
   private timer: unknown;
   private lastFlush = 0;
   private _version = 0;
-  /** The filter the webview shows (it tells us with `setFilter`; a re-init restores it). */
-  filter: JobFilter;
+  private dirty = false;
+  /** Held views after the last check against `source.jobs()`; the next check runs when `held` doubles past it. */
+  private checkedSize = 0;
+  private readonly window: Window;
+  /** The page as the webview has it: id → the view sent. */
+  private sent = new Map<string, JobView>();
+  private sentIds: readonly string[] = [];
+  private sentMatching = 0;
+  private sentSummary = '';
+  /** Ids cleared from the page since the last update (posted first in `removed`). */
+  private cleared: string[] = [];
   /** init + jobsUpdated messages posted, and the job rows they carried. */
   readonly counters = { updatesPosted: 0, jobsSent: 0 };
+  /** Page replies and their rows; views dropped because the engine no longer lists their jobs. */
+  readonly paging = { pagesPosted: 0, pageRowsSent: 0, droppedViews: 0 };
 
   constructor(
     jobs: Iterable<JobSnapshot>,
     private readonly options: JobRelayOptions,
   ) {
     this.clock = options.clock ?? realClock;
-    this.filter = options.filter;
-    for (const job of jobs) this.known.set(job.id, job);
+    this.retainFinished = Math.max(0, options.retainFinished ?? RETAINED_FINISHED);
+    this.window = { offset: 0, limit: DEFAULT_PAGE_ROWS, filter: options.filter, search: '' };
+    for (const job of jobs) this.hold(job);
+    this.checkedSize = this.held.size;
+    const batch = options.source?.batch;
+    if (batch) {
+      for (const id of new Set([...this.held.values()].map((h) => h.snap.batchId))) {
+        const b = batch.call(options.source, id);
+        if (b) this.batches.set(id, batchView(b));
+      }
+    }
   }
 
   get ready(): boolean {
     return this.isReady;
   }
 
-  /** Version of the last init/jobsUpdated posted. */
+  /** Version of the last init/jobsUpdated/page posted. */
   get version(): number {
     return this._version;
   }
 
+  /** The filter the webview shows (it tells us with `setFilter` / `getPage`; a re-init restores it). */
+  get filter(): JobFilter {
+    return this.window.filter;
+  }
+  set filter(filter: JobFilter) {
+    if (filter === this.window.filter) return;
+    this.window.filter = filter;
+    this.window.offset = 0;
+    this.markDirty();
+  }
+
+  /** Job views held (what the relay's memory grows with). */
+  get heldViews(): number {
+    return this.held.size;
+  }
+
+  /** Rows of the page the webview has. */
+  get pageRows(): number {
+    return this.sentIds.length;
+  }
+
   job(jobId: string): JobSnapshot | undefined {
-    return this.known.get(jobId);
+    return this.held.get(jobId)?.snap;
   }
 
   knownJobs(): JobSnapshot[] {
-    return [...this.known.values()];
+    return [...this.held.values()].map((h) => h.snap);
   }
 
   /** A new or changed job. */
   onJob(job: JobSnapshot): void {
-    this.known.set(job.id, job);
-    this.removed.delete(job.id);
-    if (!this.isReady) return; // `init` on the next `ready` carries everything
-    this.pending.set(job.id, job);
-    this.schedule();
+    this.hold(job);
+    if (this.held.size > Math.max(2 * this.checkedSize, this.checkedSize + 2_000)) this.dropUnlisted();
+    this.markDirty();
   }
 
   /** Jobs that left the engine. */
   onRemoved(jobIds: readonly string[]): void {
     let any = false;
     for (const id of jobIds) {
-      if (!this.known.delete(id)) continue;
-      this.pending.delete(id);
-      if (this.isReady) {
-        this.removed.add(id);
-        any = true;
-      }
+      this.finished.delete(id);
+      if (!this.held.delete(id)) continue;
+      any = true;
+      if (this.sent.has(id)) this.cleared.push(id);
     }
-    if (any) this.schedule();
+    // Clear Finished folds the batches' counters away without a batch event: read them again.
+    const batch = this.options.source?.batch;
+    if (batch) {
+      for (const id of [...this.batches.keys()]) {
+        const b = batch.call(this.options.source, id);
+        if (b) this.batches.set(id, batchView(b));
+        else this.batches.delete(id);
+      }
+      any = true;
+    }
+    if (any) this.markDirty();
   }
 
-  /** The webview said `ready`: post everything now. */
+  /** A batch's counters changed. */
+  onBatch(summary: BatchSummary): void {
+    this.batches.delete(summary.batchId); // most recent last
+    this.batches.set(summary.batchId, batchView(summary));
+    while (this.batches.size > MAX_BATCHES) this.batches.delete(this.batches.keys().next().value as string);
+    this.markDirty();
+  }
+
+  /** The webview said `ready`: post the first page and the counters now. */
   setReady(): void {
     this.isReady = true;
-    this.pending.clear();
-    this.removed.clear();
     this.cancelTimer();
+    this.dirty = false;
     this.lastFlush = this.clock.now();
-    const jobs = [...this.known.values()].map((j) => this.options.toView(j));
-    this.postUpdate({ type: 'init', version: ++this._version, jobs, filter: this.filter, totals: computeTotals(this.known.values()) });
+    // A (re)loaded webview starts at the top with no search (init carries no search; it asks for its own page).
+    this.window.offset = 0;
+    this.window.limit = DEFAULT_PAGE_ROWS;
+    this.window.search = '';
+    const scan = this.scan();
+    this.remember(scan);
+    this.postUpdate({
+      type: 'init',
+      version: ++this._version,
+      jobs: scan.page,
+      filter: this.window.filter,
+      totals: scan.totals,
+      batches: [...this.batches.values()],
+      window: this.windowOf(scan),
+      waiting: scan.waiting,
+    });
+  }
+
+  /** The webview asks for the rows around its scroll position: they become the page updates are sent for. */
+  page(request: GetPageRequest): PageMessage {
+    this.window.offset = request.offset;
+    this.window.limit = Math.max(1, Math.min(MAX_PAGE_ROWS, request.limit));
+    this.window.filter = request.filter;
+    this.window.search = request.search;
+    const scan = this.scan();
+    this.remember(scan);
+    this.paging.pagesPosted++;
+    this.paging.pageRowsSent += scan.page.length;
+    return { type: 'page', id: request.id, version: ++this._version, offset: this.window.offset, matching: scan.matching, jobs: scan.page, filter: this.window.filter, search: this.window.search };
   }
 
   /** The webview is gone (hidden, disposed, or a post failed): post nothing until it is ready again. */
   setNotReady(): void {
     this.isReady = false;
-    this.pending.clear();
-    this.removed.clear();
+    this.dirty = false;
     this.cancelTimer();
   }
 
   dispose(): void {
     this.setNotReady();
+  }
+
+  // --- holding ----------------------------------------------------------------------------------------------
+
+  private hold(job: JobSnapshot): void {
+    const h = this.held.get(job.id);
+    if (h) {
+      h.snap = job;
+      h.view = undefined;
+    } else {
+      this.held.set(job.id, { snap: job, view: undefined });
+    }
+    if (!isRetainedFinished(job.state)) {
+      this.finished.delete(job.id);
+      return;
+    }
+    if (this.finished.has(job.id)) return;
+    const seq = ++this.finishedSeq;
+    this.finished.set(job.id, seq);
+    this.finishedQueue.push({ id: job.id, seq });
+    // The engine lists only the most recent succeeded/skipped jobs; so does the relay.
+    while (this.finished.size > this.retainFinished && this.finishedHead < this.finishedQueue.length) {
+      const oldest = this.finishedQueue[this.finishedHead++];
+      if (this.finished.get(oldest.id) !== oldest.seq) continue;
+      this.finished.delete(oldest.id);
+      this.held.delete(oldest.id);
+      this.paging.droppedViews++;
+    }
+    if (this.finishedHead > 1_024 && this.finishedHead * 2 > this.finishedQueue.length) {
+      this.finishedQueue = this.finishedQueue.slice(this.finishedHead).filter((e) => this.finished.get(e.id) === e.seq);
+      this.finishedHead = 0;
+    }
+  }
+
+  /** Drops the views of jobs the engine no longer lists (a safety net behind the mirrored retention). */
+  private dropUnlisted(): void {
+    const source = this.options.source;
+    if (!source) {
+      this.checkedSize = this.held.size;
+      return;
+    }
+    const listed = new Set<string>();
+    for (const j of source.jobs()) listed.add(j.id);
+    for (const id of this.held.keys()) {
+      if (listed.has(id)) continue;
+      this.held.delete(id);
+      this.finished.delete(id);
+      this.paging.droppedViews++;
+    }
+    this.checkedSize = this.held.size;
+  }
+
+  private view(h: Held): JobView {
+    return (h.view ??= this.options.toView(h.snap));
+  }
+
+  // --- the page and the counters ----------------------------------------------------------------------------
+
+  /** One pass over the held jobs: the window's page (failed first), how many match, the totals, who waits. */
+  private scan(): Scan {
+    const { filter, search } = this.window;
+    const groups: Held[][] = [[], [], [], []];
+    const byState = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobStateName, number>;
+    let count = 0;
+    let bytesDone = 0;
+    let bytesTotal = 0;
+    let throughput = 0;
+    let waiting = 0;
+    let reason: string | undefined;
+    const counted = this.batches;
+    for (const h of this.held.values()) {
+      const s = h.snap;
+      const active = s.state === 'queued' || s.state === 'running' || s.state === 'pending';
+      if (s.state === 'running' || s.state === 'pending') throughput += finite(s.throughput);
+      if (active && s.waiting) {
+        waiting++;
+        reason ??= this.view(h).waiting?.reason;
+      }
+      // A batch with engine counters: its finished jobs and bytes come from them, the active ones from here.
+      if (!counted.has(s.batchId)) {
+        count++;
+        byState[s.state]++;
+        bytesDone += finite(s.bytesDone);
+        bytesTotal += finite(s.bytesTotal);
+      } else if (active) {
+        byState[s.state]++;
+      }
+      if (!matchesFilter(s.state, filter)) continue;
+      if (search !== '' && !matchesSearch(this.view(h), search)) continue;
+      groups[jobRank(s.state)].push(h);
+    }
+    for (const b of counted.values()) {
+      count += b.total;
+      byState.succeeded += b.succeeded;
+      byState.skipped += b.skipped;
+      byState.failed += b.failed;
+      byState.canceled += b.canceled;
+      byState.aborted += b.aborted;
+      bytesDone += b.bytes;
+      bytesTotal += b.bytesTotal;
+    }
+    const matching = groups.reduce((n, g) => n + g.length, 0);
+    if (this.window.offset >= matching && matching > 0) this.window.offset = Math.max(0, matching - this.window.limit);
+    const page: JobView[] = [];
+    let skip = this.window.offset;
+    for (const g of groups) {
+      if (skip >= g.length) {
+        skip -= g.length;
+        continue;
+      }
+      for (let i = skip; i < g.length && page.length < this.window.limit; i++) page.push(this.view(g[i]));
+      skip = 0;
+      if (page.length >= this.window.limit) break;
+    }
+    return { page, matching, totals: { count, byState, bytesDone, bytesTotal, throughput }, waiting: reason === undefined ? { count: waiting } : { count: waiting, reason } };
+  }
+
+  private windowOf(scan: Scan): PageWindow {
+    return { offset: this.window.offset, matching: scan.matching, ids: scan.page.map((j) => j.id) };
+  }
+
+  /** What the webview has now. */
+  private remember(scan: Scan): void {
+    this.cleared = [];
+    this.sent = new Map(scan.page.map((j) => [j.id, j]));
+    this.sentIds = scan.page.map((j) => j.id);
+    this.sentMatching = scan.matching;
+    this.sentSummary = this.summaryKey(scan);
+  }
+
+  private summaryKey(scan: Scan): string {
+    return JSON.stringify([scan.totals, scan.waiting, [...this.batches.values()], this.window.offset]);
+  }
+
+  // --- posting ----------------------------------------------------------------------------------------------
+
+  private markDirty(): void {
+    this.dirty = true;
+    this.schedule();
   }
 
   /** Coalesces changes: at most one update message per `throttleMs`. */
@@ -144,13 +431,30 @@ export class JobRelay {
   }
 
   private flush(): void {
-    if (!this.isReady || (this.pending.size === 0 && this.removed.size === 0)) return;
-    const jobs = [...this.pending.values()].map((j) => this.options.toView(j));
-    const removed = [...this.removed];
-    this.pending.clear();
-    this.removed.clear();
+    if (!this.isReady || !this.dirty) return;
+    this.dirty = false;
     this.lastFlush = this.clock.now();
-    this.postUpdate({ type: 'jobsUpdated', version: ++this._version, jobs, removed, totals: computeTotals(this.known.values()) });
+    const scan = this.scan();
+    const changed = scan.page.filter((j) => this.sent.get(j.id) !== j);
+    const ids = scan.page.map((j) => j.id);
+    const now = new Set(ids);
+    const cleared = new Set(this.cleared.filter((id) => !now.has(id)));
+    this.cleared = [];
+    const removed = [...cleared, ...this.sentIds.filter((id) => !now.has(id) && !cleared.has(id))];
+    const sameOrder = ids.length === this.sentIds.length && ids.every((id, i) => id === this.sentIds[i]);
+    const summary = this.summaryKey(scan);
+    if (changed.length === 0 && removed.length === 0 && sameOrder && scan.matching === this.sentMatching && summary === this.sentSummary) return;
+    this.remember(scan);
+    this.postUpdate({
+      type: 'jobsUpdated',
+      version: ++this._version,
+      jobs: changed,
+      removed,
+      totals: scan.totals,
+      batches: [...this.batches.values()],
+      window: this.windowOf(scan),
+      waiting: scan.waiting,
+    });
   }
 
   private postUpdate(message: InitMessage | JobsUpdatedMessage): void {
@@ -163,4 +467,24 @@ export class JobRelay {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+function finite(x: number | undefined): number {
+  return typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : 0;
+}
+
+export function batchView(b: BatchSummary): BatchView {
+  return {
+    batchId: b.batchId,
+    total: finite(b.total),
+    succeeded: finite(b.succeeded),
+    skipped: finite(b.skipped),
+    failed: finite(b.failed),
+    canceled: finite(b.canceled),
+    aborted: finite(b.aborted),
+    bytes: finite(b.bytes),
+    bytesTotal: finite(b.bytesTotal),
+    done: !!b.done,
+    listing: !!b.listing,
+  };
 }

@@ -63,6 +63,9 @@ export async function performRequest(request: WebviewRequest, { source, relay, r
     case 'setFilter':
       relay.filter = request.filter;
       return;
+    case 'getPage':
+      // Answered with a `page` message by the panel (copyJobsPanel.ts), not with a plain reply.
+      throw new Error('A page request needs the panel.');
     case 'retryFailed': {
       const failed = relay.knownJobs().filter((j) => j.state === 'failed' && (request.batchId === undefined || j.batchId === request.batchId));
       if (failed.length === 0) throw new Error('There are no failed copies to retry.');

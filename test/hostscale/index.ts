@@ -1,0 +1,86 @@
+/**
+ * `npm run bench -- --scale-host[=2000,20000]` (bench/scale.ts): the extension host's memory for a folder copy run
+ * through the extension in the real VS Code host, with the Copy Jobs panel open (issue #10). Not a test: an
+ * extensionTestsPath entry of its own (not under test/ui, so `npm test` does not run it).
+ *
+ * For each size N: N × 1 KiB blobs in one folder (Azurite is a child process), then `blobCopy.copyFolderTo` of the
+ * folder, while `process.memoryUsage().rss` of the extension host is sampled every 100 ms. One line per size:
+ *   [blob-copy-ui-scale] {"blobs":N,"seconds":…,"rssBeforeMiB":…,"peakRssMiB":…,"heldViews":…,…}
+ */
+import * as vscode from 'vscode';
+import type { CopyOutcome } from '../../src/extension/copy/flow';
+import { createContainer, getEnv, stopEnv, uniqueName, waitFor, waitForBatch } from '../ui/env';
+
+async function pool<T>(items: readonly T[], n: number, fn: (x: T) => Promise<unknown>): Promise<void> {
+  let i = 0;
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (i < items.length) await fn(items[i++]);
+  }));
+}
+
+const MiB = 2 ** 20;
+
+export async function run(): Promise<void> {
+  const sizes = (process.env.BLOB_COPY_SCALE_HOST ?? '2000,20000').split(',').map(Number).filter((n) => n > 0);
+  const env = await getEnv();
+  try {
+    for (const n of sizes) {
+      const src = await createContainer(env.dev, uniqueName('hs-src'));
+      const body = Buffer.alloc(1024, 7);
+      const t0 = Date.now();
+      await pool(Array.from({ length: n }, (_, i) => `many/f${String(i).padStart(7, '0')}.bin`), 64, (name) => src.getBlockBlobClient(name).upload(body, body.length));
+      console.log(`[scale-host] ${n.toLocaleString('en-US')} source blobs uploaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      const dst = await createContainer(env.dev, uniqueName('hs-dst'));
+      console.log(`[scale-host] ${n.toLocaleString('en-US')}: opening the panel`);
+      env.api.engine.clearFinished();
+      env.api.panel.current?.dispose();
+      const panel = env.api.panel.show();
+      await waitFor('the Copy Jobs webview to be ready', () => (panel.stats().ready ? true : undefined), 30_000);
+      await new Promise((r) => setTimeout(r, 1_000));
+      const rssBefore = process.memoryUsage().rss;
+      let peak = rssBefore;
+      let maxHeld = 0;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().rss);
+        maxHeld = Math.max(maxHeld, panel.stats().heldViews);
+      }, 100);
+      const before = panel.stats();
+      console.log(`[scale-host] ${n.toLocaleString('en-US')}: copying`);
+      const started = Date.now();
+      let outcome: CopyOutcome | undefined;
+      try {
+        outcome = (await vscode.commands.executeCommand('blobCopy.copyFolderTo', {
+          sources: [{ connectionId: 'azurite', container: src.containerName, path: 'many/' }],
+          destination: { connectionId: 'azurite', container: dst.containerName, path: '' },
+        })) as CopyOutcome;
+        if (!outcome?.batchId) throw new Error(`the copy did not start: ${JSON.stringify(outcome)}`);
+        await waitForBatch(env.api, outcome.batchId, 30 * 60_000);
+        await new Promise((r) => setTimeout(r, 1_000)); // the panel's last updates
+      } finally {
+        clearInterval(sampler);
+      }
+      const seconds = (Date.now() - started) / 1000;
+      const summary = env.api.engine.batch(outcome.batchId!);
+      const after = panel.stats();
+      const line = {
+        blobs: n,
+        succeeded: summary?.succeeded ?? 0,
+        seconds,
+        rssBeforeMiB: rssBefore / MiB,
+        peakRssMiB: peak / MiB,
+        growthMiB: (peak - rssBefore) / MiB,
+        heldViews: after.heldViews,
+        maxHeldViews: maxHeld,
+        messagesPerSecond: (after.messagesPosted - before.messagesPosted) / seconds,
+        known: after.lastRendered?.known ?? 0,
+      };
+      console.log(`[blob-copy-ui-scale] ${JSON.stringify(line)}`);
+      if (line.succeeded !== n) throw new Error(`${line.succeeded} of ${n} blobs copied`);
+      panel.dispose();
+      env.api.engine.clearFinished();
+      console.log(`[scale-host] ${n.toLocaleString('en-US')}: done`);
+    }
+  } finally {
+    await stopEnv();
+  }
+}
