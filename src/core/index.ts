@@ -8,5 +8,5 @@ export { CopyError } from './errors';
 export { LIMITS, validateContainerName, validateBlobName } from './limits';
 export { withConflictPolicy } from './planner';
 export { CopyEngine } from './engine';
-export type { ConnectionResolver, Logger, CopyEngineOptions, BatchSummary } from './engine';
+export type { ConnectionResolver, Logger, CopyEngineOptions, BatchSummary, BatchStats } from './engine';
 export { describeRecoverability, sourceRecoverability, type Recoverability } from './move';

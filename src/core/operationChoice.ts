@@ -116,3 +116,128 @@ export function chooseOperation(
   }
   return { operation: op, reason, warning };
 }
+
+/** Block blobs up to this size may run either one-call copy or Copy Blob, whichever an endpoint completes faster. */
+export const LEARNED_CHOICE_MAX_BYTES = SAME_ACCOUNT_SYNC_MAX_BYTES;
+
+/**
+ * The operations `auto` may choose between for one small block blob, the planned one first; [] when there is no
+ * choice. Copy Blob is the alternative of a one-call copy (Copy Blob From URL, Put Blob From URL): on the service
+ * it completes a small blob in its first response, and which of the two is faster depends on the server (Azurite
+ * 3.37, 1 KiB, same account: Copy Blob From URL about twice as fast; across accounts about the same). A source read
+ * with a bearer token (x-ms-copy-source-authorization) has no alternative: Copy Blob does not carry it.
+ */
+export function learnableAlternatives(planned: CopyOperation, blobType: BlobType, size: number, bearerSource: boolean): CopyOperation[] {
+  if (blobType !== 'BlockBlob' || size > LEARNED_CHOICE_MAX_BYTES || bearerSource) return [];
+  if (planned === 'copy-blob-from-url' || planned === 'put-blob-from-url') return [planned, 'copy-blob'];
+  return [];
+}
+
+export interface OperationEstimate {
+  /** Completed copies measured. */
+  readonly samples: number;
+  /** Exponentially weighted mean of their durations (ms). */
+  readonly meanMs: number;
+  /** Times the chooser picked the operation. */
+  readonly picks: number;
+}
+
+export interface TimingOptions {
+  /** Small copies an endpoint runs with the planned operation before the chooser compares (default 64). */
+  readonly warmup?: number;
+  /** Copies each candidate gets before the comparison counts (default 16). */
+  readonly probe?: number;
+  /** After probing, every n-th pick goes to the slower candidate, so a change is noticed (default 50). */
+  readonly exploreEvery?: number;
+  /** Weight of a new sample in the mean (default 0.1). */
+  readonly alpha?: number;
+}
+
+/**
+ * Which operation completes small copies faster, learned per endpoint (origin) from measured durations — as
+ * CapabilityCache learns a 501 per endpoint. The planned operation is the prior: an endpoint runs it for `warmup`
+ * copies (a small batch never probes), then each candidate is tried `probe` times, then the faster mean wins, and
+ * every `exploreEvery`-th pick measures the other one again, so the choice follows the server when it changes.
+ * Durations come from the caller (the runner's clock, or a test's): the class keeps no clock.
+ */
+export class OperationTimings {
+  private readonly byOrigin = new Map<string, { seen: number; picks: number; ops: Map<CopyOperation, { samples: number; meanMs: number; picks: number }> }>();
+  private readonly warmup: number;
+  private readonly probe: number;
+  private readonly exploreEvery: number;
+  private readonly alpha: number;
+
+  constructor(options: TimingOptions = {}) {
+    this.warmup = Math.max(0, options.warmup ?? 64);
+    this.probe = Math.max(1, options.probe ?? 16);
+    this.exploreEvery = Math.max(2, options.exploreEvery ?? 50);
+    this.alpha = Math.min(1, Math.max(0.01, options.alpha ?? 0.1));
+  }
+
+  private entry(origin: string) {
+    let e = this.byOrigin.get(origin);
+    if (!e) this.byOrigin.set(origin, (e = { seen: 0, picks: 0, ops: new Map() }));
+    return e;
+  }
+
+  private op(origin: string, op: CopyOperation) {
+    const ops = this.entry(origin).ops;
+    let o = ops.get(op);
+    if (!o) ops.set(op, (o = { samples: 0, meanMs: 0, picks: 0 }));
+    return o;
+  }
+
+  /** A copy with `op` to the endpoint completed in `ms`. */
+  record(origin: string, op: CopyOperation, ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) return;
+    const o = this.op(origin, op);
+    o.meanMs = o.samples === 0 ? ms : o.meanMs + this.alpha * (ms - o.meanMs);
+    o.samples++;
+  }
+
+  /**
+   * The operation for the next small copy to the endpoint among `candidates` (the planned one first). Counts the
+   * pick, so copies started together spread over the candidates while probing.
+   */
+  pick(origin: string, candidates: readonly CopyOperation[]): { operation: CopyOperation; reason: string } {
+    const e = this.entry(origin);
+    e.seen++;
+    const chosen = this.decide(e.seen, e.picks, origin, candidates);
+    if (chosen.counted) e.picks++;
+    this.op(origin, chosen.operation).picks++;
+    return { operation: chosen.operation, reason: chosen.reason };
+  }
+
+  private decide(seen: number, picks: number, origin: string, candidates: readonly CopyOperation[]): { operation: CopyOperation; reason: string; counted: boolean } {
+    const planned = candidates[0];
+    if (candidates.length < 2 || seen <= this.warmup) return { operation: planned, reason: 'planned (too few small copies to this endpoint to compare)', counted: false };
+    const stats = candidates.map((c) => ({ c, ...this.op(origin, c) }));
+    const probing = stats.filter((s) => s.picks < this.probe).sort((a, b) => a.picks - b.picks)[0];
+    if (probing) return { operation: probing.c, reason: 'probing which operation this endpoint completes faster', counted: true };
+    const measured = stats.filter((s) => s.samples > 0);
+    if (measured.length < candidates.length) {
+      // Probes still in flight: the planned operation until every candidate has a measurement.
+      return { operation: planned, reason: 'planned (probes still running)', counted: true };
+    }
+    const sorted = [...measured].sort((a, b) => a.meanMs - b.meanMs);
+    if ((picks + 1) % this.exploreEvery === 0) {
+      const other = sorted[sorted.length - 1];
+      return { operation: other.c, reason: `re-measuring ${operationLabel(other.c)} (${other.meanMs.toFixed(1)} ms)`, counted: true };
+    }
+    const best = sorted[0];
+    return { operation: best.c, reason: `measured faster on this endpoint (${sorted.map((s) => `${operationLabel(s.c)} ${s.meanMs.toFixed(1)} ms`).join(' vs ')})`, counted: true };
+  }
+
+  /** What was measured for an endpoint (by operation). */
+  estimates(origin: string): Partial<Record<CopyOperation, OperationEstimate>> {
+    const e = this.byOrigin.get(origin);
+    const out: Partial<Record<CopyOperation, OperationEstimate>> = {};
+    for (const [op, o] of e?.ops ?? []) out[op] = { samples: o.samples, meanMs: o.meanMs, picks: o.picks };
+    return out;
+  }
+
+  /** Every endpoint's estimates. */
+  all(): Record<string, Partial<Record<CopyOperation, OperationEstimate>>> {
+    return Object.fromEntries([...this.byOrigin.keys()].map((o) => [o, this.estimates(o)]));
+  }
+}

@@ -78,6 +78,15 @@ export interface PlannerContext {
   capabilities: CapabilityCache;
   /** Parallel HEAD requests while planning. */
   headConcurrency: number;
+  /** Where planning's time goes (a streamed batch's phases), added to as pages are listed and planned. */
+  timing?: PlanTiming;
+}
+
+/** Time spent waiting for source listing pages, and planning them (names, checks, destination probe, operations). */
+export interface PlanTiming {
+  listMs: number;
+  planMs: number;
+  pages: number;
 }
 /** A plan's totals as items arrive (no item is kept). */
 export class PlanTotals {
@@ -145,7 +154,10 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
 
   for (let si = from?.source ?? 0; si < request.sources.length; si++) {
     const after = si === from?.source ? from.after : undefined;
+    let mark = performance.now();
     for await (const page of expandPages(ctx, request.sources[si], filter, signal, after)) {
+      const planStart = performance.now();
+      if (ctx.timing) ctx.timing.listMs += planStart - mark;
       signal?.throwIfAborted();
       any = true;
       const problems: string[] = [];
@@ -222,7 +234,12 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
           return decide(item, policy);
         }),
       );
+      if (ctx.timing) {
+        ctx.timing.planMs += performance.now() - planStart;
+        ctx.timing.pages++;
+      }
       yield { items, source: si, warnings };
+      mark = performance.now();
     }
   }
   if (!any && !from) warnings.add('No blob matches the sources and include/exclude patterns.');
