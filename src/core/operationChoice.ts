@@ -147,7 +147,7 @@ export interface TimingOptions {
   readonly warmup?: number;
   /** Copies each candidate gets before the comparison counts (default 16). */
   readonly probe?: number;
-  /** After probing, every n-th pick goes to the slower candidate, so a change is noticed (default 50). */
+  /** After probing, every n-th pick goes to the slower candidate, so a change is noticed (default 200: at most ~1 % of copies run the slower one). */
   readonly exploreEvery?: number;
   /** Weight of a new sample in the mean (default 0.1). */
   readonly alpha?: number;
@@ -170,7 +170,7 @@ export class OperationTimings {
   constructor(options: TimingOptions = {}) {
     this.warmup = Math.max(0, options.warmup ?? 64);
     this.probe = Math.max(1, options.probe ?? 16);
-    this.exploreEvery = Math.max(2, options.exploreEvery ?? 50);
+    this.exploreEvery = Math.max(2, options.exploreEvery ?? 200);
     this.alpha = Math.min(1, Math.max(0.01, options.alpha ?? 0.1));
   }
 
