@@ -1,4 +1,5 @@
-// npm run bench [-- --quick] [-- --reps=N] [-- --skip-azcopy]   |   npm run bench -- --scale[=2000,20000] [--scale-1m]
+// npm run bench [-- --quick] [-- --reps=N] [-- --skip-azcopy] [-- --only=W2]   |   npm run bench -- --scale[=2000,20000] [--scale-1m]
+//   |   npm run bench -- --small[=1000,10000] [--reps=N]
 // Bundles bench/bench.ts with esbuild into .cache/bench, makes sure AzCopy 10 is available (npm package
 // @azure-tools/azcopy-linux@10.32.2 installed into .cache/azcopy; Debian's libsecret-1-0 when root), then runs the
 // benchmark. Results: a table on stdout and bench/results.json. Not a test: never part of `npm test`.
@@ -45,10 +46,13 @@ function ensureAzcopy() {
 
 // --scale[=N,N,…] [--scale-1m]: the scale workload (bench/scale.ts: the CLI against the bare SDK at several sizes).
 const scale = args.some((a) => a === '--scale' || a.startsWith('--scale='));
-if (scale && spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
-const outfile = join(root, '.cache', 'bench', scale ? 'scale.js' : 'bench.js');
+// --small[=N,N,…] [--reps=N]: the small-blob workload W4 (bench/small.ts: CLI, engine and the bare SDK loops, interleaved).
+const small = !scale && args.some((a) => a === '--small' || a.startsWith('--small='));
+if ((scale || small) && spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
+const entry = scale ? 'scale' : small ? 'small' : 'bench';
+const outfile = join(root, '.cache', 'bench', `${entry}.js`);
 await esbuild.build({
-  entryPoints: [join(root, 'bench', scale ? 'scale.ts' : 'bench.ts')],
+  entryPoints: [join(root, 'bench', `${entry}.ts`)],
   outfile,
   absWorkingDir: root,
   bundle: true,
@@ -64,7 +68,7 @@ await esbuild.build({
   banner: { js: "const __benchImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
-const azcopy = scale ? { unavailable: 'not used by the scale workload' } : ensureAzcopy();
+const azcopy = scale || small ? { unavailable: 'not used by the scale / small workloads' } : ensureAzcopy();
 if (azcopy.unavailable) console.error(`[bench] AzCopy unavailable: ${azcopy.unavailable}`);
 
 const child = spawn(process.execPath, ['--enable-source-maps', outfile, ...args], {
