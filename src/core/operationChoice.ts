@@ -151,12 +151,20 @@ export interface TimingOptions {
   readonly exploreEvery?: number;
   /** Weight of a new sample in the mean (default 0.1). */
   readonly alpha?: number;
+  /**
+   * How much faster (mean duration ratio) an operation must measure to replace the planned one (default 0.8: 20 %
+   * faster). Copies in flight together share the server's queue, so most of a copy's time is waiting that both
+   * operations see alike; without a margin that noise flipped the choice (Azurite, same account: Copy Blob measured
+   * within a few % of Copy Blob From URL per copy while the bare SDK completed 1.5× more of the latter per second).
+   */
+  readonly margin?: number;
 }
 
 /**
  * Which operation completes small copies faster, learned per endpoint (origin) from measured durations — as
  * CapabilityCache learns a 501 per endpoint. The planned operation is the prior: an endpoint runs it for `warmup`
- * copies (a small batch never probes), then each candidate is tried `probe` times, then the faster mean wins, and
+ * copies (a small batch never probes), then each candidate is tried `probe` times, then the faster mean wins (the
+ * planned one unless another measures faster by `margin`), and
  * every `exploreEvery`-th pick measures the other one again, so the choice follows the server when it changes.
  * Durations come from the caller (the runner's clock, or a test's): the class keeps no clock.
  */
@@ -166,12 +174,14 @@ export class OperationTimings {
   private readonly probe: number;
   private readonly exploreEvery: number;
   private readonly alpha: number;
+  private readonly margin: number;
 
   constructor(options: TimingOptions = {}) {
     this.warmup = Math.max(0, options.warmup ?? 64);
     this.probe = Math.max(1, options.probe ?? 16);
     this.exploreEvery = Math.max(2, options.exploreEvery ?? 200);
     this.alpha = Math.min(1, Math.max(0.01, options.alpha ?? 0.1));
+    this.margin = Math.min(1, Math.max(0.1, options.margin ?? 0.8));
   }
 
   private entry(origin: string) {
@@ -219,13 +229,16 @@ export class OperationTimings {
       // Probes still in flight: the planned operation until every candidate has a measurement.
       return { operation: planned, reason: 'planned (probes still running)', counted: true };
     }
-    const sorted = [...measured].sort((a, b) => a.meanMs - b.meanMs);
+    // The planned operation's mean counts as if `margin` times lower: another one must be clearly faster.
+    const score = (s: (typeof measured)[number]) => (s.c === planned ? s.meanMs * this.margin : s.meanMs);
+    const sorted = [...measured].sort((a, b) => score(a) - score(b));
     if ((picks + 1) % this.exploreEvery === 0) {
       const other = sorted[sorted.length - 1];
       return { operation: other.c, reason: `re-measuring ${operationLabel(other.c)} (${other.meanMs.toFixed(1)} ms)`, counted: true };
     }
     const best = sorted[0];
-    return { operation: best.c, reason: `measured faster on this endpoint (${sorted.map((s) => `${operationLabel(s.c)} ${s.meanMs.toFixed(1)} ms`).join(' vs ')})`, counted: true };
+    const why = sorted.map((s) => `${operationLabel(s.c)} ${s.meanMs.toFixed(1)} ms`).join(' vs ');
+    return { operation: best.c, reason: best.c === planned ? `planned; not clearly slower on this endpoint (${why})` : `measured clearly faster on this endpoint (${why})`, counted: true };
   }
 
   /** What was measured for an endpoint (by operation). */

@@ -57,6 +57,17 @@ describe('learned choice between operations for small blobs (units)', () => {
     assert.deepEqual(picked.slice(-40), Array(40).fill(SYNC));
   });
 
+  it('keeps the planned operation unless another is clearly faster (noise in shared queueing does not flip it)', () => {
+    const t = new OperationTimings({ warmup: 4, probe: 4, exploreEvery: 1000 });
+    let i = 0;
+    // Copy Blob measures 5–10 % faster, with jitter: within the margin, so the planned Copy Blob From URL stays.
+    const picked = run(t, 'http://a', 80, (op) => (op === SYNC ? 10 : 9.2) + ((i++ * 7) % 5) * 0.3);
+    assert.deepEqual(picked.slice(-60), Array(60).fill(SYNC));
+    const strict = new OperationTimings({ warmup: 4, probe: 4, exploreEvery: 1000, margin: 1 });
+    const noMargin = run(strict, 'http://a', 40, (op) => (op === SYNC ? 10 : 9.2));
+    assert.equal(noMargin.at(-1), ASYNC, 'without a margin the slightly faster one wins');
+  });
+
   it('learns per endpoint: one server prefers one operation, another the other', () => {
     const t = new OperationTimings({ warmup: 2, probe: 3, exploreEvery: 1000 });
     const a = run(t, 'http://a', 40, (op) => (op === SYNC ? 2 : 8));
