@@ -19,7 +19,7 @@ import { pendingCopyId } from './operations';
 import { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from './outage';
 import { CapabilityCache, planCopy, summarizePlan, type PlannerContext } from './planner';
 import { readResume } from './resume';
-import { OperationTimings, type OperationEstimate } from './operationChoice';
+import { OperationTimings, type OperationEstimate, type TimingOptions } from './operationChoice';
 import { JobRunner } from './runner';
 import { moveOptions } from './move';
 import { isFinal, isRetryable, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy } from './types';
@@ -62,6 +62,8 @@ export interface CopyEngineOptions {
   outageToleranceSeconds?: number;
   log?: Logger;
   pipelineOptions?: StoragePipelineOptions;
+  /** How `auto` measures which operation copies small blobs faster per endpoint (defaults: see OperationTimings). */
+  operationChoice?: TimingOptions;
 }
 
 const MiB = 1024 * 1024;
@@ -93,7 +95,7 @@ export class CopyEngine {
   private smallConcurrency = 0;
   private readonly tuning: EngineTuning = {};
   private readonly capabilities = new CapabilityCache();
-  private readonly timings = new OperationTimings();
+  private readonly timings: OperationTimings;
   private readonly journal?: JournalStore & { dispose?(): void };
   private readonly events = new JobEvents((job) => this.batches.get(job.batchId));
   private readonly runner: JobRunner;
@@ -104,6 +106,7 @@ export class CopyEngine {
 
   constructor(private readonly options: CopyEngineOptions) {
     this.log = redactingLogger(options.log);
+    this.timings = new OperationTimings(options.operationChoice);
     this.configure(options);
     if (options.journalDir) this.journal = new FileJournal(options.journalDir);
     this.feeds = new Feeds({

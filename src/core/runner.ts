@@ -50,6 +50,7 @@ export interface RunnerDeps {
 /** The operation the chooser picked for this attempt (measured when it completes), and when it started. */
 interface Timed {
   op?: CopyOperation;
+  probe?: number;
   t0: number;
 }
 
@@ -88,7 +89,7 @@ export class JobRunner {
         // (headers, metadata, tags, tier, verification) run to the end and the job reports what really happened.
         if (!complete) await completeAndVerify({ ...prepared, size: job.item.size, what, signal: new AbortController().signal });
         // The copy's whole time (with the verification an operation needs) teaches the chooser.
-        if (timed.op === job.operation) this.deps.timings?.record(prepared.destOrigin, job.operation, performance.now() - timed.t0);
+        if (timed.op === job.operation) this.deps.timings?.record(prepared.destOrigin, job.operation, performance.now() - timed.t0, timed.probe);
         if (job.options.move) {
           // ---- move (issue #12): the copy is committed and verified; nothing below may clean up the destination.
           const copied = { dest: prepared.dest, sourceEtag: prepared.etag, sourceMd5: md5b64(prepared.headers.blobContentMD5) };
@@ -214,6 +215,7 @@ export class JobRunner {
         const pick = this.deps.timings!.pick(prepared.destOrigin, alts);
         if (pick.operation !== job.operation) restartProgress(job, pick.operation);
         timed.op = pick.operation;
+        timed.probe = pick.probe;
       }
     }
     timed.t0 = performance.now();

@@ -14,15 +14,21 @@ const SYNC: CopyOperation = 'copy-blob-from-url';
 const ASYNC: CopyOperation = 'copy-blob';
 const CANDIDATES = [SYNC, ASYNC];
 
-/** Picks `n` times, and for each pick records the duration `ms(op)` as if the copy had completed. */
-function run(t: OperationTimings, origin: string, n: number, ms: (op: CopyOperation) => number): CopyOperation[] {
+/**
+ * A fake server that copies one blob at a time: each pick runs to completion, taking `ms(op)` on the fake clock, and
+ * is recorded (with its probe token) — the chooser sees rates of 1000 / ms(op) copies per second.
+ */
+function simulate(origin: string, n: number, ms: (op: CopyOperation) => number, t?: OperationTimings, clock?: { now: number }): { t: OperationTimings; picked: CopyOperation[]; clock: { now: number } } {
+  const c = clock ?? { now: 0 };
+  const timings = t ?? new OperationTimings({ warmup: 10, block: 5, remeasureEvery: 1000 }, () => c.now);
   const picked: CopyOperation[] = [];
   for (let i = 0; i < n; i++) {
-    const { operation } = t.pick(origin, CANDIDATES);
-    picked.push(operation);
-    t.record(origin, operation, ms(operation));
+    const p = timings.pick(origin, CANDIDATES);
+    picked.push(p.operation);
+    c.now += ms(p.operation);
+    timings.record(origin, p.operation, ms(p.operation), p.probe);
   }
-  return picked;
+  return { t: timings, picked, clock: c };
 }
 
 const count = (ops: CopyOperation[], op: CopyOperation) => ops.filter((o) => o === op).length;
@@ -37,70 +43,76 @@ describe('learned choice between operations for small blobs (units)', () => {
     assert.deepEqual(learnableAlternatives('copy-blob', 'BlockBlob', 1024, false), []);
   });
 
-  it('keeps the planned operation for a small batch (warm-up), then probes both and picks the faster one', () => {
-    const t = new OperationTimings({ warmup: 10, probe: 5, exploreEvery: 1000 });
-    const warm = run(t, 'http://a', 10, (op) => (op === SYNC ? 20 : 5));
-    assert.deepEqual(warm, Array(10).fill(SYNC), 'the planned operation during warm-up');
-    const next = run(t, 'http://a', 40, (op) => (op === SYNC ? 20 : 5));
-    assert.equal(count(next.slice(0, 5), ASYNC), 5, 'the alternative is probed right after the warm-up');
-    assert.deepEqual(next.slice(5), Array(35).fill(ASYNC), 'then the faster one, every time');
+  it('keeps the planned operation for a small batch (warm-up), then probes a block of each and picks the faster one', () => {
+    const { t, picked } = simulate('http://a', 60, (op) => (op === SYNC ? 20 : 5));
+    assert.deepEqual(picked.slice(0, 10), Array(10).fill(SYNC), 'the planned operation during warm-up');
+    assert.deepEqual(picked.slice(10, 20), [...Array(5).fill(SYNC), ...Array(5).fill(ASYNC)], 'a block of each');
+    assert.deepEqual(picked.slice(20), Array(40).fill(ASYNC), 'then the faster one, every time');
+    assert.equal(t.chosen('http://a'), ASYNC);
     const est = t.estimates('http://a');
-    assert.equal(est[SYNC]?.samples, 10);
-    assert.equal(est[ASYNC]?.samples, 40);
-    assert.ok(est[ASYNC]!.meanMs < est[SYNC]!.meanMs);
+    assert.equal(Math.round(est[ASYNC]!.ratePerSecond!), 200);
+    assert.equal(Math.round(est[SYNC]!.ratePerSecond!), 50);
   });
 
   it('keeps the planned operation when it is the faster one', () => {
-    const t = new OperationTimings({ warmup: 4, probe: 4, exploreEvery: 1000 });
-    const picked = run(t, 'http://a', 60, (op) => (op === SYNC ? 3 : 9));
-    assert.equal(count(picked, ASYNC), 4, 'only the probes ran the slower operation');
+    const { picked } = simulate('http://a', 60, (op) => (op === SYNC ? 3 : 9));
+    assert.equal(count(picked, ASYNC), 5, 'only the probe block ran the slower operation');
     assert.deepEqual(picked.slice(-40), Array(40).fill(SYNC));
   });
 
-  it('keeps the planned operation unless another is clearly faster (noise in shared queueing does not flip it)', () => {
-    const t = new OperationTimings({ warmup: 4, probe: 4, exploreEvery: 1000 });
-    let i = 0;
-    // Copy Blob measures 5–10 % faster, with jitter: within the margin, so the planned Copy Blob From URL stays.
-    const picked = run(t, 'http://a', 80, (op) => (op === SYNC ? 10 : 9.2) + ((i++ * 7) % 5) * 0.3);
-    assert.deepEqual(picked.slice(-60), Array(60).fill(SYNC));
-    const strict = new OperationTimings({ warmup: 4, probe: 4, exploreEvery: 1000, margin: 1 });
-    const noMargin = run(strict, 'http://a', 40, (op) => (op === SYNC ? 10 : 9.2));
-    assert.equal(noMargin.at(-1), ASYNC, 'without a margin the slightly faster one wins');
+  it('keeps the planned operation unless another is clearly faster (margin)', () => {
+    const { t } = simulate('http://a', 40, (op) => (op === SYNC ? 10 : 9.5));
+    assert.equal(t.chosen('http://a'), SYNC, '5 % faster is within the margin');
+    const c = { now: 0 };
+    const strict = new OperationTimings({ warmup: 10, block: 5, margin: 1 }, () => c.now);
+    simulate('http://a', 40, (op) => (op === SYNC ? 10 : 9.5), strict, c);
+    assert.equal(strict.chosen('http://a'), ASYNC, 'without a margin the slightly faster one wins');
   });
 
   it('learns per endpoint: one server prefers one operation, another the other', () => {
-    const t = new OperationTimings({ warmup: 2, probe: 3, exploreEvery: 1000 });
-    const a = run(t, 'http://a', 40, (op) => (op === SYNC ? 2 : 8));
-    const b = run(t, 'http://b', 40, (op) => (op === SYNC ? 8 : 2));
-    assert.deepEqual(a.slice(-20), Array(20).fill(SYNC));
-    assert.deepEqual(b.slice(-20), Array(20).fill(ASYNC));
+    const c = { now: 0 };
+    const t = new OperationTimings({ warmup: 2, block: 3 }, () => c.now);
+    simulate('http://a', 40, (op) => (op === SYNC ? 2 : 8), t, c);
+    simulate('http://b', 40, (op) => (op === SYNC ? 8 : 2), t, c);
+    assert.equal(t.chosen('http://a'), SYNC);
+    assert.equal(t.chosen('http://b'), ASYNC);
     assert.deepEqual(Object.keys(t.all()).sort(), ['http://a', 'http://b']);
   });
 
-  it('switches when the measurements change (the slower operation is re-measured now and then)', () => {
-    const t = new OperationTimings({ warmup: 0, probe: 3, exploreEvery: 5, alpha: 0.5 });
+  it('switches when the measurements change (a new probe round every remeasureEvery copies)', () => {
+    const c = { now: 0 };
+    const t = new OperationTimings({ warmup: 0, block: 4, remeasureEvery: 20 }, () => c.now);
     let syncMs = 2;
-    const first = run(t, 'http://a', 40, (op) => (op === SYNC ? syncMs : 6));
-    assert.equal(first.at(-2), SYNC, 'the faster one (the 40th pick re-measures the other)');
-    assert.ok(count(first.slice(10), ASYNC) >= 4, 'the slower operation is still measured every 5th pick');
+    simulate('http://a', 30, (op) => (op === SYNC ? syncMs : 6), t, c);
+    assert.equal(t.chosen('http://a'), SYNC);
     syncMs = 30; // the server got slow at Copy Blob From URL
-    const later = run(t, 'http://a', 40, (op) => (op === SYNC ? syncMs : 6));
-    assert.deepEqual(later.slice(-10).filter((op, i) => (i + 1) % 5 !== 0), Array(8).fill(ASYNC), 'Copy Blob from now on (apart from re-measuring)');
-    syncMs = 1; // … and fast again: re-measuring notices it
-    const again = run(t, 'http://a', 60, (op) => (op === SYNC ? syncMs : 6));
-    assert.equal(count(again.slice(-20), SYNC) >= 15, true, JSON.stringify(again));
+    const later = simulate('http://a', 40, (op) => (op === SYNC ? syncMs : 6), t, c).picked;
+    assert.equal(t.chosen('http://a'), ASYNC);
+    assert.deepEqual(later.slice(-10), Array(10).fill(ASYNC));
+    syncMs = 1; // … and fast again: the next round notices it
+    simulate('http://a', 40, (op) => (op === SYNC ? syncMs : 6), t, c);
+    assert.equal(t.chosen('http://a'), SYNC);
   });
 
-  it('spreads copies started together over the candidates while probing (picks count, not only completions)', () => {
-    const t = new OperationTimings({ warmup: 0, probe: 4, exploreEvery: 1000 });
-    const started = Array.from({ length: 8 }, () => t.pick('http://a', CANDIDATES).operation);
-    assert.equal(count(started, SYNC), 4);
-    assert.equal(count(started, ASYNC), 4);
-    // None completed yet: the planned operation until both have a measurement.
-    assert.equal(t.pick('http://a', CANDIDATES).operation, SYNC);
-    t.record('http://a', SYNC, 10);
-    t.record('http://a', ASYNC, 1);
-    assert.equal(t.pick('http://a', CANDIDATES).operation, ASYNC);
+  it('copies started together: blocks are picked in order, and the choice waits for their completions', () => {
+    const c = { now: 0 };
+    const t = new OperationTimings({ warmup: 0, block: 4 }, () => c.now);
+    const started = Array.from({ length: 10 }, () => t.pick('http://a', CANDIDATES));
+    assert.deepEqual(started.map((p) => p.operation), [...Array(4).fill(SYNC), ...Array(4).fill(ASYNC), SYNC, SYNC]);
+    assert.ok(started.slice(0, 8).every((p) => p.probe === 1) && started.slice(8).every((p) => p.probe === undefined));
+    for (const [i, p] of started.entries()) {
+      c.now = p.operation === SYNC ? 100 + i : 20 + i;
+      t.record('http://a', p.operation, 10, p.probe);
+    }
+    assert.equal(t.chosen('http://a'), ASYNC);
+  });
+
+  it('a probe copy that never completes gives the round up (the planned operation stays)', () => {
+    const t = new OperationTimings({ warmup: 0, block: 2 });
+    for (let i = 0; i < 4; i++) t.pick('http://a', CANDIDATES); // two blocks picked, none recorded
+    const later = Array.from({ length: 9 }, () => t.pick('http://a', CANDIDATES).operation);
+    assert.deepEqual(later, Array(9).fill(SYNC));
+    assert.equal(t.chosen('http://a'), SYNC);
   });
 
   it('ignores durations that are not measurements', () => {
@@ -179,7 +191,8 @@ describe('learned choice on Azurite', () => {
   });
 
   it('a batch of small blobs (auto) records timings for both operations, and every blob arrives', async () => {
-    const { engine, log } = makeEngine(azurite);
+    // A probe round after 16 small copies, blocks of 32: both are measured within the 150 blobs.
+    const { engine, log } = makeEngine(azurite, { operationChoice: { warmup: 16, block: 32 } });
     try {
       await azurite.serviceClient().createContainer('learned');
       const summary = await engine.copy({
@@ -189,10 +202,10 @@ describe('learned choice on Azurite', () => {
       assert.equal(summary.succeeded, 150, JSON.stringify({ summary, log: log.lines.slice(-5) }));
       const origin = new URL(azurite.endpoint()).origin;
       const measured = engine.batchStats(summary.batchId)!.measured[origin]!;
-      assert.ok((measured[SYNC]?.samples ?? 0) > 0 && (measured[ASYNC]?.samples ?? 0) > 0, JSON.stringify(measured));
+      assert.ok((measured[SYNC]?.ratePerSecond ?? 0) > 0 && (measured[ASYNC]?.ratePerSecond ?? 0) > 0, JSON.stringify(measured));
       const ops = engine.batchStats(summary.batchId)!.operations;
       assert.equal((ops[SYNC] ?? 0) + (ops[ASYNC] ?? 0), 150, JSON.stringify(ops));
-      assert.ok((ops[ASYNC] ?? 0) >= 16, 'Copy Blob was probed');
+      assert.ok((ops[ASYNC] ?? 0) >= 32, 'Copy Blob was probed (a block of 32)');
       let n = 0;
       for await (const b of azurite.serviceClient().getContainerClient('learned').listBlobsFlat()) n += b.properties.contentLength === 512 ? 1 : 0;
       assert.equal(n, 150);
@@ -204,7 +217,7 @@ describe('learned choice on Azurite', () => {
   });
 
   it('never overrides a forced strategy', async () => {
-    const { engine, log } = makeEngine(azurite);
+    const { engine, log } = makeEngine(azurite, { operationChoice: { warmup: 16, block: 32 } });
     try {
       await azurite.serviceClient().createContainer('forced');
       const summary = await engine.copy({
