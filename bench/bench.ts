@@ -414,6 +414,10 @@ async function orchestrate(argv: string[]): Promise<void> {
   const quick = argv.includes('--quick');
   const skipAzcopy = argv.includes('--skip-azcopy');
   const repsArg = argv.find((a) => a.startsWith('--reps='));
+  // --only=W2[,W3]: run only these workloads (the rest of results.json is kept from its previous run).
+  const onlyArg = argv.find((a) => a.startsWith('--only='));
+  const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',').map((w) => w.trim().toUpperCase())) : undefined;
+  const wants = (w: string) => !only || only.has(w);
   const cfg = {
     bigBytes: quick ? 256 * MiB : 1024 * MiB,
     smallCount: quick ? 500 : 2000,
@@ -478,7 +482,7 @@ async function orchestrate(argv: string[]): Promise<void> {
     for (let rep = 1; rep <= cfg.reps; rep++) {
       log(`---- run ${rep} of ${cfg.reps}`);
       // W1: same account, other container.
-      {
+      if (wants('W1')) {
         const c = `w1-r${rep}`;
         await svc(A).createContainer(c);
         await engineRun(get('W1', 'blob-copy auto', 'blob-copy'), {
@@ -494,7 +498,7 @@ async function orchestrate(argv: string[]): Promise<void> {
         ]);
       }
       // W2: second account. Upload and naive also stand for W1 (same Azurite, same disk, same bytes).
-      {
+      if (wants('W2') || wants('W1')) {
         const cu = `w2-upload-r${rep}`;
         await svc(B).createContainer(cu);
         await workerRun(get('W2', 'Azurite write limit (upload 1 GiB)', 'upload'), { kind: 'upload-file', file: bigFile, to: { account: B, container: cu, blob: 'big.bin' } });
@@ -529,7 +533,7 @@ async function orchestrate(argv: string[]): Promise<void> {
         });
       }
       // W3: 2,000 × 4 KiB folder → second account.
-      {
+      if (wants('W3')) {
         const cu = `w3-upload-r${rep}`;
         await svc(B).createContainer(cu);
         await workerRun(get('W3', `Azurite write limit (upload ${cfg.smallCount} blobs, 32 in flight)`, 'upload'), {
@@ -645,8 +649,16 @@ async function orchestrate(argv: string[]): Promise<void> {
     'W2 blob-copy auto speed as % of bare SDK': pct(w2Sdk, w2[0]),
     'W2 bare SDK speed as % of the write limit': pct(w2Upload, w2Sdk),
   };
+  // With --only, rows of the other workloads (and the small-blob section, see small.ts) come from the previous file.
+  let previous: { rows?: Array<{ workload: string }>; smallBlobs?: unknown } = {};
+  try {
+    previous = JSON.parse(fs.readFileSync(outFile, 'utf8')) as typeof previous;
+  } catch {
+    /* first run */
+  }
   const results = {
     date: new Date().toISOString(),
+    only: only ? [...only] : undefined,
     loadAverage: { start: loadAtStart, end: os.loadavg().map((x) => Math.round(x * 100) / 100) },
     quick,
     config: cfg,
@@ -660,9 +672,10 @@ async function orchestrate(argv: string[]): Promise<void> {
       wireBytes: 'bytesRead + bytesWritten of every TCP socket the worker opened (headers, listings, bodies)',
       peakRss: 'process.resourceUsage().maxRSS of the worker (whole process, includes ~60–80 MiB of Node + SDK); AzCopy: VmHWM',
     },
-    rows,
+    rows: only ? [...(previous.rows ?? []).filter((r) => !rows.some((x) => x.workload === r.workload)), ...rows] : rows,
     targets,
     serverLimits,
+    smallBlobs: previous.smallBlobs,
     durationS: Math.round((Date.now() - started) / 1000),
   };
   fs.mkdirSync(path.dirname(outFile), { recursive: true });

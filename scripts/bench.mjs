@@ -1,4 +1,5 @@
-// npm run bench [-- --quick] [-- --reps=N] [-- --skip-azcopy]   |   npm run bench -- --scale[=2000,20000] [--scale-1m]   |   npm run bench -- --scale-host[=2000,20000]
+// npm run bench [-- --quick] [-- --reps=N] [-- --skip-azcopy] [-- --only=W2]   |   npm run bench -- --scale[=2000,20000] [--scale-1m]
+//   |   npm run bench -- --scale-host[=2000,20000]   |   npm run bench -- --small[=1000,10000] [--reps=N]
 // npm run bench -- --startup [--reps=N]: only the start-up part (bundle sizes, activation time), which the full run
 // also does after its workloads.
 // Bundles bench/bench.ts with esbuild into .cache/bench, makes sure AzCopy 10 is available (npm package
@@ -137,11 +138,14 @@ function ensureAzcopy() {
 // --scale-host[=N,N]: the same folder copy through the extension in the real VS Code extension host (bench/scale.ts).
 const scaleHost = args.some((a) => a === '--scale-host' || a.startsWith('--scale-host='));
 const scale = scaleHost || args.some((a) => a === '--scale' || a.startsWith('--scale='));
-if (scale && spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
+// --small[=N,N,…] [--reps=N]: the small-blob workload W4 (bench/small.ts: CLI, engine and the bare SDK loops, interleaved).
+const small = !scale && args.some((a) => a === '--small' || a.startsWith('--small='));
+if ((scale || small) && spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
 if (scaleHost && spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json'], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
-const outfile = join(root, '.cache', 'bench', scale ? 'scale.js' : 'bench.js');
+const entry = scale ? 'scale' : small ? 'small' : 'bench';
+const outfile = join(root, '.cache', 'bench', `${entry}.js`);
 await esbuild.build({
-  entryPoints: [join(root, 'bench', scale ? 'scale.ts' : 'bench.ts')],
+  entryPoints: [join(root, 'bench', `${entry}.ts`)],
   outfile,
   absWorkingDir: root,
   bundle: true,
@@ -157,7 +161,7 @@ await esbuild.build({
   banner: { js: "const __benchImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
-const azcopy = scale ? { unavailable: 'not used by the scale workload' } : ensureAzcopy();
+const azcopy = scale || small ? { unavailable: 'not used by the scale / small workloads' } : ensureAzcopy();
 if (azcopy.unavailable) console.error(`[bench] AzCopy unavailable: ${azcopy.unavailable}`);
 
 const child = spawn(process.execPath, ['--enable-source-maps', outfile, ...args], {

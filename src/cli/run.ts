@@ -6,6 +6,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import {
   AccountClient,
   BatchSummary,
+  type BatchStats,
   CopyEngine,
   describeCost,
   CopyError,
@@ -105,7 +106,14 @@ function jobJson(j: JobSnapshot) {
   };
 }
 
+function phasesOf(startupMs: number, stats: BatchStats | undefined) {
+  const p = stats?.phases;
+  return { startupMs, listMs: p?.listMs, planMs: p?.planMs, firstCopyAfterMs: p?.firstCopyAfterMs, copyMs: p?.copyMs, totalMs: p?.totalMs };
+}
+
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  // Process start-up (Node, loading the bundle) up to here: the first of the phases --json reports.
+  const startupMs = Math.round(performance.now());
   const out = (s: string) => io.stdout.write(redact(s));
   const err = (s: string) => io.stderr.write(redact(s));
   let cmd: Command;
@@ -288,6 +296,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             aborted: done.aborted,
             bytes: done.bytes,
             durationMs,
+            // Where the time went (ms): start-up of the process, waiting for listing pages, planning them, the
+            // copy (first job to the last), and the operations that copied the blobs.
+            phases: phasesOf(startupMs, engine.batchStats(batchId)),
+            operations: engine.batchStats(batchId)?.operations,
             waitedForStorage: { jobs: waited.size, longestSeconds: Math.round(Math.max(0, ...waited.values()) / 1000), reasons: [...reasons] },
             jobs: jobs.map(jobJson),
           },

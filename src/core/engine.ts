@@ -20,6 +20,7 @@ import { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from './outage';
 import type { CostValue } from './cost';
 import { CapabilityCache, planCopy, summarizePlan, type PlannerContext } from './planner';
 import { readResume } from './resume';
+import { OperationTimings, type OperationEstimate } from './operationChoice';
 import { JobRunner } from './runner';
 import { moveOptions } from './move';
 import { isFinal, isRetryable, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy } from './types';
@@ -28,6 +29,14 @@ export type { BatchSummary } from './jobEvents';
 export type { Logger } from './log';
 export type { ConnectionResolver, CopyEngineOptions, EngineTuning } from './engineOptions';
 export { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES } from './engineOptions';
+
+/** See CopyEngine.batchStats. */
+export interface BatchStats {
+  phases: { listMs: number; planMs: number; firstCopyAfterMs: number; listingEndedAfterMs?: number; copyMs: number; totalMs: number };
+  pages: number;
+  operations: Record<string, number>;
+  measured: Record<string, Partial<Record<string, OperationEstimate>>>;
+}
 
 export class CopyEngine {
   private readonly log: Logger;
@@ -42,6 +51,7 @@ export class CopyEngine {
   private smallConcurrency = 0;
   private readonly tuning: EngineTuning = {};
   private readonly capabilities = new CapabilityCache();
+  private readonly timings: OperationTimings;
   private readonly journal?: JournalStore & { dispose?(): void };
   private readonly events = new JobEvents((job) => this.batches.get(job.batchId));
   private readonly runner: JobRunner;
@@ -52,6 +62,7 @@ export class CopyEngine {
 
   constructor(private readonly options: CopyEngineOptions) {
     this.log = redactingLogger(options.log);
+    this.timings = new OperationTimings(options.operationChoice);
     this.configure(options);
     if (options.journalDir) this.journal = new FileJournal(options.journalDir);
     this.feeds = new Feeds({
@@ -67,7 +78,7 @@ export class CopyEngine {
     });
     const tuning = this.tuning;
     this.runner = new JobRunner(
-      { resolve: options.resolve, pipelineOptions: options.pipelineOptions, authorizer: new SourceAuthorizer({ warn: (m) => this.log.warn(m) }), capabilities: this.capabilities },
+      { resolve: options.resolve, pipelineOptions: options.pipelineOptions, authorizer: new SourceAuthorizer({ warn: (m) => this.log.warn(m) }), capabilities: this.capabilities, timings: this.timings },
       {
         log: this.log,
         get rangeConcurrency() {
@@ -344,6 +355,32 @@ export class CopyEngine {
     return [...ids];
   }
 
+  /**
+   * Where a streamed batch's time went (ms): waiting for listing pages, planning them, from the start to the first
+   * job, copying (first job to the last final one), in all; the operations that copied its blobs; and what the
+   * engine measured per endpoint for the choice between operations for small blobs.
+   */
+  batchStats(batchId: string): BatchStats | undefined {
+    const t = this.batches.get(batchId)?.timing;
+    if (!t) return undefined;
+    const end = t.doneAt ?? performance.now();
+    const first = t.firstJobAt ?? end;
+    const round = (ms: number) => Math.round(ms);
+    return {
+      phases: {
+        listMs: round(t.listMs),
+        planMs: round(t.planMs),
+        firstCopyAfterMs: round(first - t.startedAt),
+        listingEndedAfterMs: t.listedAt !== undefined ? round(t.listedAt - t.startedAt) : undefined,
+        copyMs: round(end - first),
+        totalMs: round(end - t.startedAt),
+      },
+      pages: t.pages,
+      operations: { ...t.operations },
+      measured: this.timings.all(),
+    };
+  }
+
   whenIdle(): Promise<void> {
     if (!this.hasActive()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
@@ -432,6 +469,10 @@ export class CopyEngine {
     const batch = this.batches.get(job.batchId);
     if (batch) {
       jobFinished(batch, job);
+      if (batch.timing) {
+        if (state === 'succeeded') batch.timing.operations[job.operation] = (batch.timing.operations[job.operation] ?? 0) + 1;
+        if (batchDone(batch)) batch.timing.doneAt ??= performance.now();
+      }
       this.feeds.roomFreed(batch);
     }
     this.events.job(job, true);

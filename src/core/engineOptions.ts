@@ -2,6 +2,7 @@
 import type { StoragePipelineOptions } from '@azure/storage-blob';
 import type { AccountClient } from './connections';
 import type { Logger } from './log';
+import type { TimingOptions } from './operationChoice';
 
 export type ConnectionResolver = (connectionId: string) => Promise<AccountClient>;
 
@@ -32,6 +33,8 @@ export interface CopyEngineOptions {
   outageToleranceSeconds?: number;
   log?: Logger;
   pipelineOptions?: StoragePipelineOptions;
+  /** How `auto` measures which operation copies small blobs faster per endpoint (defaults: see OperationTimings). */
+  operationChoice?: TimingOptions;
 }
 
 const MiB = 1024 * 1024;

@@ -10,7 +10,7 @@ import type { Logger } from './log';
 import { planPages, type PlanPage, type PlannerContext, type PlanPosition } from './planner';
 import { toCopyError } from './errors';
 import type { CopyRequest, PlannedCopy } from './types';
-import { newBatch, type Batch } from './jobEvents';
+import { newBatch, newBatchTiming, type Batch } from './jobEvents';
 import type { Job } from './job';
 import { isFinal } from './types';
 
@@ -81,6 +81,10 @@ export async function feed(host: FeederHost, f: Feed, sourceOf: WeakMap<Job, num
   };
   const finishListing = () => {
     batch.listingDone = true;
+    if (batch.timing) {
+      batch.timing.listedAt = performance.now();
+      if (batch.live.size === 0) batch.timing.doneAt ??= batch.timing.listedAt;
+    }
     if (host.isDisposed()) return;
     host.journal?.flush(); // every job not final has its own record on disk from here on …
     host.journal?.removeBatch(batch.id); // … so the batch's position is no longer needed
@@ -96,6 +100,7 @@ export async function feed(host: FeederHost, f: Feed, sourceOf: WeakMap<Job, num
         const skip = f.resumed?.has((item.intendedDestination ?? item.destination).path) || f.resumedDone?.has(doneKey(page.source, item.sourceName));
         if (!skip) {
           const job = host.admit(batch, item);
+          if (batch.timing && batch.timing.firstJobAt === undefined) batch.timing.firstJobAt = performance.now();
           if (host.journal) {
             // Only a journaled batch needs the admission order (its position); without a journal nothing is kept.
             order.push({ job, source: page.source });
@@ -173,7 +178,8 @@ export class Feeds {
     const controller = new AbortController();
     const onAbort = () => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    const pages = planPages(host.plannerContext(), request, controller.signal, from);
+    const timing = host.batches.get(batchId)?.timing ?? newBatchTiming();
+    const pages = planPages({ ...host.plannerContext(), timing }, request, controller.signal, from);
     let first: IteratorResult<PlanPage>;
     try {
       first = await pages.next();
@@ -183,6 +189,7 @@ export class Feeds {
     }
     if (host.isDisposed()) throw toCopyError(new Error('The copy engine was disposed.'), 'Start the copy');
     const batch = host.batches.get(batchId) ?? newBatch(batchId, false);
+    batch.timing = timing;
     batch.listingDone = false;
     host.batches.set(batchId, batch);
     const entry = { controller, roomWaiters: [] as Array<() => void>, sourceOf: new WeakMap<Job, number>() };

@@ -8,6 +8,6 @@ export { CopyError } from './errors';
 export { LIMITS, validateContainerName, validateBlobName } from './limits';
 export { withConflictPolicy } from './planner';
 export { CopyEngine } from './engine';
-export type { ConnectionResolver, Logger, CopyEngineOptions, BatchSummary, EngineTuning } from './engine';
+export type { ConnectionResolver, Logger, CopyEngineOptions, BatchSummary, BatchStats, EngineTuning } from './engine';
 export { describeRecoverability, sourceRecoverability, type Recoverability } from './move';
 export { CostEstimate, describeBytes, describeCost, describeRequests, withoutPlanning, type CostValue, type CallRange } from './cost';

@@ -53,6 +53,25 @@ export interface Batch {
   doneFired: boolean;
   lastEmit: number;
   emitTimer?: NodeJS.Timeout;
+  /** Where a streamed batch's time goes (performance.now() marks); see CopyEngine.batchStats. */
+  timing?: BatchTiming;
+}
+
+export interface BatchTiming {
+  readonly startedAt: number;
+  /** Listing and planning (see PlanTiming). */
+  listMs: number;
+  planMs: number;
+  pages: number;
+  firstJobAt?: number;
+  listedAt?: number;
+  doneAt?: number;
+  /** Succeeded jobs by the operation that copied them. */
+  readonly operations: Record<string, number>;
+}
+
+export function newBatchTiming(): BatchTiming {
+  return { startedAt: performance.now(), listMs: 0, planMs: 0, pages: 0, operations: {} };
 }
 
 export function newBatch(id: string, listingDone = true): Batch {

@@ -14,6 +14,6 @@ export function redactingLogger(raw?: Logger): Logger {
     info: (m) => raw?.info(redact(m)),
     warn: (m) => raw?.warn(redact(m)),
     error: (m) => raw?.error(redact(m)),
-    debug: (m) => raw?.debug?.(redact(m)),
+    debug: raw?.debug ? (m) => raw.debug?.(redact(m)) : undefined,
   };
 }

@@ -81,6 +81,15 @@ export interface PlannerContext {
   headConcurrency: number;
   /** The block size Put Block From URL will use (for the cost preview; default 32 MiB). */
   blockSize?: number;
+  /** Where planning's time goes (a streamed batch's phases), added to as pages are listed and planned. */
+  timing?: PlanTiming;
+}
+
+/** Time spent waiting for source listing pages, and planning them (names, checks, destination probe, operations). */
+export interface PlanTiming {
+  listMs: number;
+  planMs: number;
+  pages: number;
 }
 /** A plan's totals as items arrive (no item is kept). */
 export class PlanTotals {
@@ -152,7 +161,10 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
 
   for (let si = from?.source ?? 0; si < request.sources.length; si++) {
     const after = si === from?.source ? from.after : undefined;
+    let mark = performance.now();
     for await (const page of expandPages(ctx, request.sources[si], filter, signal, after, onCall)) {
+      const planStart = performance.now();
+      if (ctx.timing) ctx.timing.listMs += planStart - mark;
       signal?.throwIfAborted();
       any = true;
       const problems: string[] = [];
@@ -229,7 +241,12 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
           return decide(item, policy);
         }),
       );
+      if (ctx.timing) {
+        ctx.timing.planMs += performance.now() - planStart;
+        ctx.timing.pages++;
+      }
       yield { items, source: si, warnings, calls };
+      mark = performance.now();
     }
   }
   if (!any && !from) warnings.add('No blob matches the sources and include/exclude patterns.');

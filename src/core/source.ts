@@ -2,7 +2,7 @@
  * Before each attempt: the source snapshot (content headers, metadata, tags, tier, pinned ETag — from the listing on
  * a first attempt, else one HEAD), the destination's write conditions, and how the service reads the source.
  */
-import { AnonymousCredential, BlobClient, type BlobHTTPHeaders, type BlobRequestConditions, type Metadata, type StoragePipelineOptions, type Tags } from '@azure/storage-blob';
+import { AnonymousCredential, BlobClient, type BlobServiceClient, type ContainerClient, type BlobHTTPHeaders, type BlobRequestConditions, type Metadata, type StoragePipelineOptions, type Tags } from '@azure/storage-blob';
 import type { SourceAccess, SourceAuthorizer } from './auth';
 import type { AccountClient } from './connections';
 import { CopyError, toCopyError } from './errors';
@@ -104,6 +104,19 @@ async function fromHead(deps: SourceDeps, job: Job, source: () => BlobClient, si
   };
 }
 
+/** Container clients by service: one per destination container, not one per blob (each builds a pipeline). */
+const containers = new WeakMap<BlobServiceClient, Map<string, ContainerClient>>();
+function containerClient(service: BlobServiceClient, name: string): ContainerClient {
+  let byName = containers.get(service);
+  if (!byName) containers.set(service, (byName = new Map()));
+  let c = byName.get(name);
+  if (!c) {
+    c = service.getContainerClient(name);
+    if (byName.size < 1000) byName.set(name, c);
+  }
+  return c;
+}
+
 export async function prepareCopy(deps: SourceDeps, job: Job, signal: AbortSignal, what: string): Promise<PreparedCopy> {
   if (job.sourceSecretOmitted && job.item.source.kind === 'url' && !job.item.source.url.includes('?')) {
     throw new CopyError({
@@ -121,7 +134,7 @@ export async function prepareCopy(deps: SourceDeps, job: Job, signal: AbortSigna
       src.kind === 'url'
         ? new BlobClient(src.url, new AnonymousCredential(), deps.pipelineOptions)
         : srcAccount!.service.getContainerClient(src.location.container).getBlobClient(src.location.path));
-  const dest = destAccount.service.getContainerClient(job.item.destination.container).getBlobClient(job.item.destination.path);
+  const dest = containerClient(destAccount.service, job.item.destination.container).getBlobClient(job.item.destination.path);
   job.destClient = dest;
   const snap = fromListing(job) ?? (await fromHead(deps, job, source, signal, what));
   job.acceptNewSource = false;

@@ -71,8 +71,11 @@ export const copyBlob: CopyOperationModule<'copy-blob'> = {
     p.copyId = state.copyId;
     ctx.persist();
     if (state.isCompleted) {
+      // The service copied in its first response (small blobs, same account): nothing to poll. The copy read the
+      // ETag-pinned source with its content headers and took metadata and tier from this request, so only tags
+      // (which Copy Blob does not carry here) leave the destination to complete.
       if (state.error) throw state.error;
-      return { complete: false };
+      return { complete: state.result?.copyStatus === 'success' && !(ctx.tags && Object.keys(ctx.tags).length > 0) };
     }
     await poll(ctx, p.copyId!);
     return { complete: false };

@@ -1,0 +1,235 @@
+/**
+ * The choice between operations for small blobs is learned per endpoint from measured durations (issue #15): plain
+ * units with timings fed by the test, the Copy Blob module completing without polling, and a batch on Azurite.
+ */
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { learnableAlternatives, OperationTimings } from '../../src/core/operationChoice';
+import { operationModule, type OperationContext } from '../../src/core/operations';
+import type { CopyOperation } from '../../src/core/types';
+import { startAzurite, type AzuriteInstance } from '../helpers/azurite';
+import { A1, makeEngine, stopFast } from './fixtures';
+
+const SYNC: CopyOperation = 'copy-blob-from-url';
+const ASYNC: CopyOperation = 'copy-blob';
+const CANDIDATES = [SYNC, ASYNC];
+
+/**
+ * A fake server that copies one blob at a time: each pick runs to completion, taking `ms(op)` on the fake clock, and
+ * is recorded (with its probe token) — the chooser sees rates of 1000 / ms(op) copies per second.
+ */
+function simulate(origin: string, n: number, ms: (op: CopyOperation) => number, t?: OperationTimings, clock?: { now: number }): { t: OperationTimings; picked: CopyOperation[]; clock: { now: number } } {
+  const c = clock ?? { now: 0 };
+  const timings = t ?? new OperationTimings({ warmup: 10, block: 5, remeasureEvery: 1000 }, () => c.now);
+  const picked: CopyOperation[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = timings.pick(origin, CANDIDATES);
+    picked.push(p.operation);
+    c.now += ms(p.operation);
+    timings.record(origin, p.operation, ms(p.operation), p.probe);
+  }
+  return { t: timings, picked, clock: c };
+}
+
+const count = (ops: CopyOperation[], op: CopyOperation) => ops.filter((o) => o === op).length;
+
+describe('learned choice between operations for small blobs (units)', () => {
+  it('only small block blobs copied by one call have an alternative, and not when the source is read with a bearer token', () => {
+    assert.deepEqual(learnableAlternatives('copy-blob-from-url', 'BlockBlob', 1024, false), ['copy-blob-from-url', 'copy-blob']);
+    assert.deepEqual(learnableAlternatives('put-blob-from-url', 'BlockBlob', 4 * 1024 * 1024, false), ['put-blob-from-url', 'copy-blob']);
+    assert.deepEqual(learnableAlternatives('put-blob-from-url', 'BlockBlob', 4 * 1024 * 1024 + 1, false), []);
+    assert.deepEqual(learnableAlternatives('copy-blob-from-url', 'BlockBlob', 1024, true), []);
+    assert.deepEqual(learnableAlternatives('append-block-from-url', 'AppendBlob', 1024, false), []);
+    assert.deepEqual(learnableAlternatives('copy-blob', 'BlockBlob', 1024, false), []);
+  });
+
+  it('keeps the planned operation for a small batch (warm-up), then probes a block of each and picks the faster one', () => {
+    const { t, picked } = simulate('http://a', 60, (op) => (op === SYNC ? 20 : 5));
+    assert.deepEqual(picked.slice(0, 10), Array(10).fill(SYNC), 'the planned operation during warm-up');
+    assert.deepEqual(picked.slice(10, 20), [...Array(5).fill(SYNC), ...Array(5).fill(ASYNC)], 'a block of each');
+    assert.deepEqual(picked.slice(20), Array(40).fill(ASYNC), 'then the faster one, every time');
+    assert.equal(t.chosen('http://a'), ASYNC);
+    const est = t.estimates('http://a');
+    assert.equal(Math.round(est[ASYNC]!.ratePerSecond!), 200);
+    assert.equal(Math.round(est[SYNC]!.ratePerSecond!), 50);
+  });
+
+  it('keeps the planned operation when it is the faster one', () => {
+    const { picked } = simulate('http://a', 60, (op) => (op === SYNC ? 3 : 9));
+    assert.equal(count(picked, ASYNC), 5, 'only the probe block ran the slower operation');
+    assert.deepEqual(picked.slice(-40), Array(40).fill(SYNC));
+  });
+
+  it('keeps the planned operation unless another is clearly faster (margin)', () => {
+    const { t } = simulate('http://a', 40, (op) => (op === SYNC ? 10 : 9.5));
+    assert.equal(t.chosen('http://a'), SYNC, '5 % faster is within the margin');
+    const c = { now: 0 };
+    const strict = new OperationTimings({ warmup: 10, block: 5, margin: 1 }, () => c.now);
+    simulate('http://a', 40, (op) => (op === SYNC ? 10 : 9.5), strict, c);
+    assert.equal(strict.chosen('http://a'), ASYNC, 'without a margin the slightly faster one wins');
+  });
+
+  it('learns per endpoint: one server prefers one operation, another the other', () => {
+    const c = { now: 0 };
+    const t = new OperationTimings({ warmup: 2, block: 3 }, () => c.now);
+    simulate('http://a', 40, (op) => (op === SYNC ? 2 : 8), t, c);
+    simulate('http://b', 40, (op) => (op === SYNC ? 8 : 2), t, c);
+    assert.equal(t.chosen('http://a'), SYNC);
+    assert.equal(t.chosen('http://b'), ASYNC);
+    assert.deepEqual(Object.keys(t.all()).sort(), ['http://a', 'http://b']);
+  });
+
+  it('switches when the measurements change (a new probe round every remeasureEvery copies)', () => {
+    const c = { now: 0 };
+    const t = new OperationTimings({ warmup: 0, block: 4, remeasureEvery: 20 }, () => c.now);
+    let syncMs = 2;
+    simulate('http://a', 30, (op) => (op === SYNC ? syncMs : 6), t, c);
+    assert.equal(t.chosen('http://a'), SYNC);
+    syncMs = 30; // the server got slow at Copy Blob From URL
+    const later = simulate('http://a', 40, (op) => (op === SYNC ? syncMs : 6), t, c).picked;
+    assert.equal(t.chosen('http://a'), ASYNC);
+    assert.deepEqual(later.slice(-10), Array(10).fill(ASYNC));
+    syncMs = 1; // … and fast again: the next round notices it
+    simulate('http://a', 40, (op) => (op === SYNC ? syncMs : 6), t, c);
+    assert.equal(t.chosen('http://a'), SYNC);
+  });
+
+  it('copies started together: blocks are picked in order, and the choice waits for their completions', () => {
+    const c = { now: 0 };
+    const t = new OperationTimings({ warmup: 0, block: 4 }, () => c.now);
+    const started = Array.from({ length: 10 }, () => t.pick('http://a', CANDIDATES));
+    assert.deepEqual(started.map((p) => p.operation), [...Array(4).fill(SYNC), ...Array(4).fill(ASYNC), SYNC, SYNC]);
+    assert.ok(started.slice(0, 8).every((p) => p.probe === 1) && started.slice(8).every((p) => p.probe === undefined));
+    for (const [i, p] of started.entries()) {
+      c.now = p.operation === SYNC ? 100 + i : 20 + i;
+      t.record('http://a', p.operation, 10, p.probe);
+    }
+    assert.equal(t.chosen('http://a'), ASYNC);
+  });
+
+  it('a probe copy that never completes gives the round up (the planned operation stays)', () => {
+    const t = new OperationTimings({ warmup: 0, block: 2 });
+    for (let i = 0; i < 4; i++) t.pick('http://a', CANDIDATES); // two blocks picked, none recorded
+    const later = Array.from({ length: 9 }, () => t.pick('http://a', CANDIDATES).operation);
+    assert.deepEqual(later, Array(9).fill(SYNC));
+    assert.equal(t.chosen('http://a'), SYNC);
+  });
+
+  it('ignores durations that are not measurements', () => {
+    const t = new OperationTimings();
+    t.record('http://a', SYNC, Number.NaN);
+    t.record('http://a', SYNC, -1);
+    assert.equal(t.estimates('http://a')[SYNC], undefined);
+  });
+});
+
+describe('Copy Blob completed in its first response', () => {
+  function fakeContext(copyStatus: 'success' | 'pending', tags?: Record<string, string>) {
+    const calls: string[] = [];
+    const dest = {
+      async beginCopyFromURL() {
+        calls.push('beginCopyFromURL');
+        const done = copyStatus === 'success';
+        return { getOperationState: () => ({ copyId: 'c1', isCompleted: done, result: done ? { copyStatus } : undefined }) };
+      },
+      async getProperties() {
+        calls.push('getProperties');
+        return { copyId: 'c1', copyStatus: 'success' };
+      },
+    };
+    const ctx = {
+      dest,
+      signal: new AbortController().signal,
+      progress: { op: 'copy-blob' },
+      access: { url: 'http://x/a/b?sig=1' },
+      metadata: {},
+      tags,
+      destConditions: {},
+      etag: '"e"',
+      what: 'Copy b',
+      persist: () => calls.push('persist'),
+      markPending: () => calls.push('markPending'),
+      setBytes: () => undefined,
+    } as unknown as OperationContext;
+    return { ctx, calls };
+  }
+
+  it('is not polled, and needs no verifying HEAD (complete) when no tags are to be set', async () => {
+    const { ctx, calls } = fakeContext('success');
+    const r = await operationModule('copy-blob').run(ctx);
+    assert.equal(r.complete, true);
+    assert.deepEqual(calls, ['beginCopyFromURL', 'persist']);
+  });
+
+  it('with tags to set it is still not polled, but left to complete (tags, verification)', async () => {
+    const { ctx, calls } = fakeContext('success', { t: '1' });
+    const r = await operationModule('copy-blob').run(ctx);
+    assert.equal(r.complete, false);
+    assert.ok(!calls.includes('getProperties'));
+  });
+
+  it('a pending copy is polled until it succeeds', async () => {
+    const { ctx, calls } = fakeContext('pending');
+    const r = await operationModule('copy-blob').run(ctx);
+    assert.equal(r.complete, false);
+    assert.deepEqual(calls, ['beginCopyFromURL', 'persist', 'markPending', 'getProperties']);
+  });
+});
+
+describe('learned choice on Azurite', () => {
+  let azurite: AzuriteInstance;
+  before(async () => {
+    azurite = await startAzurite();
+    const s = azurite.serviceClient();
+    await s.createContainer('src');
+    const body = Buffer.alloc(512, 1);
+    const names = Array.from({ length: 150 }, (_, i) => `many/f${String(i).padStart(3, '0')}.bin`);
+    for (let i = 0; i < names.length; i += 25) await Promise.all(names.slice(i, i + 25).map((n) => s.getContainerClient('src').getBlockBlobClient(n).upload(body, body.length)));
+  });
+  after(async () => {
+    await stopFast(azurite);
+  });
+
+  it('a batch of small blobs (auto) records timings for both operations, and every blob arrives', async () => {
+    // A probe round after 16 small copies, blocks of 32: both are measured within the 150 blobs.
+    const { engine, log } = makeEngine(azurite, { operationChoice: { warmup: 16, block: 32 } });
+    try {
+      await azurite.serviceClient().createContainer('learned');
+      const summary = await engine.copy({
+        sources: [{ kind: 'location', location: { connectionId: A1, container: 'src', path: 'many/' } }],
+        destination: { connectionId: A1, container: 'learned', path: '' },
+      });
+      assert.equal(summary.succeeded, 150, JSON.stringify({ summary, log: log.lines.slice(-5) }));
+      const origin = new URL(azurite.endpoint()).origin;
+      const measured = engine.batchStats(summary.batchId)!.measured[origin]!;
+      assert.ok((measured[SYNC]?.ratePerSecond ?? 0) > 0 && (measured[ASYNC]?.ratePerSecond ?? 0) > 0, JSON.stringify(measured));
+      const ops = engine.batchStats(summary.batchId)!.operations;
+      assert.equal((ops[SYNC] ?? 0) + (ops[ASYNC] ?? 0), 150, JSON.stringify(ops));
+      assert.ok((ops[ASYNC] ?? 0) >= 32, 'Copy Blob was probed (a block of 32)');
+      let n = 0;
+      for await (const b of azurite.serviceClient().getContainerClient('learned').listBlobsFlat()) n += b.properties.contentLength === 512 ? 1 : 0;
+      assert.equal(n, 150);
+      const phases = engine.batchStats(summary.batchId)!.phases;
+      assert.ok(phases.totalMs >= phases.copyMs && phases.listMs >= 0 && phases.planMs >= 0, JSON.stringify(phases));
+    } finally {
+      engine.dispose();
+    }
+  });
+
+  it('never overrides a forced strategy', async () => {
+    const { engine, log } = makeEngine(azurite, { operationChoice: { warmup: 16, block: 32 } });
+    try {
+      await azurite.serviceClient().createContainer('forced');
+      const summary = await engine.copy({
+        sources: [{ kind: 'location', location: { connectionId: A1, container: 'src', path: 'many/' } }],
+        destination: { connectionId: A1, container: 'forced', path: '' },
+        options: { strategy: 'copy-blob' },
+      });
+      assert.equal(summary.succeeded, 150, JSON.stringify({ summary, log: log.lines.slice(-5) }));
+      assert.deepEqual(engine.batchStats(summary.batchId)!.operations, { [ASYNC]: 150 });
+      assert.deepEqual(engine.batchStats(summary.batchId)!.measured, {}, 'a forced strategy is not a choice: nothing is measured for it');
+    } finally {
+      engine.dispose();
+    }
+  });
+});
