@@ -10,7 +10,7 @@ import { onTransientFailure } from './connections';
 import { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES, TUNING_KEYS, type CopyEngineOptions, type EngineTuning } from './engineOptions';
 import { CopyError, toCopyError } from './errors';
 import type { Disposable } from './events';
-import { addJob, batchDone, clearTimer, emptySummary, JobEvents, jobFinished, jobReopened, jobsCleared, newBatch, summaryOf, type Batch, type BatchSummary } from './jobEvents';
+import { addJob, batchDone, statsOf, type BatchStats, clearTimer, emptySummary, JobEvents, jobFinished, jobReopened, jobsCleared, newBatch, summaryOf, type Batch, type BatchSummary } from './jobEvents';
 import { Feeds } from './feeder';
 import { createJob, describeSide, jobFromRecord, recordBytes, recordOf, snapshotOf, type Job } from './job';
 import { FileJournal, type JournalRecord, type JournalStore } from './journal';
@@ -20,23 +20,15 @@ import { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from './outage';
 import type { CostValue } from './cost';
 import { CapabilityCache, planCopy, summarizePlan, type PlannerContext } from './planner';
 import { readResume } from './resume';
-import { OperationTimings, type OperationEstimate } from './operationChoice';
+import { OperationTimings } from './operationChoice';
 import { JobRunner } from './runner';
 import { moveOptions } from './move';
 import { isFinal, isRetryable, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy } from './types';
 
-export type { BatchSummary } from './jobEvents';
+export type { BatchStats, BatchSummary } from './jobEvents';
 export type { Logger } from './log';
 export type { ConnectionResolver, CopyEngineOptions, EngineTuning } from './engineOptions';
 export { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES } from './engineOptions';
-
-/** See CopyEngine.batchStats. */
-export interface BatchStats {
-  phases: { listMs: number; planMs: number; firstCopyAfterMs: number; listingEndedAfterMs?: number; copyMs: number; totalMs: number };
-  pages: number;
-  operations: Record<string, number>;
-  measured: Record<string, Partial<Record<string, OperationEstimate>>>;
-}
 
 export class CopyEngine {
   private readonly log: Logger;
@@ -361,25 +353,10 @@ export class CopyEngine {
    * engine measured per endpoint for the choice between operations for small blobs.
    */
   batchStats(batchId: string): BatchStats | undefined {
-    const t = this.batches.get(batchId)?.timing;
-    if (!t) return undefined;
-    const end = t.doneAt ?? performance.now();
-    const first = t.firstJobAt ?? end;
-    const round = (ms: number) => Math.round(ms);
-    return {
-      phases: {
-        listMs: round(t.listMs),
-        planMs: round(t.planMs),
-        firstCopyAfterMs: round(first - t.startedAt),
-        listingEndedAfterMs: t.listedAt !== undefined ? round(t.listedAt - t.startedAt) : undefined,
-        copyMs: round(end - first),
-        totalMs: round(end - t.startedAt),
-      },
-      pages: t.pages,
-      operations: { ...t.operations },
-      measured: this.timings.all(),
-    };
+    const b = this.batches.get(batchId);
+    return b && statsOf(b, this.timings.all());
   }
+
 
   whenIdle(): Promise<void> {
     if (!this.hasActive()) return Promise.resolve();
@@ -469,10 +446,6 @@ export class CopyEngine {
     const batch = this.batches.get(job.batchId);
     if (batch) {
       jobFinished(batch, job);
-      if (batch.timing) {
-        if (state === 'succeeded') batch.timing.operations[job.operation] = (batch.timing.operations[job.operation] ?? 0) + 1;
-        if (batchDone(batch)) batch.timing.doneAt ??= performance.now();
-      }
       this.feeds.roomFreed(batch);
     }
     this.events.job(job, true);

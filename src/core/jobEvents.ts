@@ -3,6 +3,7 @@
  * batch's summary at most as often ("done" at once). Listeners get snapshots, never the engine's own objects.
  */
 import { Emitter, type Disposable } from './events';
+import type { OperationEstimate } from './operationChoice';
 import { snapshotOf, type Job } from './job';
 import { isFinal, type ErrorInfo, type JobSnapshot, type JobState } from './types';
 
@@ -88,7 +89,11 @@ export function addJob(b: Batch, job: Job): void {
 
 /** The job reached a final state. */
 export function jobFinished(b: Batch, job: Job): void {
-  if (b.live.delete(job)) countFinal(b, job, 1);
+  if (!b.live.delete(job)) return;
+  countFinal(b, job, 1);
+  if (!b.timing) return;
+  if (job.state === 'succeeded') b.timing.operations[job.operation] = (b.timing.operations[job.operation] ?? 0) + 1;
+  if (batchDone(b)) b.timing.doneAt ??= performance.now();
 }
 
 /** A final job runs again (retry): it leaves its final count. */
@@ -205,4 +210,38 @@ export class JobEvents implements Disposable {
     this.batches.dispose();
     this.removed.dispose();
   }
+}
+
+/** See CopyEngine.batchStats. */
+export interface BatchStats {
+  phases: { listMs: number; planMs: number; firstCopyAfterMs: number; listingEndedAfterMs?: number; copyMs: number; totalMs: number };
+  pages: number;
+  operations: Record<string, number>;
+  measured: Record<string, Partial<Record<string, OperationEstimate>>>;
+}
+
+/**
+ * Where a streamed batch's time went (ms): waiting for listing pages, planning them, from the start to the first
+ * job, copying (first job to the last final one), in all; the operations that copied its blobs; and what the engine
+ * measured per endpoint for the choice between operations for small blobs.
+ */
+export function statsOf(b: Batch, measured: BatchStats['measured']): BatchStats | undefined {
+  const t = b.timing;
+  if (!t) return undefined;
+  const end = t.doneAt ?? performance.now();
+  const first = t.firstJobAt ?? end;
+  const round = (ms: number) => Math.round(ms);
+  return {
+    phases: {
+      listMs: round(t.listMs),
+      planMs: round(t.planMs),
+      firstCopyAfterMs: round(first - t.startedAt),
+      listingEndedAfterMs: t.listedAt !== undefined ? round(t.listedAt - t.startedAt) : undefined,
+      copyMs: round(end - first),
+      totalMs: round(end - t.startedAt),
+    },
+    pages: t.pages,
+    operations: { ...t.operations },
+    measured,
+  };
 }

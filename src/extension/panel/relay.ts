@@ -10,7 +10,7 @@
  *     rest), and per-batch counters from the engine (`onBatch` / `batch`), never a view per blob of the batch;
  *   - an update carries only the changed rows of the page the webview shows, that page's order, and the counters.
  */
-import type { BatchSummary, CopyEngine, JobSnapshot } from '../../core';
+import type { BatchSummary, JobSnapshot } from '../../core';
 import { RETAINED_FINISHED } from '../../core/engine';
 import {
   DEFAULT_PAGE_ROWS,
@@ -32,54 +32,9 @@ import {
   type WaitingSummary,
 } from '../../shared/protocol';
 import { JOB_STATES } from '../../shared/vocabulary';
+import { realClock, type JobRelayOptions, type RelayClock } from './relayTypes';
 
-/** What the panel needs from the copy engine. `CopyEngine` satisfies it; tests pass a fake. */
-export interface JobSource {
-  onJob(listener: (job: JobSnapshot) => void): { dispose(): void };
-  /** Fires with the ids of jobs that left the engine (Clear Finished, from the panel or elsewhere). */
-  onJobsRemoved(listener: (jobIds: readonly string[]) => void): { dispose(): void };
-  /** The jobs the engine lists: live ones, failed/canceled/aborted ones and the most recent finished ones. */
-  jobs(): readonly JobSnapshot[];
-  cancel(jobId: string): unknown;
-  retry(jobId: string): unknown;
-  abort(jobId: string): unknown;
-  clearFinished(): unknown;
-  /** Per-batch counters. Without them (a fake source) the totals are counted from the listed jobs. */
-  onBatch?(listener: (summary: BatchSummary) => void): { dispose(): void };
-  batch?(batchId: string): BatchSummary | undefined;
-}
-
-// The real engine must fit the interface (fails to compile if the engine's API drifts).
-const _engineFits: CopyEngine extends Required<JobSource> ? true : false = true;
-void _engineFits;
-
-/** Timers, replaceable in tests. */
-export interface RelayClock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const realClock: RelayClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
-export interface JobRelayOptions {
-  /** Posts a message to the webview. */
-  readonly post: (message: InitMessage | JobsUpdatedMessage) => void;
-  /** Snapshot → what the webview may see (redacted). */
-  readonly toView: (job: JobSnapshot) => JobView;
-  /** Minimum time between two update messages, ms. */
-  readonly throttleMs: number;
-  readonly filter: JobFilter;
-  readonly clock?: RelayClock;
-  /** Where counters and (for the memory bound) the listed jobs come from. */
-  readonly source?: Pick<JobSource, 'jobs' | 'batch'>;
-  /** Succeeded/skipped jobs kept, oldest dropped first: the engine's RETAINED_FINISHED. */
-  readonly retainFinished?: number;
-}
+export type { JobRelayOptions, JobSource, RelayClock } from './relayTypes';
 
 interface Held {
   snap: JobSnapshot;
