@@ -26,6 +26,8 @@ describe('issue 11: outages and throttling with default settings', () => {
   let proxy: FaultProxy;
   let src: ContainerClient;
   const engines: CopyEngine[] = [];
+  /** Extra proxies, stopped in after() too (a test that times out never reaches its own finally). */
+  const proxies: FaultProxy[] = [];
   const big = data(64 * MiB, 11);
   const mid = data(32 * MiB, 12);
   const appendParts = Array.from({ length: 6 }, (_, i) => data(4 * MiB - 1000 * i, 20 + i)); // 6 chunks of 4 MiB
@@ -104,6 +106,7 @@ describe('issue 11: outages and throttling with default settings', () => {
   });
   after(async () => {
     for (const e of engines) e.dispose();
+    for (const p of proxies) await p.stop();
     await proxy?.stop();
     await shim?.stop();
     await azurite?.stop();
@@ -269,6 +272,7 @@ describe('issue 11: outages and throttling with default settings', () => {
   it('a 30 % 503 storm over 200 small blobs: none fails, and the account gate lowered its limit', { timeout: 150_000 }, async (t) => {
     // A proxy of its own: a fresh account key, so a fresh gate.
     const storm = await startFaultProxy({ host: azurite.host, port: azurite.port });
+    proxies.push(storm);
     try {
       const names = Array.from({ length: 200 }, (_, i) => `storm/f${i}.txt`);
       const sums = new Map<string, string>();
