@@ -11,3 +11,4 @@ export { CopyEngine } from './engine';
 export type { ConnectionResolver, Logger, CopyEngineOptions, BatchSummary, BatchStats, EngineTuning } from './engine';
 export { describeRecoverability, sourceRecoverability, type Recoverability } from './move';
 export { CostEstimate, describeBytes, describeCost, describeRequests, withoutPlanning, type CostValue, type CallRange } from './cost';
+export { createDefaultAzureCredential } from './identity';
