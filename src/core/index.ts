@@ -1,4 +1,8 @@
-/** Public surface of the copy engine. Import from 'src/core' (this file) only. */
+/**
+ * Public surface of the copy engine. Import from 'src/core' (this file) only; except the VS Code extension, which
+ * loads this module on first use (src/extension/loadCore.ts) and imports values at start-up only from SDK-free modules
+ * (redact, limits, connectionString, conflictPolicy, cost, recoverability, journal, engineOptions).
+ */
 export * from './types';
 export * from './connections';
 export * from './listing';
