@@ -20,6 +20,29 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core, src/shared, src/cli and src/webview must not import vscode.' }] }],
     },
   },
+  // Start-up time (issue 14): the extension reaches the engine and the storage SDK only through loadCore()
+  // (src/extension/loadCore.ts), so dist/extension.js stays free of them. Types are fine; the build checks the rest.
+  ...[
+    { files: ['src/extension/*.ts'], index: '../core' },
+    { files: ['src/extension/*/**/*.ts'], index: '../../core' },
+  ].map(({ files, index }) => ({
+    files,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: index,
+              allowTypeImports: true,
+              message: "Import only types from src/core's index: values through loadCore() (src/extension/loadCore.ts) or from an SDK-free core module.",
+            },
+          ],
+          patterns: [{ group: ['@azure/*'], allowTypeImports: true, message: 'The Azure SDK is loaded on first use: go through loadCore() (src/extension/loadCore.ts).' }],
+        },
+      ],
+    },
+  })),
   {
     files: ['scripts/**/*.mjs', 'eslint.config.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', fetch: 'readonly', AbortController: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },

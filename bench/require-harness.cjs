@@ -1,6 +1,7 @@
-// `npm run bench -- --startup`: how long a fresh Node process takes to require() the release bundle
-// (dist/extension.js), with a stub `vscode` module (every member a no-op proxy). Not the extension host: its own
-// Node version and loader differ; this is the part of activation the extension's own timing of activate() misses.
+// `npm run bench -- --startup`: how long a fresh Node process takes to require() a release bundle given as argument
+// (dist/extension.js: what VS Code requires at activation; dist/core.js: the engine, required on first use), with a
+// stub `vscode` module (every member a no-op proxy). Not the extension host: its own Node version and loader differ;
+// this is the part of activation the extension's own timing of activate() misses.
 /* global require, process, performance, console */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS harness run with plain node
 const Module = require('node:module');

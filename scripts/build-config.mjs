@@ -1,4 +1,6 @@
-// esbuild options for the Node bundles (extension host, CLI), shared by scripts/build.mjs and the CLI tests.
+// esbuild options for the Node bundles (extension host, its engine bundle, CLI), shared by scripts/build.mjs and the
+// tests (CLI tests, the bundle test).
+import { join, relative, sep } from 'node:path';
 
 /**
  * @azure/storage-common's ESM build calls createRequire(import.meta.url) at load time; in a CJS bundle esbuild turns
@@ -30,4 +32,90 @@ export function nodeBundle({ entry, outfile, shebang = false, external = [] }) {
     define: { 'import.meta.url': '__blobCopyImportMetaUrl' },
     banner: { js: `${shebang ? SHEBANG : ''}${importMetaUrl}` },
   };
+}
+
+/**
+ * The extension ships as two bundles (issue 14, start-up time): dist/extension.js (UI shells, what VS Code requires
+ * at activation) and dist/core.js (src/core: the engine and the storage SDK), required on first use by
+ * src/extension/loadCore.ts's `require('../core')`. This plugin keeps exactly that require out of the extension bundle:
+ * it stays a require of ./core.js next to it. Any other import of src/core's index is bundled as usual (and then
+ * caught by sdkGuard).
+ */
+export const LAZY_CORE_IMPORTER = join('src', 'extension', 'loadCore.ts');
+export const LAZY_CORE_OUTFILE = 'core.js';
+
+/** @returns {import('esbuild').Plugin} */
+export function lazyCorePlugin() {
+  return {
+    name: 'blob-copy-lazy-core',
+    setup(build) {
+      const root = build.initialOptions.absWorkingDir ?? process.cwd();
+      build.onResolve({ filter: /^\.\.\/core$/ }, (args) => {
+        if (args.kind !== 'require-call' || relative(root, args.importer) !== LAZY_CORE_IMPORTER) return undefined;
+        return { path: `./${LAZY_CORE_OUTFILE}`, external: true };
+      });
+    },
+  };
+}
+
+/** Packages the extension bundle must not contain: the storage SDK and Entra ID (they belong in dist/core.js). */
+export const SDK_PACKAGES = ['@azure/storage-blob', '@azure/storage-common', '@azure/identity', '@azure/msal-node'];
+
+/**
+ * The SDK packages among a metafile's inputs, each with the first input that holds it.
+ * @param {import('esbuild').Metafile} metafile
+ * @returns {{ pkg: string, input: string }[]}
+ */
+export function sdkInputs(metafile) {
+  const found = new Map();
+  for (const input of Object.keys(metafile.inputs)) {
+    const path = input.split(sep).join('/');
+    const pkg = SDK_PACKAGES.find((p) => path.includes(`node_modules/${p}/`));
+    if (pkg && !found.has(pkg)) found.set(pkg, input);
+  }
+  return [...found].map(([pkg, input]) => ({ pkg, input }));
+}
+
+/**
+ * Fails the build when the bundle contains any of SDK_PACKAGES: an eager import of src/core (its index, or a module
+ * that imports the SDK) slipped into the extension. Needs `metafile: true`.
+ * @returns {import('esbuild').Plugin}
+ */
+export function sdkGuardPlugin() {
+  return {
+    name: 'blob-copy-sdk-guard',
+    setup(build) {
+      build.onEnd((result) => {
+        if (!result.metafile) return { errors: [{ text: 'blob-copy-sdk-guard needs metafile: true' }] };
+        const found = sdkInputs(result.metafile);
+        if (found.length === 0) return undefined;
+        return {
+          errors: [
+            {
+              text:
+                `${build.initialOptions.outfile} must not contain the storage SDK, but it bundles ${found.map((f) => f.pkg).join(', ')} ` +
+                `(e.g. ${found[0].input}). The extension loads the engine and the SDK on first use, through loadCore() ` +
+                '(src/extension/loadCore.ts): import only types from src/core\'s index, and values from SDK-free core modules.',
+            },
+          ],
+        };
+      });
+    },
+  };
+}
+
+/**
+ * The extension's two bundles: dist/extension.js (with the lazy require and the guard) and dist/core.js.
+ * @param {string} dir the output folder (dist)
+ * @returns {import('esbuild').BuildOptions[]}
+ */
+export function extensionBundles(dir) {
+  return [
+    {
+      ...nodeBundle({ entry: 'src/extension/extension.ts', outfile: join(dir, 'extension.js'), external: ['vscode'] }),
+      metafile: true,
+      plugins: [lazyCorePlugin(), sdkGuardPlugin()],
+    },
+    nodeBundle({ entry: 'src/core/index.ts', outfile: join(dir, LAZY_CORE_OUTFILE) }),
+  ];
 }

@@ -7,6 +7,7 @@ import { toCompatResponse, type CompatResponse, type WebResourceLike } from '@az
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, type HttpClient } from '@azure/core-rest-pipeline';
 import { throughAccountGate } from './throttle';
 import { Emitter, type Event } from './events';
+import { accountNameFromEndpoint, parseConnectionString } from './connectionString';
 import {
   AnonymousCredential,
   BlobServiceClient,
@@ -24,63 +25,8 @@ export type ConnectionSpec =
   | { readonly kind: 'token'; readonly accountName: string; readonly blobEndpoint?: string; readonly credential: TokenCredential }
   | { readonly kind: 'anonymous'; readonly url: string };
 
-/** The emulator's well-known development account: public, documented, not a secret. */
-export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
-export const AZURITE_ACCOUNT_KEY =
-  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-
-export function azuriteConnectionString(host = '127.0.0.1', port = 10000): string {
-  return (
-    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};` +
-    `BlobEndpoint=http://${host}:${port}/${AZURITE_ACCOUNT_NAME};`
-  );
-}
-
-export interface ParsedConnectionString {
-  accountName?: string;
-  accountKey?: string;
-  blobEndpoint: string;
-  sas?: string;
-}
-
-/** Parses a storage connection string; throws a clear error (never echoing the key) when it is malformed. */
-export function parseConnectionString(connectionString: string): ParsedConnectionString {
-  const trimmed = connectionString.trim();
-  if (trimmed === 'UseDevelopmentStorage=true') {
-    return { accountName: AZURITE_ACCOUNT_NAME, accountKey: AZURITE_ACCOUNT_KEY, blobEndpoint: `http://127.0.0.1:10000/${AZURITE_ACCOUNT_NAME}` };
-  }
-  const parts = new Map<string, string>();
-  for (const segment of trimmed.split(';')) {
-    if (!segment.trim()) continue;
-    const eq = segment.indexOf('=');
-    if (eq <= 0) {
-      throw new Error('Malformed connection string: expected "Key=Value" pairs separated by ";" (e.g. "DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…").');
-    }
-    parts.set(segment.slice(0, eq).trim().toLowerCase(), segment.slice(eq + 1).trim());
-  }
-  const accountName = parts.get('accountname');
-  const accountKey = parts.get('accountkey');
-  const sas = parts.get('sharedaccesssignature');
-  let blobEndpoint = parts.get('blobendpoint');
-  if (!blobEndpoint) {
-    if (!accountName) {
-      throw new Error('Malformed connection string: it names neither AccountName nor BlobEndpoint.');
-    }
-    const protocol = parts.get('defaultendpointsprotocol') ?? 'https';
-    const suffix = parts.get('endpointsuffix') ?? 'core.windows.net';
-    blobEndpoint = `${protocol}://${accountName}.blob.${suffix}`;
-  }
-  if (!/^https?:\/\//i.test(blobEndpoint)) {
-    throw new Error('Malformed connection string: BlobEndpoint must be an http(s) URL.');
-  }
-  if (!accountKey && !sas) {
-    throw new Error('Malformed connection string: it has neither AccountKey nor SharedAccessSignature.');
-  }
-  if (accountKey && !/^[A-Za-z0-9+/]+={0,2}$/.test(accountKey)) {
-    throw new Error('Malformed connection string: AccountKey is not base64. Copy the key again from the portal (Access keys).');
-  }
-  return { accountName, accountKey, blobEndpoint: blobEndpoint.replace(/\/+$/, ''), sas };
-}
+// SDK-free parts (the extension imports them without loading the SDK), re-exported for the engine's callers.
+export { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, accountNameFromEndpoint, azuriteConnectionString, parseConnectionString, type ParsedConnectionString } from './connectionString';
 
 export interface AccountClient {
   readonly service: BlobServiceClient;
@@ -95,16 +41,6 @@ export interface AccountClient {
   readonly accountName: string;
   /** Blob endpoint without SAS, without trailing slash. */
   readonly endpoint: string;
-}
-
-export function accountNameFromEndpoint(endpoint: string): string {
-  const u = new URL(endpoint);
-  const host = u.hostname;
-  // Path-style (emulator, IP hosts): http://127.0.0.1:10000/devstoreaccount1
-  if (/^(\d+\.){3}\d+$/.test(host) || host === 'localhost' || host.startsWith('[')) {
-    return decodeURIComponent(u.pathname.split('/').filter(Boolean)[0] ?? '');
-  }
-  return host.split('.')[0];
 }
 
 /** A request attempt that failed transiently (throttled, server error, network error); the SDK's retry policy decides. */

@@ -6,8 +6,7 @@
  * failures; retries, throttling and resumes add calls that no plan can know.
  */
 import { LIMITS } from './limits';
-import { APPEND_CHUNK_BYTES } from './operations/appendBlockFromUrl';
-import { blockSizeFor } from './operations/putBlockFromUrl';
+import { APPEND_CHUNK_BYTES, blockSizeFor } from './operations/sizes';
 import type { PlannedCopy } from './types';
 import { formatBytes, formatCount, REST_CALLS, type CopyOperation, type RestCall } from '../shared/vocabulary';
 

@@ -1,4 +1,8 @@
-/** Public surface of the copy engine. Import from 'src/core' (this file) only. */
+/**
+ * Public surface of the copy engine. Import from 'src/core' (this file) only; except the VS Code extension, which
+ * loads this module on first use (src/extension/loadCore.ts) and imports values at start-up only from SDK-free modules
+ * (redact, limits, connectionString, conflictPolicy, cost, recoverability, journal, engineOptions).
+ */
 export * from './types';
 export * from './connections';
 export * from './listing';
@@ -11,3 +15,4 @@ export { CopyEngine } from './engine';
 export type { ConnectionResolver, Logger, CopyEngineOptions, BatchSummary, BatchStats, EngineTuning } from './engine';
 export { describeRecoverability, sourceRecoverability, type Recoverability } from './move';
 export { CostEstimate, describeBytes, describeCost, describeRequests, withoutPlanning, type CostValue, type CallRange } from './cost';
+export { createDefaultAzureCredential } from './identity';

@@ -103,6 +103,18 @@ const FILE_RE = /^job-[A-Za-z0-9-]+\.json$/;
 const BATCH_RE = /^batch-[A-Za-z0-9-]+\.json$/;
 
 /**
+ * Whether `dir` holds any job or batch record, by file name only (nothing is read or parsed): the extension's
+ * start-up check, which loads the engine only when there is a journal to look at. A missing folder has none.
+ */
+export function hasJournal(dir: string): boolean {
+  try {
+    return fs.readdirSync(dir).some((name) => FILE_RE.test(name) || BATCH_RE.test(name));
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Writes are coalesced and asynchronous: save() keeps the newest record per job and a background drain writes them
  * (at most WRITE_PARALLELISM files at a time, temp file + rename); a job removed before its record was written costs
  * no file at all. Urgent records are written on the next turn of the event loop, others at most every minIntervalMs

@@ -19,6 +19,10 @@ import type { MoveProgress } from './operations/types';
 import { transientReason } from './outage';
 import type { BlobLocation, CopySource, ErrorInfo } from './types';
 import { accountKey } from './urls';
+import type { Recoverability } from './recoverability';
+
+// SDK-free (the move confirmation uses it without loading the SDK); re-exported for the engine's callers.
+export { describeRecoverability, type Recoverability } from './recoverability';
 
 export interface MoveDeps {
   resolve(connectionId: string): Promise<AccountClient>;
@@ -271,13 +275,6 @@ export async function moveProblems(
 
 // ------------------------------------------------------------------------------------------ recoverability
 
-export interface Recoverability {
-  /** Blob soft delete: on with its retention days, off, or unknown (no permission, or an emulator that does not say). */
-  readonly softDelete: { readonly state: 'on'; readonly days: number } | { readonly state: 'off' } | { readonly state: 'unknown'; readonly reason: string };
-  /** Blob versioning cannot be read through the data plane (it is an account management setting): always unknown here. */
-  readonly versioning: 'unknown';
-}
-
 /** How long a deleted source stays recoverable: the service's delete retention policy, where it can be read. */
 export async function sourceRecoverability(account: AccountClient, signal?: AbortSignal): Promise<Recoverability> {
   try {
@@ -289,12 +286,4 @@ export async function sourceRecoverability(account: AccountClient, signal?: Abor
     const d = restDetails(e);
     return { softDelete: { state: 'unknown', reason: d.status === 403 ? 'no permission to read the account settings' : 'the account settings could not be read' }, versioning: 'unknown' };
   }
-}
-
-/** One sentence for the confirmation. */
-export function describeRecoverability(r: Recoverability): string {
-  const sd = r.softDelete;
-  if (sd.state === 'on') return `Blob soft delete is on: a deleted source stays recoverable for ${sd.days} day${sd.days === 1 ? '' : 's'}.`;
-  if (sd.state === 'off') return 'Blob soft delete is off: a deleted source cannot be recovered (unless blob versioning is on; it cannot be read here).';
-  return `Whether a deleted source can be recovered is unknown (${sd.reason}; blob versioning cannot be read here).`;
 }

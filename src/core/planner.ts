@@ -17,6 +17,7 @@ import type { BlobLocation, ConflictPolicy, ConflictState, CopyOperation, CopyPl
 import { accountKey, parseBlobUrl } from './urls';
 import { strategyOf, type RestCall } from '../shared/vocabulary';
 import { CostEstimate, type CostValue } from './cost';
+import { decide, totalsOf } from './conflictPolicy';
 
 export { normalizeEtag } from './headers';
 export { CapabilityCache, chooseOperation, fallbackOperation } from './operationChoice';
@@ -38,40 +39,8 @@ export function globFilter(include: readonly string[] = [], exclude: readonly st
   return (rel) => (include.length === 0 || include.some((p) => test(p, rel))) && !exclude.some((p) => test(p, rel));
 }
 
-/** Pure: re-decides every item's action (and destination) for a conflict policy. */
-export function withConflictPolicy(plan: CopyPlan, policy: ConflictPolicy): CopyPlan {
-  const items = plan.items.map((item) => decide(item, policy));
-  return {
-    ...plan,
-    request: { ...plan.request, options: { ...plan.request.options, conflict: policy } },
-    items,
-    totals: totalsOf(items),
-  };
-}
-
-function decide(item: PlannedCopy, policy: ConflictPolicy): PlannedCopy {
-  const intended = item.intendedDestination ?? item.destination;
-  let action: PlannedCopy['action'];
-  if (item.conflict === 'none') action = 'copy';
-  else if (policy === 'overwrite') action = 'copy';
-  else if (policy === 'skip') action = 'skip';
-  else if (policy === 'rename') action = item.renameDestination ? 'rename' : 'skip';
-  else action = item.conflict === 'exists-older' ? 'copy' : 'skip';
-  const destination = action === 'rename' && item.renameDestination ? item.renameDestination : intended;
-  return { ...item, action, destination, intendedDestination: intended };
-}
-
-export function totalsOf(items: readonly PlannedCopy[]): CopyPlan['totals'] {
-  let bytes = 0;
-  let conflicts = 0;
-  let skipped = 0;
-  for (const i of items) {
-    if (i.action !== 'skip') bytes += i.size;
-    if (i.conflict !== 'none') conflicts++;
-    if (i.action === 'skip') skipped++;
-  }
-  return { count: items.length, bytes, conflicts, skipped };
-}
+// SDK-free (the extension uses it without loading the SDK); re-exported for the engine's callers.
+export { totalsOf, withConflictPolicy } from './conflictPolicy';
 
 export interface PlannerContext {
   resolve(connectionId: string): Promise<AccountClient>;

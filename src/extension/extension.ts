@@ -1,15 +1,19 @@
 /**
- * Activation: builds the one small context object (connections, engine, tree, status bar, panel opener, log) and
- * registers everything through the command table. Returns the test API (with the connection resolver, i.e. account
- * keys) only in an extension test run; any other extension gets a minimal, secret-free API.
+ * Activation: builds the one small context object (connections, engine holder, tree, status bar, panel opener, log)
+ * and registers everything through the command table. The copy engine and the storage SDK (dist/core.js) are not
+ * loaded here: the engine is created on first use (lazyEngine.ts, loadCore.ts). Returns the test API (with the
+ * connection resolver, i.e. account keys) only in an extension test run; any other extension gets a minimal,
+ * secret-free API.
  */
 import * as vscode from 'vscode';
-import { CopyEngine, type JobSnapshot } from '../core';
+import type { CopyEngine, JobSnapshot } from '../core';
 import { affectsTuning, engineTuning, readSettings, SECTION } from './config';
 import { ConnectionStore } from './connections/store';
 import { CAN_PASTE_CONTEXT, COMMANDS, commands, registerCommands, VIEW_ID } from './commands';
 import type { CopyClipboard, Ctx, Notifier, Prompts, QuickInput, ShownMessage } from './context';
 import { defaultPrompts, runCopy } from './copy/flow';
+import { coreLoaded, loadCore } from './loadCore';
+import { OnFirstUse, unfinishedJobs } from './lazyEngine';
 import { ChannelLog, errorMessage } from './logger';
 import { watchBatches } from './notifications';
 import { CopyJobsPanel, registerCopyJobsSerializer, type CopyJobsPanelDeps } from './panel';
@@ -41,7 +45,12 @@ export interface BlobCopyApi extends BlobCopyPublicApi {
   readonly tree: StorageTreeProvider;
   readonly view: vscode.TreeView<StorageNode>;
   readonly dnd: StorageDragAndDrop;
+  /** The copy engine: reading this creates it (and loads dist/core.js) when it does not exist yet. */
   readonly engine: CopyEngine;
+  /** Whether the copy engine exists (reading this creates nothing). */
+  readonly engineCreated: boolean;
+  /** Whether the engine's module (dist/core.js, with the storage SDK) was loaded in this extension host. */
+  readonly coreLoaded: boolean;
   readonly connections: ConnectionStore;
   readonly statusBar: CopyStatusBar;
   /** Questions the extension asks; tests replace them to answer without a modal. */
@@ -107,18 +116,25 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
   const channel = vscode.window.createOutputChannel('Blob Copy', { log: true });
   context.subscriptions.push(channel);
   const log = new ChannelLog(channel, testMode);
-  const settings = readSettings();
   const connections = new ConnectionStore(context.globalState, context.secrets);
   context.subscriptions.push(connections);
   const journalDir = context.globalStorageUri.fsPath;
-  const engine = new CopyEngine({ resolve: connections.resolve, journalDir, ...engineTuning(settings), log });
-  context.subscriptions.push({ dispose: () => engine.dispose() });
+  // The engine (and the storage SDK with it) is created on first use, with the settings of that moment.
+  const engines = new OnFirstUse<CopyEngine>(() => {
+    const t0 = performance.now();
+    const loading = !coreLoaded();
+    const { CopyEngine } = loadCore();
+    const engine = new CopyEngine({ resolve: connections.resolve, journalDir, ...engineTuning(readSettings()), log });
+    log.info(`Copy engine created in ${(performance.now() - t0).toFixed(1)} ms${loading ? ', its module (the engine and the Azure SDK) loaded with it' : ''}.`);
+    return engine;
+  });
+  context.subscriptions.push(engines);
   // Concurrency, block size and outage tolerance apply to the next job without a window reload (issue #14).
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsTuning(e)) return;
       const t = engineTuning(readSettings());
-      engine.configure(t);
+      engines.peek()?.configure(t); // an engine created later reads the settings then
       log.info(
         `Settings changed: ${t.concurrency} blobs and ${t.rangeConcurrency} ranges in flight, block size ${t.blockSizeBytes ? `${t.blockSizeBytes / 1024 / 1024} MiB` : 'auto'}, ` +
           `outage tolerance ${t.outageToleranceSeconds} s; jobs that start from now on use them.`,
@@ -170,7 +186,10 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
   const trace: BlobCopyApi['panel']['trace'] = [];
   const panelDeps: CopyJobsPanelDeps = {
     extensionUri: context.extensionUri,
-    jobs: engine,
+    // Opening or reviving the panel creates the engine.
+    get jobs() {
+      return engines.get();
+    },
     log,
     reveal: (_destination: string, job: JobSnapshot) => revealJob(job),
     trace: testMode
@@ -182,14 +201,17 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
   };
   registerCopyJobsSerializer(context, panelDeps);
 
-  const statusBar = new CopyStatusBar(() => engine.jobs());
+  // Nothing to show while no engine exists (it renders on engine events only).
+  const statusBar = new CopyStatusBar(() => engines.peek()?.jobs() ?? []);
   context.subscriptions.push(statusBar);
   const prompts: Prompts = { ...defaultPrompts };
 
   ctx = {
     extension: context,
     connections,
-    engine,
+    get engine() {
+      return engines.get();
+    },
     tree,
     view,
     log,
@@ -203,11 +225,9 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
   };
 
   registerCommands(ctx, commands);
-  const jobSub = engine.onJob(() => statusBar.schedule());
-  context.subscriptions.push({ dispose: () => jobSub.dispose() });
-  context.subscriptions.push(
-    watchBatches(ctx, () => statusBar.schedule()),
-  );
+  // Attached when the engine is created; disposed with it.
+  engines.onCreate((engine) => engine.onJob(() => statusBar.schedule()));
+  engines.onCreate((engine) => watchBatches(ctx, engine, () => statusBar.schedule()));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.azurite`)) connections.invalidate(AZURITE_ID);
@@ -228,7 +248,15 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
     tree,
     view,
     dnd,
-    engine,
+    get engine() {
+      return engines.get();
+    },
+    get engineCreated() {
+      return engines.peek() !== undefined;
+    },
+    get coreLoaded() {
+      return coreLoaded();
+    },
     connections,
     statusBar,
     prompts,
@@ -253,12 +281,13 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
 
 /**
  * The start-up check: copies that did not finish (the journal of a window closed or a host killed mid-copy) are
- * offered for resuming. Returns the ids of the batches resumed (none when the user declines).
+ * offered for resuming. Returns the ids of the batches resumed (none when the user declines). Without a journal
+ * file it loads nothing (the engine stays uncreated).
  */
 export async function checkUnfinished(ctx: Ctx): Promise<string[]> {
   let unfinished: JobSnapshot[];
   try {
-    unfinished = await ctx.engine.unfinished();
+    unfinished = await unfinishedJobs(ctx.extension.globalStorageUri.fsPath, () => ctx.engine);
   } catch (err) {
     ctx.log.warn(`Could not read the copy journal: ${errorMessage(err)}`);
     return [];

@@ -4,7 +4,8 @@
  * them for secrets). No runtime `vscode` import: plain-Node tests load errorMessage.
  */
 import type * as vscode from 'vscode';
-import { redact, type Logger } from '../core';
+import type { Logger } from '../core';
+import { redact } from '../core/redact';
 
 type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

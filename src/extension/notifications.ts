@@ -1,13 +1,14 @@
 /** One notification per finished batch: success, or failures with "Show Jobs" and "Retry". */
 import * as vscode from 'vscode';
-import type { BatchSummary } from '../core';
+import type { BatchSummary, CopyEngine } from '../core';
 import { COMMANDS } from './commands/ids';
 import type { Ctx } from './context';
 import { batchMessage, failureText, firstFailure } from './notificationText';
 
-export function watchBatches(ctx: Ctx, onDone: (b: BatchSummary) => void = () => undefined): vscode.Disposable {
+/** Subscribes to `engine` (the extension calls it when the engine is created: see lazyEngine.ts). */
+export function watchBatches(ctx: Ctx, engine: Pick<CopyEngine, 'onBatch' | 'jobs'>, onDone: (b: BatchSummary) => void = () => undefined): vscode.Disposable {
   const notified = new Set<string>();
-  const sub = ctx.engine.onBatch((b) => {
+  const sub = engine.onBatch((b) => {
     if (!b.done) {
       notified.delete(b.batchId); // a retry re-opens the batch: notify again when it settles
       return;
@@ -17,7 +18,7 @@ export function watchBatches(ctx: Ctx, onDone: (b: BatchSummary) => void = () =>
     onDone(b);
     const { text, failed } = batchMessage(b);
     ctx.log.info(`Batch ${b.batchId} finished: ${text}`);
-    const first = failed ? firstFailure(ctx.engine.jobs(), b.batchId) : undefined;
+    const first = failed ? firstFailure(engine.jobs(), b.batchId) : undefined;
     const show = failed
       ? ctx.notify.warn(first ? `${text} ${failureText(first, (id) => ctx.connections.get(id))}` : text, 'Show Jobs', 'Retry')
       : ctx.notify.info(text, 'Show Jobs');

@@ -1,6 +1,7 @@
 /**
  * package.json and the command table agree, both ways: every contributed command is in COMMANDS and every entry of
- * COMMANDS is contributed; menus and keybindings name only known commands; every command is reachable.
+ * COMMANDS is contributed; menus and keybindings name only known commands; every command is reachable. And
+ * package.json has no key twice in any object (JSON.parse keeps the last silently; VS Code and esbuild warn).
  */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -23,11 +24,98 @@ interface Manifest {
 }
 
 // out/test/extension/ → the repository root
-const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as Manifest;
+const manifestText = readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8');
+const manifest = JSON.parse(manifestText) as Manifest;
+
+/**
+ * Every key that occurs more than once in the same JSON object, as "path.to.object → key". A small recursive-descent
+ * walk over the text: JSON.parse (and a reviver) only ever see the last of two equal keys.
+ */
+function duplicateKeys(text: string): string[] {
+  let i = 0;
+  const found: string[] = [];
+  const ws = () => {
+    while (/\s/.test(text[i] ?? '')) i++;
+  };
+  const fail = (what: string): never => {
+    throw new Error(`JSON: ${what} at offset ${i}`);
+  };
+  const string = (): string => {
+    if (text[i] !== '"') fail('expected a string');
+    const start = i++;
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    if (text[i++] !== '"') fail('unterminated string');
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  const value = (path: string): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const keys = new Set<string>();
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        const key = string();
+        if (keys.has(key)) found.push(`${path || '(root)'} → ${key}`);
+        keys.add(key);
+        ws();
+        if (text[i++] !== ':') fail('expected ":"');
+        value(path ? `${path}.${key}` : key);
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i++] === '}') return;
+        else fail('expected "," or "}"');
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (let n = 0; ; n++) {
+        value(`${path}[${n}]`);
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i++] === ']') return;
+        else fail('expected "," or "]"');
+      }
+    }
+    if (c === '"') {
+      string();
+      return;
+    }
+    const m = /^(?:true|false|null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(i, i + 40));
+    if (!m) fail('unexpected character');
+    i += m![0].length;
+  };
+  value('');
+  ws();
+  if (i !== text.length) fail('trailing text');
+  return found;
+}
 const ids: readonly string[] = Object.values(COMMANDS);
 
 /** Commands run only from code (tree items, the Copy Jobs panel): hidden from the palette, in no menu. */
 const INTERNAL = [COMMANDS.loadMore, COMMANDS.revealInTree];
+
+describe('package.json: no duplicate keys', () => {
+  it('the scanner finds a key given twice, at any depth, and only then', () => {
+    assert.deepEqual(duplicateKeys('{"a": 1, "b": {"c": [1, {"d": "x\\"}", "d": 2}], "e": true}, "f": null}'), ['b.c[1] → d']);
+    assert.deepEqual(duplicateKeys('{"a": {"k": 1}, "b": {"k": 2}}'), [], 'the same key in two objects is fine');
+    assert.deepEqual(duplicateKeys('{"x": 1, "x": 2}'), ['(root) → x']);
+  });
+
+  it('package.json has no key twice in any object (e.g. a setting declared twice)', () => {
+    assert.deepEqual(duplicateKeys(manifestText), []);
+  });
+});
 
 describe('command ids: the table and package.json', () => {
   it('each table entry is the prefix plus its name', () => {

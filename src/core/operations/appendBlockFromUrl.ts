@@ -5,10 +5,9 @@
 import { restDetails } from '../errors';
 import { assertSourceUnchanged, isNotImplemented, pinnedSource, sourceAuthorization } from './shared';
 import type { CopyOperationModule } from './types';
+import { APPEND_CHUNK_BYTES } from './sizes';
 
-const MiB = 1024 * 1024;
-/** Append chunks: 4 MiB is accepted by every service version and keeps any append blob within 50,000 blocks. */
-export const APPEND_CHUNK_BYTES = 4 * MiB;
+export { APPEND_CHUNK_BYTES } from './sizes';
 
 export const appendBlockFromUrl: CopyOperationModule<'append-block-from-url'> = {
   id: 'append-block-from-url',

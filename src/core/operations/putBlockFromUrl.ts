@@ -5,22 +5,16 @@
  */
 import type { BlockBlobClient } from '@azure/storage-blob';
 import { restDetails } from '../errors';
-import { LIMITS } from '../limits';
 import { assertSourceUnchanged, forEachRange, sourceAuthorization } from './shared';
 import type { CopyOperationModule, OperationContext, ProgressOf } from './types';
+import { blockSizeFor } from './sizes';
 
-const MiB = 1024 * 1024;
+export { blockSizeFor } from './sizes';
 
 /** Block ids unique to a job and a generation (a new generation after a source change never reuses an id). */
 export function blockId(jobId: string, generation: number, index: number): string {
   const raw = `bc-${jobId.replace(/-/g, '').slice(0, 24)}-g${String(generation).padStart(3, '0')}-${String(index).padStart(6, '0')}`;
   return Buffer.from(raw).toString('base64');
-}
-
-/** Block size for a blob: the configured size, raised so the blob fits in 50,000 blocks, at most 4000 MiB. */
-export function blockSizeFor(size: number, configured: number): number {
-  const min = Math.ceil(size / LIMITS.maxBlocksPerBlob / MiB) * MiB;
-  return Math.min(LIMITS.stageBlockMaxBytes, Math.max(configured, min));
 }
 
 /** True when the destination's committed block list is exactly `ids` (block ids are unique to a job). */

@@ -4,7 +4,8 @@
  * from code (explicit arguments).
  */
 import * as vscode from 'vscode';
-import { validateBlobName, type CopySource } from '../../core';
+import type { CopySource } from '../../core';
+import { validateBlobName } from '../../core/limits';
 import { OPERATION_INFO, plural, strategiesFor } from '../../shared/vocabulary';
 import { locationUrl } from '../connections/model';
 import type { Ctx } from '../context';

@@ -5,7 +5,8 @@
  * (copy/flow.ts), plus a confirmation that says so.
  */
 import * as vscode from 'vscode';
-import { validateBlobName, type BlobLocation } from '../../core';
+import type { BlobLocation } from '../../core';
+import { validateBlobName } from '../../core/limits';
 import type { Ctx } from '../context';
 import { runCopy, type CopyOutcome } from '../copy/flow';
 import { pickDestination, pickSource } from '../copy/pickers';

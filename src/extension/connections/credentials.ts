@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { entraAuthorityOptions } from '../../core/auth';
+import { loadCore } from '../loadCore';
 
 export const STORAGE_SCOPES = ['https://storage.azure.com/.default'];
 
@@ -29,12 +29,6 @@ function expiresOn(token: string): number {
   return Date.now() + 50 * 60 * 1000;
 }
 
-async function defaultCredential(): Promise<TokenCredential> {
-  const { DefaultAzureCredential } = await import('@azure/identity');
-  // AZURE_AUTHORITY_HOST (sovereign / Azure Stack / ADFS authorities) is honoured, as in the CLI.
-  return new DefaultAzureCredential(entraAuthorityOptions(process.env));
-}
-
 export function createEntraCredential(auth: 'vscode' | 'default'): TokenCredential {
   let fallback: Promise<TokenCredential> | undefined;
   return {
@@ -47,7 +41,7 @@ export function createEntraCredential(auth: 'vscode' | 'default'): TokenCredenti
           /* no Microsoft auth provider here: fall back */
         }
       }
-      fallback ??= defaultCredential();
+      fallback ??= loadCore().createDefaultAzureCredential(process.env);
       return (await fallback).getToken(scopes, options);
     },
   };

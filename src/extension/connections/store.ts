@@ -4,15 +4,9 @@
  */
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
-import {
-  accountNameFromEndpoint,
-  azuriteConnectionString,
-  AZURITE_ACCOUNT_NAME,
-  createAccountClient,
-  parseConnectionString,
-  type AccountClient,
-  type ConnectionSpec,
-} from '../../core';
+import type { AccountClient, ConnectionSpec } from '../../core';
+import { accountNameFromEndpoint, azuriteConnectionString, AZURITE_ACCOUNT_NAME, parseConnectionString } from '../../core/connectionString';
+import { loadCore } from '../loadCore';
 import { readSettings } from '../config';
 import { createEntraCredential } from './credentials';
 import { AZURITE_ID, type AddConnectionInput, type ConnectionInfo, type SecretPayload } from './model';
@@ -44,7 +38,7 @@ export class ConnectionStore implements vscode.Disposable {
   resolve = (id: string): Promise<AccountClient> => {
     let client = this.clients.get(id);
     if (!client) {
-      client = this.spec(id).then((spec) => createAccountClient(spec));
+      client = this.spec(id).then((spec) => loadCore().createAccountClient(spec));
       client.catch(() => this.clients.delete(id));
       this.clients.set(id, client);
     }
@@ -184,7 +178,7 @@ function describe(id: string, input: AddConnectionInput): { spec: ConnectionSpec
       if (!/[?&]sig=/i.test(url)) throw new Error('The URL carries no SAS token (no "sig=" parameter): paste the full SAS URL, "https://<account>.blob.core.windows.net/<container>?sv=…&sig=…".');
       const expired = sasExpiryProblem(url);
       if (expired) throw new Error(expired);
-      const client = createAccountClient({ kind: 'sas', url });
+      const client = loadCore().createAccountClient({ kind: 'sas', url });
       return {
         spec: { kind: 'sas', url },
         secret: { kind: 'sas', url },

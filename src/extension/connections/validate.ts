@@ -1,5 +1,7 @@
 /** Checks a connection against its endpoint before it is saved: one cheap listing call, bounded by a timeout. */
-import { createAccountClient, redact, type AccountClient, type ConnectionSpec } from '../../core';
+import type { AccountClient, ConnectionSpec } from '../../core';
+import { redact } from '../../core/redact';
+import { loadCore } from '../loadCore';
 
 export const VALIDATION_TIMEOUT_MS = 10_000;
 
@@ -22,7 +24,7 @@ export async function validateConnection(spec: ConnectionSpec, timeoutMs = VALID
   let account: AccountClient;
   try {
     // No SDK retries here: a wrong port should fail in a second, not after five back-offs.
-    account = createAccountClient(spec, { retryOptions: { maxTries: 1, tryTimeoutInMs: timeoutMs } });
+    account = loadCore().createAccountClient(spec, { retryOptions: { maxTries: 1, tryTimeoutInMs: timeoutMs } });
   } catch (err) {
     throw new Error(redact(err instanceof Error ? err.message : String(err)));
   }

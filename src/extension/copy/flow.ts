@@ -5,23 +5,12 @@
  */
 import * as vscode from 'vscode';
 import { askConnectionInput } from '../connections/addConnection';
-import {
-  describeCost,
-  describeRecoverability,
-  describeRequests,
-  withoutPlanning,
-  sourceRecoverability,
-  validateBlobName,
-  validateContainerName,
-  withConflictPolicy,
-  type BlobLocation,
-  type ConflictPolicy,
-  type CopyOptions,
-  type CopyPlan,
-  type CopySource,
-  type PlannedCopy,
-  type StrategyChoice,
-} from '../../core';
+import type { BlobLocation, ConflictPolicy, CopyOptions, CopyPlan, CopySource, PlannedCopy, StrategyChoice } from '../../core';
+import { withConflictPolicy } from '../../core/conflictPolicy';
+import { describeCost, describeRequests, withoutPlanning } from '../../core/cost';
+import { validateBlobName, validateContainerName } from '../../core/limits';
+import { describeRecoverability } from '../../core/recoverability';
+import { loadCore } from '../loadCore';
 import { readSettings, type ConflictSetting } from '../config';
 import type { Ctx, Prompts } from '../context';
 import { formatBytes, plural } from '../../shared/vocabulary';
@@ -88,7 +77,7 @@ async function moveDetail(ctx: Ctx, sources: readonly CopySource[]): Promise<str
   let recovery = 'Whether a deleted source can be recovered is unknown.';
   if (first?.kind === 'location') {
     try {
-      recovery = describeRecoverability(await sourceRecoverability(await ctx.connections.resolve(first.location.connectionId)));
+      recovery = describeRecoverability(await loadCore().sourceRecoverability(await ctx.connections.resolve(first.location.connectionId)));
     } catch (err) {
       ctx.log.debug(`Could not read the source account's delete retention: ${errorMessage(err)}`);
     }

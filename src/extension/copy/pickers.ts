@@ -3,7 +3,9 @@
  * connection → container → folder/blob (source). Names are validated as the service would.
  */
 import * as vscode from 'vscode';
-import { listBlobsPage, listContainersPage, validateBlobName, validateContainerName, type BlobLocation } from '../../core';
+import type { BlobLocation } from '../../core';
+import { validateBlobName, validateContainerName } from '../../core/limits';
+import { loadCore } from '../loadCore';
 import type { ConnectionInfo } from '../connections/model';
 import { readSettings } from '../config';
 import type { Ctx } from '../context';
@@ -50,7 +52,7 @@ export async function pickContainer(ctx: Ctx, conn: ConnectionInfo, title: strin
   let token: string | undefined;
   try {
     for (let i = 0; i < 5; i++) {
-      const page = await listContainersPage(account, token, readSettings().pageSize);
+      const page = await loadCore().listContainersPage(account, token, readSettings().pageSize);
       names.push(...page.items.map((c) => c.name));
       token = page.continuationToken;
       if (!token) break;
@@ -159,7 +161,7 @@ async function browseBlob(ctx: Ctx, base: BlobLocation, title: string): Promise<
   const account = await ctx.connections.resolve(base.connectionId);
   let prefix = '';
   for (let step = 0; step < 64; step++) {
-    const page = await listBlobsPage(account, base.container, prefix, undefined, readSettings().pageSize);
+    const page = await loadCore().listBlobsPage(account, base.container, prefix, undefined, readSettings().pageSize);
     type V = { folder?: string; blob?: CopySourceInfo; up?: true };
     const items: Item<V>[] = [];
     if (prefix) items.push({ label: '$(arrow-up) ..', value: { up: true } });

@@ -2,7 +2,8 @@
  * The checks of a "Copy from URL" source before anything is planned: the URL's form (pure), and one HEAD request
  * telling a blob from a web page pasted by mistake. No `vscode` here (plain-Node tests load it).
  */
-import { redact, type Logger } from '../../core';
+import type { Logger } from '../../core';
+import { redact } from '../../core/redact';
 import { errorMessage } from '../logger';
 
 /** Copy from URL takes http(s) URLs only: anything else is refused before any request. */

@@ -9,7 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { redact as engineRedact, type JobSnapshot, type JobState, type StrategyId } from '../../core';
+import type { JobSnapshot, JobState, StrategyId } from '../../core';
+import { redact as engineRedact } from '../../core/redact';
 import {
   assertNever,
   DEFAULT_JOB_FILTER,

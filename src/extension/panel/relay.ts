@@ -11,7 +11,7 @@
  *   - an update carries only the changed rows of the page the webview shows, that page's order, and the counters.
  */
 import type { BatchSummary, JobSnapshot } from '../../core';
-import { RETAINED_FINISHED } from '../../core/engine';
+import { RETAINED_FINISHED } from '../../core/engineOptions';
 import {
   DEFAULT_PAGE_ROWS,
   MAX_BATCHES,

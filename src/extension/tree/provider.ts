@@ -3,7 +3,8 @@
  * lives on the parent node; "Load more…" fetches the next page; refresh resets a node's pages.
  */
 import * as vscode from 'vscode';
-import { listBlobsPage, listContainersPage, type BlobLocation } from '../../core';
+import type { BlobLocation } from '../../core';
+import { loadCore } from '../loadCore';
 import type { ConnectionStore } from '../connections/store';
 import { errorMessage } from '../logger';
 import { BlobNode, ConnectionNode, ContainerNode, FolderNode, LoadMoreNode, MessageNode, type ParentNode, type StorageNode } from './nodes';
@@ -166,12 +167,12 @@ export class StorageTreeProvider implements vscode.TreeDataProvider<StorageNode>
     const size = this.pageSize();
     const account = await this.connections.resolve(node.connectionId);
     if (node.kind === 'connection') {
-      const page = await listContainersPage(account, node.page.continuationToken, size);
+      const page = await loadCore().listContainersPage(account, node.page.continuationToken, size);
       return { items: page.items.map((c) => new ContainerNode(node, c.name, c.lastModified)), continuationToken: page.continuationToken };
     }
     const container = node.kind === 'container' ? node.name : node.container;
     const prefix = node.kind === 'container' ? '' : node.prefix;
-    const page = await listBlobsPage(account, container, prefix, node.page.continuationToken, size);
+    const page = await loadCore().listBlobsPage(account, container, prefix, node.page.continuationToken, size);
     return {
       items: page.items.map((e) => (e.kind === 'folder' ? new FolderNode(node, e) : new BlobNode(node, e))),
       continuationToken: page.continuationToken,

@@ -1,0 +1,38 @@
+/** Conflict policies applied to a plan: pure, without the storage SDK (the extension applies them before the engine runs). */
+import type { ConflictPolicy, CopyPlan, PlannedCopy } from './types';
+
+/** Pure: re-decides every item's action (and destination) for a conflict policy. */
+export function withConflictPolicy(plan: CopyPlan, policy: ConflictPolicy): CopyPlan {
+  const items = plan.items.map((item) => decide(item, policy));
+  return {
+    ...plan,
+    request: { ...plan.request, options: { ...plan.request.options, conflict: policy } },
+    items,
+    totals: totalsOf(items),
+  };
+}
+
+/** One item's action and destination under a policy. */
+export function decide(item: PlannedCopy, policy: ConflictPolicy): PlannedCopy {
+  const intended = item.intendedDestination ?? item.destination;
+  let action: PlannedCopy['action'];
+  if (item.conflict === 'none') action = 'copy';
+  else if (policy === 'overwrite') action = 'copy';
+  else if (policy === 'skip') action = 'skip';
+  else if (policy === 'rename') action = item.renameDestination ? 'rename' : 'skip';
+  else action = item.conflict === 'exists-older' ? 'copy' : 'skip';
+  const destination = action === 'rename' && item.renameDestination ? item.renameDestination : intended;
+  return { ...item, action, destination, intendedDestination: intended };
+}
+
+export function totalsOf(items: readonly PlannedCopy[]): CopyPlan['totals'] {
+  let bytes = 0;
+  let conflicts = 0;
+  let skipped = 0;
+  for (const i of items) {
+    if (i.action !== 'skip') bytes += i.size;
+    if (i.conflict !== 'none') conflicts++;
+    if (i.action === 'skip') skipped++;
+  }
+  return { count: items.length, bytes, conflicts, skipped };
+}

@@ -1,0 +1,62 @@
+/**
+ * The copy engine on first use (issue 14, start-up time): activation creates a holder, not the engine. The engine
+ * (and with it the storage SDK, dist/core.js) is created when something needs it: a copy, the Copy Jobs panel, a job
+ * command, or an unfinished copy in the journal. Free of `vscode`, so plain-Node tests can drive it.
+ */
+import type { JobSnapshot } from '../core';
+import { hasJournal } from '../core/journal';
+
+export interface DisposableLike {
+  dispose(): void;
+}
+
+/** A value created on the first get(), with hooks that attach once it exists and are disposed with it. */
+export class OnFirstUse<T extends DisposableLike> implements DisposableLike {
+  private value: T | undefined;
+  private readonly hooks: Array<(value: T) => DisposableLike | void> = [];
+  private readonly attached: DisposableLike[] = [];
+  private disposed = false;
+
+  constructor(private readonly create: () => T) {}
+
+  /** The value, created now when it does not exist yet (then every onCreate hook runs). */
+  get(): T {
+    if (this.value) return this.value;
+    if (this.disposed) throw new Error('Blob Copy is shutting down: the copy engine is gone.');
+    const value = this.create();
+    this.value = value;
+    for (const hook of this.hooks) this.attach(hook, value);
+    return value;
+  }
+
+  /** The value when it was created; creates nothing. */
+  peek(): T | undefined {
+    return this.value;
+  }
+
+  /** Runs `hook` when the value is created (at once when it exists already); what it returns is disposed with the holder. */
+  onCreate(hook: (value: T) => DisposableLike | void): void {
+    this.hooks.push(hook);
+    if (this.value) this.attach(hook, this.value);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const d of this.attached.splice(0).reverse()) d.dispose();
+    this.value?.dispose();
+  }
+
+  private attach(hook: (value: T) => DisposableLike | void, value: T): void {
+    const d = hook(value);
+    if (d) this.attached.push(d);
+  }
+}
+
+/**
+ * The unfinished jobs in the journal, for the start-up check. When the journal folder holds no journal file (the
+ * usual start), this answers [] without calling `engine`, so the engine and the SDK stay unloaded.
+ */
+export async function unfinishedJobs(journalDir: string, engine: () => { unfinished(): Promise<JobSnapshot[]> }): Promise<JobSnapshot[]> {
+  if (!hasJournal(journalDir)) return [];
+  return engine().unfinished();
+}
