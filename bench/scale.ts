@@ -91,20 +91,23 @@ async function hostScale(sizes: number[]): Promise<void> {
     runExtensionTests(o: { extensionTestsPath: string; env?: Record<string, string>; onLine?: (l: string) => void; timeoutMs?: number }): Promise<{ code: number }>;
   };
   const runs: HostRun[] = [];
-  const { code } = await runtime.runExtensionTests({
-    extensionTestsPath: entry,
-    env: { BLOB_COPY_SCALE_HOST: sizes.join(',') },
-    timeoutMs: 60 * 60_000,
-    onLine: (line) => {
-      const m = /^\[blob-copy-ui-scale\] (\{.*\})$/.exec(line.trim());
-      if (m) runs.push(JSON.parse(m[1]) as HostRun);
-      console.error(line);
-    },
-  });
-  if (code !== 0 || runs.length !== sizes.length) throw new Error(`the extension host run exited ${code} with ${runs.length} of ${sizes.length} sizes`);
-  console.log('\nScale in the extension host: same-account folder copy of N × 1 KiB blobs through the extension, Copy Jobs panel open');
-  // Sizes run one after the other in ONE host: "RSS before" grows with what the earlier sizes left; the growth
-  // during each copy (peak − before) per extra blob is the fairer figure of the two.
+  // One fresh extension host per size: each peak starts from the same baseline (sizes run in one host compared a
+  // host that had already grown with the earlier copies).
+  for (const n of sizes) {
+    const before = runs.length;
+    const { code } = await runtime.runExtensionTests({
+      extensionTestsPath: entry,
+      env: { BLOB_COPY_SCALE_HOST: String(n) },
+      timeoutMs: 60 * 60_000,
+      onLine: (line) => {
+        const m = /^\[blob-copy-ui-scale\] (\{.*\})$/.exec(line.trim());
+        if (m) runs.push(JSON.parse(m[1]) as HostRun);
+        console.error(line);
+      },
+    });
+    if (code !== 0 || runs.length !== before + 1) throw new Error(`the extension host run for ${n} blobs exited ${code} without its figures`);
+  }
+  console.log('\nScale in the extension host: same-account folder copy of N × 1 KiB blobs through the extension, Copy Jobs panel open, one host per size');
   console.log('blobs       time (s)  blobs/s  RSS before (MiB)  peak RSS (MiB)  peak per extra blob (KiB)  growth per extra blob (KiB)  held views  messages/s');
   runs.forEach((r, i) => {
     const prev = runs[i - 1];

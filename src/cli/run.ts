@@ -92,6 +92,9 @@ function planJson(plan: CopyPlan) {
   };
 }
 
+/** Succeeded/skipped jobs `--json` lists (the last ones; the counts cover all): memory stays flat in the blob count. */
+export const CLI_RETAINED = 1000;
+
 function jobJson(j: JobSnapshot) {
   return {
     source: j.source,
@@ -157,6 +160,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     concurrency: cmd.concurrency,
     blockSizeBytes: cmd.blockSizeBytes,
     outageToleranceSeconds: cmd.outageToleranceSeconds,
+    // The CLI reports failures and counts; of the jobs that succeeded it keeps the last CLI_RETAINED for `--json`.
+    retainFinished: CLI_RETAINED,
     log: {
       info: (m) => err(`${tty ? '\r\x1b[K' : ''}${m}\n`),
       warn: (m) => err(`${tty ? '\r\x1b[K' : ''}warning: ${m}\n`),

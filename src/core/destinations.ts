@@ -1,7 +1,13 @@
-/** Destination names that exist: one listing of the common prefix for many names, else one HEAD each. */
+/**
+ * Destination names that exist. A plan's pages come in listing order, and so do their destination names (one prefix
+ * put before each source-relative name keeps the order): one forward cursor over the destination folder's listing
+ * answers every page, each destination blob listed once. Where the cursor would list far more unrelated blobs than
+ * the pages name (a busy folder), a page lists its own names' common prefix instead, and a few names get a HEAD each.
+ */
 import pLimit from 'p-limit';
 import type { ContainerClient } from '@azure/storage-blob';
 import { toCopyError } from './errors';
+import { compareNames } from './expand';
 import type { RestCall } from '../shared/vocabulary';
 
 export interface DestInfo {
@@ -9,23 +15,124 @@ export interface DestInfo {
   lastModified?: Date;
 }
 
-/** Existence of destination names: one listing of the common prefix for many names, else one HEAD each. */
+/** Fewer names than this get a HEAD each. */
+const HEAD_BELOW = 20;
+/** Blobs per destination listing page (the service's maximum). */
+const LIST_PAGE = 5000;
+
+type ListPage = { segment: { blobItems: Array<{ name: string; properties: { lastModified?: Date } }> }; continuationToken?: string };
+
+/** A forward walk over the destination folder's listing. */
+interface Cursor {
+  readonly scope: string;
+  readonly pages: AsyncIterator<ListPage>;
+  /** Listed names not yet passed by a page (in order), with what the listing said of them. */
+  ahead: Array<[string, DestInfo]>;
+  /** The last name listed (undefined before the first page). */
+  last?: string;
+  done: boolean;
+  /** The first name of the page prepared before (a page before it restarts the walk). */
+  from?: string;
+}
+
+/** Existence of destination names: a forward cursor over the folder's listing, a page's prefix listing, or HEADs. */
 export class DestinationProbe {
   private listed?: Map<string, DestInfo>;
+  /** The range of names `listed` answers for (a name outside it gets a HEAD). */
+  private range?: { first: string; last: string; prefix?: string };
+  private cursor?: Cursor;
+  /** The cursor was given up for this scope (too many unrelated blobs): pages list their own prefix. */
+  private noCursor?: string;
   private readonly limit: ReturnType<typeof pLimit>;
   /** onCall: told of each REST call made (the cost preview counts the planning calls). */
   constructor(
     private readonly container: ContainerClient,
     concurrency: number,
     private readonly onCall?: (call: RestCall) => void,
+    /** Blobs per listing call (the service's maximum unless a test asks for less). */
+    private readonly listPage = LIST_PAGE,
   ) {
     this.limit = pLimit(concurrency);
   }
 
-  /** Prepares for these names (one page of a plan): forgets what the previous page listed. */
-  async prepare(names: readonly string[], signal?: AbortSignal): Promise<void> {
+  /**
+   * Prepares for these names (one page of a plan, in listing order): forgets what the previous page needed.
+   * `scope`: the destination folder every name of this source starts with ('' for the container), the cursor's
+   * prefix; without it each page lists its own names' common prefix.
+   */
+  async prepare(names: readonly string[], signal?: AbortSignal, scope?: string): Promise<void> {
     this.listed = undefined;
-    if (names.length < 20) return;
+    this.range = undefined;
+    if (names.length < HEAD_BELOW) return;
+    let first = names[0];
+    let last = names[0];
+    for (const n of names) {
+      if (compareNames(n, first) < 0) first = n;
+      if (compareNames(n, last) > 0) last = n;
+    }
+    try {
+      if (scope !== undefined && this.noCursor !== scope && (await this.walk(scope, first, last, names.length, signal))) return;
+      await this.listPrefix(names, first, last, signal);
+    } catch (e) {
+      this.cursor = undefined;
+      const err = toCopyError(e, `List destination container ${this.container.containerName}`, 'destination');
+      if (err.info.status === 404) {
+        // The container does not exist (yet): nothing conflicts; the copy reports it.
+        this.listed = new Map();
+        this.range = { first, last };
+        return;
+      }
+      throw err;
+    }
+  }
+
+  /** Moves the cursor over [first, last]; false when it lists too many unrelated blobs (then it is given up). */
+  private async walk(scope: string, first: string, last: string, count: number, signal?: AbortSignal): Promise<boolean> {
+    let c = this.cursor;
+    if (!c || c.scope !== scope || (c.from !== undefined && compareNames(first, c.from) < 0)) {
+      const pages = this.container.listBlobsFlat({ prefix: scope || undefined, abortSignal: signal }).byPage({ maxPageSize: this.listPage });
+      c = this.cursor = { scope, pages: pages[Symbol.asyncIterator]() as AsyncIterator<ListPage>, ahead: [], done: false };
+    }
+    c.from = first;
+    const map = new Map<string, DestInfo>();
+    let skipped = 0;
+    const cap = count * 4 + 1000;
+    const take = (entries: Array<[string, DestInfo]>): Array<[string, DestInfo]> => {
+      let i = 0;
+      for (; i < entries.length; i++) {
+        const [name, info] = entries[i];
+        if (compareNames(name, first) < 0) skipped++;
+        else if (compareNames(name, last) <= 0) map.set(name, info);
+        else break;
+      }
+      return entries.slice(i);
+    };
+    c.ahead = take(c.ahead);
+    while (c.ahead.length === 0 && !c.done && (c.last === undefined || compareNames(c.last, last) <= 0)) {
+      if (skipped > cap) {
+        // Far more blobs in the folder than this page names: list the page's own prefix from now on.
+        this.cursor = undefined;
+        this.noCursor = scope;
+        return false;
+      }
+      this.onCall?.('List Blobs');
+      const r = await c.pages.next();
+      if (r.done) {
+        c.done = true;
+        break;
+      }
+      const items = r.value.segment.blobItems;
+      if (items.length) c.last = items[items.length - 1].name;
+      if (!r.value.continuationToken) c.done = true;
+      c.ahead = take(items.map((b) => [b.name, { exists: true, lastModified: b.properties.lastModified }]));
+    }
+    this.listed = map;
+    this.range = { first, last };
+    return true;
+  }
+
+  /** One listing of the names' common prefix (capped: too many unrelated blobs under it leave HEADs to answer). */
+  private async listPrefix(names: readonly string[], first: string, last: string, signal?: AbortSignal): Promise<void> {
     let prefix = names[0];
     for (const n of names) {
       let i = 0;
@@ -34,28 +141,23 @@ export class DestinationProbe {
     }
     const map = new Map<string, DestInfo>();
     const cap = names.length * 4 + 1000;
-    try {
-      this.onCall?.('List Blobs'); // the first page; each further page below
-      let firstPage = true;
-      for await (const page of this.container.listBlobsFlat({ prefix: prefix || undefined, abortSignal: signal }).byPage({ maxPageSize: 5000 })) {
-        if (!firstPage) this.onCall?.('List Blobs');
-        firstPage = false;
-        for (const b of page.segment.blobItems) map.set(b.name, { exists: true, lastModified: b.properties.lastModified });
-        if (map.size > cap) return; // too many unrelated blobs under the prefix: HEAD instead
-      }
-    } catch (e) {
-      const err = toCopyError(e, `List destination container ${this.container.containerName}`, 'destination');
-      if (err.info.status === 404) {
-        this.listed = map; // container does not exist (yet): nothing conflicts; the copy reports it
-        return;
-      }
-      throw err;
+    this.onCall?.('List Blobs'); // the first page; each further page below
+    let firstPage = true;
+    for await (const page of this.container.listBlobsFlat({ prefix: prefix || undefined, abortSignal: signal }).byPage({ maxPageSize: this.listPage })) {
+      if (!firstPage) this.onCall?.('List Blobs');
+      firstPage = false;
+      for (const b of page.segment.blobItems) map.set(b.name, { exists: true, lastModified: b.properties.lastModified });
+      if (map.size > cap) return; // too many unrelated blobs under the prefix: HEAD instead
     }
     this.listed = map;
+    this.range = { first, last, prefix };
   }
 
   async info(name: string, signal?: AbortSignal): Promise<DestInfo> {
-    if (this.listed) return this.listed.get(name) ?? { exists: false };
+    const r = this.range;
+    if (this.listed && r && (r.prefix !== undefined ? name.startsWith(r.prefix) : compareNames(name, r.first) >= 0 && compareNames(name, r.last) <= 0)) {
+      return this.listed.get(name) ?? { exists: false };
+    }
     return this.limit(async () => {
       this.onCall?.('Get Blob Properties');
       try {
@@ -69,4 +171,3 @@ export class DestinationProbe {
     });
   }
 }
-

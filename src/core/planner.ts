@@ -96,8 +96,8 @@ export interface PlanPage {
 
 /**
  * The plan as a stream of pages (each at most one listing page, 5,000 blobs): sources are listed, names mapped and
- * checked, the destination's existing names probed (one listing of each page's common prefix, or HEADs), and an
- * operation chosen per blob — a page at a time, so millions of blobs never sit in memory. A problem (an invalid
+ * checked, the destination's existing names probed (a forward walk over the destination folder's listing, see
+ * DestinationProbe), and an operation chosen per blob — a page at a time, so millions of blobs never sit in memory. A problem (an invalid
  * name, a blob onto itself) throws when its page is planned: run a summary pass first to refuse a bad plan before
  * anything is written.
  */
@@ -159,7 +159,7 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
       if (problems.length) {
         throw new CopyError({ message: `The plan has ${problems.length} problem(s): ${problems.slice(0, 5).join(' ')}${problems.length > 5 ? ' …' : ''}`, hint: 'Change the destination or the include/exclude patterns.' });
       }
-      await probe.prepare(named.map((n) => n.name), signal);
+      await probe.prepare(named.map((n) => n.name), signal, exactName ? undefined : destPrefix);
       const taken = new Set(named.map((n) => n.name));
       const items = await Promise.all(
         named.map(async ({ e, name }): Promise<PlannedCopy> => {
