@@ -110,6 +110,13 @@ export function apiFor(mode: vscode.ExtensionMode, full: () => BlobCopyApi): Blo
   return mode === vscode.ExtensionMode.Test ? full() : Object.freeze({ apiVersion: 1 as const });
 }
 
+/**
+ * Succeeded/skipped jobs the Copy Jobs panel lists (engine and relay alike); older ones live on in the batch counters.
+ * The extension host's memory per extra blob of a large copy (issue 10) depends on it: at 10,000 the host grew by
+ * 153 MiB during a 20,000-blob copy against 86 MiB at 2,000 blobs.
+ */
+export const PANEL_RETAINED = 2_000;
+
 export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCopyPublicApi {
   const activateStarted = performance.now();
   const testMode = context.extensionMode === vscode.ExtensionMode.Test;
@@ -124,7 +131,7 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
     const t0 = performance.now();
     const loading = !coreLoaded();
     const { CopyEngine } = loadCore();
-    const engine = new CopyEngine({ resolve: connections.resolve, journalDir, ...engineTuning(readSettings()), log });
+    const engine = new CopyEngine({ resolve: connections.resolve, journalDir, retainFinished: PANEL_RETAINED, ...engineTuning(readSettings()), log });
     log.info(`Copy engine created in ${(performance.now() - t0).toFixed(1)} ms${loading ? ', its module (the engine and the Azure SDK) loaded with it' : ''}.`);
     return engine;
   });
@@ -186,6 +193,7 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
   const trace: BlobCopyApi['panel']['trace'] = [];
   const panelDeps: CopyJobsPanelDeps = {
     extensionUri: context.extensionUri,
+    retainFinished: PANEL_RETAINED,
     // Opening or reviving the panel creates the engine.
     get jobs() {
       return engines.get();

@@ -7,18 +7,34 @@
  * folder, while `process.memoryUsage().rss` of the extension host is sampled every 100 ms. One line per size:
  *   [blob-copy-ui-scale] {"blobs":N,"seconds":…,"rssBeforeMiB":…,"peakRssMiB":…,"heldViews":…,…}
  */
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import * as vscode from 'vscode';
 import type { CopyOutcome } from '../../src/extension/copy/flow';
 import { createContainer, getEnv, stopEnv, uniqueName, waitFor, waitForBatch } from '../ui/env';
 
-async function pool<T>(items: readonly T[], n: number, fn: (x: T) => Promise<unknown>): Promise<void> {
-  let i = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]);
-  }));
+/** The source blobs, uploaded by a child process (upload.ts): the host's own heap stays as it was. */
+function upload(connectionString: string, container: string, count: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, 'upload.js'), connectionString, container, String(count)], {
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the upload exited ${code}`))));
+  });
 }
 
 const MiB = 2 ** 20;
+
+/** The heap in use after a full GC (MiB): what the host really keeps, apart from garbage not yet collected. */
+function liveHeapMiB(): number {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+  return process.memoryUsage().heapUsed / MiB;
+}
 
 export async function run(): Promise<void> {
   const sizes = (process.env.BLOB_COPY_SCALE_HOST ?? '2000,20000').split(',').map(Number).filter((n) => n > 0);
@@ -26,9 +42,8 @@ export async function run(): Promise<void> {
   try {
     for (const n of sizes) {
       const src = await createContainer(env.dev, uniqueName('hs-src'));
-      const body = Buffer.alloc(1024, 7);
       const t0 = Date.now();
-      await pool(Array.from({ length: n }, (_, i) => `many/f${String(i).padStart(7, '0')}.bin`), 64, (name) => src.getBlockBlobClient(name).upload(body, body.length));
+      await upload(env.azurite.connectionString(), src.containerName, n);
       console.log(`[scale-host] ${n.toLocaleString('en-US')} source blobs uploaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       const dst = await createContainer(env.dev, uniqueName('hs-dst'));
       console.log(`[scale-host] ${n.toLocaleString('en-US')}: opening the panel`);
@@ -37,6 +52,7 @@ export async function run(): Promise<void> {
       const panel = env.api.panel.show();
       await waitFor('the Copy Jobs webview to be ready', () => (panel.stats().ready ? true : undefined), 30_000);
       await new Promise((r) => setTimeout(r, 1_000));
+      const liveBefore = liveHeapMiB();
       const rssBefore = process.memoryUsage().rss;
       let peak = rssBefore;
       let maxHeld = 0;
@@ -62,6 +78,8 @@ export async function run(): Promise<void> {
       const seconds = (Date.now() - started) / 1000;
       const summary = env.api.engine.batch(outcome.batchId!);
       const after = panel.stats();
+      // With the panel still open and the batch's jobs still listed: what the copy left in the heap.
+      const liveAfter = liveHeapMiB();
       const line = {
         blobs: n,
         succeeded: summary?.succeeded ?? 0,
@@ -73,6 +91,8 @@ export async function run(): Promise<void> {
         maxHeldViews: maxHeld,
         messagesPerSecond: (after.messagesPosted - before.messagesPosted) / seconds,
         known: after.lastRendered?.known ?? 0,
+        liveHeapBeforeMiB: liveBefore,
+        liveHeapAfterMiB: liveAfter,
       };
       console.log(`[blob-copy-ui-scale] ${JSON.stringify(line)}`);
       if (line.succeeded !== n) throw new Error(`${line.succeeded} of ${n} blobs copied`);

@@ -41,6 +41,8 @@ void _strategiesAgree;
 export interface CopyJobsPanelDeps {
   readonly extensionUri: vscode.Uri;
   readonly jobs: JobSource;
+  /** Succeeded/skipped jobs listed, as the engine keeps them (default: the engine's default). */
+  readonly retainFinished?: number;
   /** Reveal the job's destination in the storage tree (the shell's tree knows how). */
   readonly reveal: (destination: string, job: JobSnapshot) => unknown;
   readonly log: PanelLog;
@@ -151,6 +153,7 @@ export class CopyJobsPanel extends Disposable {
       throttleMs: deps.throttleMs ?? 200,
       filter: initialFilter,
       source: deps.jobs,
+      retainFinished: deps.retainFinished,
     });
 
     panel.webview.options = CopyJobsPanel.webviewOptions(deps.extensionUri);
