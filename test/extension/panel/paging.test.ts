@@ -9,33 +9,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { redact, type BatchSummary, type JobSnapshot } from '../../../src/core';
 import { toJobView } from '../../../src/extension/panel/jobView';
-import { JobRelay, type JobSource, type RelayClock } from '../../../src/extension/panel/relay';
+import { JobRelay, type JobSource } from '../../../src/extension/panel/relay';
+import { FakeClock } from './fakeClock';
 import { MAX_PAGE_ROWS, type InitMessage, type JobsUpdatedMessage } from '../../../src/shared/protocol';
 import { validateHostMessage } from '../../../src/shared/protocolValidation';
-
-class FakeClock implements RelayClock {
-  time = 0;
-  private timers: { at: number; callback: () => void; handle: number }[] = [];
-  private nextHandle = 1;
-  now(): number {
-    return this.time;
-  }
-  setTimeout(callback: () => void, ms: number): unknown {
-    const handle = this.nextHandle++;
-    this.timers.push({ at: this.time + ms, callback, handle });
-    return handle;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t.handle !== handle);
-  }
-  advance(ms: number): void {
-    this.time += ms;
-    for (const t of this.timers.filter((x) => x.at <= this.time)) {
-      this.timers = this.timers.filter((x) => x !== t);
-      t.callback();
-    }
-  }
-}
 
 const BATCH = 'batch-1m';
 const name = (i: number): string => `blob-${String(i).padStart(7, '0')}.bin`;

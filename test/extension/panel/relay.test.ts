@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import { redact, type JobSnapshot } from '../../../src/core';
 import { panelHtml } from '../../../src/extension/panel/html';
 import { toJobView } from '../../../src/extension/panel/jobView';
-import { JobRelay, type JobSource, type RelayClock } from '../../../src/extension/panel/relay';
+import { JobRelay, type JobSource } from '../../../src/extension/panel/relay';
+import { FakeClock } from './fakeClock';
 import { performRequest, type RequestContext } from '../../../src/extension/panel/requests';
 import { type InitMessage, type JobsUpdatedMessage } from '../../../src/shared/protocol';
 import { validateHostMessage } from '../../../src/shared/protocolValidation';
@@ -29,37 +30,9 @@ function job(i: number, over: Partial<JobSnapshot> = {}): JobSnapshot {
   };
 }
 
-/** A manual clock: timers run only when the test advances time. */
-class FakeClock implements RelayClock {
-  time = 1_000;
-  private timers: { at: number; callback: () => void; handle: number }[] = [];
-  private nextHandle = 1;
-  now(): number {
-    return this.time;
-  }
-  setTimeout(callback: () => void, ms: number): unknown {
-    const handle = this.nextHandle++;
-    this.timers.push({ at: this.time + ms, callback, handle });
-    return handle;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t.handle !== handle);
-  }
-  advance(ms: number): void {
-    this.time += ms;
-    for (const t of this.timers.filter((x) => x.at <= this.time)) {
-      this.timers = this.timers.filter((x) => x !== t);
-      t.callback();
-    }
-  }
-  get pendingTimers(): number {
-    return this.timers.length;
-  }
-}
-
 function relay(jobs: JobSnapshot[] = [], throttleMs = 200): { relay: JobRelay; posted: (InitMessage | JobsUpdatedMessage)[]; clock: FakeClock } {
   const posted: (InitMessage | JobsUpdatedMessage)[] = [];
-  const clock = new FakeClock();
+  const clock = new FakeClock(1_000);
   const r = new JobRelay(jobs, { post: (m) => void posted.push(m), toView: (j) => toJobView(j, redact), throttleMs, filter: 'all', clock });
   return { relay: r, posted, clock };
 }
