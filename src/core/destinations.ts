@@ -20,7 +20,14 @@ const HEAD_BELOW = 20;
 /** Blobs per destination listing page (the service's maximum). */
 const LIST_PAGE = 5000;
 
-type ListPage = { segment: { blobItems: Array<{ name: string; properties: { lastModified?: Date } }> }; continuationToken?: string };
+type ListedBlob = { name: string; properties: { lastModified?: Date } };
+type ListPage = { segment: { blobItems: ListedBlob[] }; continuationToken?: string };
+
+/** What a listing says of a blob that is there. */
+const existing = (b: ListedBlob): DestInfo => ({ exists: true, lastModified: b.properties.lastModified });
+
+/** Blobs a listing may pass that the page does not name before a cheaper way answers instead. */
+const unrelatedCap = (names: number): number => names * 4 + 1000;
 
 /** A forward walk over the destination folder's listing. */
 interface Cursor {
@@ -96,7 +103,7 @@ export class DestinationProbe {
     c.from = first;
     const map = new Map<string, DestInfo>();
     let skipped = 0;
-    const cap = count * 4 + 1000;
+    const cap = unrelatedCap(count);
     const take = (entries: Array<[string, DestInfo]>): Array<[string, DestInfo]> => {
       let i = 0;
       for (; i < entries.length; i++) {
@@ -124,7 +131,7 @@ export class DestinationProbe {
       const items = r.value.segment.blobItems;
       if (items.length) c.last = items[items.length - 1].name;
       if (!r.value.continuationToken) c.done = true;
-      c.ahead = take(items.map((b) => [b.name, { exists: true, lastModified: b.properties.lastModified }]));
+      c.ahead = take(items.map((b) => [b.name, existing(b)]));
     }
     this.listed = map;
     this.range = { first, last };
@@ -140,13 +147,13 @@ export class DestinationProbe {
       prefix = prefix.slice(0, i);
     }
     const map = new Map<string, DestInfo>();
-    const cap = names.length * 4 + 1000;
+    const cap = unrelatedCap(names.length);
     this.onCall?.('List Blobs'); // the first page; each further page below
     let firstPage = true;
     for await (const page of this.container.listBlobsFlat({ prefix: prefix || undefined, abortSignal: signal }).byPage({ maxPageSize: this.listPage })) {
       if (!firstPage) this.onCall?.('List Blobs');
       firstPage = false;
-      for (const b of page.segment.blobItems) map.set(b.name, { exists: true, lastModified: b.properties.lastModified });
+      for (const b of page.segment.blobItems) map.set(b.name, existing(b));
       if (map.size > cap) return; // too many unrelated blobs under the prefix: HEAD instead
     }
     this.listed = map;
