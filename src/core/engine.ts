@@ -22,6 +22,7 @@ import { CapabilityCache, planCopy, summarizePlan, type PlannerContext } from '.
 import { readResume } from './resume';
 import { OperationTimings } from './operationChoice';
 import { JobRunner } from './runner';
+import type { EngineApi } from './engineApi';
 import { moveOptions } from './move';
 import { isFinal, isRetryable, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy } from './types';
 
@@ -30,7 +31,7 @@ export type { Logger } from './log';
 export type { ConnectionResolver, CopyEngineOptions, EngineTuning } from './engineOptions';
 export { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES } from './engineOptions';
 
-export class CopyEngine {
+export class CopyEngine implements EngineApi {
   private readonly log: Logger;
   private readonly jobsById = new Map<string, Job>();
   private readonly batches = new Map<string, Batch>();
@@ -160,9 +161,10 @@ export class CopyEngine {
     return job;
   }
 
-  start(plan: CopyPlan): string {
+  /** Starts a planned copy; returns its batch id (`batchId` when given: WorkerEngine names the batch in the host's thread). */
+  start(plan: CopyPlan, batchId: string = randomUUID()): string {
     this.assertLive();
-    const batch = newBatch(randomUUID());
+    const batch = newBatch(batchId);
     this.batches.set(batch.id, batch);
     for (const w of plan.warnings ?? []) this.log.warn(w);
     for (const item of plan.items) this.admit(batch, item, plan.request);

@@ -16,3 +16,5 @@ export type { ConnectionResolver, Logger, CopyEngineOptions, BatchSummary, Batch
 export { describeRecoverability, sourceRecoverability, type Recoverability } from './move';
 export { CostEstimate, describeBytes, describeCost, describeRequests, withoutPlanning, type CostValue, type CallRange } from './cost';
 export { createDefaultAzureCredential } from './identity';
+export { WorkerEngine, ENGINE_HEAP_MB, type WorkerEngineOptions } from './workerEngine';
+export type { EngineApi } from './engineApi';

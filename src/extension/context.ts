@@ -2,7 +2,7 @@
  * The one small context object the commands receive: the services, no business logic, no globals.
  */
 import type * as vscode from 'vscode';
-import type { ConflictPolicy, CopyEngine, CopyPlan, JobSnapshot, Logger } from '../core';
+import type { ConflictPolicy, CopyPlan, EngineApi, JobSnapshot, Logger } from '../core';
 import type { AddConnectionInput } from './connections/model';
 import type { ConnectionStore } from './connections/store';
 import type { CopySourceInfo } from './tree/capabilities';
@@ -56,7 +56,7 @@ export type QuickInput = vscode.QuickPick<vscode.QuickPickItem> | vscode.InputBo
 export interface Ctx {
   readonly extension: vscode.ExtensionContext;
   readonly connections: ConnectionStore;
-  readonly engine: CopyEngine;
+  readonly engine: EngineApi;
   readonly tree: StorageTreeProvider;
   readonly view: vscode.TreeView<StorageNode>;
   readonly log: Required<Logger>;

@@ -6,7 +6,7 @@
  * secret-free API.
  */
 import * as vscode from 'vscode';
-import type { CopyEngine, JobSnapshot } from '../core';
+import type { JobSnapshot, WorkerEngine } from '../core';
 import { affectsTuning, engineTuning, readSettings, SECTION } from './config';
 import { ConnectionStore } from './connections/store';
 import { CAN_PASTE_CONTEXT, COMMANDS, commands, registerCommands, VIEW_ID } from './commands';
@@ -45,8 +45,8 @@ export interface BlobCopyApi extends BlobCopyPublicApi {
   readonly tree: StorageTreeProvider;
   readonly view: vscode.TreeView<StorageNode>;
   readonly dnd: StorageDragAndDrop;
-  /** The copy engine: reading this creates it (and loads dist/core.js) when it does not exist yet. */
-  readonly engine: CopyEngine;
+  /** The copy engine (in its worker thread): reading this creates it (and loads dist/core.js) when it does not exist yet. */
+  readonly engine: WorkerEngine;
   /** Whether the copy engine exists (reading this creates nothing). */
   readonly engineCreated: boolean;
   /** Whether the engine's module (dist/core.js, with the storage SDK) was loaded in this extension host. */
@@ -123,19 +123,26 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
   const channel = vscode.window.createOutputChannel('Blob Copy', { log: true });
   context.subscriptions.push(channel);
   const log = new ChannelLog(channel, testMode);
+  const debugLog = () => testMode || channel.logLevel === vscode.LogLevel.Trace || channel.logLevel === vscode.LogLevel.Debug;
   const connections = new ConnectionStore(context.globalState, context.secrets);
   context.subscriptions.push(connections);
   const journalDir = context.globalStorageUri.fsPath;
   // The engine (and the storage SDK with it) is created on first use, with the settings of that moment.
-  const engines = new OnFirstUse<CopyEngine>(() => {
+  // It runs in a worker thread with its own bounded heap (issue #10: memory flat in the number of blobs, and the
+  // host's event loop free for the other extensions); connections and Entra ID tokens are answered from here.
+  const engines = new OnFirstUse<WorkerEngine>(() => {
     const t0 = performance.now();
     const loading = !coreLoaded();
-    const { CopyEngine } = loadCore();
-    const engine = new CopyEngine({ resolve: connections.resolve, journalDir, retainFinished: PANEL_RETAINED, ...engineTuning(readSettings()), log });
-    log.info(`Copy engine created in ${(performance.now() - t0).toFixed(1)} ms${loading ? ', its module (the engine and the Azure SDK) loaded with it' : ''}.`);
+    const { WorkerEngine } = loadCore();
+    const engine = new WorkerEngine({ spec: (id) => connections.spec(id), journalDir, retainFinished: PANEL_RETAINED, tuning: engineTuning(readSettings()), log, debugLog: debugLog(), network: networkSettings() });
+    log.info(`Copy engine created in ${(performance.now() - t0).toFixed(1)} ms${loading ? ', its module (the engine and the Azure SDK) loaded with it' : ''}; it runs in worker thread ${engine.thread?.threadId}.`);
     return engine;
   });
   context.subscriptions.push(engines);
+  // A connection removed or changed (Azurite's port): the worker resolves it again.
+  engines.onCreate((engine) => connections.onDidChange(() => engine.forget()));
+  // The engine's debug lines (one per blob) cross from its thread only while the channel shows them.
+  engines.onCreate((engine) => channel.onDidChangeLogLevel(() => engine.setDebugLog(debugLog())));
   // Concurrency, block size and outage tolerance apply to the next job without a window reload (issue #14).
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -308,6 +315,12 @@ export async function checkUnfinished(ctx: Ctx): Promise<string[]> {
   if (choice === 'show') ctx.openJobs();
   else ctx.log.info('Resume declined: the unfinished jobs stay in the journal (Blob Copy: Resume Unfinished Copies).');
   return [];
+}
+
+/** VS Code's network settings that its extension host applies to its own thread only: the engine's worker gets them. */
+function networkSettings(): { proxyUrl?: string; systemCertificates: boolean } {
+  const http = vscode.workspace.getConfiguration('http');
+  return { proxyUrl: http.get<string>('proxy') || undefined, systemCertificates: http.get<boolean>('systemCertificates', true) };
 }
 
 export function deactivate(): void {

@@ -9,9 +9,12 @@ import { redact } from '../core/redact';
 
 type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** Lines a recording log keeps (the newest): a copy of millions logs a debug line per blob. */
+export const RECORDED_LINES = 20_000;
+
 /** Wraps the channel: redacts every line and, when `record` is on (test mode), keeps `[level] line` in `lines`. */
 export class ChannelLog implements Required<Logger> {
-  /** Every line written, newest last (empty unless recording). */
+  /** The lines written, newest last, at most RECORDED_LINES of them (empty unless recording). */
   readonly lines: string[] = [];
 
   constructor(
@@ -21,7 +24,11 @@ export class ChannelLog implements Required<Logger> {
 
   private write(level: LogLevel, message: string): void {
     const line = redact(message);
-    if (this.record) this.lines.push(`[${level}] ${line}`);
+    if (this.record) {
+      this.lines.push(`[${level}] ${line}`);
+      // Drop the oldest in chunks (one splice per thousand lines, not one per line).
+      if (this.lines.length > RECORDED_LINES + 1_000) this.lines.splice(0, this.lines.length - RECORDED_LINES);
+    }
     this.channel[level](line);
   }
 

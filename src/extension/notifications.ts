@@ -1,12 +1,12 @@
 /** One notification per finished batch: success, or failures with "Show Jobs" and "Retry". */
 import * as vscode from 'vscode';
-import type { BatchSummary, CopyEngine } from '../core';
+import type { BatchSummary, EngineApi } from '../core';
 import { COMMANDS } from './commands/ids';
 import type { Ctx } from './context';
 import { batchMessage, failureText, firstFailure } from './notificationText';
 
 /** Subscribes to `engine` (the extension calls it when the engine is created: see lazyEngine.ts). */
-export function watchBatches(ctx: Ctx, engine: Pick<CopyEngine, 'onBatch' | 'jobs'>, onDone: (b: BatchSummary) => void = () => undefined): vscode.Disposable {
+export function watchBatches(ctx: Ctx, engine: Pick<EngineApi, 'onBatch' | 'jobs'>, onDone: (b: BatchSummary) => void = () => undefined): vscode.Disposable {
   const notified = new Set<string>();
   const sub = engine.onBatch((b) => {
     if (!b.done) {

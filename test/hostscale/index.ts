@@ -53,11 +53,24 @@ export async function run(): Promise<void> {
       await waitFor('the Copy Jobs webview to be ready', () => (panel.stats().ready ? true : undefined), 30_000);
       await new Promise((r) => setTimeout(r, 1_000));
       const liveBefore = liveHeapMiB();
+      // BLOB_COPY_HEAP_SNAPSHOTS=<folder>: the host's heap before and after the copy, to find what it keeps.
+      const snapshots = process.env.BLOB_COPY_HEAP_SNAPSHOTS;
+      if (snapshots) v8.writeHeapSnapshot(path.join(snapshots, `host-before-${n}.heapsnapshot`));
       const rssBefore = process.memoryUsage().rss;
       let peak = rssBefore;
       let maxHeld = 0;
+      let atPeak = process.memoryUsage();
+      // The engine's worker thread: its V8 heap, sampled less often (a message round trip).
+      let workerPeak = { used: 0, total: 0, limit: 0 };
+      const workerSampler = setInterval(() => {
+        void env.api.engine.heap().then((h) => {
+          if (h.total_heap_size > workerPeak.total) workerPeak = { used: h.used_heap_size / MiB, total: h.total_heap_size / MiB, limit: h.heap_size_limit / MiB };
+        }, () => undefined);
+      }, 500);
       const sampler = setInterval(() => {
-        peak = Math.max(peak, process.memoryUsage().rss);
+        const m = process.memoryUsage();
+        if (m.rss > peak) atPeak = m;
+        peak = Math.max(peak, m.rss);
         maxHeld = Math.max(maxHeld, panel.stats().heldViews);
       }, 100);
       const before = panel.stats();
@@ -74,12 +87,14 @@ export async function run(): Promise<void> {
         await new Promise((r) => setTimeout(r, 1_000)); // the panel's last updates
       } finally {
         clearInterval(sampler);
+        clearInterval(workerSampler);
       }
       const seconds = (Date.now() - started) / 1000;
       const summary = env.api.engine.batch(outcome.batchId!);
       const after = panel.stats();
       // With the panel still open and the batch's jobs still listed: what the copy left in the heap.
       const liveAfter = liveHeapMiB();
+      if (snapshots) v8.writeHeapSnapshot(path.join(snapshots, `host-after-${n}.heapsnapshot`));
       const line = {
         blobs: n,
         succeeded: summary?.succeeded ?? 0,
@@ -93,6 +108,10 @@ export async function run(): Promise<void> {
         known: after.lastRendered?.known ?? 0,
         liveHeapBeforeMiB: liveBefore,
         liveHeapAfterMiB: liveAfter,
+        // Where the peak was: V8's heap (used and reserved), memory outside it (buffers, sockets), the heap's limit.
+        atPeakMiB: { heapUsed: atPeak.heapUsed / MiB, heapTotal: atPeak.heapTotal / MiB, external: atPeak.external / MiB, arrayBuffers: atPeak.arrayBuffers / MiB },
+        heapLimitMiB: v8.getHeapStatistics().heap_size_limit / MiB,
+        workerHeapAtLargestMiB: workerPeak,
       };
       console.log(`[blob-copy-ui-scale] ${JSON.stringify(line)}`);
       if (line.succeeded !== n) throw new Error(`${line.succeeded} of ${n} blobs copied`);

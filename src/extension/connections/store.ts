@@ -108,7 +108,8 @@ export class ConnectionStore implements vscode.Disposable {
     return Array.isArray(raw) ? (raw as ConnectionInfo[]).filter((c) => c && typeof c.id === 'string') : [];
   }
 
-  private async spec(id: string): Promise<ConnectionSpec> {
+  /** A connection's spec, secrets included (the engine's worker asks for it; never logged or shown). */
+  async spec(id: string): Promise<ConnectionSpec> {
     const info = this.get(id);
     if (!info) throw new Error(`Unknown connection "${id}": it was removed.`);
     switch (info.kind) {

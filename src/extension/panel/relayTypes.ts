@@ -1,8 +1,8 @@
 /** The Copy Jobs relay's contract with the engine, its clock and its options (see relay.ts). Free of `vscode`. */
-import type { BatchSummary, CopyEngine, JobSnapshot } from '../../core';
+import type { BatchSummary, CopyEngine, JobSnapshot, WorkerEngine } from '../../core';
 import type { InitMessage, JobFilter, JobsUpdatedMessage, JobView } from '../../shared/protocol';
 
-/** What the panel needs from the copy engine. `CopyEngine` satisfies it; tests pass a fake. */
+/** What the panel needs from the copy engine. `CopyEngine` and `WorkerEngine` satisfy it; tests pass a fake. */
 export interface JobSource {
   onJob(listener: (job: JobSnapshot) => void): { dispose(): void };
   /** Fires with the ids of jobs that left the engine (Clear Finished, from the panel or elsewhere). */
@@ -20,7 +20,9 @@ export interface JobSource {
 
 // The real engine must fit the interface (fails to compile if the engine's API drifts).
 const _engineFits: CopyEngine extends Required<JobSource> ? true : false = true;
+const _workerEngineFits: WorkerEngine extends Required<JobSource> ? true : false = true;
 void _engineFits;
+void _workerEngineFits;
 
 /** Timers, replaceable in tests. */
 export interface RelayClock {

@@ -1,0 +1,45 @@
+/**
+ * What the UI (the VS Code extension) uses of a copy engine. Two implement it: CopyEngine (in this thread: the CLI,
+ * tests) and WorkerEngine (the extension: the engine in a worker thread of its own, with a bounded heap, issue #10).
+ * Free of the SDK: the extension imports it for types only.
+ */
+import type { Disposable } from './events';
+import type { BatchSummary } from './jobEvents';
+import type { CostValue } from './cost';
+import type { EngineTuning } from './engineOptions';
+import type { CopyPlan, CopyRequest, JobSnapshot, PlannedCopy } from './types';
+
+export interface EngineApi extends Disposable {
+  /** Concurrency, block size, outage tolerance for jobs that start from now on. */
+  configure(o: EngineTuning): void;
+  /** The whole plan in memory (confirmations, dry runs, small copies). */
+  plan(request: CopyRequest, signal?: AbortSignal): Promise<CopyPlan>;
+  /** Plans and copies as the sources are listed; resolves with the batch id once the first page is planned. */
+  startStreaming(request: CopyRequest, signal?: AbortSignal): Promise<string>;
+  /** Starts a planned copy; returns its batch id. */
+  start(plan: CopyPlan): string;
+  copy(request: CopyRequest, signal?: AbortSignal): Promise<BatchSummary>;
+  /** Resolves when every job of the batch is final (the signal cancels the batch). */
+  waitForBatch(batchId: string, signal?: AbortSignal): Promise<BatchSummary>;
+  /** Live jobs, failed/canceled/aborted ones and the most recent finished ones. */
+  jobs(): JobSnapshot[];
+  /** The jobs of a batch not final yet. */
+  liveJobs(batchId: string): JobSnapshot[];
+  summarize(request: CopyRequest, signal?: AbortSignal, onPage?: (items: readonly PlannedCopy[]) => void): Promise<{ totals: CopyPlan['totals']; warnings: string[]; cost: CostValue }>;
+  batch(batchId: string): BatchSummary | undefined;
+  onJob(listener: (job: JobSnapshot) => void): Disposable;
+  onBatch(listener: (b: BatchSummary) => void): Disposable;
+  onJobsRemoved(listener: (jobIds: readonly string[]) => void): Disposable;
+  cancel(jobId: string): void;
+  cancelBatch(batchId: string): void;
+  /** Throws (a CopyError) for an unknown job or one that is not failed, canceled or aborted. */
+  retry(jobId: string): void;
+  abort(jobId: string): Promise<void>;
+  clearFinished(): void;
+  /** Unfinished jobs in the journal (not running now). */
+  unfinished(): Promise<JobSnapshot[]>;
+  /** Resumes the journal's unfinished jobs and batches; returns their batch ids. */
+  resume(): Promise<string[]>;
+  /** Resolves when no job is active and no batch is listing. */
+  whenIdle(): Promise<void>;
+}

@@ -1,0 +1,103 @@
+/**
+ * Messages between the extension host's thread and the engine's worker thread (WorkerEngine ↔ serveEngine). Only
+ * data crosses (structured clone): snapshots, summaries, plans, error info. Secrets cross only as a connection's
+ * spec, inside the one process, never to the webview or a log.
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import type { TimingOptions } from '../operationChoice';
+import type { ConnectionSpec } from '../connections';
+import type { EngineTuning } from '../engineOptions';
+import type { BatchSummary } from '../jobEvents';
+import type { ErrorInfo, JobSnapshot } from '../types';
+
+/** workerData: marks the thread as the engine's and carries the engine's options. */
+export interface WorkerInit {
+  readonly blobCopyEngineWorker: true;
+  readonly journalDir?: string;
+  readonly retainFinished?: number;
+  readonly batchWindow?: number;
+  readonly tuning: EngineTuning;
+  readonly operationChoice?: TimingOptions;
+  /** The host thread's trusted CA certificates (PEM), when Node can list them: the worker trusts the same. */
+  readonly ca?: readonly string[];
+  /** Also trust the operating system's certificates (VS Code's http.systemCertificates). */
+  readonly systemCertificates?: boolean;
+  /** An HTTP(S) proxy for every storage request (VS Code's http.proxy); else the SDK reads HTTPS_PROXY. */
+  readonly proxyUrl?: string;
+  /** Whether debug lines cross to the host (one per blob copied: only when its log shows them). */
+  readonly debugLog: boolean;
+  /** Set: Int32Array over it, [0] becomes 1 when dispose() finished (the journal is on disk). */
+  readonly disposed: SharedArrayBuffer;
+}
+
+/** Engine methods answered by the worker (the rest are served from the mirror or posted); `heap`: the worker's V8 heap. */
+export const CALLS = ['plan', 'startStreaming', 'copy', 'waitForBatch', 'summarize', 'abort', 'unfinished', 'resume', 'whenIdle', 'batchStats', 'heap'] as const;
+export type CallName = (typeof CALLS)[number];
+/** Calls whose last parameters are an AbortSignal (and for summarize, onPage): the worker makes them. */
+export const WITH_SIGNAL: ReadonlySet<CallName> = new Set(['plan', 'startStreaming', 'copy', 'waitForBatch', 'summarize']);
+
+/** Engine methods without an answer (fire and forget). */
+export const POSTS = ['configure', 'start', 'cancel', 'cancelBatch', 'retry', 'clearFinished'] as const;
+export type PostName = (typeof POSTS)[number];
+
+/** A failure as it crosses: a CopyError's info, or a plain error's name and message. */
+export type WireError = { readonly info: ErrorInfo } | { readonly name: string; readonly message: string };
+
+export type EngineEvent =
+  | { readonly k: 'job'; readonly job: JobSnapshot }
+  | { readonly k: 'batch'; readonly summary: BatchSummary }
+  | { readonly k: 'removed'; readonly ids: readonly string[] }
+  /** The engine forgot a batch (Clear Finished after it was done). */
+  | { readonly k: 'batchGone'; readonly batchId: string };
+
+export type ToWorker =
+  | { readonly t: 'call'; readonly id: number; readonly method: CallName; readonly args: readonly unknown[] }
+  | { readonly t: 'abort'; readonly id: number }
+  | { readonly t: 'post'; readonly method: PostName; readonly args: readonly unknown[] }
+  | { readonly t: 'answer'; readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly t: 'answer'; readonly id: number; readonly ok: false; readonly error: WireError }
+  /** Connections changed: resolve them again. */
+  | { readonly t: 'forget' }
+  | { readonly t: 'debugLog'; readonly on: boolean }
+  | { readonly t: 'dispose' };
+
+export type FromWorker =
+  | { readonly t: 'events'; readonly events: readonly EngineEvent[] }
+  | { readonly t: 'reply'; readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly t: 'reply'; readonly id: number; readonly ok: false; readonly error: WireError }
+  | { readonly t: 'page'; readonly id: number; readonly items: readonly unknown[] }
+  | { readonly t: 'request'; readonly id: number; readonly method: 'spec'; readonly args: readonly [connectionId: string] }
+  | { readonly t: 'request'; readonly id: number; readonly method: 'getToken'; readonly args: readonly [connectionId: string, scopes: string | string[], options: TokenOptions] }
+  | { readonly t: 'log'; readonly level: 'info' | 'warn' | 'error' | 'debug'; readonly message: string };
+
+/** The parts of GetTokenOptions that cross (no abort signal, no tracing). */
+export interface TokenOptions {
+  readonly tenantId?: string;
+  readonly claims?: string;
+  readonly enableCae?: boolean;
+}
+
+/** The answer to the worker's `spec` request: the spec, and the host's CA list when it changed since the last one sent. */
+export interface SpecAnswer {
+  readonly spec: WireSpec;
+  readonly ca?: readonly string[];
+}
+
+/** A connection's spec as it crosses: a token connection without its credential (tokens are asked for one by one). */
+export type WireSpec = Exclude<ConnectionSpec, { kind: 'token' }> | { readonly kind: 'token'; readonly accountName: string; readonly blobEndpoint?: string };
+
+export function toWireSpec(spec: ConnectionSpec): WireSpec {
+  if (spec.kind !== 'token') return spec;
+  return { kind: 'token', accountName: spec.accountName, blobEndpoint: spec.blobEndpoint };
+}
+
+export function fromWireSpec(spec: WireSpec, credential: () => TokenCredential): ConnectionSpec {
+  return spec.kind === 'token' ? { ...spec, credential: credential() } : spec;
+}
+
+export function toWireError(e: unknown): WireError {
+  const info = (e as { info?: ErrorInfo } | undefined)?.info;
+  if (info && typeof info.message === 'string') return { info };
+  if (e instanceof Error) return { name: e.name, message: e.message };
+  return { name: 'Error', message: String(e) };
+}

@@ -1,0 +1,169 @@
+/**
+ * Issue #10: the extension's engine in a worker thread (WorkerEngine), against Azurite: copies land with their bytes,
+ * properties and metadata; the host thread's mirror (jobs(), batch()) follows the worker's events; errors cross as
+ * CopyErrors; the worker's heap is bounded; dispose() leaves the journal on disk for a resume; a worker that dies
+ * fails its calls clearly and the next call starts a new one. Entra ID tokens cross threads in workerEngineEntra.test.ts.
+ */
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { startAzurite, type AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
+import { CopyError, ENGINE_HEAP_MB, WorkerEngine, type BatchSummary, type ConnectionSpec, type JobSnapshot, type WorkerEngineOptions } from '../../src/core';
+import { A1, A2, blobMd5, data, md5, MemoryLog, stopFast } from './fixtures';
+
+describe('WorkerEngine: the engine in a worker thread', () => {
+  let azurite: AzuriteInstance;
+  const engines: WorkerEngine[] = [];
+  const specCalls: string[] = [];
+  const spec = async (id: string): Promise<ConnectionSpec> => {
+    specCalls.push(id);
+    const account = id === A1 ? DEV_ACCOUNT : id === A2 ? SECOND_ACCOUNT : undefined;
+    if (!account) throw new Error(`Unknown connection "${id}": it was removed.`);
+    return { kind: 'connectionString', connectionString: azurite.connectionString(account) };
+  };
+  const make = (extra: Partial<WorkerEngineOptions> = {}) => {
+    const log = new MemoryLog();
+    const engine = new WorkerEngine({ spec, log, ...extra });
+    engines.push(engine);
+    return { engine, log };
+  };
+
+  /** The source folder's contents, by index. */
+  const bodies = Array.from({ length: 60 }, (_, i) => data(100 + i));
+  before(async () => {
+    azurite = await startAzurite();
+    const src = azurite.serviceClient().getContainerClient('src');
+    await src.create();
+    await azurite.serviceClient(SECOND_ACCOUNT).createContainer('dst2');
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        src.getBlockBlobClient(`many/f${String(i).padStart(3, '0')}.txt`).upload(bodies[i], bodies[i].length, { metadata: { n: String(i) }, blobHTTPHeaders: { blobContentType: 'text/plain' } }),
+      ),
+    );
+  });
+  after(async () => {
+    for (const e of engines) e.dispose();
+    await stopFast(azurite);
+  });
+
+  it('copies a folder across accounts from its own thread, with a heap limit, and the mirror follows', async () => {
+    const { engine, log } = make({ retainFinished: 50 });
+    const thread = engine.thread;
+    assert.ok(thread && thread.threadId !== threadId, 'the engine runs in another thread');
+    assert.equal(thread.resourceLimits?.maxOldGenerationSizeMb, ENGINE_HEAP_MB);
+    const jobs: JobSnapshot[] = [];
+    const batches: BatchSummary[] = [];
+    engine.onJob((j) => jobs.push(j));
+    engine.onBatch((b) => batches.push(b));
+    specCalls.length = 0;
+    const batchId = await engine.startStreaming({
+      sources: [{ kind: 'location', location: { connectionId: A1, container: 'src', path: 'many/' } }],
+      destination: { connectionId: A2, container: 'dst2', path: 'copied/' },
+    });
+    const summary = await engine.waitForBatch(batchId);
+    assert.equal(summary.succeeded, 60, JSON.stringify({ summary, log: log.lines.slice(-10) }));
+    // Events came before the reply: the mirror already has the final summary and the jobs.
+    assert.deepEqual(engine.batch(batchId), summary);
+    assert.equal(batches.at(-1)?.done, true);
+    const listed = engine.jobs();
+    assert.equal(listed.length, 50, 'the mirror keeps retainFinished succeeded jobs, as the engine does');
+    assert.ok(listed.every((j) => j.state === 'succeeded' && j.batchId === batchId));
+    assert.equal(engine.liveJobs(batchId).length, 0);
+    assert.equal(new Set(jobs.filter((j) => j.state === 'succeeded').map((j) => j.id)).size, 60, 'every job reached the host as succeeded');
+    // Each connection's spec was asked for once, however many jobs used it.
+    assert.deepEqual([...specCalls].sort(), [A1, A2]);
+    // The bytes, properties and metadata arrived.
+    const dst = azurite.serviceClient(SECOND_ACCOUNT).getContainerClient('dst2');
+    for (const i of [0, 31, 59]) {
+      const name = `f${String(i).padStart(3, '0')}.txt`;
+      const b = dst.getBlobClient(`copied/${name}`);
+      assert.equal(await blobMd5(b), md5(bodies[i]));
+      const props = await b.getProperties();
+      assert.equal(props.contentType, 'text/plain');
+      assert.deepEqual(props.metadata, { n: String(i) });
+    }
+    // Clear Finished empties the mirror at once and tells listeners.
+    const removed: string[] = [];
+    engine.onJobsRemoved((ids) => removed.push(...ids));
+    engine.clearFinished();
+    assert.equal(engine.jobs().length, 0);
+    assert.equal(removed.length, 50);
+    assert.equal(engine.batch(batchId), undefined);
+  });
+
+  it('plans and summarizes in the worker: pages stream back, errors cross as CopyError with their hint', async () => {
+    const { engine } = make();
+    const request = { sources: [{ kind: 'location' as const, location: { connectionId: A1, container: 'src', path: 'many/' } }], destination: { connectionId: A1, container: 'src', path: 'planned/' } };
+    const plan = await engine.plan(request);
+    assert.equal(plan.items.length, 60);
+    let paged = 0;
+    const s = await engine.summarize(request, undefined, (items) => (paged += items.length));
+    assert.equal(s.totals.count, 60);
+    assert.equal(paged, 60);
+    // A planned copy started from the host: the batch id is the host's, the copy lands.
+    const batchId = engine.start(plan);
+    const done = await engine.waitForBatch(batchId);
+    assert.equal(done.batchId, batchId);
+    assert.equal(done.succeeded, 60);
+    assert.equal(await blobMd5(azurite.serviceClient().getContainerClient('src').getBlobClient('planned/f007.txt')), md5(bodies[7]));
+    // A missing source container: a CopyError with its info, as in the host's own thread.
+    await assert.rejects(
+      engine.plan({ sources: [{ kind: 'location', location: { connectionId: A1, container: 'nope', path: 'x/' } }], destination: { connectionId: A1, container: 'src', path: 'y/' } }),
+      (e: unknown) => e instanceof CopyError && /nope/.test(e.message) && typeof e.info.message === 'string',
+    );
+    // An unknown connection: the host's error reaches the worker and comes back.
+    await assert.rejects(
+      engine.plan({ sources: [{ kind: 'location', location: { connectionId: 'gone', container: 'src', path: 'x/' } }], destination: { connectionId: A1, container: 'src', path: 'y/' } }),
+      /Unknown connection "gone"/,
+    );
+    // retry() checks the job at once, on the mirror.
+    assert.throws(() => engine.retry('no-such-job'), (e: unknown) => e instanceof CopyError && /No job no-such-job/.test(e.message));
+    // An aborted signal cancels the call in the worker.
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(engine.plan(request, controller.signal));
+  });
+
+  it('dispose() leaves unfinished jobs in the journal; a new worker resumes them and the copy completes', async () => {
+    const journalDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-wj-'));
+    // One blob at a time: most of the 60 are still to do when the engine goes.
+    const first = make({ journalDir, tuning: { concurrency: 1, smallBlobConcurrency: 1 } });
+    const batchId = await first.engine.startStreaming({
+      sources: [{ kind: 'location', location: { connectionId: A1, container: 'src', path: 'many/' } }],
+      destination: { connectionId: A2, container: 'dst2', path: 'resumed/' },
+    });
+    first.engine.dispose();
+    // The batch's record (while it lists) or its jobs' records are on disk when dispose() returns.
+    const records = fs.readdirSync(journalDir).filter((n) => /^(job|batch)-.*\.json$/.test(n));
+    assert.ok(records.length > 0);
+    const dst = azurite.serviceClient(SECOND_ACCOUNT).getContainerClient('dst2');
+    let before = 0;
+    for await (const _ of dst.listBlobsFlat({ prefix: 'resumed/' })) before++;
+    assert.ok(before < 60, `${before} of 60 copied before dispose()`);
+
+    const second = make({ journalDir });
+    const resumed = await second.engine.resume();
+    assert.deepEqual(resumed, [batchId]);
+    const summary = await second.engine.waitForBatch(batchId);
+    assert.equal(summary.failed, 0, JSON.stringify(summary));
+    // The resumed batch copied the rest (the blobs done before, per the journal, were not listed again as jobs).
+    assert.ok(summary.succeeded + summary.skipped <= 60 && summary.succeeded >= 60 - before, JSON.stringify({ summary, before }));
+    for (const i of [0, 30, 59]) assert.equal(await blobMd5(dst.getBlobClient(`resumed/f${String(i).padStart(3, '0')}.txt`)), md5(bodies[i]));
+    let after = 0;
+    for await (const _ of dst.listBlobsFlat({ prefix: 'resumed/' })) after++;
+    assert.equal(after, 60);
+    await second.engine.whenIdle();
+    assert.deepEqual(fs.readdirSync(journalDir).filter((n) => n.startsWith('job-') || n.endsWith('.json')), [], 'a finished batch leaves no record');
+  });
+
+  it('a worker that runs out of memory fails its calls with an actionable message; the next call starts a new one', async () => {
+    const { engine, log } = make({ heapMb: 2 });
+    await assert.rejects(engine.unfinished(), (e: unknown) => e instanceof CopyError && /copy engine stopped unexpectedly/.test(e.message) && /Resume Unfinished Copies/.test(e.info.hint ?? ''));
+    assert.ok(log.lines.some((l) => l.startsWith('error The copy engine stopped unexpectedly')));
+    await assert.rejects(engine.unfinished()); // still 2 MiB: it fails again, from a new thread
+    assert.equal(engine.starts, 2);
+  });
+});
