@@ -66,6 +66,9 @@ export class CopyEngine implements EngineApi {
       plannerContext: () => this.plannerContext(),
       admit: (b, item, request) => this.admit(b, item, request),
       batchChanged: (b) => this.events.batch(b, true),
+      recordLive: (b) => {
+        for (const job of b.live) this.saveJournal(job);
+      },
       isDisposed: () => this.disposed,
       ended: () => this.wakeIdle(),
     });
@@ -265,6 +268,7 @@ export class CopyEngine implements EngineApi {
     job.controller = new AbortController();
     job.abortRequested = false;
     job.acceptNewSource = true;
+    job.durable = true; // the batch's position may be past it: only its record brings it back after a restart
     let batch = this.batches.get(job.batchId);
     if (!batch) this.batches.set(job.batchId, (batch = newBatch(job.batchId)));
     jobReopened(batch, job, previous);
@@ -426,6 +430,7 @@ export class CopyEngine implements EngineApi {
 
   private setBytes(job: Job, bytes: number): void {
     if (job.outage && bytes > job.bytesDone) job.outage = undefined; // storage answers again: the outage is over
+    if (bytes > 0) job.durable = true;
     recordBytes(job, bytes);
     this.saveJournal(job);
     this.events.job(job);
@@ -456,6 +461,9 @@ export class CopyEngine implements EngineApi {
 
   private saveJournal(job: Job, urgent = false): void {
     if (!this.journal || this.disposed) return;
+    // A job of a batch still listing, beyond its journaled position and with nothing to continue, needs no record: a
+    // resume lists it again (issues 10, 15: no file written and deleted per small blob while a folder streams).
+    if (!job.durable && !isFinal(job.state) && this.feeds.listing(job)) return;
     this.journal.save(recordOf(job), urgent);
   }
 }

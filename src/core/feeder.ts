@@ -25,6 +25,8 @@ export interface FeederHost {
   room(batch: Batch): Promise<void>;
   batchChanged(batch: Batch): void;
   isDisposed(): boolean;
+  /** Journals the batch's jobs not final (those that had no record while the batch was listing). */
+  recordLive(batch: Batch): void;
 }
 
 export interface Feed {
@@ -86,6 +88,7 @@ export async function feed(host: FeederHost, f: Feed, sourceOf: WeakMap<Job, num
       if (batch.live.size === 0) batch.timing.doneAt ??= batch.timing.listedAt;
     }
     if (host.isDisposed()) return;
+    host.recordLive(batch);
     host.journal?.flush(); // every job not final has its own record on disk from here on …
     host.journal?.removeBatch(batch.id); // … so the batch's position is no longer needed
   };
@@ -140,6 +143,7 @@ export interface FeedsHost {
   admit(batch: Batch, item: PlannedCopy, request: CopyRequest): Job;
   batchChanged(batch: Batch): void;
   isDisposed(): boolean;
+  recordLive(batch: Batch): void;
   /** A feed ended (the engine may be idle now). */
   ended(): void;
 }
@@ -163,6 +167,16 @@ export class Feeds {
     if (!f || this.host.batches.get(job.batchId)?.listingDone !== false) return; // listed to the end: no log any more
     const source = f.sourceOf.get(job);
     if (source !== undefined && (job.state === 'succeeded' || job.state === 'skipped')) this.host.journal?.appendDone(job.batchId, doneKey(source, job.item.sourceName));
+  }
+
+  /**
+   * Whether the job was made by a batch's listing that is still going on: it lies beyond the batch's journaled
+   * position (which covers final jobs only), so a resume after a restart lists it again.
+   */
+  listing(job: Job): boolean {
+    const f = this.feeding.get(job.batchId);
+    // Jobs of such a batch that came from elsewhere (their own record, a retry) are durable: the caller asks first.
+    return f !== undefined && this.host.batches.get(job.batchId)?.listingDone === false;
   }
 
   /** Plans the first page (its problems reject: nothing starts), then feeds the batch in the background. */
@@ -201,6 +215,7 @@ export class Feeds {
       room: (b) => (b.live.size < host.window || host.isDisposed() ? Promise.resolve() : new Promise<void>((r) => entry.roomWaiters.push(r))),
       batchChanged: (b) => host.batchChanged(b),
       isDisposed: () => host.isDisposed(),
+      recordLive: (b) => host.recordLive(b),
     };
     void feed(feedHost, { batch, request, pages, first, signal: controller.signal, resumed, resumedDone }, entry.sourceOf).finally(() => {
       signal?.removeEventListener('abort', onAbort);

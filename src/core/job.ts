@@ -39,6 +39,12 @@ export interface Job {
   destClient?: BlobClient;
   /** Set while the job waits for storage to answer again (outage or throttling past the SDK's retries). */
   outage?: Outage;
+  /**
+   * The job holds work a resume should continue rather than redo (bytes copied, a pending copy id, a created
+   * append/page blob), or it came from its own record or a retry. A job without it, in a batch still listing, needs
+   * no journal record: it lies beyond the batch's journaled position, so a resume lists and plans it again.
+   */
+  durable?: boolean;
 }
 
 function base(id: string, batchId: string, item: PlannedCopy, operation: CopyOperation, options: JobOptions): Job {
@@ -72,6 +78,7 @@ export function jobFromRecord(r: JournalRecord): Job {
   job.bytesDone = r.bytesDone;
   job.progress = progressFromRecord(r.operation, r.progress);
   job.sourceSecretOmitted = !!r.sourceSecretOmitted;
+  job.durable = true;
   return job;
 }
 

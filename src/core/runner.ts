@@ -191,7 +191,10 @@ export class JobRunner {
       log: host.log,
       setBytes: (n) => host.setBytes(job, n),
       addBytes: (n) => host.setBytes(job, job.bytesDone + n),
-      persist: () => host.saveJournal(job, true),
+      persist: () => {
+        job.durable = true;
+        host.saveJournal(job, true);
+      },
       markPending: () => host.setState(job, 'pending'),
     };
   }
