@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { startAzurite, type AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
 import { CopyError, ENGINE_HEAP_MB, WorkerEngine, type BatchSummary, type ConnectionSpec, type JobSnapshot, type WorkerEngineOptions } from '../../src/core';
+import { proxyOptions } from '../../src/core/worker/server';
 import { A1, A2, blobMd5, data, md5, MemoryLog, stopFast } from './fixtures';
 
 describe('WorkerEngine: the engine in a worker thread', () => {
@@ -157,6 +158,25 @@ describe('WorkerEngine: the engine in a worker thread', () => {
     assert.equal(after, 60);
     await second.engine.whenIdle();
     assert.deepEqual(fs.readdirSync(journalDir).filter((n) => n.startsWith('job-') || n.endsWith('.json')), [], 'a finished batch leaves no record');
+  });
+
+  it('debug lines (one per blob) cross only while the host asks for them', async () => {
+    const { engine, log } = make();
+    const copyOne = (name: string) =>
+      engine.copy({ sources: [{ kind: 'location', location: { connectionId: A1, container: 'src', path: 'many/f001.txt' } }], destination: { connectionId: A1, container: 'src', path: `dbg/${name}` } });
+    assert.equal((await copyOne('a.txt')).succeeded, 1);
+    assert.deepEqual(log.lines.filter((l) => l.startsWith('debug')), []);
+    engine.setDebugLog(true);
+    assert.equal((await copyOne('b.txt')).succeeded, 1);
+    await new Promise((r) => setTimeout(r, 50)); // a log line is a message of its own: it may follow the reply
+    assert.ok(log.lines.some((l) => /^debug Copy src\/many\/f001\.txt → src\/dbg\/b\.txt: done/.test(l)), log.lines.join('\n'));
+  });
+
+  it('passes http.proxy on as the SDK\'s proxy options', () => {
+    assert.deepEqual(proxyOptions('http://user:p%40ss@proxy.example:3128'), { proxyOptions: { host: 'http://proxy.example', port: 3128, username: 'user', password: 'p@ss' } });
+    assert.deepEqual(proxyOptions('https://proxy.example'), { proxyOptions: { host: 'https://proxy.example', port: 443, username: undefined, password: undefined } });
+    assert.deepEqual(proxyOptions(undefined), {});
+    assert.deepEqual(proxyOptions('not a url'), {});
   });
 
   it('a worker that runs out of memory fails its calls with an actionable message; the next call starts a new one', async () => {

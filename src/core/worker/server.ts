@@ -39,8 +39,8 @@ function trust(init: WorkerInit): void {
   store.setDefaultCACertificates([...certs]);
 }
 
-/** StoragePipelineOptions.proxyOptions from a proxy URL (http://user:pass@host:port). */
-function proxyOptions(url: string | undefined): StoragePipelineOptions {
+/** StoragePipelineOptions.proxyOptions from a proxy URL (http://user:pass@host:port); none for no or a malformed URL. */
+export function proxyOptions(url: string | undefined): StoragePipelineOptions {
   if (!url) return {};
   try {
     const u = new URL(url);
