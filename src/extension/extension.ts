@@ -123,7 +123,8 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
   const channel = vscode.window.createOutputChannel('Blob Copy', { log: true });
   context.subscriptions.push(channel);
   const log = new ChannelLog(channel, testMode);
-  const debugLog = () => testMode || channel.logLevel === vscode.LogLevel.Trace || channel.logLevel === vscode.LogLevel.Debug;
+  // As users run it (also in tests and benchmarks): the engine's debug lines only when the channel shows debug.
+  const debugLog = () => channel.logLevel === vscode.LogLevel.Trace || channel.logLevel === vscode.LogLevel.Debug;
   const connections = new ConnectionStore(context.globalState, context.secrets);
   context.subscriptions.push(connections);
   const journalDir = context.globalStorageUri.fsPath;
