@@ -8,7 +8,7 @@ import pLimit from 'p-limit';
 import { SourceAuthorizer } from './auth';
 import { onTransientFailure } from './connections';
 import { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES, TUNING_KEYS, type CopyEngineOptions, type EngineTuning } from './engineOptions';
-import { CopyError, toCopyError } from './errors';
+import { CopyError, retryRefusal, toCopyError } from './errors';
 import type { Disposable } from './events';
 import { addJob, batchDone, statsOf, type BatchStats, clearTimer, emptySummary, JobEvents, jobFinished, jobReopened, jobsCleared, newBatch, summaryOf, type Batch, type BatchSummary } from './jobEvents';
 import { Feeds } from './feeder';
@@ -24,7 +24,7 @@ import { OperationTimings } from './operationChoice';
 import { JobRunner } from './runner';
 import type { EngineApi } from './engineApi';
 import { moveOptions } from './move';
-import { isFinal, isRetryable, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy } from './types';
+import { isFinal, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy } from './types';
 
 export type { BatchStats, BatchSummary } from './jobEvents';
 export type { Logger } from './log';
@@ -257,10 +257,8 @@ export class CopyEngine implements EngineApi {
   retry(jobId: string): void {
     this.assertLive();
     const job = this.jobsById.get(jobId);
-    if (!job) throw new CopyError({ message: `No job ${jobId}.` });
-    if (!isRetryable(job.state)) {
-      throw new CopyError({ message: `Job ${jobId} is ${job.state}: only failed, canceled or aborted jobs can be retried.` });
-    }
+    const refused = retryRefusal(jobId, job?.state);
+    if (refused || !job) throw refused;
     const previous = job.state;
     job.state = 'queued';
     job.error = undefined;

@@ -2,7 +2,7 @@
  * Typed errors: every failure the engine reports is a CopyError carrying ErrorInfo
  * (what failed, a hint, HTTP status, storage error code, request id). All text is redacted.
  */
-import type { ErrorInfo } from './types';
+import { isRetryable, type ErrorInfo, type JobState } from './types';
 import { redact } from './redact';
 
 export class CopyError extends Error {
@@ -13,6 +13,13 @@ export class CopyError extends Error {
     this.name = 'CopyError';
     this.info = safe;
   }
+}
+
+/** Why a job cannot be retried (unknown, or not failed/canceled/aborted), or undefined when it can. */
+export function retryRefusal(jobId: string, state: JobState | undefined): CopyError | undefined {
+  if (state === undefined) return new CopyError({ message: `No job ${jobId}.` });
+  if (!isRetryable(state)) return new CopyError({ message: `Job ${jobId} is ${state}: only failed, canceled or aborted jobs can be retried.` });
+  return undefined;
 }
 
 /** Where in a copy the failing call went: decides the wording of the message and hint. */

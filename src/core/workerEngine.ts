@@ -19,20 +19,18 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { ConnectionSpec } from './connections';
 import type { CostValue } from './cost';
 import type { EngineApi } from './engineApi';
-import type { EngineTuning } from './engineOptions';
-import { CopyError } from './errors';
+import { RETAINED_FINISHED, type EngineTuning } from './engineOptions';
+import { CopyError, retryRefusal } from './errors';
 import { Emitter, type Disposable } from './events';
 import type { BatchStats, BatchSummary } from './jobEvents';
 import type { Logger } from './log';
 import type { TimingOptions } from './operationChoice';
-import { isFinal, isRetryable, type CopyPlan, type CopyRequest, type JobSnapshot, type PlannedCopy } from './types';
+import { isFinal, type CopyPlan, type CopyRequest, type JobSnapshot, type PlannedCopy } from './types';
 import { serveEngine } from './worker/server';
-import { toWireError, toWireSpec, type CallName, type EngineEvent, type FromWorker, type PostName, type TokenOptions, type SpecAnswer, type ToWorker, type WireError, type WorkerInit } from './worker/protocol';
+import { fromWireError, toWireError, toWireSpec, type CallName, type EngineEvent, type FromWorker, type PostName, type TokenOptions, type SpecAnswer, type ToWorker, type WorkerInit } from './worker/protocol';
 
 /** The worker's old-space limit (MiB): the CLI's, which keeps a 100,000-blob copy near 150 MiB of RSS. */
 export const ENGINE_HEAP_MB = 256;
-/** Succeeded/skipped jobs the mirror keeps when the options do not say (the engine's own default). */
-const DEFAULT_RETAINED = 10_000;
 /** Longest dispose() waits for the worker to write the journal (ms). */
 const DISPOSE_WAIT_MS = 5_000;
 
@@ -69,11 +67,6 @@ function hostCertificates(): string[] | undefined {
   } catch {
     return undefined;
   }
-}
-
-function fromWireError(e: WireError): Error {
-  if ('info' in e) return new CopyError(e.info);
-  return Object.assign(new Error(e.message), { name: e.name });
 }
 
 export class WorkerEngine implements EngineApi {
@@ -262,7 +255,7 @@ export class WorkerEngine implements EngineApi {
         this.retained.delete(job.id);
         if (job.state === 'succeeded' || job.state === 'skipped') {
           this.retained.add(job.id);
-          if (this.retained.size > (this.options.retainFinished ?? DEFAULT_RETAINED)) {
+          if (this.retained.size > (this.options.retainFinished ?? RETAINED_FINISHED)) {
             const oldest = this.retained.values().next().value as string;
             this.retained.delete(oldest);
             this.jobsById.delete(oldest);
@@ -363,10 +356,9 @@ export class WorkerEngine implements EngineApi {
   }
 
   retry(jobId: string): void {
-    // The engine's own checks, on the mirror: the caller hears of a wrong job at once.
-    const job = this.jobsById.get(jobId);
-    if (!job) throw new CopyError({ message: `No job ${jobId}.` });
-    if (!isRetryable(job.state)) throw new CopyError({ message: `Job ${jobId} is ${job.state}: only failed, canceled or aborted jobs can be retried.` });
+    // The engine's own check, on the mirror: the caller hears of a wrong job at once.
+    const refused = retryRefusal(jobId, this.jobsById.get(jobId)?.state);
+    if (refused) throw refused;
     this.post('retry', [jobId]);
   }
 

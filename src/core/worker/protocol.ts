@@ -8,6 +8,7 @@ import type { TimingOptions } from '../operationChoice';
 import type { ConnectionSpec } from '../connections';
 import type { EngineTuning } from '../engineOptions';
 import type { BatchSummary } from '../jobEvents';
+import { CopyError } from '../errors';
 import type { ErrorInfo, JobSnapshot } from '../types';
 
 /** workerData: marks the thread as the engine's and carries the engine's options. */
@@ -93,6 +94,12 @@ export function toWireSpec(spec: ConnectionSpec): WireSpec {
 
 export function fromWireSpec(spec: WireSpec, credential: () => TokenCredential): ConnectionSpec {
   return spec.kind === 'token' ? { ...spec, credential: credential() } : spec;
+}
+
+/** The error a WireError stands for on the receiving side: a CopyError again, or a plain Error with its name. */
+export function fromWireError(e: WireError): Error {
+  if ('info' in e) return new CopyError(e.info);
+  return Object.assign(new Error(e.message), { name: e.name });
 }
 
 export function toWireError(e: unknown): WireError {

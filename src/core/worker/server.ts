@@ -10,9 +10,8 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { StoragePipelineOptions } from '@azure/storage-blob';
 import { createAccountClient, type AccountClient } from '../connections';
 import { CopyEngine } from '../engine';
-import { CopyError } from '../errors';
 import type { Logger } from '../log';
-import { CALLS, POSTS, WITH_SIGNAL, fromWireSpec, toWireError, type CallName, type EngineEvent, type FromWorker, type PostName, type SpecAnswer, type TokenOptions, type ToWorker, type WorkerInit } from './protocol';
+import { CALLS, POSTS, WITH_SIGNAL, fromWireError, fromWireSpec, toWireError, type CallName, type EngineEvent, type FromWorker, type PostName, type SpecAnswer, type TokenOptions, type ToWorker, type WorkerInit } from './protocol';
 
 /** Longest an event waits in the worker before it is posted (ms): bounds the host's messages per second. */
 export const EVENT_FLUSH_MS = 30;
@@ -206,7 +205,7 @@ export function serveEngine(port: MessagePort, init: WorkerInit): void {
         waiting.delete(m.id);
         if (!w) break;
         if (m.ok) w.resolve(m.value);
-        else w.reject('info' in m.error ? new CopyError(m.error.info) : Object.assign(new Error(m.error.message), { name: m.error.name }));
+        else w.reject(fromWireError(m.error));
         break;
       }
       case 'forget':

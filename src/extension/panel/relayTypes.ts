@@ -1,5 +1,5 @@
 /** The Copy Jobs relay's contract with the engine, its clock and its options (see relay.ts). Free of `vscode`. */
-import type { BatchSummary, CopyEngine, JobSnapshot, WorkerEngine } from '../../core';
+import type { BatchSummary, EngineApi, JobSnapshot } from '../../core';
 import type { InitMessage, JobFilter, JobsUpdatedMessage, JobView } from '../../shared/protocol';
 
 /** What the panel needs from the copy engine. `CopyEngine` and `WorkerEngine` satisfy it; tests pass a fake. */
@@ -18,11 +18,10 @@ export interface JobSource {
   batch?(batchId: string): BatchSummary | undefined;
 }
 
-// The real engine must fit the interface (fails to compile if the engine's API drifts).
-const _engineFits: CopyEngine extends Required<JobSource> ? true : false = true;
-const _workerEngineFits: WorkerEngine extends Required<JobSource> ? true : false = true;
+// The engines must fit the interface (fails to compile if the engine API drifts): CopyEngine and WorkerEngine both
+// implement EngineApi.
+const _engineFits: EngineApi extends Required<JobSource> ? true : false = true;
 void _engineFits;
-void _workerEngineFits;
 
 /** Timers, replaceable in tests. */
 export interface RelayClock {
