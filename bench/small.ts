@@ -156,9 +156,9 @@ async function main(): Promise<void> {
   const sizes = sizeArg ? sizeArg.slice('--small='.length).split(',').map(Number) : [1000, 10000];
   const repsArg = args.find((a) => a.startsWith('--reps='));
   const reps = repsArg ? Math.max(1, Number(repsArg.slice(7))) : 3;
-  // --profile=DIR: CPU profiles of the cli and engine processes (node --cpu-prof), for finding per-blob overhead.
+  // --profile=DIR: CPU profiles of every peer process (node --cpu-prof), for finding per-blob overhead.
   const profileDir = args.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
-  const prof = (who: Who) => (profileDir && (who === 'cli' || who === 'engine') ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : []);
+  const prof = () => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : []);
   const cli = path.join(root, 'dist', 'cli.js');
   if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first.');
   const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
@@ -195,7 +195,7 @@ async function main(): Promise<void> {
           let r: Run;
           if (who === 'cli') {
             const res = await spawnTimed([
-              process.execPath, ...prof(who), cli, 'copy', `${endpointOf(az.host, az.port, A)}/small-src/${prefix}`, `${endpointOf(az.host, az.port, destAccount)}/${dest}/`,
+              process.execPath, ...prof(), cli, 'copy', `${endpointOf(az.host, az.port, A)}/small-src/${prefix}`, `${endpointOf(az.host, az.port, destAccount)}/${dest}/`,
               '--recursive', '--json', '--source-connection-string', cs(A), '--destination-connection-string', cs(destAccount),
             ]);
             if (res.code !== 0) throw new Error(`cli ${c} ${n}: exit ${res.code}: ${res.err}`);
@@ -203,7 +203,7 @@ async function main(): Promise<void> {
             r = { n, case: c, who, rep, wallMs: res.ms, ms: j.durationMs, phases: j.phases, operations: j.operations };
           } else {
             const spec: PeerSpec = { who, host: az.host, port: az.port, from: { account: A, container: 'small-src', prefix }, to: { account: destAccount, container: dest } };
-            const res = await spawnTimed([process.execPath, ...prof(who), __filename, '--peer', JSON.stringify(spec)]);
+            const res = await spawnTimed([process.execPath, ...prof(), __filename, '--peer', JSON.stringify(spec)]);
             const line = res.out.split('\n').find((l) => l.startsWith('RESULT '));
             if (res.code !== 0 || !line) throw new Error(`${who} ${c} ${n}: exit ${res.code}: ${res.err}`);
             const p = JSON.parse(line.slice(7)) as PeerResult;

@@ -204,7 +204,7 @@ process.on('SIGINT', forward);
 process.on('SIGTERM', forward);
 child.on('close', (code) => {
   process.exitCode = code ?? 1;
-  if (code !== 0 || scale) return;
+  if (code !== 0 || scale || small) return;
   startup(args.includes('--quick') ? 1 : 3).catch((e) => {
     console.error(`[bench] start-up failed: ${e instanceof Error ? e.message : String(e)}`);
     process.exitCode = 1;

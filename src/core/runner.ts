@@ -178,8 +178,17 @@ export class JobRunner {
   /** The operation's context for this attempt: the prepared copy, the job's progress, and the engine's callbacks. */
   private context(job: Job, prepared: PreparedCopy, signal: AbortSignal, what: string): OperationContext {
     const host = this.host;
+    // Named fields, not a spread of `prepared`: the spread was the engine's costliest line per small blob (~18 µs).
     return {
-      ...prepared,
+      access: prepared.access,
+      source: prepared.source,
+      dest: prepared.dest,
+      headers: prepared.headers,
+      metadata: prepared.metadata,
+      tier: prepared.tier,
+      tags: prepared.tags,
+      etag: prepared.etag,
+      destConditions: prepared.destConditions,
       jobId: job.id,
       generation: job.progress.generation,
       item: job.item,

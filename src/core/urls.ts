@@ -51,6 +51,14 @@ export function accountKey(endpoint: string): string {
   return `${u.origin.toLowerCase()}/${account.toLowerCase()}`;
 }
 
+const origins = new Map<string, string>();
+/** The endpoint's origin, lower case (asked once per copy attempt: remembered, a URL parse each was measurable). */
 export function originOf(endpoint: string): string {
-  return new URL(endpoint).origin.toLowerCase();
+  let o = origins.get(endpoint);
+  if (o === undefined) {
+    o = new URL(endpoint).origin.toLowerCase();
+    if (origins.size >= 1000) origins.clear();
+    origins.set(endpoint, o);
+  }
+  return o;
 }
