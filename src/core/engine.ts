@@ -58,6 +58,7 @@ export class CopyEngine implements EngineApi {
     this.timings = new OperationTimings(options.operationChoice);
     this.configure(options);
     if (options.journalDir) this.journal = new FileJournal(options.journalDir);
+    const outageToleranceMs = () => Math.max(0, this.tuning.outageToleranceSeconds ?? DEFAULT_OUTAGE_TOLERANCE_SECONDS) * 1000;
     this.feeds = new Feeds({
       log: this.log,
       journal: this.journal,
@@ -71,6 +72,9 @@ export class CopyEngine implements EngineApi {
       },
       isDisposed: () => this.disposed,
       ended: () => this.wakeIdle(),
+      get outageToleranceMs() {
+        return outageToleranceMs();
+      },
     });
     const tuning = this.tuning;
     this.runner = new JobRunner(
@@ -84,7 +88,7 @@ export class CopyEngine implements EngineApi {
           return Math.max(1, Math.floor(tuning.blockSizeBytes || DEFAULT_BLOCK_SIZE));
         },
         get outageToleranceMs() {
-          return Math.max(0, tuning.outageToleranceSeconds ?? DEFAULT_OUTAGE_TOLERANCE_SECONDS) * 1000;
+          return outageToleranceMs();
         },
         isDisposed: () => this.disposed,
         setState: (job, state, urgent) => this.setState(job, state, urgent),

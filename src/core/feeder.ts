@@ -8,7 +8,8 @@ import type { BatchRecord, JournalStore } from './journal';
 import { sanitizeRequest } from './journal';
 import type { Logger } from './log';
 import { planPages, type PlanPage, type PlannerContext, type PlanPosition } from './planner';
-import { toCopyError } from './errors';
+import { CopyError, toCopyError } from './errors';
+import { nextWaitMs, sleep, transientReason, type Outage } from './outage';
 import type { CopyRequest, PlannedCopy } from './types';
 import { newBatch, newBatchTiming, type Batch } from './jobEvents';
 import type { Job } from './job';
@@ -27,6 +28,10 @@ export interface FeederHost {
   isDisposed(): boolean;
   /** Journals the batch's jobs not final (those that had no record while the batch was listing). */
   recordLive(batch: Batch): void;
+  /** How long an outage is waited out (the jobs' tolerance): a listing that fails transiently lists on after it. */
+  readonly outageToleranceMs: number;
+  /** The plan again from a position: after an outage, the listing goes on after the last blob it had made a job of. */
+  replan(from: PlanPosition): AsyncGenerator<PlanPage>;
 }
 
 export interface Feed {
@@ -40,6 +45,8 @@ export interface Feed {
   readonly resumed?: ReadonlySet<string>;
   /** Blobs (doneKey) that finished beyond the journaled position before a restart: not made again. */
   readonly resumedDone?: ReadonlySet<string>;
+  /** Where the plan started (a resume's position; the start otherwise). */
+  readonly from?: PlanPosition;
 }
 
 /** How a blob is named in a batch's done log: its source's index and its name. */
@@ -92,10 +99,47 @@ export async function feed(host: FeederHost, f: Feed, sourceOf: WeakMap<Job, num
     host.journal?.flush(); // every job not final has its own record on disk from here on …
     host.journal?.removeBatch(batch.id); // … so the batch's position is no longer needed
   };
+  // The last blob made a job of (or skipped as resumed): after an outage the listing goes on right after it.
+  let cursor: PlanPosition = f.from ?? { source: 0 };
+  let pages = f.pages;
+  let outage: Outage | undefined;
   try {
     savePosition(true);
-    for (let next = f.first; !next.done; next = await f.pages.next()) {
+    let next: IteratorResult<PlanPage> | undefined = f.first;
+    for (;;) {
+      try {
+        next ??= await pages.next();
+      } catch (e) {
+        // ---- an outage while listing (issue 11): waited out like a job's, then the listing goes on from the cursor.
+        const reason = f.signal.aborted || host.isDisposed() ? undefined : transientReason(e);
+        if (!reason) throw e;
+        const now = Date.now();
+        outage ??= { since: now, reason, tries: 0, nextTryAt: now };
+        const wait = nextWaitMs(outage, host.outageToleranceMs, now);
+        if (wait <= 0) throw listingOutageError(e, outage, host.outageToleranceMs);
+        if (outage.tries === 0) {
+          host.log.warn(
+            `List the sources: storage is not answering (${reason}); the copies already listed go on, and the listing waits for storage, up to ${Math.round(host.outageToleranceMs / 1000)} s, then lists on after "${cursor.after ?? '(the start)'}".`,
+          );
+        }
+        outage.reason = reason;
+        outage.tries++;
+        try {
+          await sleep(wait, f.signal);
+        } catch {
+          break; // stopped while waiting
+        }
+        if (host.isDisposed()) return;
+        pages = host.replan(cursor);
+        continue;
+      }
+      if (outage) {
+        host.log.info(`List the sources: storage answers again after ${Math.round((Date.now() - outage.since) / 1000)} s; listing on.`);
+        outage = undefined;
+      }
+      if (next.done) break;
       const page = next.value;
+      next = undefined;
       for (const item of page.items) {
         await host.room(batch);
         if (host.isDisposed()) return; // the journal keeps the position: a new engine lists on
@@ -110,6 +154,7 @@ export async function feed(host: FeederHost, f: Feed, sourceOf: WeakMap<Job, num
             sourceOf.set(job, page.source);
           }
         }
+        cursor = { source: page.source, after: item.sourceName };
         savePosition();
       }
       if (f.signal.aborted) break;
@@ -133,8 +178,22 @@ export async function feed(host: FeederHost, f: Feed, sourceOf: WeakMap<Job, num
   }
 }
 
+/** A listing that stayed unreachable past the outage tolerance: what happened, and how to go on. */
+function listingOutageError(cause: unknown, outage: Outage, toleranceMs: number): CopyError {
+  return new CopyError(
+    {
+      message: `List the sources: storage did not answer for ${Math.round((Date.now() - outage.since) / 1000)} s (${outage.reason}); gave up after the outage tolerance of ${Math.round(toleranceMs / 1000)} s.`,
+      hint: 'The blobs listed before the outage were copied (or failed) on their own. When storage is back, run the copy again with the conflict choice "if-source-newer" or "skip" (CLI: --conflict skip) so the blobs already copied are not copied again. A longer wait is the setting blobCopy.outageToleranceSeconds (CLI: --outage-tolerance).',
+      code: 'StorageUnavailable',
+    },
+    { cause },
+  );
+}
+
 export interface FeedsHost {
   readonly log: Logger;
+  /** How long an outage of the listing is waited out. */
+  readonly outageToleranceMs: number;
   readonly journal?: JournalStore;
   readonly batches: Map<string, Batch>;
   /** Jobs of a batch not final at any time. */
@@ -216,8 +275,12 @@ export class Feeds {
       batchChanged: (b) => host.batchChanged(b),
       isDisposed: () => host.isDisposed(),
       recordLive: (b) => host.recordLive(b),
+      get outageToleranceMs() {
+        return host.outageToleranceMs;
+      },
+      replan: (position) => planPages({ ...host.plannerContext(), timing }, request, controller.signal, position),
     };
-    void feed(feedHost, { batch, request, pages, first, signal: controller.signal, resumed, resumedDone }, entry.sourceOf).finally(() => {
+    void feed(feedHost, { batch, request, pages, first, signal: controller.signal, resumed, resumedDone, from }, entry.sourceOf).finally(() => {
       signal?.removeEventListener('abort', onAbort);
       this.feeding.delete(batchId);
       host.ended();
