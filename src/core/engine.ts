@@ -16,7 +16,7 @@ import { createJob, describeSide, jobFromRecord, recordBytes, recordOf, snapshot
 import { FileJournal, type JournalRecord, type JournalStore } from './journal';
 import { redactingLogger, type Logger } from './log';
 import { pendingCopyId } from './operations';
-import { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from './outage';
+import { DEFAULT_OUTAGE_TOLERANCE_SECONDS, nextWaitMs, sleep, transientReason, type Outage } from './outage';
 import type { CostValue } from './cost';
 import { CapabilityCache, planCopy, summarizePlan, type PlannerContext } from './planner';
 import { readResume } from './resume';
@@ -49,6 +49,8 @@ export class CopyEngine implements EngineApi {
   private readonly events = new JobEvents((job) => this.batches.get(job.batchId));
   private readonly runner: JobRunner;
   private idleWaiters: Array<() => void> = [];
+  /** Removals of partial destinations waiting for storage to answer again, by job (see deferCleanup). */
+  private readonly cleanups = new Map<Job, AbortController>();
   private disposed = false;
   private concurrency = 8;
   private readonly transientSub: Disposable;
@@ -97,6 +99,7 @@ export class CopyEngine implements EngineApi {
         emitJob: (job, force) => this.events.job(job, force),
         finish: (job, state, error) => this.finish(job, state, error),
         flushJournal: () => this.journal?.flush(), // move (issue #12): 'copied' is on disk before a source is deleted
+        deferCleanup: (job, what, attempt) => this.deferCleanup(job, what, attempt, outageToleranceMs()),
       },
     );
     // Each throttled / failed attempt that the SDK's retry policy handles goes to the log, with its request id.
@@ -268,6 +271,8 @@ export class CopyEngine implements EngineApi {
     job.error = undefined;
     job.finishedAt = undefined;
     job.controller = new AbortController();
+    this.cleanups.get(job)?.abort(); // the retry continues from (or replaces) the partial destination
+    this.cleanups.delete(job);
     job.abortRequested = false;
     job.acceptNewSource = true;
     job.durable = true; // the batch's position may be past it: only its record brings it back after a restart
@@ -380,6 +385,7 @@ export class CopyEngine implements EngineApi {
       job.controller.abort();
     }
     for (const b of this.batches.values()) clearTimer(b);
+    for (const c of this.cleanups.values()) c.abort();
     this.feeds.dispose();
     this.journal?.dispose?.();
     this.transientSub.dispose();
@@ -405,8 +411,55 @@ export class CopyEngine implements EngineApi {
     void run.catch((e) => this.log.error(`Internal error in job ${job.id}: ${e instanceof Error ? e.message : String(e)}`));
   }
 
+  /**
+   * Removes a canceled / failed job's partial destination once storage answers again: tries with the outage back-off
+   * until the removal succeeds, fails for good, or the tolerance is spent (then the log says to delete it by hand).
+   * Lives as long as the engine: a restart forgets it (the README says so). A retry of the job cancels it: the retry
+   * continues from (or replaces) the partial destination.
+   */
+  private deferCleanup(job: Job, what: string, attempt: () => Promise<void>, toleranceMs: number): void {
+    this.cleanups.get(job)?.abort();
+    const stop = new AbortController();
+    this.cleanups.set(job, stop);
+    void (async () => {
+      const since = Date.now();
+      const outage: Outage = { since, reason: 'not answering', tries: 0, nextTryAt: since };
+      for (;;) {
+        const wait = nextWaitMs(outage, toleranceMs, Date.now());
+        if (wait <= 0) {
+          this.log.error(
+            `${what}: the partial destination was not removed: storage did not answer for ${Math.round((Date.now() - since) / 1000)} s (${outage.reason}). Delete it when storage is back.`,
+          );
+          return;
+        }
+        try {
+          await sleep(wait, stop.signal);
+        } catch {
+          return; // the engine stopped, or the job was retried
+        }
+        outage.tries++;
+        try {
+          if (stop.signal.aborted) return;
+          await attempt();
+          this.log.info(`${what}: storage answers again; the partial destination was removed.`);
+          return;
+        } catch (e) {
+          const reason = transientReason(e);
+          if (!reason) {
+            this.log.warn(`${what}: could not remove the partial destination: ${toCopyError(e, 'cleanup').message}`);
+            return;
+          }
+          outage.reason = reason;
+        }
+      }
+    })().finally(() => {
+      if (this.cleanups.get(job) === stop) this.cleanups.delete(job);
+      this.wakeIdle();
+    });
+  }
+
   private hasActive(): boolean {
-    if (this.feeds.active > 0) return true;
+    if (this.feeds.active > 0 || this.cleanups.size > 0) return true;
     for (const b of this.batches.values()) if (b.live.size > 0) return true;
     return false;
   }

@@ -36,6 +36,11 @@ export interface RunnerHost {
   finish(job: Job, state: JobState, error?: ErrorInfo): void;
   /** Writes pending journal records now (a move journals 'copied' before it deletes the source). */
   flushJournal?(): void;
+  /**
+   * Removes a canceled / failed attempt's partial destination once storage answers again (storage did not answer):
+   * `attempt` is tried with the outage back-off until it succeeds or the outage tolerance is spent.
+   */
+  deferCleanup?(job: Job, what: string, attempt: () => Promise<void>): void;
 }
 
 export interface RunnerDeps {
@@ -120,8 +125,9 @@ export class JobRunner {
           return;
         }
         const err = outcome === 'failed' ? toCopyError(e, what) : undefined;
+        const storageDown = job.outage !== undefined;
         job.outage = undefined;
-        if (prepared) await this.cleanup(job, prepared, what, outcome);
+        if (prepared) await this.cleanup(job, prepared, what, outcome, storageDown);
         if (err) host.log.error(`${err.message}${err.info.hint ? ` ${err.info.hint}` : ''}${err.info.requestId ? ` (request id ${err.info.requestId})` : ''}`);
         else host.log.info(`${what}: ${outcome}.`);
         host.finish(job, outcome, err?.info);
@@ -273,15 +279,29 @@ export class JobRunner {
     throw new CopyError({ message: `${what}: no operation the server implements fits this blob.`, code: 'APINotImplemented', status: 501 });
   }
 
-  /** Lets the operation remove what a canceled / failed / aborted attempt left visible. */
-  private async cleanup(job: Job, prepared: PreparedCopy, what: string, outcome: Outcome): Promise<void> {
+  /**
+   * Lets the operation remove what a canceled / failed / aborted attempt left visible (a partial append or page blob,
+   * a pending Copy Blob). While storage does not answer (the job was waiting for it, or the removal fails
+   * transiently) the removal is deferred: the job ends now, and the engine removes the partial destination when
+   * storage answers again, within the outage tolerance.
+   */
+  private async cleanup(job: Job, prepared: PreparedCopy, what: string, outcome: Outcome, storageDown: boolean): Promise<void> {
     // A job still "pending" failed while the service was copying (Copy Blob): that copy is ours to remove.
     const wasPending = job.state === 'pending';
     const mod = operationModule(job.operation);
     if (!mod.cleanup) return;
+    const attempt = () => mod.cleanup!(this.context(job, prepared, new AbortController().signal, what), outcome, wasPending);
+    const defer = (reason: string) => {
+      this.host.log.warn(`${what}: storage is not answering (${reason}); the partial destination is removed when it answers again (up to ${Math.round(this.host.outageToleranceMs / 1000)} s).`);
+      this.host.deferCleanup!(job, what, attempt);
+    };
+    if (mod.leavesPartial && !mod.leavesPartial(job.progress, outcome, wasPending)) return;
+    if (storageDown && this.host.deferCleanup) return defer('the copy was waiting for it');
     try {
-      await mod.cleanup(this.context(job, prepared, new AbortController().signal, what), outcome, wasPending);
+      await attempt();
     } catch (e) {
+      const reason = transientReason(e);
+      if (reason && this.host.deferCleanup) return defer(reason);
       this.host.log.warn(`${what}: could not remove the partial destination: ${toCopyError(e, 'cleanup').message}`);
     }
   }

@@ -235,6 +235,42 @@ describe('issue 11: outages and throttling with default settings', () => {
     }
   });
 
+  it('cancel while an append-blob copy waits for storage: canceled at once, the partial blob is removed once storage is back', { timeout: 120_000 }, async (t) => {
+    const { engine: e, log } = engine();
+    const dest = far().getBlobClient('cancel-append.log');
+    let downAt = 0;
+    const trigger = nth('appendblock', 3);
+    const hook = proxy.onRequest((r) => {
+      if (downAt || !trigger(r)) return;
+      downAt = Date.now();
+      void proxy.setDown('refuse', { maxDownMs: 15_000 });
+    });
+    try {
+      const batchId = e.start(await e.plan(copyOf('journal.log', 'cancel-append.log')));
+      const done = e.waitForBatch(batchId);
+      await waitFor(() => e.jobs().some((j) => j.batchId === batchId && j.waiting !== undefined), 40_000, 'the job to wait for storage', 50);
+      assert.ok(await dest.exists(), 'a partial append blob is at the destination (read straight from Azurite)');
+      const job = e.jobs().find((j) => j.batchId === batchId)!;
+      assert.equal(job.operation, 'append-block-from-url');
+      const t0 = Date.now();
+      e.cancel(job.id);
+      const summary = await done;
+      const ms = Date.now() - t0;
+      assert.equal(summary.canceled, 1, JSON.stringify(summary));
+      assert.ok(ms < 2000, `canceled after ${ms} ms (the removal does not hold the cancel while storage is down)`);
+      assert.ok(log.lines.some((l) => l.startsWith('warn') && l.includes('the partial destination is removed when it answers again')), log.lines.slice(-5).join('\n'));
+      assert.ok(await dest.exists(), 'still there while storage is down');
+      await waitFor(async () => !(await dest.exists()), 90_000, 'the partial destination to be removed after the outage', 500);
+      assert.ok(Date.now() - downAt >= 14_000, 'removed only after storage came back');
+      assert.ok(log.lines.some((l) => l.startsWith('info') && l.includes('the partial destination was removed')), log.lines.slice(-5).join('\n'));
+      await waitFor(() => e.whenIdle().then(() => true), 5_000, 'the engine to be idle');
+      t.diagnostic(`canceled in ${ms} ms; removed ${Date.now() - downAt} ms after the outage began`);
+    } finally {
+      hook.dispose();
+      await proxy.setDown(false);
+    }
+  });
+
   it('a permanent 403 (destination SAS without write) fails at once, not waited out', { timeout: 30_000 }, async (t) => {
     // Put Block From URL: Azurite itself checks the SAS permissions (the shim's own operations do not).
     const { engine: e } = engine({ resolve: readOnlyDestination() });

@@ -70,6 +70,7 @@ export const appendBlockFromUrl: CopyOperationModule<'append-block-from-url'> = 
     }
   },
 
+  leavesPartial: (p) => p.created === true,
   async cleanup(ctx) {
     const p = ctx.progress;
     if (!p.created) return;

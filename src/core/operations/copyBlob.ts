@@ -81,9 +81,10 @@ export const copyBlob: CopyOperationModule<'copy-blob'> = {
     return { complete: false };
   },
 
+  leavesPartial: (p, outcome, wasPending) => p.copyId !== undefined && !(outcome === 'failed' && !wasPending),
   async cleanup(ctx, outcome, wasPending) {
     const p = ctx.progress;
-    if (!p.copyId || (outcome === 'failed' && !wasPending)) return;
+    if (!p.copyId || !copyBlob.leavesPartial!(p, outcome, wasPending)) return;
     if (outcome === 'canceled') await ctx.dest.abortCopyFromURL(p.copyId).catch(() => undefined);
     await ctx.dest.deleteIfExists();
     p.copyId = undefined;

@@ -58,6 +58,7 @@ export const putPageFromUrl: CopyOperationModule<'put-page-from-url'> = {
     return { complete: false };
   },
 
+  leavesPartial: (p) => p.created === true,
   async cleanup(ctx) {
     const p = ctx.progress;
     if (!p.created) return;

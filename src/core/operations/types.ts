@@ -78,4 +78,6 @@ export interface CopyOperationModule<O extends CopyOperation = CopyOperation> {
   run(ctx: OperationContext<ProgressOf<O>>): Promise<OperationResult>;
   /** Removes what a canceled / failed / aborted attempt left visible; staged-but-uncommitted work may stay. */
   cleanup?(ctx: OperationContext<ProgressOf<O>>, outcome: Outcome, wasPending: boolean): Promise<void>;
+  /** Whether cleanup has something to remove (asked without a request, e.g. while storage does not answer). */
+  leavesPartial?(progress: ProgressOf<O>, outcome: Outcome, wasPending: boolean): boolean;
 }
