@@ -35,6 +35,20 @@ export function nodeBundle({ entry, outfile, shebang = false, external = [] }) {
 }
 
 /**
+ * The CLI as two bundles (issue 15): `cli.js`, the `blob-copy` bin, is a small launcher (with the shebang) that
+ * compiles `cli-main.js`, the CLI itself, with a V8 code cache (src/cli/codeCache.ts).
+ * @param {string} root the repository
+ * @param {string} outdir where both go
+ * @returns {import('esbuild').BuildOptions[]}
+ */
+export function cliBundles(root, outdir) {
+  return [
+    nodeBundle({ entry: join(root, 'src', 'cli', 'main.ts'), outfile: join(outdir, 'cli-main.js') }),
+    nodeBundle({ entry: join(root, 'src', 'cli', 'launcher.ts'), outfile: join(outdir, 'cli.js'), shebang: true }),
+  ];
+}
+
+/**
  * The extension ships as two bundles (issue 14, start-up time): dist/extension.js (UI shells, what VS Code requires
  * at activation) and dist/core.js (src/core: the engine and the storage SDK), required on first use by
  * src/extension/loadCore.ts's `require('../core')`. This plugin keeps exactly that require out of the extension bundle:

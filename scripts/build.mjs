@@ -3,12 +3,12 @@
 //   node scripts/build.mjs --production  minified release build
 //   node scripts/build.mjs --watch       rebuild on change
 // Node bundles: dist/extension.js (activation), dist/core.js (the engine and the storage SDK, required on first use),
-// dist/cli.js; browser: dist/webview/main.js.
+// dist/cli.js (launcher) and dist/cli-main.js (the CLI); browser: dist/webview/main.js.
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { extensionBundles, nodeBundle } from './build-config.mjs';
+import { cliBundles, extensionBundles } from './build-config.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const production = process.argv.includes('--production');
@@ -28,7 +28,8 @@ const builds = [
   // dist/extension.js and dist/core.js (the engine and the SDK, loaded on first use); the build fails when the
   // extension bundle holds the SDK (see build-config.mjs).
   ...extensionBundles('dist').map((b) => ({ ...common, ...b })),
-  { ...common, ...nodeBundle({ entry: 'src/cli/main.ts', outfile: 'dist/cli.js', shebang: true }) },
+  // dist/cli.js (the bin: a launcher with a V8 code cache) and dist/cli-main.js (the CLI).
+  ...cliBundles(root, join(root, 'dist')).map((b) => ({ ...common, ...b })),
   {
     ...common,
     entryPoints: ['src/webview/main.ts'],

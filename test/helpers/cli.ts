@@ -12,16 +12,19 @@ const up = path.resolve(__dirname, '..', '..', '..');
 export const repoRoot = fs.existsSync(path.join(up, 'package.json')) ? up : path.resolve(up, '..');
 
 // scripts/build-config.mjs is ESM: load it without TypeScript rewriting import() to require().
-const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ nodeBundle(o: { entry: string; outfile: string; shebang?: boolean }): object }>;
+const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ cliBundles(root: string, outdir: string): object[] }>;
 
-/** Bundles the CLI to .cache/<folder>/cli.js and returns that path. */
+/** Bundles the CLI as `npm run build` does (the launcher cli.js and cli-main.js) to .cache/<folder>/; returns cli.js. */
 export async function bundleCli(folder: string): Promise<string> {
-  const cliPath = path.join(repoRoot, '.cache', folder, 'cli.js');
+  const outdir = path.join(repoRoot, '.cache', folder);
   const esbuild = await import('esbuild');
-  const { nodeBundle } = await importEsm(path.join(repoRoot, 'scripts', 'build-config.mjs'));
-  await esbuild.build({ ...nodeBundle({ entry: path.join(repoRoot, 'src/cli/main.ts'), outfile: cliPath, shebang: true }), logLevel: 'warning' });
-  return cliPath;
+  const { cliBundles } = await importEsm(path.join(repoRoot, 'scripts', 'build-config.mjs'));
+  for (const b of cliBundles(repoRoot, outdir)) await esbuild.build({ ...b, logLevel: 'warning' });
+  return path.join(outdir, 'cli.js');
 }
+
+/** The tests' code cache folder (not the user's cache folder). */
+export const TEST_CODE_CACHE_DIR = path.join(repoRoot, '.cache', 'cli-code-cache');
 
 export interface CliResult {
   code: number | null;
@@ -34,7 +37,7 @@ export interface CliResult {
 /** Starts the CLI; `done` settles when it exits, or rejects (after killing it) past the time limit. */
 export function startCli(cliPath: string, args: readonly string[], env: Record<string, string> = {}, timeoutMs = 60_000): { child: ChildProcess; done: Promise<CliResult> } {
   const t0 = Date.now();
-  const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env };
+  const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', BLOB_COPY_CACHE_DIR: TEST_CODE_CACHE_DIR, ...env };
   const child = spawn(process.execPath, [cliPath, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const r: CliResult = { code: null, stdout: '', stderr: '', ms: 0 };
   child.stdout!.on('data', (d: Buffer) => (r.stdout += d.toString()));
