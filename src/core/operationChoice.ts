@@ -23,10 +23,55 @@ export const SINGLE_CALL_MAX_BYTES = 256 * MiB;
 export const SAME_ACCOUNT_SYNC_MAX_BYTES = 4 * MiB;
 
 /** Which operations a server (keyed by endpoint origin) answered 501 APINotImplemented to. */
+/** How long attempts wait for the first one's answer about an operation before they try it themselves. */
+const ASK_WAIT_MS = 10_000;
+
 export class CapabilityCache {
   private readonly missing = new Map<string, Set<CopyOperation>>();
+  private readonly present = new Map<string, Set<CopyOperation>>();
+  private readonly asking = new Map<string, Promise<void>>();
   lacks(origin: string, op: CopyOperation): boolean {
     return this.missing.get(origin)?.has(op) ?? false;
+  }
+  /** The server answered an attempt with the operation (not 501). */
+  markPresent(origin: string, op: CopyOperation): void {
+    let set = this.present.get(origin);
+    if (!set) this.present.set(origin, (set = new Set()));
+    set.add(op);
+  }
+  /**
+   * Before an attempt with an operation whose support at this server is unknown: the first caller gets a function to
+   * call once the server answered (after markPresent / markMissing, or on any other outcome); later callers wait for
+   * that (at most ASK_WAIT_MS, or until their signal aborts) and get undefined. Known support: undefined at once.
+   */
+  async firstAsks(origin: string, op: CopyOperation, signal?: AbortSignal): Promise<(() => void) | undefined> {
+    if (this.lacks(origin, op) || this.present.get(origin)?.has(op)) return undefined;
+    const key = `${origin}\t${op}`;
+    const pending = this.asking.get(key);
+    if (pending) {
+      let timer: NodeJS.Timeout | undefined;
+      let onAbort: (() => void) | undefined;
+      await Promise.race([
+        pending,
+        new Promise<void>((r) => {
+          timer = setTimeout(r, ASK_WAIT_MS);
+          onAbort = r;
+          signal?.addEventListener('abort', onAbort, { once: true });
+        }),
+      ]);
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      return undefined;
+    }
+    let done!: () => void;
+    this.asking.set(key, new Promise<void>((r) => (done = r)));
+    let called = false;
+    return () => {
+      if (called) return;
+      called = true;
+      if (this.asking.get(key)) this.asking.delete(key);
+      done();
+    };
   }
   /** Returns true when this is news (log it once). */
   markMissing(origin: string, op: CopyOperation): boolean {

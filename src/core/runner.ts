@@ -52,6 +52,12 @@ export interface RunnerDeps {
   timings?: OperationTimings;
 }
 
+/**
+ * Operations a server may lack (Azurite lacks these three; a 501 is learned per server): with `auto`, the first
+ * attempt at a server asks, the others wait for its answer.
+ */
+const PROBED_OPERATIONS: ReadonlySet<CopyOperation> = new Set(['put-blob-from-url', 'append-block-from-url', 'put-page-from-url']);
+
 /** The operation the chooser picked for this attempt (measured when it completes), and when it started. */
 interface Timed {
   op?: CopyOperation;
@@ -239,11 +245,31 @@ export class JobRunner {
     timed.t0 = performance.now();
     for (let step = 0; step < 5; step++) {
       const op = job.operation;
+      // Whether this server implements the operation is not known yet: one attempt asks, the others wait for its
+      // answer (a server without it got 32 requests answered 501 at the start of every small-blob copy).
+      const answered = auto && PROBED_OPERATIONS.has(op) ? await this.deps.capabilities.firstAsks(prepared.destOrigin, op, signal) : undefined;
+      if (auto && lacks(op)) {
+        answered?.();
+        const next = fallbackOperation(op, job.item.blobType, job.item.size, lacks);
+        if (next !== op && !lacks(next)) {
+          timed.op = undefined;
+          restartProgress(job, next);
+          continue;
+        }
+      }
       try {
         const result = await operationModule(op).run(this.context(job, prepared, signal, what));
+        this.deps.capabilities.markPresent(prepared.destOrigin, op);
+        answered?.();
         return result.complete;
       } catch (e) {
         const d = restDetails(e);
+        const notImplemented = isNotImplemented(e);
+        const news = notImplemented && this.deps.capabilities.markMissing(prepared.destOrigin, op);
+        // A 4xx answer shows the service implements the operation; a network error or 5xx says nothing (the next
+        // attempt asks again).
+        if (!notImplemented && d.status !== undefined && d.status >= 400 && d.status < 500) this.deps.capabilities.markPresent(prepared.destOrigin, op);
+        answered?.();
         const code = d.copySourceCode ?? d.code;
         if ((d.status === 412 || d.copySourceStatus === 412) && (code === 'ConditionNotMet' || code === 'SourceConditionNotMet')) {
           // The only conditions the copy calls send that answer 412 are the source If-Match pins.
@@ -252,8 +278,7 @@ export class JobRunner {
             { cause: e },
           );
         }
-        if (!isNotImplemented(e) || signal.aborted) throw e;
-        const news = this.deps.capabilities.markMissing(prepared.destOrigin, op);
+        if (!notImplemented || signal.aborted) throw e;
         const next = fallbackOperation(op, job.item.blobType, job.item.size, lacks);
         if (!auto || next === op || lacks(next)) {
           const alt = next !== op ? next : 'copy-blob';
