@@ -17,6 +17,7 @@ import { prepareCopy, type PreparedCopy } from './source';
 import type { CopyOperation, ErrorInfo, JobState } from './types';
 import { completeAndVerify } from './verify';
 import { md5b64 } from './headers';
+import { SMALL_BLOB_MAX_BYTES } from './engineOptions';
 import { moveAfterCopy, moveRetryCopiesAgain, resumeMove, type MoveOutcome } from './move';
 import { operationLabel, strategyOf } from '../shared/vocabulary';
 import type { StoragePipelineOptions } from '@azure/storage-blob';
@@ -245,9 +246,11 @@ export class JobRunner {
     timed.t0 = performance.now();
     for (let step = 0; step < 5; step++) {
       const op = job.operation;
-      // Whether this server implements the operation is not known yet: one attempt asks, the others wait for its
-      // answer (a server without it got 32 requests answered 501 at the start of every small-blob copy).
-      const answered = auto && PROBED_OPERATIONS.has(op) ? await this.deps.capabilities.firstAsks(prepared.destOrigin, op, signal) : undefined;
+      // Whether this server implements the operation is not known yet: one small copy asks (its answer comes quickly),
+      // the others wait for it (a server without it got 32 requests answered 501 at the start of every small-blob
+      // copy). A large copy neither asks nor waits: it would hold the others for its whole transfer.
+      const asks = auto && PROBED_OPERATIONS.has(op) && job.item.size <= SMALL_BLOB_MAX_BYTES;
+      const answered = asks ? await this.deps.capabilities.firstAsks(prepared.destOrigin, op, signal) : undefined;
       if (auto && lacks(op)) {
         answered?.();
         const next = fallbackOperation(op, job.item.blobType, job.item.size, lacks);

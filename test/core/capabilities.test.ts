@@ -7,9 +7,10 @@ import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import { CapabilityCache } from '../../src/core/operationChoice';
 import { CopyEngine } from '../../src/core';
-import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
-import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
-import { A1, A2, md5, MemoryLog, resolverThrough } from '../reliability/support';
+import type { ContainerClient } from '@azure/storage-blob';
+import { AzuriteInstance, SECOND_ACCOUNT } from '../helpers/azurite';
+import type { FaultProxy } from '../helpers/faultProxy';
+import { A1, A2, azuriteBehindProxy, md5, MemoryLog, resolverThrough } from '../reliability/support';
 
 describe('CapabilityCache.firstAsks', () => {
   it('the first caller asks, the others wait for its answer; known support answers at once', async () => {
@@ -51,10 +52,8 @@ describe('auto across accounts against a server without Put Blob From URL', () =
   const sums = new Map<string, string>();
 
   before(async () => {
-    azurite = await startAzurite();
-    proxy = await startFaultProxy({ host: azurite.host, port: azurite.port });
-    const src = azurite.serviceClient().getContainerClient('src');
-    await src.create();
+    let src: ContainerClient;
+    ({ azurite, proxy, src } = await azuriteBehindProxy());
     await azurite.serviceClient(SECOND_ACCOUNT).getContainerClient('dst').create();
     for (let i = 0; i < 96; i++) {
       const b = crypto.randomBytes(700 + i);

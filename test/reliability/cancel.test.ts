@@ -6,9 +6,9 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { ContainerClient } from '@azure/storage-blob';
-import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
-import { FaultProxy, prng, startFaultProxy } from '../helpers/faultProxy';
-import { A1, A2, blobMd5, data, destinationState, fastRetries, fromSdk, makeEngine, md5, MiB, uploadMany } from './support';
+import { AzuriteInstance, SECOND_ACCOUNT } from '../helpers/azurite';
+import { FaultProxy, prng } from '../helpers/faultProxy';
+import { A1, A2, azuriteBehindProxy, blobMd5, data, destinationState, fastRetries, fromSdk, makeEngine, md5, MiB, uploadMany } from './support';
 
 const COUNT = 20;
 
@@ -20,10 +20,7 @@ describe('row 7: cancel at random points of 20 copies', () => {
   const sums = new Map<string, string>();
 
   before(async () => {
-    azurite = await startAzurite();
-    proxy = await startFaultProxy({ host: azurite.host, port: azurite.port });
-    src = azurite.serviceClient().getContainerClient('src');
-    await src.create();
+    ({ azurite, proxy, src } = await azuriteBehindProxy());
     dst2 = azurite.serviceClient(SECOND_ACCOUNT).getContainerClient('dst2');
     await dst2.create();
     const names = Array.from({ length: COUNT }, (_, i) => `c/f${String(i).padStart(2, '0')}.bin`);

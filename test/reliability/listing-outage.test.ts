@@ -6,10 +6,10 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { ContainerClient } from '@azure/storage-blob';
-import { AzuriteInstance, startAzurite } from '../helpers/azurite';
-import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
+import type { AzuriteInstance } from '../helpers/azurite';
+import type { FaultProxy } from '../helpers/faultProxy';
 import { CopyEngine } from '../../src/core';
-import { A1, data, fromSdk, md5, MemoryLog, resolverThrough, uploadMany } from './support';
+import { A1, azuriteBehindProxy, data, fromSdk, md5, MemoryLog, resolverThrough, uploadMany } from './support';
 
 describe('an outage while the source is being listed', () => {
   let azurite: AzuriteInstance;
@@ -21,10 +21,7 @@ describe('an outage while the source is being listed', () => {
   const sums = new Map<string, string>();
 
   before(async () => {
-    azurite = await startAzurite();
-    proxy = await startFaultProxy({ host: azurite.host, port: azurite.port });
-    src = azurite.serviceClient().getContainerClient('src');
-    await src.create();
+    ({ azurite, proxy, src } = await azuriteBehindProxy());
     await uploadMany(
       src,
       names,

@@ -52,6 +52,23 @@ describe('issue 11: outages and throttling with default settings', () => {
     return (r: ProxyRequestInfo) => r.comp === comp && r.copySource !== undefined && fromSdk(r) && ++seen === n;
   };
 
+  /** Storage refuses connections for downMs from the first request trigger() matches; end() brings it back. */
+  const refuseAtFirst = (trigger: (r: ProxyRequestInfo) => boolean, downMs: number) => {
+    const down = {
+      at: 0,
+      end: async () => {
+        hook.dispose();
+        await proxy.setDown(false);
+      },
+    };
+    const hook = proxy.onRequest((r) => {
+      if (down.at || !trigger(r)) return;
+      down.at = Date.now();
+      void proxy.setDown('refuse', { maxDownMs: downMs });
+    });
+    return down;
+  };
+
   interface OutageRun {
     waits: JobSnapshot[];
     downAt: number;
@@ -162,13 +179,7 @@ describe('issue 11: outages and throttling with default settings', () => {
   it('past a 5 s tolerance the job fails StorageUnavailable (resumable); Retry continues from the staged blocks', { timeout: 120_000 }, async (t) => {
     const { engine: e, log } = engine({ blockSizeBytes: 4 * MiB, outageToleranceSeconds: 5 });
     proxy.resetStats();
-    let downAt = 0;
-    const trigger = nth('block', 6); // 4 ranges in parallel: the 6th starts once at least 2 are staged
-    const hook = proxy.onRequest((r) => {
-      if (downAt || !trigger(r)) return;
-      downAt = Date.now();
-      void proxy.setDown('refuse', { maxDownMs: 90_000 });
-    });
+    const down = refuseAtFirst(nth('block', 6), 90_000); // 4 ranges in parallel: the 6th starts once at least 2 are staged
     let id: string;
     try {
       const summary = await e.waitForBatch(e.start(await e.plan(copyOf('mid.bin', 'mid.bin', 'put-block-from-url'))));
@@ -179,10 +190,9 @@ describe('issue 11: outages and throttling with default settings', () => {
       assert.equal(job.error?.code, 'StorageUnavailable');
       assert.match(job.error!.message, /outage tolerance of 5 s/);
       assert.ok(log.lines.some((l) => l.startsWith('error') && /StorageUnavailable|outage tolerance of 5 s/.test(l)));
-      t.diagnostic(`failed ${failedAt - downAt} ms after storage went down (tolerance 5 s + the SDK's own retries): ${job.error!.message}`);
+      t.diagnostic(`failed ${failedAt - down.at} ms after storage went down (tolerance 5 s + the SDK's own retries): ${job.error!.message}`);
     } finally {
-      hook.dispose();
-      await proxy.setDown(false);
+      await down.end();
     }
     const blocks = () => proxy.requestLog().filter((x) => x.comp === 'block' && x.copySource !== undefined);
     const blockId = (q: string) => new URLSearchParams(q).get('blockid');
@@ -209,13 +219,7 @@ describe('issue 11: outages and throttling with default settings', () => {
 
   it('cancel while waiting for storage: the job ends canceled within 2 s', { timeout: 90_000 }, async (t) => {
     const { engine: e } = engine({ blockSizeBytes: 4 * MiB });
-    let downAt = 0;
-    const trigger = nth('block', 2);
-    const hook = proxy.onRequest((r) => {
-      if (downAt || !trigger(r)) return;
-      downAt = Date.now();
-      void proxy.setDown('refuse', { maxDownMs: 60_000 });
-    });
+    const down = refuseAtFirst(nth('block', 2), 60_000);
     try {
       const batchId = e.start(await e.plan(copyOf('mid2.bin', 'mid2.bin', 'put-block-from-url')));
       const done = e.waitForBatch(batchId);
@@ -228,23 +232,16 @@ describe('issue 11: outages and throttling with default settings', () => {
       assert.equal(summary.canceled, 1, JSON.stringify(summary));
       assert.equal(e.jobs().find((j) => j.id === job.id)!.state, 'canceled');
       assert.ok(ms < 2000, `canceled after ${ms} ms`);
-      t.diagnostic(`waiting since ${job.waiting!.since - downAt} ms after the outage began; canceled in ${ms} ms`);
+      t.diagnostic(`waiting since ${job.waiting!.since - down.at} ms after the outage began; canceled in ${ms} ms`);
     } finally {
-      hook.dispose();
-      await proxy.setDown(false);
+      await down.end();
     }
   });
 
   it('cancel while an append-blob copy waits for storage: canceled at once, the partial blob is removed once storage is back', { timeout: 120_000 }, async (t) => {
     const { engine: e, log } = engine();
     const dest = far().getBlobClient('cancel-append.log');
-    let downAt = 0;
-    const trigger = nth('appendblock', 3);
-    const hook = proxy.onRequest((r) => {
-      if (downAt || !trigger(r)) return;
-      downAt = Date.now();
-      void proxy.setDown('refuse', { maxDownMs: 15_000 });
-    });
+    const down = refuseAtFirst(nth('appendblock', 3), 15_000);
     try {
       const batchId = e.start(await e.plan(copyOf('journal.log', 'cancel-append.log')));
       const done = e.waitForBatch(batchId);
@@ -261,13 +258,12 @@ describe('issue 11: outages and throttling with default settings', () => {
       assert.ok(log.lines.some((l) => l.startsWith('warn') && l.includes('the partial destination is removed when it answers again')), log.lines.slice(-5).join('\n'));
       assert.ok(await dest.exists(), 'still there while storage is down');
       await waitFor(async () => !(await dest.exists()), 90_000, 'the partial destination to be removed after the outage', 500);
-      assert.ok(Date.now() - downAt >= 14_000, 'removed only after storage came back');
+      assert.ok(Date.now() - down.at >= 14_000, 'removed only after storage came back');
       assert.ok(log.lines.some((l) => l.startsWith('info') && l.includes('the partial destination was removed')), log.lines.slice(-5).join('\n'));
       await waitFor(() => e.whenIdle().then(() => true), 5_000, 'the engine to be idle');
-      t.diagnostic(`canceled in ${ms} ms; removed ${Date.now() - downAt} ms after the outage began`);
+      t.diagnostic(`canceled in ${ms} ms; removed ${Date.now() - down.at} ms after the outage began`);
     } finally {
-      hook.dispose();
-      await proxy.setDown(false);
+      await down.end();
     }
   });
 

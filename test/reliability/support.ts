@@ -8,7 +8,17 @@ import { CopyEngine, CopyEngineOptions } from '../../src/core';
 import { blobMd5, MemoryLog } from '../helpers/content';
 
 export { blobMd5, data, md5, MemoryLog } from '../helpers/content';
-import { AzuriteAccount, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
+import { AzuriteAccount, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
+import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
+
+/** A fresh Azurite, a fault proxy in front of it, and its first account's container "src" (created). */
+export async function azuriteBehindProxy(): Promise<{ azurite: AzuriteInstance; proxy: FaultProxy; src: ContainerClient }> {
+  const azurite = await startAzurite();
+  const proxy = await startFaultProxy({ host: azurite.host, port: azurite.port });
+  const src = azurite.serviceClient().getContainerClient('src');
+  await src.create();
+  return { azurite, proxy, src };
+}
 
 /** Requests the SDK sends (the engine's); Azurite's own reads of a copy source carry no client request id. */
 export const fromSdk = (r: { headers: Record<string, unknown> }): boolean => r.headers['x-ms-client-request-id'] !== undefined;
