@@ -10,7 +10,8 @@
  *   that ran (not only start-up), and a run that failed early does not leave a cache of start-up only.
  * - Its file name carries a SHA-256 of the bundle: V8 itself checks only the source's length, so an updated bundle of
  *   the same length must not meet an old cache. V8 rejects a cache of another V8 version or flags; it is then rewritten.
- * - Written atomically (temporary file, rename); any failure (read-only home, full disk) only means no cache.
+ * - Written atomically (temporary file, rename); any failure (read-only home, full disk) only means no cache. Writing
+ *   it removes the same command's caches of other builds or Node versions (an update leaves no stale files).
  * - Where: BLOB_COPY_CACHE_DIR, else the platform's cache folder (XDG_CACHE_HOME or ~/.cache, ~/Library/Caches,
  *   %LOCALAPPDATA%) under blob-copy. BLOB_COPY_CODE_CACHE=off runs without it.
  */
@@ -47,6 +48,14 @@ export interface CodeCacheRun {
   readonly state: 'hit' | 'miss' | 'rejected' | 'off';
 }
 
+/** Removes the caches of the same command for other builds / Node versions (cli-<other key>-<command>.v8cache). */
+export function removeStale(dir: string, keep: string): void {
+  const suffix = keep.slice(keep.lastIndexOf('-'));
+  for (const name of fs.readdirSync(dir)) {
+    if (name.startsWith('cli-') && name.endsWith(suffix) && path.join(dir, name) !== keep) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
 /** Runs a CommonJS bundle as the main program, compiled with (and, the first time, producing) a code cache. */
 export function runWithCodeCache(mainFile: string, command: string | undefined, env: NodeJS.ProcessEnv = process.env): CodeCacheRun {
   const bundle = fs.readFileSync(mainFile);
@@ -71,6 +80,7 @@ export function runWithCodeCache(mainFile: string, command: string | undefined, 
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(tmp, script.createCachedData());
         fs.renameSync(tmp, file);
+        removeStale(dir, file);
       } catch {
         fs.rmSync(tmp, { force: true }); // no cache this time: the next run compiles as usual
       }

@@ -93,8 +93,11 @@ describe('CLI code cache: the launcher against Azurite', () => {
     assert.deepEqual(cacheFiles(), files, 'not rewritten, no temporary files left');
   });
 
-  it('a corrupt cache is refused by V8, the copy is still right, and the cache is rewritten', { timeout: 120_000 }, async () => {
+  it('a corrupt cache is refused by V8, the copy is still right, and the cache is rewritten; stale caches go', { timeout: 120_000 }, async () => {
     const [file] = cacheFiles();
+    // A cache of another build (or Node version) for the same command, and one of another command.
+    fs.writeFileSync(path.join(cacheDir, 'cli-00000000000000000000000000000000-copy.v8cache'), 'old build');
+    fs.writeFileSync(path.join(cacheDir, 'cli-00000000000000000000000000000000-move.v8cache'), 'other command');
     assert.ok(file, 'the cache of the test before');
     const full = path.join(cacheDir, file);
     const good = fs.readFileSync(full);
@@ -103,6 +106,7 @@ describe('CLI code cache: the launcher against Azurite', () => {
     fs.writeFileSync(full, bad);
     assert.match(await copy(), /code cache rejected/);
     assert.ok(!fs.readFileSync(full).equals(bad), 'rewritten');
+    assert.deepEqual(cacheFiles().sort(), [file, 'cli-00000000000000000000000000000000-move.v8cache'].sort(), 'the stale copy cache is gone, the move cache stays');
     assert.match(await copy(), /code cache hit/);
   });
 
