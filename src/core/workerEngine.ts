@@ -12,7 +12,9 @@
  * The worker runs this very file (dist/core.js in the release build, out/src/core/workerEngine.js compiled by tsc):
  * at load, in a thread marked by its workerData, it serves the engine instead.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { isMainThread, parentPort, Worker, workerData, type ResourceLimits } from 'node:worker_threads';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
@@ -49,6 +51,55 @@ export interface WorkerEngineOptions {
   debugLog?: boolean;
   /** The worker's old-space limit, MiB (default ENGINE_HEAP_MB). */
   heapMb?: number;
+  /**
+   * A folder for the worker's V8 code cache (the extension's global storage): the worker compiles this bundle with
+   * the bytecode kept from an earlier worker, written after its first finished batch. Unset: no cache.
+   */
+  codeCacheDir?: string;
+}
+
+/**
+ * The worker's first code when it has a code cache (run with `eval`, so it must be self-contained: builtins only).
+ * Compiles the engine bundle with the cached data (V8 refuses one of another bundle, version or flags), runs it as
+ * the worker's main module, and leaves a function that writes the cache (atomically) when there was none or V8
+ * refused it.
+ */
+function codeCacheBoot(init: { codeCache: { main: string; file: string } }): void {
+  /* eslint-disable @typescript-eslint/no-require-imports -- an eval'd worker has require, not imports */
+  const fs = require('node:fs') as typeof import('node:fs');
+  const vm = require('node:vm') as typeof import('node:vm');
+  const path = require('node:path') as typeof import('node:path');
+  const { createRequire } = require('node:module') as typeof import('node:module');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const { main, file } = init.codeCache;
+  let cached: Buffer | undefined;
+  try {
+    cached = fs.readFileSync(file);
+  } catch {
+    cached = undefined;
+  }
+  const source = fs.readFileSync(main, 'utf8');
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n});`, { filename: main, cachedData: cached });
+  if (!cached || script.cachedDataRejected) {
+    (globalThis as { blobCopyWriteCodeCache?: () => void }).blobCopyWriteCodeCache = () => {
+      const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+      try {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(tmp, script.createCachedData());
+        fs.renameSync(tmp, file);
+      } catch {
+        fs.rmSync(tmp, { force: true });
+      }
+    };
+  }
+  const mod = { exports: {}, filename: main, id: main, loaded: false, children: [], paths: [] };
+  (script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void).call(mod.exports, mod.exports, createRequire(main), mod, main, path.dirname(main));
+}
+
+/** The worker's code cache file for this bundle and Node (the name carries the bundle's SHA-256, as the CLI's does). */
+function workerCodeCacheFile(dir: string, main: string): string {
+  const key = createHash('sha256').update(fs.readFileSync(main)).update(`\0${process.version}\0${process.arch}`).digest('hex').slice(0, 32);
+  return path.join(dir, `engine-${key}.v8cache`);
 }
 
 interface PendingCall {
@@ -120,8 +171,17 @@ export class WorkerEngine implements EngineApi {
       proxyUrl: this.options.network?.proxyUrl,
       disposed,
     };
-    const worker = new Worker(__filename, {
-      workerData: init,
+    let codeCache: WorkerInit['codeCache'];
+    if (this.options.codeCacheDir) {
+      try {
+        codeCache = { main: __filename, file: workerCodeCacheFile(this.options.codeCacheDir, __filename) };
+      } catch {
+        codeCache = undefined; // the bundle cannot be read: start without a cache
+      }
+    }
+    const worker = new Worker(codeCache ? `(${codeCacheBoot.toString()})(require('node:worker_threads').workerData)` : __filename, {
+      eval: codeCache !== undefined,
+      workerData: { ...init, codeCache },
       // The host's own flags (an inspector port, heap sizes) are not the worker's.
       execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb ?? ENGINE_HEAP_MB },

@@ -5,6 +5,7 @@
  * connection resolver, i.e. account keys) only in an extension test run; any other extension gets a minimal,
  * secret-free API.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobSnapshot, WorkerEngine } from '../core';
 import { affectsTuning, engineTuning, readSettings, SECTION } from './config';
@@ -135,7 +136,17 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
     const t0 = performance.now();
     const loading = !coreLoaded();
     const { WorkerEngine } = loadCore();
-    const engine = new WorkerEngine({ spec: (id) => connections.spec(id), journalDir, retainFinished: PANEL_RETAINED, tuning: engineTuning(readSettings()), log, debugLog: debugLog(), network: networkSettings() });
+    // codeCacheDir: the worker compiles the engine with the V8 code cache of an earlier session (issue 15).
+    const engine = new WorkerEngine({
+      spec: (id) => connections.spec(id),
+      journalDir,
+      retainFinished: PANEL_RETAINED,
+      tuning: engineTuning(readSettings()),
+      log,
+      debugLog: debugLog(),
+      network: networkSettings(),
+      codeCacheDir: path.join(journalDir, 'code-cache'),
+    });
     log.info(`Copy engine created in ${(performance.now() - t0).toFixed(1)} ms${loading ? ', its module (the engine and the Azure SDK) loaded with it' : ''}; it runs in worker thread ${engine.thread?.threadId}.`);
     return engine;
   });

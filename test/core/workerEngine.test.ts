@@ -15,6 +15,12 @@ import { CopyError, ENGINE_HEAP_MB, WorkerEngine, type BatchSummary, type Connec
 import { proxyOptions } from '../../src/core/worker/server';
 import { A1, A2, blobMd5, data, md5, MemoryLog, stopFast } from './fixtures';
 
+/** Polls (at most 5 s) until cond holds: the worker writes its cache as its first batch ends. */
+async function waitForFile(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(cond(), 'the code cache file');
+}
+
 describe('WorkerEngine: the engine in a worker thread', () => {
   let azurite: AzuriteInstance;
   const engines: WorkerEngine[] = [];
@@ -170,6 +176,40 @@ describe('WorkerEngine: the engine in a worker thread', () => {
     assert.equal((await copyOne('b.txt')).succeeded, 1);
     await new Promise((r) => setTimeout(r, 50)); // a log line is a message of its own: it may follow the reply
     assert.ok(log.lines.some((l) => /^debug Copy src\/many\/f001\.txt → src\/dbg\/b\.txt: done/.test(l)), log.lines.join('\n'));
+  });
+
+  it('with a code cache folder: the first worker writes the V8 cache after its first batch, the next ones use it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blob-copy-engine-cc-'));
+    const copyOnce = async (to: string) => {
+      const { engine } = make({ codeCacheDir: dir });
+      const summary = await engine.copy({
+        sources: [{ kind: 'location', location: { connectionId: A1, container: 'src', path: 'many/' } }],
+        destination: { connectionId: A1, container: 'src', path: `${to}/` },
+      });
+      assert.equal(summary.succeeded, 60, JSON.stringify(summary));
+      await engine.dispose();
+      const dst = azurite.serviceClient().getContainerClient('src');
+      for (const i of [0, 29, 59]) assert.equal(await blobMd5(dst.getBlobClient(`${to}/f${String(i).padStart(3, '0')}.txt`)), md5(bodies[i]));
+    };
+    const files = () => fs.readdirSync(dir).filter((f) => f.endsWith('.v8cache'));
+    try {
+      await copyOnce('cc1');
+      await waitForFile(() => files().length === 1);
+      const [file] = files();
+      const full = path.join(dir, file);
+      assert.ok(fs.statSync(full).size > 1000, `${file}: ${fs.statSync(full).size} bytes`); // out/: this module only; dist/core.js: the whole engine
+      const first = fs.readFileSync(full);
+      await copyOnce('cc2');
+      assert.ok(fs.readFileSync(full).equals(first), 'V8 took it: not written again');
+      const bad = Buffer.from(first);
+      for (let i = 0; i < bad.length; i += 61) bad[i] ^= 0xff;
+      fs.writeFileSync(full, bad);
+      await copyOnce('cc3'); // V8 refuses it: the copy is still right, and the cache is written again
+      await waitForFile(() => !fs.readFileSync(full).equals(bad));
+      assert.deepEqual(files(), [file]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('passes http.proxy on as the SDK\'s proxy options', () => {

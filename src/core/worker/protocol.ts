@@ -27,6 +27,8 @@ export interface WorkerInit {
   readonly proxyUrl?: string;
   /** Whether debug lines cross to the host (one per blob copied: only when its log shows them). */
   readonly debugLog: boolean;
+  /** The engine bundle compiled with a V8 code cache (see codeCacheBoot in workerEngine.ts). */
+  readonly codeCache?: { readonly main: string; readonly file: string };
   /** Set: Int32Array over it, [0] becomes 1 when dispose() finished (the journal is on disk). */
   readonly disposed: SharedArrayBuffer;
 }

@@ -125,7 +125,14 @@ export function serveEngine(port: MessagePort, init: WorkerInit): void {
   engine.onJob((job) => queue(`j${job.id}`, { k: 'job', job }));
   /** Batches the host's mirror knows of (one entry per batch): Clear Finished tells it which ones the engine forgot. */
   const seenBatches = new Set<string>();
+  // The first finished batch has run the copy code: the V8 code cache (when the worker was started with one) is
+  // written now, once, so the next worker compiles none of it again.
+  let cacheWritten = false;
   engine.onBatch((summary) => {
+    if (summary.done && !cacheWritten) {
+      cacheWritten = true;
+      (globalThis as { blobCopyWriteCodeCache?: () => void }).blobCopyWriteCodeCache?.();
+    }
     seenBatches.add(summary.batchId);
     queue(`b${summary.batchId}`, { k: 'batch', summary });
   });
