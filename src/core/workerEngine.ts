@@ -61,8 +61,8 @@ export interface WorkerEngineOptions {
 /**
  * The worker's first code when it has a code cache (run with `eval`, so it must be self-contained: builtins only).
  * Compiles the engine bundle with the cached data (V8 refuses one of another bundle, version or flags), runs it as
- * the worker's main module, and leaves a function that writes the cache (atomically) when there was none or V8
- * refused it.
+ * the worker's main module, and leaves a function that writes the cache (atomically, removing the caches of other
+ * builds) when there was none or V8 refused it.
  */
 function codeCacheBoot(init: { codeCache: { main: string; file: string } }): void {
   /* eslint-disable @typescript-eslint/no-require-imports -- an eval'd worker has require, not imports */
@@ -87,6 +87,10 @@ function codeCacheBoot(init: { codeCache: { main: string; file: string } }): voi
         fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(tmp, script.createCachedData());
         fs.renameSync(tmp, file);
+        // Caches of other builds or Node versions (an extension update) go.
+        for (const name of fs.readdirSync(path.dirname(file))) {
+          if (/^engine-[0-9a-f]+\.v8cache$/.test(name) && name !== path.basename(file)) fs.rmSync(path.join(path.dirname(file), name), { force: true });
+        }
       } catch {
         fs.rmSync(tmp, { force: true });
       }

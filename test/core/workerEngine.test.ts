@@ -192,9 +192,11 @@ describe('WorkerEngine: the engine in a worker thread', () => {
       for (const i of [0, 29, 59]) assert.equal(await blobMd5(dst.getBlobClient(`${to}/f${String(i).padStart(3, '0')}.txt`)), md5(bodies[i]));
     };
     const files = () => fs.readdirSync(dir).filter((f) => f.endsWith('.v8cache'));
+    const older = 'engine-00000000000000000000000000000000.v8cache';
+    fs.writeFileSync(path.join(dir, older), 'an older build');
     try {
       await copyOnce('cc1');
-      await waitForFile(() => files().length === 1);
+      await waitForFile(() => files().length === 1 && files()[0] !== older); // written, and the older build's cache removed
       const [file] = files();
       const full = path.join(dir, file);
       assert.ok(fs.statSync(full).size > 1000, `${file}: ${fs.statSync(full).size} bytes`); // out/: this module only; dist/core.js: the whole engine
