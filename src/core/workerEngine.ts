@@ -12,12 +12,13 @@
  * The worker runs this very file (dist/core.js in the release build, out/src/core/workerEngine.js compiled by tsc):
  * at load, in a thread marked by its workerData, it serves the engine instead.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { isMainThread, parentPort, Worker, workerData, type ResourceLimits } from 'node:worker_threads';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import { codeCacheKey, compileWithCodeCache } from './codeCache';
 import type { ConnectionSpec } from './connections';
 import type { CostValue } from './cost';
 import type { EngineApi } from './engineApi';
@@ -59,51 +60,17 @@ export interface WorkerEngineOptions {
 }
 
 /**
- * The worker's first code when it has a code cache (run with `eval`, so it must be self-contained: builtins only).
- * Compiles the engine bundle with the cached data (V8 refuses one of another bundle, version or flags), runs it as
- * the worker's main module, and leaves a function that writes the cache (atomically, removing the caches of other
- * builds) when there was none or V8 refused it.
+ * The worker's first code when it has a code cache (a worker started with `eval`): compileWithCodeCache's own source
+ * compiles this bundle with the cache and runs it as the worker's main module; the worker writes the cache after its
+ * first finished batch (server.ts), unless V8 took it.
  */
-function codeCacheBoot(init: { codeCache: { main: string; file: string } }): void {
-  /* eslint-disable @typescript-eslint/no-require-imports -- an eval'd worker has require, not imports */
-  const fs = require('node:fs') as typeof import('node:fs');
-  const vm = require('node:vm') as typeof import('node:vm');
-  const path = require('node:path') as typeof import('node:path');
-  const { createRequire } = require('node:module') as typeof import('node:module');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const { main, file } = init.codeCache;
-  let cached: Buffer | undefined;
-  try {
-    cached = fs.readFileSync(file);
-  } catch {
-    cached = undefined;
-  }
-  const source = fs.readFileSync(main, 'utf8');
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n});`, { filename: main, cachedData: cached });
-  if (!cached || script.cachedDataRejected) {
-    (globalThis as { blobCopyWriteCodeCache?: () => void }).blobCopyWriteCodeCache = () => {
-      const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-      try {
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(tmp, script.createCachedData());
-        fs.renameSync(tmp, file);
-        // Caches of other builds or Node versions (an extension update) go.
-        for (const name of fs.readdirSync(path.dirname(file))) {
-          if (/^engine-[0-9a-f]+\.v8cache$/.test(name) && name !== path.basename(file)) fs.rmSync(path.join(path.dirname(file), name), { force: true });
-        }
-      } catch {
-        fs.rmSync(tmp, { force: true });
-      }
-    };
-  }
-  const mod = { exports: {}, filename: main, id: main, loaded: false, children: [], paths: [] };
-  (script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void).call(mod.exports, mod.exports, createRequire(main), mod, main, path.dirname(main));
-}
+const CODE_CACHE_BOOT = `const c = (${compileWithCodeCache.toString()})(require('node:worker_threads').workerData.codeCache.main, require('node:worker_threads').workerData.codeCache.file);
+globalThis.blobCopyWriteCodeCache = c.write;
+c.run();`;
 
 /** The worker's code cache file for this bundle and Node (the name carries the bundle's SHA-256, as the CLI's does). */
 function workerCodeCacheFile(dir: string, main: string): string {
-  const key = createHash('sha256').update(fs.readFileSync(main)).update(`\0${process.version}\0${process.arch}`).digest('hex').slice(0, 32);
-  return path.join(dir, `engine-${key}.v8cache`);
+  return path.join(dir, `engine-${codeCacheKey(fs.readFileSync(main))}.v8cache`);
 }
 
 interface PendingCall {
@@ -183,7 +150,7 @@ export class WorkerEngine implements EngineApi {
         codeCache = undefined; // the bundle cannot be read: start without a cache
       }
     }
-    const worker = new Worker(codeCache ? `(${codeCacheBoot.toString()})(require('node:worker_threads').workerData)` : __filename, {
+    const worker = new Worker(codeCache ? CODE_CACHE_BOOT : __filename, {
       eval: codeCache !== undefined,
       workerData: { ...init, codeCache },
       // The host's own flags (an inspector port, heap sizes) are not the worker's.
