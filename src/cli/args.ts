@@ -46,6 +46,7 @@ Options:
       --outage-tolerance <s>         seconds to wait out a storage outage or throttling before a blob fails
                                      (default 300)
       --include-snapshots            move: delete a source's snapshots with it (they are not copied)
+      --allow-empty                  a source or filter with no blob is not an error (exit 0, nothing copied)
       --dry-run                      show the plan, write nothing
       --json                         print one JSON summary on stdout
       --source-connection-string <s>       credentials for the source account
@@ -57,8 +58,9 @@ Credentials, per side, first match wins: the side's --*-connection-string, a SAS
 AZURE_STORAGE_CONNECTION_STRING (used for each side whose account it names), else DefaultAzureCredential
 (Azure CLI login, environment, managed identity).
 
-Exit codes: 0 every blob copied / moved (or skipped by the conflict policy), 1 a copy failed or a source was
-kept, 2 bad usage, 130 interrupted.`;
+Exit codes: 0 every blob under the source copied / moved (or skipped by the conflict policy), 1 anything less
+(a copy failed, a blob could not be planned, the listing failed, nothing to copy, a source was kept), 2 bad usage,
+130 interrupted.`;
 
 export interface ParsedUrl {
   /** The URL as given (may carry a SAS: never print it unredacted). */
@@ -89,6 +91,8 @@ export interface CopyCommand {
   /** Seconds a storage outage is waited out (engine default when absent). */
   readonly outageToleranceSeconds?: number;
   readonly dryRun: boolean;
+  /** No blob to copy is not an error. */
+  readonly allowEmpty: boolean;
   readonly json: boolean;
   readonly sourceConnectionString?: string;
   readonly destinationConnectionString?: string;
@@ -147,6 +151,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         concurrency: { type: 'string' },
         'outage-tolerance': { type: 'string' },
         'dry-run': { type: 'boolean' },
+        'allow-empty': { type: 'boolean' },
         'include-snapshots': { type: 'boolean' },
         json: { type: 'boolean' },
         'source-connection-string': { type: 'string' },
@@ -210,6 +215,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     concurrency,
     outageToleranceSeconds,
     dryRun: values['dry-run'] ?? false,
+    allowEmpty: values['allow-empty'] ?? false,
     json: values.json ?? false,
     sourceConnectionString: values['source-connection-string'],
     destinationConnectionString: values['destination-connection-string'],

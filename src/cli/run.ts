@@ -15,9 +15,10 @@ import {
   JobSnapshot,
   createAccountClient,
   redact,
+  type Refusals,
   type WaitingInfo,
 } from '../core';
-import { formatBytes } from '../shared/vocabulary';
+import { batchOutcome, formatBytes } from '../shared/vocabulary';
 import { Command, CopyCommand, USAGE, UsageError, parseCommandLine } from './args';
 import { createDefaultCredential, sideConnection } from './credentials';
 
@@ -55,6 +56,16 @@ function errorLines(e: unknown): string {
   return `error: ${d.message}${extra ? ` (${extra})` : ''}\n${d.hint ? `hint: ${d.hint}\n` : ''}`;
 }
 
+/** How many refused blobs stderr names (`--json` names the first REFUSALS_KEPT). */
+const REFUSED_ON_STDERR = 5;
+
+/** "not copied: a/b/ — why", for the first few refused blobs, and how many more. */
+function refusedLines(r: Refusals | undefined, err: (s: string) => void): void {
+  if (!r) return;
+  for (const x of r.first.slice(0, REFUSED_ON_STDERR)) err(`not copied: ${x.source}: ${x.reason}\n`);
+  if (r.count > REFUSED_ON_STDERR) err(`not copied: ${r.count - REFUSED_ON_STDERR} more (--json lists ${r.count > r.first.length ? `the first ${r.first.length}` : 'them all'}).\n`);
+}
+
 function buildRequest(cmd: CopyCommand): CopyRequest {
   return {
     sources: [{ kind: 'location', location: { connectionId: SOURCE_ID, container: cmd.source.container, path: cmd.source.path } }],
@@ -66,6 +77,7 @@ function buildRequest(cmd: CopyCommand): CopyRequest {
       exclude: cmd.exclude.length ? cmd.exclude : undefined,
       blockSizeBytes: cmd.blockSizeBytes,
       dryRun: cmd.dryRun,
+      allowEmpty: cmd.allowEmpty || undefined,
       ...(cmd.command === 'move' ? { move: true, includeSnapshots: cmd.includeSnapshots } : {}),
     },
   };
@@ -78,6 +90,8 @@ function planJson(plan: CopyPlan) {
     conflicts: plan.totals.conflicts,
     skipped: plan.totals.skipped,
     warnings: plan.warnings ?? [],
+    unplanned: plan.refused?.count ?? 0,
+    refused: plan.refused?.first ?? [],
     cost: plan.cost,
     items: plan.items.map((i) => ({
       source: i.sourceName,
@@ -200,8 +214,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return failPlan(e);
       }
       for (const w of plan.warnings ?? []) err(`warning: ${w}\n`);
-      out(`${JSON.stringify({ ok: true, dryRun: true, source: cmd.source.url, destination: cmd.destination.url, plan: planJson(plan) }, null, 2)}\n`);
-      return EXIT.ok;
+      refusedLines(plan.refused, err);
+      out(`${JSON.stringify({ ok: !plan.refused, dryRun: true, source: cmd.source.url, destination: cmd.destination.url, plan: planJson(plan) }, null, 2)}\n`);
+      return plan.refused ? EXIT.failed : EXIT.ok;
     }
     if (cmd.dryRun) {
       // Printed as the sources are listed: nothing of the plan is kept.
@@ -217,11 +232,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return failPlan(e);
       }
       for (const w of summary.warnings) err(`warning: ${w}\n`);
+      refusedLines(summary.refused, err);
       const t = summary.totals;
-      out(`Dry run: ${t.count} blob(s), ${formatBytes(t.bytes)}, ${t.conflicts} conflict(s), ${t.skipped} to skip.${cmd.command === 'move' ? ' A move deletes each source after its copy is verified.' : ''} Nothing was written.\n`);
-      // Cost preview (issue #14): the calls a run of this command makes (it lists the sources again as it copies).
+      const refused = summary.refused ? ` ${summary.refused.count} cannot be copied (listed above).` : '';
+      out(`Dry run: ${t.count} blob(s), ${formatBytes(t.bytes)}, ${t.conflicts} conflict(s), ${t.skipped} to skip.${refused}${cmd.command === 'move' ? ' A move deletes each source after its copy is verified.' : ''} Nothing was written.\n`);
+      // The calls a run of this command makes (it lists the sources again as it copies).
       for (const line of describeCost(summary.cost)) out(`${line}\n`);
-      return EXIT.ok;
+      return summary.refused ? EXIT.failed : EXIT.ok;
     }
 
     let done: BatchSummary | undefined;
@@ -282,12 +299,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
     const jobs = engine.jobs().filter((j) => j.batchId === batchId);
     const durationMs = Date.now() - started;
-    const ok = done.failed === 0 && done.canceled === 0 && done.aborted === 0 && done.succeeded + done.skipped === done.total;
+    const outcome = batchOutcome(done, done.error !== undefined);
+    const ok = outcome === 'complete';
+    const refusals = engine.batchRefusals(batchId);
     if (cmd.json) {
       out(
         `${JSON.stringify(
           {
             ok,
+            outcome,
             dryRun: false,
             command: cmd.command,
             batchId: done.batchId,
@@ -299,6 +319,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             failed: done.failed,
             canceled: done.canceled,
             aborted: done.aborted,
+            // Listed but not copied: refused by the plan (each named below), and why a listing stopped early.
+            unplanned: refusals?.count ?? 0,
+            refused: refusals?.first ?? [],
+            listingError: done.error,
             bytes: done.bytes,
             durationMs,
             // Where the time went (ms): start-up of the process, waiting for listing pages, planning them, the
@@ -317,10 +341,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         err(`${j.state}: ${j.source} → ${j.destination}\n`);
         if (j.error) err(`  ${errorLines(new CopyError(j.error)).trimEnd().replace(/\n/g, '\n  ')}\n`);
       }
+      refusedLines(refusals, err);
+      const unplanned = refusals?.count ?? 0;
+      const listed = done.total + unplanned;
       out(
-        `${ok ? (cmd.command === 'move' ? 'Moved' : 'Copied') : 'Finished with errors:'} ${done.succeeded} of ${done.total} blob(s)${cmd.command === 'move' && !ok ? ' moved' : ''}, ${formatBytes(done.bytes)} in ` +
+        `${ok ? (cmd.command === 'move' ? 'Moved' : 'Copied') : outcome === 'partial' ? 'Partial:' : 'Failed:'} ${done.succeeded} of ${listed}${done.error ? '+' : ''} blob(s)${!ok ? (cmd.command === 'move' ? ' moved' : ' copied') : ''}, ${formatBytes(done.bytes)} in ` +
           `${(durationMs / 1000).toFixed(1)} s; ${done.skipped} skipped, ${done.failed} failed` +
-          `${done.canceled ? `, ${done.canceled} canceled` : ''}${done.aborted ? `, ${done.aborted} aborted` : ''}.\n`,
+          `${done.canceled ? `, ${done.canceled} canceled` : ''}${done.aborted ? `, ${done.aborted} aborted` : ''}${unplanned ? `, ${unplanned} not copied (cannot be planned)` : ''}` +
+          `${done.error ? '; the listing stopped early, so blobs after it were not copied' : ''}.\n`,
       );
     }
     if (interrupted) return EXIT.interrupted;

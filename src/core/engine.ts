@@ -17,14 +17,13 @@ import { FileJournal, type JournalRecord, type JournalStore } from './journal';
 import { redactingLogger, type Logger } from './log';
 import { pendingCopyId } from './operations';
 import { DEFAULT_OUTAGE_TOLERANCE_SECONDS, nextWaitMs, sleep, transientReason, type Outage } from './outage';
-import type { CostValue } from './cost';
-import { CapabilityCache, planCopy, summarizePlan, type PlannerContext } from './planner';
+import { CapabilityCache, planCopy, summarizePlan, type PlannerContext, type PlanSummary } from './planner';
 import { readResume } from './resume';
 import { OperationTimings } from './operationChoice';
 import { JobRunner } from './runner';
 import type { EngineApi } from './engineApi';
 import { moveOptions } from './move';
-import { isFinal, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy } from './types';
+import { isFinal, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy, type Refusals } from './types';
 
 export type { BatchStats, BatchSummary } from './jobEvents';
 export type { Logger } from './log';
@@ -69,6 +68,11 @@ export class CopyEngine implements EngineApi {
       plannerContext: () => this.plannerContext(),
       admit: (b, item, request) => this.admit(b, item, request),
       batchChanged: (b) => this.events.batch(b, true),
+      refused: (b, refused) => {
+        b.refused.add(refused);
+        for (const r of refused) this.log.debug?.(`Not copied: ${r.source}: ${r.reason}`);
+        this.events.batch(b);
+      },
       recordLive: (b) => {
         for (const job of b.live) this.saveJournal(job);
       },
@@ -176,6 +180,7 @@ export class CopyEngine implements EngineApi {
     this.assertLive();
     const batch = newBatch(batchId);
     this.batches.set(batch.id, batch);
+    batch.refused.merge(plan.refused);
     for (const w of plan.warnings ?? []) this.log.warn(w);
     for (const item of plan.items) this.admit(batch, item, plan.request);
     this.events.batch(batch, true);
@@ -225,13 +230,18 @@ export class CopyEngine implements EngineApi {
   }
 
   /** Totals of a plan without keeping its items (a confirmation of millions); onPage sees each page as it is planned. */
-  summarize(request: CopyRequest, signal?: AbortSignal, onPage?: (items: readonly PlannedCopy[]) => void): Promise<{ totals: CopyPlan['totals']; warnings: string[]; cost: CostValue }> {
+  summarize(request: CopyRequest, signal?: AbortSignal, onPage?: (items: readonly PlannedCopy[]) => void): Promise<PlanSummary> {
     return summarizePlan(this.plannerContext(), request, signal, onPage);
   }
 
   batch(batchId: string): BatchSummary | undefined {
     const b = this.batches.get(batchId);
     return b ? summaryOf(b) : undefined;
+  }
+
+  /** The blobs a batch's listing saw but could not plan: how many, and the first REFUSALS_KEPT of them. */
+  batchRefusals(batchId: string): Refusals | undefined {
+    return this.batches.get(batchId)?.refused.value();
   }
 
   onJob(listener: (job: JobSnapshot) => void): Disposable {

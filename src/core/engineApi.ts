@@ -5,7 +5,7 @@
  */
 import type { Disposable } from './events';
 import type { BatchSummary } from './jobEvents';
-import type { CostValue } from './cost';
+import type { PlanSummary } from './planner';
 import type { EngineTuning } from './engineOptions';
 import type { CopyPlan, CopyRequest, JobSnapshot, PlannedCopy } from './types';
 
@@ -25,7 +25,7 @@ export interface EngineApi extends Disposable {
   jobs(): JobSnapshot[];
   /** The jobs of a batch not final yet. */
   liveJobs(batchId: string): JobSnapshot[];
-  summarize(request: CopyRequest, signal?: AbortSignal, onPage?: (items: readonly PlannedCopy[]) => void): Promise<{ totals: CopyPlan['totals']; warnings: string[]; cost: CostValue }>;
+  summarize(request: CopyRequest, signal?: AbortSignal, onPage?: (items: readonly PlannedCopy[]) => void): Promise<PlanSummary>;
   batch(batchId: string): BatchSummary | undefined;
   onJob(listener: (job: JobSnapshot) => void): Disposable;
   onBatch(listener: (b: BatchSummary) => void): Disposable;

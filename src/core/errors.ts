@@ -99,6 +99,51 @@ const HINTS: Record<string, string> = {
   AccountIsDisabled: 'The storage account is disabled.',
 };
 
+function copySourceMessage(err: unknown): string {
+  const m = (err as RestLike | undefined)?.details?.copySourceErrorMessage;
+  return typeof m === 'string' ? m : '';
+}
+
+/**
+ * A failure to read the copy source, worded by what the service said of it (its copy-source status and code when it
+ * sends them): each cause with its own hint, and "expired" only when the service says the SAS's time is over.
+ */
+function copySourceError(what: string, d: ReturnType<typeof restDetails>, code: string | undefined, text: string): { message: string; hint: string } {
+  const status = d.copySourceStatus ?? d.status;
+  const said = d.copySourceStatus !== undefined ? ` (the source answered ${d.copySourceStatus}${d.copySourceCode ? ` ${d.copySourceCode}` : ''})` : '';
+  if (status === 404 || code === 'BlobNotFound' || code === 'ContainerNotFound') {
+    return { message: `${what}: the source was not found (it may have been deleted)${said}.`, hint: 'Refresh the source and plan the copy again.' };
+  }
+  if (status === 412 || code === 'ConditionNotMet' || code === 'SourceConditionNotMet') {
+    return { message: `${what}: the source changed during the copy${said}.`, hint: HINTS.ConditionNotMet };
+  }
+  if (code === 'BlobArchived') {
+    return {
+      message: `${what}: the source is in the Archive tier, which cannot be read${said}.`,
+      hint: 'Rehydrate the source first (set its tier to Hot or Cool; this takes hours), then copy again.',
+    };
+  }
+  if ((status === 403 || code === 'AuthenticationFailed') && /expir|time frame/i.test(text)) {
+    return { message: `${what}: the source's SAS has expired${said}.`, hint: 'Use a source URL with a SAS that is valid for the whole copy, or a connection with the account key / Entra ID.' };
+  }
+  if (status === 401 || code === 'NoAuthenticationInformation' || code === 'PublicAccessNotPermitted') {
+    return {
+      message: `${what}: the source is private and the service got no credentials to read it${said}.`,
+      hint: 'Give the destination account read access to the source: a SAS with read permission, or a connection with the account key / Entra ID role.',
+    };
+  }
+  if (status === 403) {
+    return {
+      message: `${what}: the service was not allowed to read the source${said}.`,
+      hint: 'The source SAS lacks read permission (or its IP range / protocol rules exclude the service), or the identity lacks "Storage Blob Data Reader" on the source: check them and retry.',
+    };
+  }
+  return {
+    message: `${what}: the service could not read the source${said || (d.status !== undefined ? ` (HTTP ${d.status}${code ? ` ${code}` : ''})` : '')}.`,
+    hint: 'Retry; if it fails again, check that the source is readable from the destination account (network rules, firewall).',
+  };
+}
+
 /**
  * Turns any failure into a CopyError. `what` says what failed ("Copy a.txt → b/a.txt"); `side` which end the call
  * addressed, used to word the hint for 401/403/404.
@@ -111,7 +156,7 @@ export function toCopyError(err: unknown, what: string, side: ErrorSide = 'copy'
   const code = d.copySourceCode ?? d.code;
   let hint = code ? HINTS[code] : undefined;
   let message = `${what}: ${raw}`;
-  const copySource = d.copySourceCode !== undefined || code === 'CannotVerifyCopySource';
+  const copySource = d.copySourceCode !== undefined || code === 'CannotVerifyCopySource' || code === 'BlobArchived';
   if (isSignInError(err)) {
     message = `${what}: no Entra ID token: ${raw}`;
     hint = ENTRA_HINTS.signIn;
@@ -127,16 +172,7 @@ export function toCopyError(err: unknown, what: string, side: ErrorSide = 'copy'
   } else if (d.copySourceCode === undefined && (code === 'AuthenticationFailed' || code === 'InvalidAuthenticationInfo')) {
     message = `${what}: the service did not accept the credentials (${code}).`;
   } else if (copySource || (side === 'source' && (d.status === 403 || d.status === 401))) {
-    if (d.copySourceStatus === 404 || code === 'BlobNotFound' || code === 'ContainerNotFound') {
-      message = `${what}: the source was not found (it may have been deleted).`;
-      hint = 'Refresh the source and plan the copy again.';
-    } else if (d.copySourceStatus === 412 || code === 'ConditionNotMet' || code === 'SourceConditionNotMet') {
-      message = `${what}: the source changed during the copy.`;
-      hint = HINTS.ConditionNotMet;
-    } else {
-      message = `${what}: the source is private: the SAS expired or lacks read permission.`;
-      hint = 'Give the destination account read access to the source (a SAS with read permission, or a connection with the account key / Entra ID role), or make the container public.';
-    }
+    ({ message, hint } = copySourceError(what, d, code, `${raw} ${copySourceMessage(err)}`));
   } else if (d.status === 404 && code === 'ContainerNotFound' && side !== 'source') {
     message = `${what}: the destination container does not exist: create it.`;
     hint = HINTS.ContainerNotFound;

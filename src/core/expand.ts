@@ -159,7 +159,8 @@ export async function* expandPages(
     const out: Expanded[] = [];
     for (const b of page.segment.blobItems) {
       const relative = b.name.slice(prefix.length);
-      if (!relative || !filter(relative)) continue;
+      // The folder's own directory marker ("data/" when copying "data/") comes too: the planner decides.
+      if ((!relative && !prefix) || !filter(relative)) continue;
       if (after !== undefined && compareNames(b.name, after) <= 0) continue;
       out.push(toExpanded(b, withTags));
     }

@@ -10,7 +10,7 @@ import type { Logger } from './log';
 import { planPages, type PlanPage, type PlannerContext, type PlanPosition } from './planner';
 import { CopyError, toCopyError } from './errors';
 import { nextWaitMs, sleep, transientReason, type Outage } from './outage';
-import type { CopyRequest, PlannedCopy } from './types';
+import type { CopyRequest, PlannedCopy, Refusal } from './types';
 import { newBatch, newBatchTiming, type Batch } from './jobEvents';
 import type { Job } from './job';
 import { isFinal } from './types';
@@ -25,6 +25,8 @@ export interface FeederHost {
   /** Resolves when the batch has fewer than its window of jobs not final (or the engine stops). */
   room(batch: Batch): Promise<void>;
   batchChanged(batch: Batch): void;
+  /** Blobs the listing saw that cannot be copied: the batch is partial. */
+  refused(batch: Batch, refused: readonly Refusal[]): void;
   isDisposed(): boolean;
   /** Journals the batch's jobs not final (those that had no record while the batch was listing). */
   recordLive(batch: Batch): void;
@@ -158,6 +160,8 @@ export async function feed(host: FeederHost, f: Feed, sourceOf: WeakMap<Job, num
         savePosition();
       }
       if (f.signal.aborted) break;
+      if (page.refused.length) host.refused(batch, page.refused);
+      if (page.last !== undefined) cursor = { source: page.source, after: page.last };
       for (const w of page.warnings) {
         if (reported.has(w)) continue;
         reported.add(w);
@@ -201,6 +205,7 @@ export interface FeedsHost {
   plannerContext(): PlannerContext;
   admit(batch: Batch, item: PlannedCopy, request: CopyRequest): Job;
   batchChanged(batch: Batch): void;
+  refused(batch: Batch, refused: readonly Refusal[]): void;
   isDisposed(): boolean;
   recordLive(batch: Batch): void;
   /** A feed ended (the engine may be idle now). */
@@ -273,6 +278,7 @@ export class Feeds {
       admit: (b, item) => host.admit(b, item, request),
       room: (b) => (b.live.size < host.window || host.isDisposed() ? Promise.resolve() : new Promise<void>((r) => entry.roomWaiters.push(r))),
       batchChanged: (b) => host.batchChanged(b),
+      refused: (b, r) => host.refused(b, r),
       isDisposed: () => host.isDisposed(),
       recordLive: (b) => host.recordLive(b),
       get outageToleranceMs() {

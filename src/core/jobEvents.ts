@@ -5,7 +5,8 @@
 import { Emitter, type Disposable } from './events';
 import type { OperationEstimate } from './operationChoice';
 import { snapshotOf, type Job } from './job';
-import { isFinal, type ErrorInfo, type JobSnapshot, type JobState } from './types';
+import { isFinal, type ErrorInfo, type JobSnapshot, type JobState, type Refusal } from './types';
+import { RefusalList } from './refusals';
 
 export const PROGRESS_INTERVAL_MS = 250;
 
@@ -25,8 +26,12 @@ export interface BatchSummary {
   done: boolean;
   /** Still listing sources (a streamed batch): more jobs may come. */
   listing?: boolean;
-  /** Listing or planning stopped with this error (the jobs already made still run). */
+  /** Listing or planning stopped with this error (the jobs already made still run): the batch is partial. */
   error?: ErrorInfo;
+  /** Blobs the listing saw that were not made jobs of (refused by the plan): the batch is partial. */
+  unplanned?: number;
+  /** The first of them, with why (all kept ones: CopyEngine.batchRefusals). */
+  refusedFirst?: readonly Refusal[];
 }
 
 export function emptySummary(batchId: string): BatchSummary {
@@ -51,6 +56,8 @@ export interface Batch {
   /** All sources listed (a batch started from a plan is listed at once). */
   listingDone: boolean;
   error?: ErrorInfo;
+  /** Blobs listed but refused by the plan: counted, the first REFUSALS_KEPT named. */
+  readonly refused: RefusalList;
   doneFired: boolean;
   lastEmit: number;
   emitTimer?: NodeJS.Timeout;
@@ -76,7 +83,7 @@ export function newBatchTiming(): BatchTiming {
 }
 
 export function newBatch(id: string, listingDone = true): Batch {
-  return { id, live: new Set(), counts: { succeeded: 0, skipped: 0, failed: 0, canceled: 0, aborted: 0 }, total: 0, bytesTotal: 0, finishedBytes: 0, listingDone, doneFired: false, lastEmit: 0 };
+  return { id, live: new Set(), counts: { succeeded: 0, skipped: 0, failed: 0, canceled: 0, aborted: 0 }, total: 0, bytesTotal: 0, finishedBytes: 0, listingDone, refused: new RefusalList(), doneFired: false, lastEmit: 0 };
 }
 
 /** A new (or resumed) job joins the batch. */
@@ -126,7 +133,14 @@ export function batchDone(b: Batch): boolean {
 export function summaryOf(b: Batch): BatchSummary {
   let bytes = b.finishedBytes;
   for (const j of b.live) bytes += j.bytesDone;
-  return { batchId: b.id, total: b.total, ...b.counts, bytes, bytesTotal: b.bytesTotal, done: batchDone(b), listing: b.listingDone ? undefined : true, error: b.error };
+  return { batchId: b.id, total: b.total, ...b.counts, bytes, bytesTotal: b.bytesTotal, done: batchDone(b), listing: b.listingDone ? undefined : true, error: b.error, ...refusedOf(b) };
+}
+
+/** How many summaries name of a batch's refused blobs (events stay small; the engine keeps more). */
+export const REFUSED_IN_SUMMARY = 5;
+
+function refusedOf(b: Batch): Pick<BatchSummary, 'unplanned' | 'refusedFirst'> {
+  return b.refused.count ? { unplanned: b.refused.count, refusedFirst: b.refused.first.slice(0, REFUSED_IN_SUMMARY) } : {};
 }
 
 /** Calls `fire` now, or once later when the last call was less than the interval ago. */

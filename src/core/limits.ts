@@ -53,12 +53,17 @@ export function validateContainerName(name: string): string | undefined {
   return undefined;
 }
 
-/** Returns an actionable message when the blob name is invalid, else undefined. */
-export function validateBlobName(name: string): string | undefined {
+/**
+ * Returns an actionable message when the blob name is invalid, else undefined. `marker`: the name of a directory
+ * marker (a blob named "folder/", as the portal, Hadoop tools and hierarchical-namespace accounts create), which may
+ * end in "/".
+ */
+export function validateBlobName(name: string, marker = false): string | undefined {
   if (name.length === 0) return 'A blob name cannot be empty.';
   if (name.length > LIMITS.blobNameMax) return `Blob names have at most ${LIMITS.blobNameMax} characters (this one has ${name.length}).`;
   if (name.split('/').length > LIMITS.blobNameMaxSegments) return `Blob names have at most ${LIMITS.blobNameMaxSegments} path segments.`;
   if ([...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return 'Blob names cannot contain control characters.';
+  if (marker && /[^./\\]\/$/.test(name)) return undefined;
   if (/[./\\]$/.test(name)) return 'A blob name should not end with ".", "/" or "\\" (the service trims or rejects it).';
   return undefined;
 }

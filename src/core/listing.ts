@@ -81,7 +81,8 @@ export async function listBlobsPage(
     prefix: p.name,
     name: p.name.slice(prefix.length).replace(/\/$/, ''),
   }));
-  const blobs: BlobEntry[] = (page.segment.blobItems ?? []).map((b: BlobItem) => ({
+  // A folder's directory marker (a blob named like the folder, "photos/2024/") is the folder itself, shown above.
+  const blobs: BlobEntry[] = (page.segment.blobItems ?? []).filter((b: BlobItem) => b.name !== prefix || !prefix).map((b: BlobItem) => ({
     kind: 'blob',
     name: b.name,
     displayName: b.name.slice(prefix.length),

@@ -13,7 +13,9 @@ import { CopyError } from './errors';
 import { validateBlobName, validateContainerName } from './limits';
 import { moveProblems } from './move';
 import { CapabilityCache, chooseOperation } from './operationChoice';
-import type { BlobLocation, ConflictPolicy, ConflictState, CopyOperation, CopyPlan, CopyRequest, PlannedCopy, StrategyChoice } from './types';
+import type { BlobLocation, ConflictPolicy, ConflictState, CopyOperation, CopyOptions, CopyPlan, CopyRequest, CopySource, PlannedCopy, Refusal, Refusals, StrategyChoice } from './types';
+import { redact } from './redact';
+import { RefusalList } from './refusals';
 import { accountKey, parseBlobUrl } from './urls';
 import { strategyOf, type RestCall } from '../shared/vocabulary';
 import { CostEstimate, type CostValue } from './cost';
@@ -92,6 +94,10 @@ export interface PlanPage {
   readonly warnings: ReadonlySet<string>;
   /** The REST calls planning has made so far (listing pages, destination probes), cumulative: the cost preview's. */
   readonly calls: ReadonlyMap<RestCall, number>;
+  /** Blobs of the page that cannot be copied (the batch is partial), in listing order. */
+  readonly refused: readonly Refusal[];
+  /** The last name the page listed (items and refusals): a listing that goes on after an outage starts after it. */
+  readonly last?: string;
 }
 
 /**
@@ -128,6 +134,12 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
   const lacks = (op: CopyOperation) => ctx.capabilities.lacks(destOrigin, op);
   let any = false;
 
+  // A folder copied into its own subfolder would meet its own copies in a listing that runs while it copies: its
+  // plan is listed to the end before the first page is given out, so each original is copied exactly once.
+  const overlaps = await intoOwnSubtree(ctx, request.sources, destKey, dest.container, destPrefix);
+  const held: PlanPage[] | undefined = overlaps ? [] : undefined;
+  let heldItems = 0;
+
   for (let si = from?.source ?? 0; si < request.sources.length; si++) {
     const after = si === from?.source ? from.after : undefined;
     let mark = performance.now();
@@ -137,18 +149,34 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
       signal?.throwIfAborted();
       any = true;
       const problems: string[] = [];
-      const named = page.map((e) => {
+      const refused: Refusal[] = [];
+      const named: Array<{ e: (typeof page)[number]; name: string }> = [];
+      for (const e of page) {
+        const marker = e.sourceName.endsWith('/');
+        if (e.relative === '' && (exactName || destPrefix === '')) continue; // the folder's own marker: the destination folder is the place itself
         const name = exactName ? dest.path : destPrefix + e.relative;
-        const msg = validateBlobName(name);
-        if (msg) problems.push(`"${name}": ${msg}`);
-        const prev = seen?.get(name);
-        if (prev !== undefined) problems.push(`"${prev}" and "${e.sourceName}" both map to destination "${name}".`);
-        seen?.set(name, e.sourceName);
         if (e.sourceAccountKey === destKey && e.source.kind === 'location' && e.source.location.container === dest.container && e.sourceName === name) {
           problems.push(`"${name}" would be copied onto itself: choose another destination folder.`);
+          continue;
         }
-        return { e, name };
-      });
+        const msg = validateBlobName(name, marker);
+        const prev = msg ? undefined : seen?.get(name);
+        const reason = msg
+          ? `destination "${name}": ${msg}`
+          : prev !== undefined
+            ? `"${prev}" and "${e.sourceName}" both map to destination "${name}".`
+            : e.sourceProperties?.accessTier === 'Archive'
+              ? archivedReason(e.sourceAccountKey === destKey)
+              : undefined;
+        if (reason) {
+          refused.push({ source: e.sourceName, reason });
+          continue;
+        }
+        seen?.set(name, e.sourceName);
+        named.push({ e, name });
+      }
+      // A move is planned to the end before anything is written: every refusal refuses the move (nothing is deleted).
+      if (options.move) problems.push(...refused.map((r) => `"${r.source}": ${r.reason}`));
       if (options.move) {
         // Move (issue #12): refuse before anything is written (see move.ts). With several sources a destination may be
         // a blob moved from another source: their names are remembered across pages (as `seen` is).
@@ -214,12 +242,66 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
         ctx.timing.planMs += performance.now() - planStart;
         ctx.timing.pages++;
       }
-      yield { items, source: si, warnings, calls };
+      const out: PlanPage = { items, refused, last: page[page.length - 1]?.sourceName, source: si, warnings, calls };
+      if (held) {
+        heldItems += items.length;
+        if (heldItems > OVERLAP_MAX_BLOBS) {
+          throw new CopyError({
+            message: `The destination folder "${destPrefix}" is inside the source folder: such a copy is planned whole before it starts, and this one has more than ${OVERLAP_MAX_BLOBS.toLocaleString('en-US')} blobs.`,
+            hint: 'Copy to a folder outside the source (or to another container), then move it where you want it.',
+          });
+        }
+        held.push(out);
+      } else yield out;
       mark = performance.now();
     }
   }
-  if (!any && !from) warnings.add('No blob matches the sources and include/exclude patterns.');
-  yield { items: [], source: request.sources.length, warnings, calls };
+  if (held) yield* held;
+  if (!any && !from) {
+    if (!options.allowEmpty) throw nothingToCopy(request, options);
+    warnings.add('No blob matches the sources and include/exclude patterns.');
+  }
+  yield { items: [], refused: [], source: request.sources.length, warnings, calls };
+}
+
+/** At most this many blobs are held in memory for a copy into the source's own subfolder (see intoOwnSubtree). */
+const OVERLAP_MAX_BLOBS = 200_000;
+
+/** Whether the destination prefix lies inside a folder (or container) source of the same account and container. */
+async function intoOwnSubtree(ctx: PlannerContext, sources: readonly CopySource[], destKey: string, container: string, destPrefix: string): Promise<boolean> {
+  for (const s of sources) {
+    let key: string;
+    let c: string;
+    let p: string;
+    if (s.kind === 'url') {
+      const u = parseBlobUrl(s.url);
+      [key, c, p] = [accountKey(u.endpoint), u.container, u.path];
+    } else {
+      [key, c, p] = [accountKey((await ctx.resolve(s.location.connectionId)).endpoint), s.location.container, s.location.path];
+    }
+    if (key === destKey && c === container && isPrefixPath(p) && destPrefix.startsWith(p) && destPrefix !== p) return true;
+  }
+  return false;
+}
+
+/** Why an archived blob is not planned: the one way Azure copies it is a rehydrating Copy Blob in the same account. */
+function archivedReason(sameAccount: boolean): string {
+  return sameAccount
+    ? 'the source is in the Archive tier: rehydrate it first (set its tier to Hot or Cool), then copy again.'
+    : 'the source is in the Archive tier, which is copied only within its own account: rehydrate it first (set its tier to Hot or Cool), then copy again.';
+}
+
+/** "Nothing to copy" as the error it is: a mistyped folder or a filter that matched nothing. */
+function nothingToCopy(request: CopyRequest, options: CopyOptions): CopyError {
+  const names = request.sources.map((s) => (s.kind === 'url' ? redact(s.url.split('?')[0]) : `${s.location.container}/${s.location.path}`));
+  const filtered = (options.include?.length ?? 0) + (options.exclude?.length ?? 0) > 0;
+  return new CopyError({
+    message: filtered
+      ? `Nothing to copy: no blob under ${names.join(', ')} matches the include/exclude patterns.`
+      : `Nothing to copy: there is no blob under ${names.join(', ')}.`,
+    hint: filtered ? 'Check the patterns (without "/" they match the base name). CLI: --allow-empty accepts an empty result.' : 'Check the source folder name (names are case-sensitive). CLI: --allow-empty accepts an empty result.',
+    code: 'NothingToCopy',
+  });
 }
 
 /** The whole plan in memory (what a confirmation lists, and small copies). Large copies stream: see planPages. */
@@ -227,14 +309,18 @@ export async function planCopy(ctx: PlannerContext, request: CopyRequest, signal
   const items: PlannedCopy[] = [];
   let warnings: ReadonlySet<string> = new Set();
   const cost = costEstimateFor(ctx, request);
+  const refused = new RefusalList();
   for await (const page of planPages(ctx, request, signal)) {
     items.push(...page.items);
+    refused.add(page.refused);
     cost.add(page.items);
     cost.planned(page.calls);
     warnings = page.warnings;
   }
-  return { id: randomUUID(), request, items, totals: totalsOf(items), warnings: [...warnings], cost: cost.value() };
+  return { id: randomUUID(), request, items, totals: totalsOf(items), warnings: [...warnings], cost: cost.value(), refused: refused.value() };
 }
+
+
 
 /** Totals of a plan without keeping its items: count, bytes, conflicts, and the first `sample` items. */
 export async function summarizePlan(
@@ -242,18 +328,29 @@ export async function summarizePlan(
   request: CopyRequest,
   signal?: AbortSignal,
   onPage?: (items: readonly PlannedCopy[]) => void,
-): Promise<{ totals: CopyPlan['totals']; warnings: string[]; cost: CostValue }> {
+): Promise<PlanSummary> {
   const totals = new PlanTotals();
   const cost = costEstimateFor(ctx, request);
+  const refused = new RefusalList();
   let warnings: ReadonlySet<string> = new Set();
   for await (const page of planPages(ctx, request, signal)) {
     totals.add(page.items);
+    refused.add(page.refused);
     cost.add(page.items);
     cost.planned(page.calls);
     onPage?.(page.items);
     warnings = page.warnings;
   }
-  return { totals: totals.value(), warnings: [...warnings], cost: cost.value() };
+  return { totals: totals.value(), warnings: [...warnings], cost: cost.value(), refused: refused.value() };
+}
+
+/** A plan's totals without its items (see summarizePlan). */
+export interface PlanSummary {
+  totals: CopyPlan['totals'];
+  warnings: string[];
+  cost: CostValue;
+  /** Blobs listed but not planned. */
+  refused?: Refusals;
 }
 
 /**

@@ -118,6 +118,14 @@ export class JobRunner {
         return;
       } catch (e) {
         if (host.isDisposed()) return; // the journal keeps the job unfinished: a new engine resumes it
+        const raced = prepared && !job.abortRequested && !signal.aborted ? await this.raced(job, e, prepared, signal) : undefined;
+        if (raced === 'skip') {
+          host.log.info(`${what}: skipped: the destination was created by someone else during the copy (conflict policy "${job.options.conflict}").`);
+          job.outage = undefined;
+          host.finish(job, 'skipped');
+          return;
+        }
+        if (raced === 'copy') continue;
         const reason = job.abortRequested || signal.aborted ? undefined : transientReason(e);
         if (reason && (await this.waitOut(job, reason, what))) continue;
         const serviceAborted = e instanceof CopyError && e.info.code === 'CopyAborted';
@@ -141,6 +149,30 @@ export class JobRunner {
         return;
       }
     }
+  }
+
+  /**
+   * The destination did not exist when planned, so the write asked If-None-Match: *, and someone else created it
+   * since: the conflict policy decides again. skip: the job is skipped. if-source-newer: compared again with the new
+   * destination, then skipped or copied over it. Undefined: not such a race (or another policy): the error stands.
+   */
+  private async raced(job: Job, e: unknown, prepared: PreparedCopy, signal: AbortSignal): Promise<'skip' | 'copy' | undefined> {
+    const policy = job.options.conflict;
+    if (job.item.conflict !== 'none' || (policy !== 'skip' && policy !== 'if-source-newer')) return undefined;
+    const d = restDetails(e);
+    const exists = (d.status === 409 && d.code === 'BlobAlreadyExists') || (d.status === 412 && d.copySourceStatus === undefined && d.code === 'TargetConditionNotMet');
+    if (!exists) return undefined;
+    if (policy === 'skip') return 'skip';
+    let destModified: Date | undefined;
+    try {
+      destModified = (await prepared.dest.getProperties({ abortSignal: signal })).lastModified;
+    } catch {
+      return undefined; // cannot compare: the error stands
+    }
+    const sourceModified = job.item.sourceLastModified ? Date.parse(job.item.sourceLastModified) : undefined;
+    if (sourceModified === undefined || !destModified || sourceModified <= destModified.getTime()) return 'skip';
+    job.item = { ...job.item, conflict: 'exists-older' }; // copied over the destination (no If-None-Match)
+    return 'copy';
   }
 
   /** Ends a move's job (see move.ts): deleted = succeeded; a kept source fails with why; canceled before the delete. */

@@ -43,6 +43,22 @@ export interface CopyOptions {
   readonly move?: boolean;
   /** With move: also delete the source's snapshots (`deleteSnapshots: 'include'`); else a source with snapshots is kept. */
   readonly includeSnapshots?: boolean;
+  /** A plan that finds no blob is not an error (by default "nothing to copy" fails: a mistyped folder or filter). */
+  readonly allowEmpty?: boolean;
+}
+
+/** A blob the listing saw but the plan could not copy (an invalid destination name, an archived source, …). */
+export interface Refusal {
+  /** The source blob's name. */
+  readonly source: string;
+  /** Why, in a sentence. */
+  readonly reason: string;
+}
+
+/** Refusals of a plan or batch: how many, and the first of them (the rest are counted, not kept). */
+export interface Refusals {
+  readonly count: number;
+  readonly first: readonly Refusal[];
 }
 
 export interface CopyRequest {
@@ -112,6 +128,8 @@ export interface CopyPlan {
   readonly warnings?: readonly string[];
   /** Cost preview (issue #14): REST calls per operation and bytes within / across accounts (see cost.ts). */
   readonly cost?: CostValue;
+  /** Blobs listed but not planned: a batch started from this plan is partial, naming them. */
+  readonly refused?: Refusals;
 }
 
 /** A snapshot of one job, as events carry it (safe to show: no secrets, URLs redacted). */

@@ -43,12 +43,21 @@ export function parseBlobUrl(url: string): ParsedBlobUrl {
   return { endpoint, accountName, container, path, query };
 }
 
-/** "origin/account" key: two endpoints with the same key are the same storage account. */
+/** Names of this machine: an account reached through any of them on one port is one account. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || /^127(\.\d+){3}$/.test(hostname) || hostname === '[::1]';
+}
+
+/**
+ * "origin/account" key: two endpoints with the same key are the same storage account. Loopback names (localhost,
+ * 127.0.0.1, [::1]) are one host, so the emulator's account reached through two of them is still one account.
+ */
 export function accountKey(endpoint: string): string {
   const u = new URL(endpoint);
   const pathStyle = isPathStyleHost(u.hostname);
   const account = pathStyle ? decodeURIComponent(u.pathname.split('/').filter(Boolean)[0] ?? '') : u.hostname.split('.')[0];
-  return `${u.origin.toLowerCase()}/${account.toLowerCase()}`;
+  const origin = isLoopback(u.hostname) ? `${u.protocol}//loopback:${u.port || (u.protocol === 'https:' ? '443' : '80')}` : u.origin.toLowerCase();
+  return `${origin}/${account.toLowerCase()}`;
 }
 
 const origins = new Map<string, string>();

@@ -17,10 +17,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { isMainThread, parentPort, Worker, workerData, type ResourceLimits } from 'node:worker_threads';
+import type { PlanSummary } from './planner';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { codeCacheKey, compileWithCodeCache } from './codeCache';
 import type { ConnectionSpec } from './connections';
-import type { CostValue } from './cost';
 import type { EngineApi } from './engineApi';
 import { RETAINED_FINISHED, type EngineTuning } from './engineOptions';
 import { CopyError, retryRefusal } from './errors';
@@ -348,7 +348,7 @@ export class WorkerEngine implements EngineApi {
     return this.jobs().filter((j) => j.batchId === batchId && !isFinal(j.state));
   }
 
-  summarize(request: CopyRequest, signal?: AbortSignal, onPage?: (items: readonly PlannedCopy[]) => void): Promise<{ totals: CopyPlan['totals']; warnings: string[]; cost: CostValue }> {
+  summarize(request: CopyRequest, signal?: AbortSignal, onPage?: (items: readonly PlannedCopy[]) => void): Promise<PlanSummary> {
     return this.call('summarize', [request], signal, onPage);
   }
 

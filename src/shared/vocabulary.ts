@@ -141,6 +141,33 @@ export function isRetryable(state: JobState): boolean {
   return RETRYABLE_STATES.includes(state);
 }
 
+/**
+ * A finished batch is complete only when every blob under its sources was copied or skipped by the conflict policy;
+ * partial when some were and others failed, were canceled, refused by the plan or never listed (a listing error);
+ * failed when none were. The CLI's exit code, the `--json` `ok`, the notification and the panel all read this.
+ */
+export type BatchOutcome = 'running' | 'complete' | 'partial' | 'failed';
+
+export interface BatchCounts {
+  readonly done: boolean;
+  readonly total: number;
+  readonly succeeded: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly canceled: number;
+  readonly aborted: number;
+  /** Blobs listed but refused by the plan. */
+  readonly unplanned?: number;
+}
+
+export function batchOutcome(b: BatchCounts, listingFailed: boolean): BatchOutcome {
+  if (!b.done) return 'running';
+  const ok = b.succeeded + b.skipped;
+  const complete = !listingFailed && !b.unplanned && b.failed + b.canceled + b.aborted === 0 && ok === b.total;
+  if (complete) return 'complete';
+  return ok > 0 ? 'partial' : 'failed';
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // formatting
 

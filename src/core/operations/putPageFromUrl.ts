@@ -15,9 +15,12 @@ export const putPageFromUrl: CopyOperationModule<'put-page-from-url'> = {
     const pageDest = ctx.dest.getPageBlobClient();
     // listPageRanges yields inclusive {start, end} (getPageRanges' count is end - start, one short).
     const chunks: Array<{ offset: number; count: number }> = [];
-    for await (const r of ctx.source().getPageBlobClient().listPageRanges(0, item.size || undefined, { conditions: pinnedSource(ctx), abortSignal: signal })) {
-      const end = r.end + 1;
-      for (let o = r.start; o < end; o += LIMITS.putPageMaxBytes) chunks.push({ offset: o, count: Math.min(LIMITS.putPageMaxBytes, end - o) });
+    // An empty page blob has no ranges, and a range request for it ("bytes=0-") is answered 416: nothing to list.
+    if (item.size > 0) {
+      for await (const r of ctx.source().getPageBlobClient().listPageRanges(0, item.size, { conditions: pinnedSource(ctx), abortSignal: signal })) {
+        const end = r.end + 1;
+        for (let o = r.start; o < end; o += LIMITS.putPageMaxBytes) chunks.push({ offset: o, count: Math.min(LIMITS.putPageMaxBytes, end - o) });
+      }
     }
     const copied = new Set<number>(p.created ? p.copiedPages : []);
     if (p.created && !(await pageDest.exists({ abortSignal: signal }))) {
