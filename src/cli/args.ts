@@ -3,7 +3,7 @@
  * (exit code 2) with a message that says what to type instead.
  */
 import { parseArgs } from 'node:util';
-import type { ConflictPolicy, StrategyChoice } from '../core/types';
+import type { ConflictPolicy, RehydratePriority, StrategyChoice } from '../core/types';
 import { parseBlobUrl, type ParsedBlobUrl } from '../core/urls';
 import { STRATEGIES as STRATEGY_IDS } from '../shared/vocabulary';
 
@@ -46,6 +46,9 @@ Options:
       --outage-tolerance <s>         seconds to wait out a storage outage or throttling before a blob fails
                                      (default 300)
       --include-snapshots            move: delete a source's snapshots with it (they are not copied)
+      --rehydrate <p>                copy Archive-tier sources (same account only) with a rehydrating Copy
+                                     Blob to the Hot tier: standard | high priority (hours on Azure);
+                                     without it an archived source is not copied and the copy is partial
       --allow-empty                  a source or filter with no blob is not an error (exit 0, nothing copied)
       --dry-run                      show the plan, write nothing
       --json                         print one JSON summary on stdout
@@ -91,6 +94,8 @@ export interface CopyCommand {
   /** Seconds a storage outage is waited out (engine default when absent). */
   readonly outageToleranceSeconds?: number;
   readonly dryRun: boolean;
+  /** Archived sources are copied by a rehydrating Copy Blob at this priority. */
+  readonly rehydrate?: RehydratePriority;
   /** No blob to copy is not an error. */
   readonly allowEmpty: boolean;
   readonly json: boolean;
@@ -152,6 +157,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         'outage-tolerance': { type: 'string' },
         'dry-run': { type: 'boolean' },
         'allow-empty': { type: 'boolean' },
+        rehydrate: { type: 'string' },
         'include-snapshots': { type: 'boolean' },
         json: { type: 'boolean' },
         'source-connection-string': { type: 'string' },
@@ -178,6 +184,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}; got "${values.strategy}".`);
   const conflict = (values.conflict ?? 'overwrite') as ConflictPolicy;
   if (!CONFLICTS.includes(conflict)) throw new UsageError(`--conflict must be one of ${CONFLICTS.join(', ')}; got "${values.conflict}".`);
+  const rehydrate = values.rehydrate as RehydratePriority | undefined;
+  if (rehydrate !== undefined && rehydrate !== 'standard' && rehydrate !== 'high') throw new UsageError(`--rehydrate must be standard or high; got "${values.rehydrate}".`);
   const blockMiB = positiveNumber(values['block-size-mib'], '--block-size-mib', { max: 4000 });
   const concurrency = positiveNumber(values.concurrency, '--concurrency', { integer: true, max: 1024 });
   const tolerance = values['outage-tolerance'];
@@ -216,6 +224,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     outageToleranceSeconds,
     dryRun: values['dry-run'] ?? false,
     allowEmpty: values['allow-empty'] ?? false,
+    rehydrate,
     json: values.json ?? false,
     sourceConnectionString: values['source-connection-string'],
     destinationConnectionString: values['destination-connection-string'],

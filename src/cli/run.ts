@@ -78,6 +78,7 @@ function buildRequest(cmd: CopyCommand): CopyRequest {
       blockSizeBytes: cmd.blockSizeBytes,
       dryRun: cmd.dryRun,
       allowEmpty: cmd.allowEmpty || undefined,
+      rehydrate: cmd.rehydrate,
       ...(cmd.command === 'move' ? { move: true, includeSnapshots: cmd.includeSnapshots } : {}),
     },
   };
@@ -119,6 +120,7 @@ function jobJson(j: JobSnapshot) {
     bytes: j.bytesDone,
     size: j.bytesTotal,
     attempts: j.attempts,
+    ...(j.rehydrating ? { rehydrating: true } : {}),
     error: j.error,
   };
 }

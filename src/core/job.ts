@@ -131,6 +131,7 @@ export function snapshotOf(job: Job, now = Date.now()): JobSnapshot {
     copyId: job.state === 'pending' ? pendingCopyId(job.progress) : undefined,
     attempts: job.attempts,
     waiting: job.outage && !isFinal(job.state) ? { reason: job.outage.reason, since: job.outage.since, nextTryAt: job.outage.nextTryAt } : undefined,
+    ...(job.item.rehydrate && job.state === 'pending' ? { rehydrating: true } : {}),
   };
 }
 

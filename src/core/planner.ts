@@ -165,7 +165,7 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
           ? `destination "${name}": ${msg}`
           : prev !== undefined
             ? `"${prev}" and "${e.sourceName}" both map to destination "${name}".`
-            : e.sourceProperties?.accessTier === 'Archive'
+            : e.sourceProperties?.accessTier === 'Archive' && !(options.rehydrate && e.sourceAccountKey === destKey)
               ? archivedReason(e.sourceAccountKey === destKey)
               : undefined;
         if (reason) {
@@ -213,7 +213,11 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
             }
           }
           const sameAccount = e.sourceAccountKey === destKey;
-          const choice = chooseOperation(requested, e.blobType, e.size, sameAccount, lacks, e.sourceName);
+          // An archived source (with --rehydrate, same account: see above) has one way out: a rehydrating Copy Blob.
+          const rehydrate = e.sourceProperties?.accessTier === 'Archive' ? options.rehydrate : undefined;
+          const choice = rehydrate
+            ? { operation: 'copy-blob' as const, reason: `archived: Copy Blob rehydrates it to the Hot tier (${rehydrate} priority)` }
+            : chooseOperation(requested, e.blobType, e.size, sameAccount, lacks, e.sourceName);
           if (choice.warning) warnings.add(choice.warning);
           const item: PlannedCopy = {
             source: e.source,
@@ -234,6 +238,7 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
             intendedDestination: intended,
             renameDestination,
             reason: choice.reason,
+            ...(rehydrate ? { rehydrate, requestedStrategy: 'copy-blob' as const } : {}),
           };
           return decide(item, policy);
         }),
@@ -287,7 +292,7 @@ async function intoOwnSubtree(ctx: PlannerContext, sources: readonly CopySource[
 /** Why an archived blob is not planned: the one way Azure copies it is a rehydrating Copy Blob in the same account. */
 function archivedReason(sameAccount: boolean): string {
   return sameAccount
-    ? 'the source is in the Archive tier: rehydrate it first (set its tier to Hot or Cool), then copy again.'
+    ? 'the source is in the Archive tier: copy with rehydration (CLI: --rehydrate standard|high; it takes hours on Azure), or rehydrate it first (set its tier to Hot or Cool).'
     : 'the source is in the Archive tier, which is copied only within its own account: rehydrate it first (set its tier to Hot or Cool), then copy again.';
 }
 

@@ -137,10 +137,13 @@ export async function prepareCopy(deps: SourceDeps, job: Job, signal: AbortSigna
   const dest = containerClient(destAccount.service, job.item.destination.container).getBlobClient(job.item.destination.path);
   job.destClient = dest;
   const snap = fromListing(job) ?? (await fromHead(deps, job, source, signal, what));
+  if (job.item.rehydrate) snap.tier = 'Hot'; // the copy of an archived source lands online (the source stays archived)
   job.acceptNewSource = false;
   const item = job.item;
   const destConditions: BlobRequestConditions =
     job.options.conflict === 'overwrite' || (item.conflict !== 'none' && item.action === 'copy') ? {} : { ifNoneMatch: '*' };
-  const access = await deps.authorizer.authorize(item.source, srcAccount, item.size);
+  // Within one account a Shared Key request authorizes its own copy source: a rehydrating Copy Blob of an archived
+  // blob is sent that way (the emulator refuses it with a SAS source).
+  const access = item.rehydrate && item.sameAccount && srcAccount?.sharedKey ? { url: source().url } : await deps.authorizer.authorize(item.source, srcAccount, item.size);
   return { access, source, dest, destOrigin: originOf(destAccount.endpoint), destConditions, ...snap };
 }

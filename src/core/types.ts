@@ -43,9 +43,16 @@ export interface CopyOptions {
   readonly move?: boolean;
   /** With move: also delete the source's snapshots (`deleteSnapshots: 'include'`); else a source with snapshots is kept. */
   readonly includeSnapshots?: boolean;
+  /**
+   * Archived sources: copy them with Copy Blob to the Hot tier at this rehydrate priority (the one way Azure copies an
+   * archived blob; within its own account only). Without it an archived source is refused by name.
+   */
+  readonly rehydrate?: RehydratePriority;
   /** A plan that finds no blob is not an error (by default "nothing to copy" fails: a mistyped folder or filter). */
   readonly allowEmpty?: boolean;
 }
+
+export type RehydratePriority = 'standard' | 'high';
 
 /** A blob the listing saw but the plan could not copy (an invalid destination name, an archived source, …). */
 export interface Refusal {
@@ -101,6 +108,8 @@ export interface PlannedCopy {
   readonly reason?: string;
   /** Source properties from the listing (lets the copy skip a HEAD per blob; the ETag pin keeps it safe). */
   readonly sourceProperties?: SourceProperties;
+  /** An archived source copied by a rehydrating Copy Blob (to the Hot tier) at this priority. */
+  readonly rehydrate?: RehydratePriority;
 }
 
 /** Content headers, metadata, tags and tier of a source blob as the planner saw them. */
@@ -160,6 +169,8 @@ export interface JobSnapshot {
   readonly operation?: CopyOperation;
   /** Set while the job waits for storage to answer again: why, since when and when it tries next (epoch ms). */
   readonly waiting?: WaitingInfo;
+  /** A Copy Blob from an archived source, pending while the service rehydrates it (hours on Azure; abortable). */
+  readonly rehydrating?: boolean;
 }
 
 export interface WaitingInfo {

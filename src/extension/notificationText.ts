@@ -1,16 +1,27 @@
 /** The text of the one notification per finished batch (pure, no `vscode`). */
 import type { BatchSummary, JobSnapshot } from '../core';
-import { formatBytes, formatCount, plural } from '../shared/vocabulary';
+import { batchOutcome, formatBytes, formatCount, plural } from '../shared/vocabulary';
 import type { ConnectionInfo } from './connections/model';
 import { errorMessage } from './logger';
 
+/**
+ * "Blob Copy: 3 blobs copied (1 KiB), 1 skipped." for a complete batch; a partial or failed one says so first and
+ * names what the listing could not plan. `failed`: the notification is a warning (with Retry when jobs failed).
+ */
 export function batchMessage(b: BatchSummary): { text: string; failed: boolean } {
   const parts = [`${plural(b.succeeded, 'blob')} copied (${formatBytes(b.bytes)})`];
   if (b.skipped) parts.push(`${formatCount(b.skipped)} skipped`);
   if (b.failed) parts.push(`${formatCount(b.failed)} failed`);
   if (b.canceled) parts.push(`${formatCount(b.canceled)} canceled`);
   if (b.aborted) parts.push(`${formatCount(b.aborted)} aborted`);
-  return { text: `Blob Copy: ${parts.join(', ')}.`, failed: b.failed > 0 };
+  if (b.unplanned) parts.push(`${formatCount(b.unplanned)} not copied`);
+  const outcome = batchOutcome(b, b.error !== undefined);
+  if (outcome === 'complete') return { text: `Blob Copy: ${parts.join(', ')}.`, failed: false };
+  const why: string[] = [];
+  const r = b.refusedFirst?.[0];
+  if (r) why.push(`Not copied: ${r.source}: ${r.reason}${(b.unplanned ?? 0) > 1 ? ` (and ${formatCount(b.unplanned! - 1)} more, named in the log)` : ''}`);
+  if (b.error) why.push(`The listing stopped early: ${b.error.message}`);
+  return { text: `Blob Copy ${outcome}: ${parts.join(', ')}.${why.length ? ` ${why.join(' ')}` : ''}`, failed: true };
 }
 
 /** The first failure of a batch. */

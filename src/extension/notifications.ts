@@ -18,9 +18,10 @@ export function watchBatches(ctx: Ctx, engine: Pick<EngineApi, 'onBatch' | 'jobs
     onDone(b);
     const { text, failed } = batchMessage(b);
     ctx.log.info(`Batch ${b.batchId} finished: ${text}`);
+    for (const r of b.refusedFirst ?? []) ctx.log.warn(`Batch ${b.batchId}: not copied: ${r.source}: ${r.reason}`);
     const first = failed ? firstFailure(engine.jobs(), b.batchId) : undefined;
     const show = failed
-      ? ctx.notify.warn(first ? `${text} ${failureText(first, (id) => ctx.connections.get(id))}` : text, 'Show Jobs', 'Retry')
+      ? ctx.notify.warn(first ? `${text} ${failureText(first, (id) => ctx.connections.get(id))}` : text, 'Show Jobs', ...(b.failed + b.canceled + b.aborted > 0 ? ['Retry'] : []))
       : ctx.notify.info(text, 'Show Jobs');
     void Promise.resolve(show).then((choice) => {
       if (choice === 'Show Jobs') ctx.openJobs();

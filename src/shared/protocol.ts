@@ -22,7 +22,7 @@
  * field gives `undefined`.
  */
 
-import { isActive, JOB_STATES, type JobState, type StrategyId } from './vocabulary';
+import { isActive, JOB_STATES, type BatchOutcome, type JobState, type StrategyId } from './vocabulary';
 
 /** The engine's job states and strategies, by the names the protocol used first. */
 export type JobStateName = JobState;
@@ -89,6 +89,12 @@ export interface BatchView {
   readonly done: boolean;
   /** Still listing sources: more jobs may come. */
   readonly listing: boolean;
+  /** Blobs listed but not made jobs of (refused by the plan): the batch is partial. */
+  readonly unplanned?: number;
+  /** running, or once done: complete, partial or failed (see batchOutcome). */
+  readonly outcome?: BatchOutcome;
+  /** Why a finished batch is not complete beyond its failed jobs: the listing's error or the first refused blob. */
+  readonly problem?: string;
 }
 
 /** Which rows the page on screen holds, in order (the rows themselves travel only when new or changed). */

@@ -10,7 +10,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import type { VscodeProgressBar } from '@vscode-elements/elements/dist/vscode-progress-bar/vscode-progress-bar.js';
 import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-single-select/vscode-single-select.js';
-import { JOB_FILTERS, MAX_SEARCH_LENGTH, type JobFilter } from '../shared/protocol';
+import { JOB_FILTERS, MAX_SEARCH_LENGTH, type BatchView, type JobFilter } from '../shared/protocol';
 import { isJobFilter } from '../shared/protocolValidation';
 import { h, icon, setText } from './dom';
 import { toolbarState, waitingJobs, type PanelState } from './store';
@@ -85,7 +85,7 @@ export function createHeader(on: HeaderEvents): HeaderView {
         // One line per batch only when there are several, or when one is larger than the list shows.
         const lines = state.batches.length > 1 || state.batches.some((b) => b.total > state.jobs.size) ? state.batches : [];
         batchList.hidden = lines.length === 0;
-        batchList.replaceChildren(...lines.map((b) => h('div', { class: 'batch', role: 'listitem', 'data-batch': b.batchId }, icon(b.done ? 'pass' : 'sync'), h('span', {}, batchText(b)))));
+        batchList.replaceChildren(...lines.map((b) => h('div', { class: 'batch', role: 'listitem', 'data-batch': b.batchId, 'data-outcome': b.outcome ?? '' }, icon(batchIcon(b)), h('span', {}, batchText(b)))));
       }
       if (last?.totals === state.totals && last?.waiting === state.waiting) {
         last = state;
@@ -106,4 +106,10 @@ export function createHeader(on: HeaderEvents): HeaderView {
       clearFinished.toggleAttribute('disabled', !tb.canClearFinished);
     },
   };
+}
+
+/** A batch's icon: spinning while it runs, then whether it is complete, partial or failed. */
+function batchIcon(b: BatchView): string {
+  if (!b.done) return 'sync';
+  return b.outcome === 'partial' ? 'warning' : b.outcome === 'failed' ? 'error' : 'pass';
 }

@@ -121,9 +121,11 @@ export function batchText(b: BatchView): string {
   if (b.skipped > 0) parts.push(`${formatCount(b.skipped)} skipped`);
   if (b.failed + b.aborted > 0) parts.push(`${formatCount(b.failed + b.aborted)} failed`);
   if (b.canceled > 0) parts.push(`${formatCount(b.canceled)} canceled`);
+  if (b.unplanned) parts.push(`${formatCount(b.unplanned)} not copied`);
   if (b.total > finished) parts.push(`${formatCount(b.total - finished)} to go`);
   parts.push(`${formatBytes(b.bytes)} of ${formatBytes(b.bytesTotal)}`);
   if (b.listing) parts.push('listing…');
+  else if (b.done && (b.outcome === 'partial' || b.outcome === 'failed')) parts.push(`${b.outcome}${b.problem ? `: ${b.problem}` : ''}`);
   else if (b.done) parts.push('finished');
   return parts.join(' · ');
 }

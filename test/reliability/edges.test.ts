@@ -179,6 +179,20 @@ describe('truthful copies: edge cases through the CLI', () => {
     }
     assert.equal((await acct2.getContainerClient('far').getBlobClient('cold/a.txt').downloadToBuffer()).toString(), 'online');
     assert.equal(await acct2.getContainerClient('far').getBlobClient('cold/b.txt').exists(), false);
+    // --rehydrate: within the account, a rehydrating Copy Blob brings it online at the destination; the source stays archived.
+    const r = await run(['copy', url('arch', 'cold/'), url('arch', 'warm/'), '--recursive', '--rehydrate', 'high', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as JsonSummary & { jobs: Array<{ source: string; operation: string }> };
+    assert.equal(j.succeeded, 2);
+    assert.equal(j.jobs.find((x) => x.source.endsWith('cold/b.txt'))?.operation, 'copy-blob');
+    const warm = dev.getContainerClient('arch').getBlobClient('warm/b.txt');
+    assert.equal((await warm.downloadToBuffer()).toString(), 'archived');
+    assert.equal((await warm.getProperties()).accessTier, 'Hot');
+    assert.equal((await dev.getContainerClient('arch').getBlobClient('cold/b.txt').getProperties()).accessTier, 'Archive');
+    // Across accounts Azure has no way to copy it: still refused, by name.
+    const far = await run(['copy', url('arch', 'cold/'), url('far', 'cold2/', SECOND_ACCOUNT), '--recursive', '--rehydrate', 'high', '--json', '--destination-connection-string', azurite.connectionString(SECOND_ACCOUNT)]);
+    assert.equal(far.code, 1);
+    assert.match((JSON.parse(far.stdout) as JsonSummary).refused[0].reason, /only within its own account/);
   });
 
   it('two runs with --conflict skip into one folder: both exit 0, each blob written once, the rest skipped', async () => {

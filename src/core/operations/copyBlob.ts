@@ -63,6 +63,7 @@ export const copyBlob: CopyOperationModule<'copy-blob'> = {
     const poller = await dest.beginCopyFromURL(ctx.access.url, {
       metadata: ctx.metadata,
       tier: ctx.tier,
+      rehydratePriority: ctx.item.rehydrate === 'high' ? 'High' : ctx.item.rehydrate === 'standard' ? 'Standard' : undefined,
       conditions: ctx.destConditions,
       sourceConditions: pinnedSource(ctx),
       abortSignal: signal,

@@ -13,7 +13,7 @@ import { describeRecoverability } from '../../core/recoverability';
 import { loadCore } from '../loadCore';
 import { readSettings, type ConflictSetting } from '../config';
 import type { Ctx, Prompts } from '../context';
-import { formatBytes, plural } from '../../shared/vocabulary';
+import { formatBytes, formatCount, plural } from '../../shared/vocabulary';
 import { errorMessage } from '../logger';
 
 /** Plans of up to this many blobs are held (and started) whole; larger ones stream from the listing. */
@@ -54,7 +54,9 @@ export function describeLocation(ctx: Ctx, loc: BlobLocation): string {
 export function planSummary(ctx: Ctx, plan: CopyPlan, destination: BlobLocation, verb: 'Copy' | 'Move' = 'Copy'): string {
   const t = plan.totals;
   const exist = t.conflicts > 0 ? ` — ${formatCountPhrase(t.conflicts)}` : '';
-  return `${verb} ${plural(t.count, 'blob')} (${formatBytes(t.bytes)}) to ${describeLocation(ctx, destination)}${exist}`;
+  const r = plan.refused;
+  const refused = r ? ` — ${formatCount(r.count)} cannot be copied (${r.first[0]?.source}: ${r.first[0]?.reason}${r.count > 1 ? ' …' : ''})` : '';
+  return `${verb} ${plural(t.count, 'blob')} (${formatBytes(t.bytes)}) to ${describeLocation(ctx, destination)}${exist}${refused}`;
 }
 
 /**
@@ -191,24 +193,41 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
       const items: PlannedCopy[] = [];
       let seen = 0;
       try {
-        const { totals, warnings, cost } = await ctx.engine.summarize(request, controller.signal, (page) => {
+        const { totals, warnings, cost, refused } = await ctx.engine.summarize(request, controller.signal, (page) => {
           seen += page.length;
           if (seen <= PLAN_IN_MEMORY) items.push(...page);
           progress.report({ message: `${plural(seen, 'blob')} listed` });
         });
-        return { id: '', request, items: totals.count <= PLAN_IN_MEMORY ? items : [], totals, warnings, cost } satisfies CopyPlan;
+        return { id: '', request, items: totals.count <= PLAN_IN_MEMORY ? items : [], totals, warnings, cost, refused } satisfies CopyPlan;
+      } catch (err) {
+        if (err instanceof Error && (err as { info?: { code?: string } }).info?.code === 'NothingToCopy') return err;
+        throw err;
       } finally {
         sub.dispose();
       }
     },
   );
+  if (plan instanceof Error) {
+    // A mistyped folder or a filter that matches nothing: said as the error it is, nothing starts.
+    ctx.log.error(errorMessage(plan));
+    void ctx.notify.error(`Blob Copy: ${errorMessage(plan)}`);
+    return { stopped: 'empty', summary: plan.message };
+  }
+  if (plan instanceof Error) {
+    // A mistyped folder or a filter that matches nothing: said as the error it is, nothing starts.
+    ctx.log.error(errorMessage(plan));
+    void ctx.notify.error(`Blob Copy: ${errorMessage(plan)}`);
+    return { stopped: 'empty', summary: plan.message };
+  }
   const streamed = plan.totals.count > PLAN_IN_MEMORY;
   const summary = planSummary(ctx, plan, input.destination, verb);
   ctx.log.info(summary);
   if (plan.totals.count > 0) ctx.log.info(costDetail(plan).replace(/\n/g, ' '));
   for (const w of plan.warnings ?? []) ctx.log.warn(w);
+  for (const r of plan.refused?.first ?? []) ctx.log.warn(`Cannot ${verb.toLowerCase()} ${r.source}: ${r.reason}`);
   if (plan.totals.count === 0) {
-    void ctx.notify.info(`Nothing to ${verb.toLowerCase()}: the source is empty (${where}).`);
+    const why = plan.refused ? `${plural(plan.refused.count, 'blob')} cannot be copied: ${plan.refused.first[0]?.source}: ${plan.refused.first[0]?.reason}` : `the source is empty (${where})`;
+    void ctx.notify.error(`Blob Copy: nothing to ${verb.toLowerCase()}: ${why}`);
     return { plan, stopped: 'empty', summary };
   }
   let setting = input.conflict ?? settings.defaultConflictPolicy;

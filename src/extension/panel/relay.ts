@@ -31,7 +31,7 @@ import {
   type PageWindow,
   type WaitingSummary,
 } from '../../shared/protocol';
-import { JOB_STATES } from '../../shared/vocabulary';
+import { batchOutcome, JOB_STATES } from '../../shared/vocabulary';
 import { realClock, type JobRelayOptions, type RelayClock } from './relayTypes';
 
 export type { JobRelayOptions, JobSource, RelayClock } from './relayTypes';
@@ -441,5 +441,17 @@ export function batchView(b: BatchSummary): BatchView {
     bytesTotal: finite(b.bytesTotal),
     done: !!b.done,
     listing: !!b.listing,
+    unplanned: finite(b.unplanned),
+    outcome: batchOutcome(b, b.error !== undefined),
+    ...(problemOf(b) !== undefined ? { problem: problemOf(b) } : {}),
   };
+}
+
+/** Why a batch is not complete beyond its jobs: the listing's error, else the first blob the plan refused. */
+function problemOf(b: BatchSummary): string | undefined {
+  if (b.error) return b.error.message.slice(0, 2_000);
+  const r = b.refusedFirst?.[0];
+  if (!r) return undefined;
+  const more = (b.unplanned ?? 1) - 1;
+  return `${r.source}: ${r.reason}${more > 0 ? ` (and ${more.toLocaleString('en-US')} more)` : ''}`.slice(0, 2_000);
 }
