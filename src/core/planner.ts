@@ -169,7 +169,8 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
               ? archivedReason(e.sourceAccountKey === destKey)
               : undefined;
         if (reason) {
-          refused.push({ source: e.sourceName, reason });
+          const rehydratable = !msg && prev === undefined && e.sourceAccountKey === destKey;
+          refused.push({ source: e.sourceName, reason, ...(rehydratable ? { rehydratable } : {}) });
           continue;
         }
         seen?.set(name, e.sourceName);

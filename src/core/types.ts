@@ -60,6 +60,8 @@ export interface Refusal {
   readonly source: string;
   /** Why, in a sentence. */
   readonly reason: string;
+  /** An archived source that a rehydrating copy could copy (same account): the copy can be asked again with it. */
+  readonly rehydratable?: boolean;
 }
 
 /** Refusals of a plan or batch: how many, and the first of them (the rest are counted, not kept). */

@@ -2,7 +2,7 @@
  * The one small context object the commands receive: the services, no business logic, no globals.
  */
 import type * as vscode from 'vscode';
-import type { ConflictPolicy, CopyPlan, EngineApi, JobSnapshot, Logger } from '../core';
+import type { ConflictPolicy, CopyPlan, EngineApi, JobSnapshot, Logger, RehydratePriority } from '../core';
 import type { AddConnectionInput } from './connections/model';
 import type { ConnectionStore } from './connections/store';
 import type { CopySourceInfo } from './tree/capabilities';
@@ -20,6 +20,11 @@ export interface Prompts {
    * each verified copy and how long a deleted source stays recoverable. undefined = cancel.
    */
   confirmMove(summary: string, detail: string, plan: CopyPlan): Promise<'move' | 'move-with-snapshots' | undefined>;
+  /**
+   * Some sources are in the Archive tier (same account): copy them with a rehydrating Copy Blob at this priority, or
+   * undefined = leave them out (the batch is then partial, naming them).
+   */
+  rehydrate(summary: string, archived: number): Promise<RehydratePriority | undefined>;
   /** The destination container does not exist: create it? (`where` names connection › container.) */
   createContainer(container: string, where: string): Promise<boolean>;
   /** Copies that did not finish last time (the journal): resume them, show them, or neither. */

@@ -60,6 +60,7 @@ export function installDefaultSeams(api: BlobCopyApi): void {
     return 'move';
   };
   api.prompts.createContainer = async () => false;
+  api.prompts.rehydrate = async () => undefined;
   api.prompts.resumeUnfinished = async () => undefined;
   api.prompts.connectionInput = async () => undefined;
 }

@@ -55,6 +55,33 @@ describe('partial batches', () => {
     assert.match(warnings[0] ?? '', /^Blob Copy partial: 2 blobs copied .*1 not copied\. Not copied: f\/cold\.txt: the source is in the Archive tier/);
   });
 
+  it('asked to rehydrate archived sources: with High, the archived blob is copied online too', async () => {
+    const src = uniqueName('rehy');
+    const srcClient = await createContainer(env.dev, src);
+    await putBlob(srcClient, 'f/a.txt', 'online a');
+    await putBlob(srcClient, 'f/cold.txt', 'archived');
+    await srcClient.getBlobClient('f/cold.txt').setAccessTier('Archive');
+    const asked: Array<[string, number]> = [];
+    env.api.prompts.rehydrate = async (summary, archived) => {
+      asked.push([summary, archived]);
+      return 'high';
+    };
+    const outcome = (await vscode.commands.executeCommand('blobCopy.copyFolderTo', {
+      sources: [{ connectionId: AZ, container: src, path: 'f/' }],
+      destination: { connectionId: AZ, container: src, path: 'warm/' },
+    })) as CopyOutcome;
+    assert.equal(asked.length, 1);
+    assert.equal(asked[0][1], 1);
+    assert.ok(outcome.batchId, outcome.summary);
+    assert.match(outcome.summary, /^Copy 2 blobs/);
+    await waitForBatch(env.api, outcome.batchId);
+    const summary = env.api.engine.batch(outcome.batchId)!;
+    assert.equal(summary.succeeded, 2);
+    assert.equal(summary.unplanned, undefined);
+    assert.equal((await readBlob(srcClient, 'warm/cold.txt')).text, 'archived');
+    assert.equal((await srcClient.getBlobClient('warm/cold.txt').getProperties()).accessTier, 'Hot');
+  });
+
   it('nothing to copy (an empty folder) is an error notification and starts nothing', async () => {
     const src = uniqueName('none');
     await createContainer(env.dev, src);

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { askConnectionInput } from '../connections/addConnection';
-import type { BlobLocation, ConflictPolicy, CopyOptions, CopyPlan, CopySource, PlannedCopy, StrategyChoice } from '../../core';
+import type { BlobLocation, ConflictPolicy, CopyOptions, CopyPlan, CopyRequest, CopySource, PlannedCopy, StrategyChoice } from '../../core';
 import { withConflictPolicy } from '../../core/conflictPolicy';
 import { describeCost, describeRequests, withoutPlanning } from '../../core/cost';
 import { validateBlobName, validateContainerName } from '../../core/limits';
@@ -123,6 +123,20 @@ export const defaultPrompts: Prompts = {
     );
     return pick === 'Copy';
   },
+  async rehydrate(summary, archived) {
+    const pick = await vscode.window.showWarningMessage(
+      `${summary}. ${archived === 1 ? 'A source is' : `${archived.toLocaleString('en-US')} sources are`} in the Archive tier: copy with rehydration?`,
+      {
+        modal: true,
+        detail:
+          'An archived blob is copied by a Copy Blob that rehydrates it to the Hot tier at the destination (the source stays archived). On Azure it takes up to 15 hours at standard priority, under an hour for most blobs at high priority (which costs more); the job shows "rehydrating" until then and can be aborted. Skip leaves them out: the copy is then partial.',
+      },
+      'Rehydrate (Standard)',
+      'Rehydrate (High)',
+      'Skip Them',
+    );
+    return pick === 'Rehydrate (Standard)' ? 'standard' : pick === 'Rehydrate (High)' ? 'high' : undefined;
+  },
   async createContainer(container, where) {
     const pick = await vscode.window.showWarningMessage(
       `The destination container "${container}" does not exist (${where}). Create it and copy?`,
@@ -173,7 +187,7 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
     blockSizeBytes: settings.blockSizeBytes || undefined,
     ...(input.move ? { move: true, includeSnapshots: input.includeSnapshots === true } : {}),
   };
-  const request = { sources: input.sources, destination: input.destination, options };
+  let request: CopyRequest = { sources: input.sources, destination: input.destination, options };
   const where = describeLocation(ctx, input.destination);
   const nameProblem = validateContainerName(input.destination.container);
   if (nameProblem) throw new Error(`Destination container "${input.destination.container}": ${nameProblem}`);
@@ -185,7 +199,7 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
   ctx.log.info(`Planning a ${verb.toLowerCase()} of ${plural(input.sources.length, 'source')} to ${where}`);
   // One streaming pass for the question: totals, and the items themselves only for a plan of up to PLAN_IN_MEMORY
   // blobs. A larger copy is planned again as it runs (startStreaming), so no list of millions is ever held.
-  const plan = await vscode.window.withProgress(
+  const planOnce = (request: CopyRequest) => vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Blob Copy: planning the ${verb.toLowerCase()} to ${where}…`, cancellable: true },
     async (progress, token) => {
       const controller = new AbortController();
@@ -207,11 +221,15 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
       }
     },
   );
-  if (plan instanceof Error) {
-    // A mistyped folder or a filter that matches nothing: said as the error it is, nothing starts.
-    ctx.log.error(errorMessage(plan));
-    void ctx.notify.error(`Blob Copy: ${errorMessage(plan)}`);
-    return { stopped: 'empty', summary: plan.message };
+  let plan = await planOnce(request);
+  const archived = plan instanceof Error ? 0 : (plan.refused?.first.filter((r) => r.rehydratable).length ?? 0);
+  if (archived > 0 && !(plan instanceof Error)) {
+    // Archived sources in the same account: the one way to copy them is a rehydrating Copy Blob (hours on Azure).
+    const priority = await ctx.prompts.rehydrate(planSummary(ctx, plan, input.destination, verb), archived);
+    if (priority) {
+      request = { ...request, options: { ...options, rehydrate: priority } };
+      plan = await planOnce(request);
+    }
   }
   if (plan instanceof Error) {
     // A mistyped folder or a filter that matches nothing: said as the error it is, nothing starts.
@@ -270,7 +288,7 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
     if (input.move) for (const s of input.sources) if (s.kind === 'location') ctx.tree.refreshLocation(s.location);
   });
   try {
-    batchId = streamed ? await ctx.engine.startStreaming({ ...request, options: { ...options, conflict: policy, includeSnapshots: includeSnapshots || options.includeSnapshots } }) : ctx.engine.start(decided);
+    batchId = streamed ? await ctx.engine.startStreaming({ ...request, options: { ...request.options, conflict: policy, includeSnapshots: includeSnapshots || options.includeSnapshots } }) : ctx.engine.start(decided);
   } catch (err) {
     sub.dispose();
     throw err;
