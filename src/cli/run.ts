@@ -19,6 +19,7 @@ import {
 } from '../core';
 import { formatBytes } from '../shared/vocabulary';
 import { Command, CopyCommand, USAGE, UsageError, parseCommandLine } from './args';
+import { blobOrFolder } from './blobOrFolder';
 import { createDefaultCredential, sideConnection } from './credentials';
 
 export interface CliIo {
@@ -47,12 +48,17 @@ function describeError(e: unknown): { message: string; hint?: string; code?: str
   return { message: String(e) };
 }
 
-function errorLines(e: unknown): string {
-  const d = describeError(e);
+/** One line for an error: the message, its HTTP status, code and request id, then the hint. */
+export function errorText(d: { message: string; hint?: string; code?: string; status?: number; requestId?: string }): string {
   const extra = [d.status !== undefined ? `HTTP ${d.status}` : '', d.code ?? '', d.requestId ? `request id ${d.requestId}` : '']
     .filter(Boolean)
     .join(', ');
-  return `error: ${d.message}${extra ? ` (${extra})` : ''}\n${d.hint ? `hint: ${d.hint}\n` : ''}`;
+  const text = `${d.message.replace(/[\s:.]+$/, '')}${extra ? ` (${extra})` : ''}.`;
+  return d.hint ? `${text} ${d.hint}` : text;
+}
+
+function errorLines(e: unknown): string {
+  return `error: ${errorText(describeError(e))}\n`;
 }
 
 function buildRequest(cmd: CopyCommand): CopyRequest {
@@ -114,6 +120,13 @@ function phasesOf(startupMs: number, stats: BatchStats | undefined) {
   return { startupMs, listMs: p?.listMs, planMs: p?.planMs, firstCopyAfterMs: p?.firstCopyAfterMs, copyMs: p?.copyMs, totalMs: p?.totalMs };
 }
 
+/** Whether a held error line is a failed job's (its message starts the line), which the list at the end tells. */
+function toldAlready(line: string, told: ReadonlySet<string>): boolean {
+  if (told.has(line)) return true;
+  for (let i = line.indexOf(' '); i > 0; i = line.indexOf(' ', i + 1)) if (told.has(line.slice(0, i))) return true;
+  return false;
+}
+
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   // Process start-up (Node, loading the bundle) up to here: the first of the phases --json reports.
   const startupMs = Math.round(performance.now());
@@ -124,7 +137,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     cmd = parseCommandLine(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      err(`blob-copy: ${e.message}\nRun "blob-copy --help" for the usage.\n`);
+      err(`blob-copy: ${e.message}\n`);
       return EXIT.usage;
     }
     throw e;
@@ -149,8 +162,26 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     err(`blob-copy: ${e instanceof Error ? e.message : String(e)}\n`);
     return EXIT.usage;
   }
+  try {
+    cmd = await blobOrFolder(clients[SOURCE_ID], cmd);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`blob-copy: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    err(errorLines(e));
+    if (cmd.json) out(`${JSON.stringify({ ok: false, dryRun: cmd.dryRun, error: describeError(e) })}\n`);
+    return EXIT.failed;
+  }
 
   const tty = !cmd.json && io.stderr.isTTY === true;
+  // A job's failure is told once, in the list at the end (or --json): the engine's line as it happens is printed
+  // only beside a progress line or with --verbose. Other error lines wait for the end and are printed before it.
+  const liveErrors = tty || cmd.verbose;
+  const heldErrors: string[] = [];
+  const flushHeld = (told: ReadonlySet<string> = new Set()) => {
+    for (const line of heldErrors.splice(0)) if (!toldAlready(line, told)) err(`error: ${line}\n`);
+  };
   const engine = new CopyEngine({
     resolve: async (id) => {
       const c = clients[id];
@@ -165,7 +196,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     log: {
       info: (m) => err(`${tty ? '\r\x1b[K' : ''}${m}\n`),
       warn: (m) => err(`${tty ? '\r\x1b[K' : ''}warning: ${m}\n`),
-      error: (m) => err(`${tty ? '\r\x1b[K' : ''}error: ${m}\n`),
+      error: (m) => (liveErrors ? err(`${tty ? '\r\x1b[K' : ''}error: ${m}\n`) : heldErrors.push(m)),
+      // Per-try retries and per-blob lines.
+      debug: cmd.verbose ? (m) => err(`${tty ? '\r\x1b[K' : ''}${m}\n`) : undefined,
     },
   });
   const started = Date.now();
@@ -188,6 +221,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let timer: NodeJS.Timeout | undefined;
   try {
     const failPlan = (e: unknown) => {
+      flushHeld();
       err(errorLines(e));
       if (cmd.json) out(`${JSON.stringify({ ok: false, dryRun: cmd.dryRun, error: describeError(e) })}\n`);
       return interrupted ? EXIT.interrupted : EXIT.failed;
@@ -282,6 +316,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
     const jobs = engine.jobs().filter((j) => j.batchId === batchId);
     const durationMs = Date.now() - started;
+    const unfinished = jobs.filter((x) => x.state === 'failed' || x.state === 'canceled' || x.state === 'aborted');
+    flushHeld(new Set(unfinished.flatMap((j) => (j.error ? [redact(j.error.message)] : []))));
     const ok = done.failed === 0 && done.canceled === 0 && done.aborted === 0 && done.succeeded + done.skipped === done.total;
     if (cmd.json) {
       out(
@@ -313,10 +349,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         )}\n`,
       );
     } else {
-      for (const j of jobs.filter((x) => x.state === 'failed' || x.state === 'canceled' || x.state === 'aborted')) {
-        err(`${j.state}: ${j.source} → ${j.destination}\n`);
-        if (j.error) err(`  ${errorLines(new CopyError(j.error)).trimEnd().replace(/\n/g, '\n  ')}\n`);
-      }
+      // One line per job: its error names the source (and the destination for a copy's own failure).
+      for (const j of unfinished) err(`${j.state}: ${j.error ? errorText(new CopyError(j.error).info) : `${j.source} → ${j.destination}`}\n`);
       out(
         `${ok ? (cmd.command === 'move' ? 'Moved' : 'Copied') : 'Finished with errors:'} ${done.succeeded} of ${done.total} blob(s)${cmd.command === 'move' && !ok ? ' moved' : ''}, ${formatBytes(done.bytes)} in ` +
           `${(durationMs / 1000).toFixed(1)} s; ${done.skipped} skipped, ${done.failed} failed` +
@@ -327,6 +361,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return ok ? EXIT.ok : EXIT.failed;
   } catch (e) {
     if (timer) io.stderr.write('\r\x1b[K');
+    flushHeld();
     err(errorLines(e));
     return interrupted ? EXIT.interrupted : EXIT.failed;
   } finally {
