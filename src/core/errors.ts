@@ -139,7 +139,8 @@ function messageOf(err: unknown, status: number | undefined, code: string | unde
   const sentence = (code && CODE_SENTENCES[code]) ?? (status !== undefined ? STATUS_SENTENCES[status] : undefined);
   if (sentence) return `${sentence}.`;
   if (status !== undefined) return `the service answered HTTP ${status}${code ? ` (${code})` : ''}.`;
-  const name = (err as { code?: unknown; name?: unknown } | undefined)?.code ?? (err as { name?: unknown } | undefined)?.name;
+  const e = (err ?? {}) as { code?: unknown; name?: unknown };
+  const name = typeof e.code === 'string' && e.code ? e.code : e.name !== 'Error' ? e.name : undefined;
   return typeof name === 'string' && name ? `the request failed (${name}).` : 'the request failed for an unknown reason.';
 }
 
