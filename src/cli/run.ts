@@ -175,9 +175,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 
   const tty = !cmd.json && io.stderr.isTTY === true;
-  // A job's failure is told once, in the list at the end (or --json): the engine's line as it happens is printed
-  // only beside a progress line or with --verbose. Other error lines wait for the end and are printed before it.
-  const liveErrors = tty || cmd.verbose;
+  // A job's failure is told once on stderr: in the list at the end, or with --json (which has no such list) as it
+  // happens; beside a progress line and with --verbose both. Other held error lines are printed before the list.
+  const liveErrors = tty || cmd.verbose || cmd.json;
   const heldErrors: string[] = [];
   const flushHeld = (told: ReadonlySet<string> = new Set()) => {
     for (const line of heldErrors.splice(0)) if (!toldAlready(line, told)) err(`error: ${line}\n`);

@@ -144,6 +144,12 @@ describe('blob-copy CLI: input validation and error lines', () => {
     assert.equal(verbose.code, 1, verbose.stderr);
     assert.equal(lines(verbose).filter((l) => l.startsWith('error: Copy src/docs/')).length, 2, verbose.stderr);
     assert.equal(lines(verbose).filter((l) => l.startsWith('failed: Copy src/docs/')).length, 2, verbose.stderr);
+    // --json has no list on stderr: each failure is told there once, as it happens (the JSON carries them all).
+    const json = await run([...args, '--json']);
+    assert.equal(json.code, 1, json.stderr);
+    assert.equal(lines(json).length, 2, json.stderr);
+    assert.ok(lines(json).every((l) => /^error: Copy src\/docs\/[ab]\.txt → dst\/denied\/[ab]\.txt: .*\(HTTP 403, AuthorizationPermissionMismatch/.test(l)), json.stderr);
+    assert.equal((JSON.parse(json.stdout) as { failed: number }).failed, 2);
   });
 
   describe('an unreachable endpoint', () => {

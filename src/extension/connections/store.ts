@@ -165,8 +165,9 @@ function describe(id: string, input: AddConnectionInput): { spec: ConnectionSpec
       if (!/^[a-z0-9]{3,24}$/.test(accountName) && !input.blobEndpoint) throw new Error('Storage account names have 3–24 lowercase letters and digits.');
       const accountKey = input.accountKey.trim();
       if (!/^[A-Za-z0-9+/]+={0,2}$/.test(accountKey)) throw new Error('The account key is not base64: copy it again from the portal (Access keys).');
-      const endpoint = (input.blobEndpoint?.trim() || `https://${accountName}.blob.core.windows.net`).replace(/\/+$/, '');
-      assertHttpUrl(endpoint, 'Blob endpoint');
+      const given = input.blobEndpoint?.trim() || `https://${accountName}.blob.core.windows.net`;
+      assertHttpUrl(given, 'Blob endpoint');
+      const endpoint = given.replace(/\/+$/, '');
       return {
         spec: { kind: 'sharedKey', accountName, accountKey, blobEndpoint: endpoint },
         secret: { kind: 'accountKey', accountKey },
@@ -189,8 +190,9 @@ function describe(id: string, input: AddConnectionInput): { spec: ConnectionSpec
     case 'entra': {
       const accountName = input.accountName.trim();
       if (!/^[a-z0-9]{3,24}$/.test(accountName) && !input.blobEndpoint) throw new Error('Storage account names have 3–24 lowercase letters and digits.');
-      const endpoint = (input.blobEndpoint?.trim() || `https://${accountName}.blob.core.windows.net`).replace(/\/+$/, '');
-      assertHttpUrl(endpoint, 'Blob endpoint');
+      const given = input.blobEndpoint?.trim() || `https://${accountName}.blob.core.windows.net`;
+      assertHttpUrl(given, 'Blob endpoint');
+      const endpoint = given.replace(/\/+$/, '');
       const auth = input.auth ?? 'vscode';
       return {
         spec: { kind: 'token', accountName, blobEndpoint: endpoint, credential: createEntraCredential(auth) },
