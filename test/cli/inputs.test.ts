@@ -148,7 +148,7 @@ describe('blob-copy CLI: input validation and error lines', () => {
     const json = await run([...args, '--json']);
     assert.equal(json.code, 1, json.stderr);
     assert.equal(lines(json).length, 2, json.stderr);
-    assert.ok(lines(json).every((l) => /^error: Copy src\/docs\/[ab]\.txt → dst\/denied\/[ab]\.txt: .*\(HTTP 403, AuthorizationPermissionMismatch/.test(l)), json.stderr);
+    assert.ok(lines(json).every((l) => /^error: Copy src\/docs\/[ab]\.txt → dst\/denied\/[ab]\.txt: This request is not authorized .*\(request id [\w-]+\)$/.test(l)), json.stderr);
     assert.equal((JSON.parse(json.stdout) as { failed: number }).failed, 2);
   });
 
