@@ -28,7 +28,8 @@ If-Match on the source ETag read when planning: a source changed since then, a b
 or interrupted copy, and a blob with snapshots (without --include-snapshots) keep their source. Run the same move
 again after an interruption: what was moved is gone from the source, the rest moves.
 
-  <source-url>       a blob URL, or with --recursive a container or folder URL ending in "/"
+  <source-url>       a blob URL, or with --recursive a container or folder URL (with --recursive, a URL
+                     without a trailing "/" that names an existing blob copies that blob)
                      (https://<account>.blob.core.windows.net/<container>/<path>[?<sas>]; for the emulator
                      http://127.0.0.1:10000/<account>/<container>/<path>)
   <destination-url>  a blob URL (new name), or a container / folder URL ending in "/" (keeps the names)
@@ -52,6 +53,7 @@ Options:
       --allow-empty                  a source or filter with no blob is not an error (exit 0, nothing copied)
       --dry-run                      show the plan, write nothing
       --json                         print one JSON summary on stdout
+      --verbose                      also print each failure as it happens and every retry of a request
       --source-connection-string <s>       credentials for the source account
       --destination-connection-string <s>  credentials for the destination account
   -h, --help                         this text
@@ -99,6 +101,13 @@ export interface CopyCommand {
   /** No blob to copy is not an error. */
   readonly allowEmpty: boolean;
   readonly json: boolean;
+  /** Live error lines and the SDK's per-try retry lines too (debug level). */
+  readonly verbose: boolean;
+  /**
+   * With --recursive, a source without a trailing "/" may be a blob (copied alone, as without --recursive) or a
+   * folder: these are the two URLs as a single-blob copy, for when a blob of that name exists.
+   */
+  readonly asBlob?: { readonly source: ParsedUrl; readonly destination: ParsedUrl };
   readonly sourceConnectionString?: string;
   readonly destinationConnectionString?: string;
 }
@@ -111,7 +120,9 @@ export function parseStorageUrl(raw: string, what: string): ParsedUrl {
   try {
     u = new URL(raw);
   } catch {
-    throw new UsageError(`The ${what} is not a URL. Expected https://<account>.blob.core.windows.net/<container>/<path> (or http://127.0.0.1:10000/<account>/<container>/<path> for the emulator).`);
+    throw new UsageError(
+      `The ${what} ${JSON.stringify(raw)} is not a valid URL (expected e.g. https://account.blob.core.windows.net/container/path, or http://127.0.0.1:10000/account/container/path for the emulator).`,
+    );
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') {
     throw new UsageError(`The ${what} must start with https:// (or http:// for the emulator), not ${u.protocol}//.`);
@@ -130,20 +141,66 @@ export function parseStorageUrl(raw: string, what: string): ParsedUrl {
   return { url: raw, endpoint: parsed.endpoint, accountName: parsed.accountName, container: parsed.container, path: parsed.path, sas: parsed.query };
 }
 
-function positiveNumber(value: string | undefined, flag: string, opts: { integer?: boolean; max: number }): number | undefined {
+/** The numeric flags: their allowed range, and how a message states it. */
+const NUMERIC_FLAGS = {
+  concurrency: { integer: true, min: 1, max: 1024, range: 'an integer from 1 to 1024' },
+  'block-size-mib': { integer: false, min: 0, minExclusive: true, max: 4000, range: 'a number of MiB above 0 and at most 4000' },
+  'outage-tolerance': { integer: false, min: 0, max: 7 * 24 * 3600, range: `a number of seconds from 0 to ${7 * 24 * 3600}` },
+} as const;
+type NumericFlag = keyof typeof NUMERIC_FLAGS;
+
+/** A numeric flag's value, or a UsageError naming the flag and its range. Plain decimals only ("1e3", "0x10" are typos). */
+function numberFlag(value: string | undefined, flag: NumericFlag): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (opts.integer && !Number.isInteger(n)) || n > opts.max) {
-    throw new UsageError(`${flag} expects a ${opts.integer ? 'whole ' : ''}number between ${opts.integer ? 1 : 'above 0'} and ${opts.max}, not "${value}".`);
+  const spec: { integer: boolean; min: number; minExclusive?: boolean; max: number; range: string } = NUMERIC_FLAGS[flag];
+  const n = /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(value.trim()) ? Number(value) : NaN;
+  const inRange = spec.minExclusive ? n > spec.min : n >= spec.min;
+  if (!Number.isFinite(n) || !inRange || n > spec.max || (spec.integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${flag} must be ${spec.range} (got ${/^[^\s"]+$/.test(value) ? value : JSON.stringify(value)}).`);
   }
   return n;
+}
+
+/**
+ * parseArgs takes "-1" after a flag for an option: a numeric flag followed by a negative number becomes
+ * "--flag=-1", so the value reaches the range check and its message.
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = argv[i + 1];
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (a.startsWith('--') && a.slice(2) in NUMERIC_FLAGS && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+/** parseArgs' errors as one line that names the option (they never carry option values). */
+function parseArgsMessage(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  const unknown = /^Unknown option '([^']+)'/.exec(m);
+  if (unknown) return `Unknown option "${unknown[1]}": run "blob-copy --help" for the options.`;
+  const missing = /^Option '(-[^' ]+)[^']*' argument missing/.exec(m);
+  if (missing) return `${missing[1]} needs a value.`;
+  const ambiguous = /^Option '(-[^' ]+)[^']*' argument is ambiguous/.exec(m);
+  if (ambiguous) return `${ambiguous[1]} needs a value (a value that starts with "-" is written ${ambiguous[1]}=<value>).`;
+  return `${m.split('\n')[0].replace(/\.$/, '')}: run "blob-copy --help" for the options.`;
 }
 
 export function parseCommandLine(argv: readonly string[]): Command {
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: joinNegativeValues(argv),
       allowPositionals: true,
       strict: true,
       options: {
@@ -160,6 +217,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         rehydrate: { type: 'string' },
         'include-snapshots': { type: 'boolean' },
         json: { type: 'boolean' },
+        verbose: { type: 'boolean' },
         'source-connection-string': { type: 'string' },
         'destination-connection-string': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -167,13 +225,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
       },
     });
   } catch (e) {
-    // parseArgs messages name the option; they never contain option values.
-    throw new UsageError(`${(e as Error).message.split('\n')[0]}. Run "blob-copy --help" for the options.`);
+    throw new UsageError(parseArgsMessage(e));
   }
   const { values, positionals } = parsed;
   if (values.help) return { command: 'help' };
   if (values.version) return { command: 'version' };
-  if (positionals.length === 0) throw new UsageError('No command given.');
+  if (positionals.length === 0) throw new UsageError('No command given: run "blob-copy --help" for the usage.');
   const [command, ...rest] = positionals;
   if (command !== 'copy' && command !== 'move') throw new UsageError(`Unknown command "${command}": the commands are "copy" and "move".`);
   if (rest.length < 2) throw new UsageError(`"${command}" needs a source URL and a destination URL.`);
@@ -186,10 +243,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (!CONFLICTS.includes(conflict)) throw new UsageError(`--conflict must be one of ${CONFLICTS.join(', ')}; got "${values.conflict}".`);
   const rehydrate = values.rehydrate as RehydratePriority | undefined;
   if (rehydrate !== undefined && rehydrate !== 'standard' && rehydrate !== 'high') throw new UsageError(`--rehydrate must be standard or high; got "${values.rehydrate}".`);
-  const blockMiB = positiveNumber(values['block-size-mib'], '--block-size-mib', { max: 4000 });
-  const concurrency = positiveNumber(values.concurrency, '--concurrency', { integer: true, max: 1024 });
-  const tolerance = values['outage-tolerance'];
-  const outageToleranceSeconds = tolerance === '0' ? 0 : positiveNumber(tolerance, '--outage-tolerance', { max: 7 * 24 * 3600 });
+  const blockMiB = numberFlag(values['block-size-mib'], 'block-size-mib');
+  const concurrency = numberFlag(values.concurrency, 'concurrency');
+  const outageToleranceSeconds = numberFlag(values['outage-tolerance'], 'outage-tolerance');
   for (const g of [...(values.include ?? []), ...(values.exclude ?? [])]) {
     if (!g.trim()) throw new UsageError('--include / --exclude need a non-empty glob.');
   }
@@ -197,8 +253,11 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const recursive = values.recursive ?? false;
   let source = parseStorageUrl(rest[0], 'source URL');
   let destination = parseStorageUrl(rest[1], 'destination URL');
+  let asBlob: CopyCommand['asBlob'];
   if (recursive) {
-    // A folder given without its trailing "/" still means the folder.
+    // Without filters, a name without its trailing "/" is a blob if one exists (AzCopy's rule), else the folder.
+    const filtered = (values.include?.length ?? 0) > 0 || (values.exclude?.length ?? 0) > 0;
+    if (source.path && !source.path.endsWith('/') && !filtered) asBlob = { source, destination };
     if (source.path && !source.path.endsWith('/')) source = { ...source, path: `${source.path}/` };
     if (destination.path && !destination.path.endsWith('/')) destination = { ...destination, path: `${destination.path}/` };
   } else {
@@ -219,13 +278,15 @@ export function parseCommandLine(argv: readonly string[]): Command {
     conflict,
     include: values.include ?? [],
     exclude: values.exclude ?? [],
-    blockSizeBytes: blockMiB === undefined ? undefined : Math.round(blockMiB * 1024 * 1024),
+    blockSizeBytes: blockMiB === undefined ? undefined : Math.max(1, Math.round(blockMiB * 1024 * 1024)),
     concurrency,
     outageToleranceSeconds,
     dryRun: values['dry-run'] ?? false,
     allowEmpty: values['allow-empty'] ?? false,
     rehydrate,
     json: values.json ?? false,
+    verbose: values.verbose ?? false,
+    asBlob,
     sourceConnectionString: values['source-connection-string'],
     destinationConnectionString: values['destination-connection-string'],
   };

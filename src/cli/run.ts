@@ -20,6 +20,7 @@ import {
 } from '../core';
 import { batchOutcome, formatBytes } from '../shared/vocabulary';
 import { Command, CopyCommand, USAGE, UsageError, parseCommandLine } from './args';
+import { blobOrFolder } from './blobOrFolder';
 import { createDefaultCredential, sideConnection } from './credentials';
 
 export interface CliIo {
@@ -48,12 +49,17 @@ function describeError(e: unknown): { message: string; hint?: string; code?: str
   return { message: String(e) };
 }
 
-function errorLines(e: unknown): string {
-  const d = describeError(e);
+/** One line for an error: the message, its HTTP status, code and request id, then the hint. */
+export function errorText(d: { message: string; hint?: string; code?: string; status?: number; requestId?: string }): string {
   const extra = [d.status !== undefined ? `HTTP ${d.status}` : '', d.code ?? '', d.requestId ? `request id ${d.requestId}` : '']
     .filter(Boolean)
     .join(', ');
-  return `error: ${d.message}${extra ? ` (${extra})` : ''}\n${d.hint ? `hint: ${d.hint}\n` : ''}`;
+  const text = `${d.message.replace(/[\s:.]+$/, '')}${extra ? ` (${extra})` : ''}.`;
+  return d.hint ? `${text} ${d.hint}` : text;
+}
+
+function errorLines(e: unknown): string {
+  return `error: ${errorText(describeError(e))}\n`;
 }
 
 /** How many refused blobs stderr names (`--json` names the first REFUSALS_KEPT). */
@@ -130,6 +136,13 @@ function phasesOf(startupMs: number, stats: BatchStats | undefined) {
   return { startupMs, listMs: p?.listMs, planMs: p?.planMs, firstCopyAfterMs: p?.firstCopyAfterMs, copyMs: p?.copyMs, totalMs: p?.totalMs };
 }
 
+/** Whether a held error line is a failed job's (its message starts the line), which the list at the end tells. */
+function toldAlready(line: string, told: ReadonlySet<string>): boolean {
+  if (told.has(line)) return true;
+  for (let i = line.indexOf(' '); i > 0; i = line.indexOf(' ', i + 1)) if (told.has(line.slice(0, i))) return true;
+  return false;
+}
+
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   // Process start-up (Node, loading the bundle) up to here: the first of the phases --json reports.
   const startupMs = Math.round(performance.now());
@@ -140,7 +153,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     cmd = parseCommandLine(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      err(`blob-copy: ${e.message}\nRun "blob-copy --help" for the usage.\n`);
+      err(`blob-copy: ${e.message}\n`);
       return EXIT.usage;
     }
     throw e;
@@ -165,8 +178,26 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     err(`blob-copy: ${e instanceof Error ? e.message : String(e)}\n`);
     return EXIT.usage;
   }
+  try {
+    cmd = await blobOrFolder(clients[SOURCE_ID], cmd);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`blob-copy: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    err(errorLines(e));
+    if (cmd.json) out(`${JSON.stringify({ ok: false, dryRun: cmd.dryRun, error: describeError(e) })}\n`);
+    return EXIT.failed;
+  }
 
   const tty = !cmd.json && io.stderr.isTTY === true;
+  // A job's failure is told once on stderr: in the list at the end, or with --json (which has no such list) as it
+  // happens; beside a progress line and with --verbose both. Other held error lines are printed before the list.
+  const liveErrors = tty || cmd.verbose || cmd.json;
+  const heldErrors: string[] = [];
+  const flushHeld = (told: ReadonlySet<string> = new Set()) => {
+    for (const line of heldErrors.splice(0)) if (!toldAlready(line, told)) err(`error: ${line}\n`);
+  };
   const engine = new CopyEngine({
     resolve: async (id) => {
       const c = clients[id];
@@ -181,7 +212,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     log: {
       info: (m) => err(`${tty ? '\r\x1b[K' : ''}${m}\n`),
       warn: (m) => err(`${tty ? '\r\x1b[K' : ''}warning: ${m}\n`),
-      error: (m) => err(`${tty ? '\r\x1b[K' : ''}error: ${m}\n`),
+      error: (m) => (liveErrors ? err(`${tty ? '\r\x1b[K' : ''}error: ${m}\n`) : heldErrors.push(m)),
+      // Per-try retries and per-blob lines.
+      debug: cmd.verbose ? (m) => err(`${tty ? '\r\x1b[K' : ''}${m}\n`) : undefined,
     },
   });
   const started = Date.now();
@@ -204,6 +237,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let timer: NodeJS.Timeout | undefined;
   try {
     const failPlan = (e: unknown) => {
+      flushHeld();
       err(errorLines(e));
       if (cmd.json) out(`${JSON.stringify({ ok: false, dryRun: cmd.dryRun, error: describeError(e) })}\n`);
       return interrupted ? EXIT.interrupted : EXIT.failed;
@@ -301,6 +335,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
     const jobs = engine.jobs().filter((j) => j.batchId === batchId);
     const durationMs = Date.now() - started;
+    const unfinished = jobs.filter((x) => x.state === 'failed' || x.state === 'canceled' || x.state === 'aborted');
+    flushHeld(new Set(unfinished.flatMap((j) => (j.error ? [redact(j.error.message)] : []))));
     const outcome = batchOutcome(done, done.error !== undefined);
     const ok = outcome === 'complete';
     const refusals = engine.batchRefusals(batchId);
@@ -339,10 +375,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         )}\n`,
       );
     } else {
-      for (const j of jobs.filter((x) => x.state === 'failed' || x.state === 'canceled' || x.state === 'aborted')) {
-        err(`${j.state}: ${j.source} → ${j.destination}\n`);
-        if (j.error) err(`  ${errorLines(new CopyError(j.error)).trimEnd().replace(/\n/g, '\n  ')}\n`);
-      }
+      // One line per job: its error names the source (and the destination for a copy's own failure).
+      for (const j of unfinished) err(`${j.state}: ${j.error ? errorText(new CopyError(j.error).info) : `${j.source} → ${j.destination}`}\n`);
       refusedLines(refusals, err);
       const unplanned = refusals?.count ?? 0;
       const listed = done.total + unplanned;
@@ -357,6 +391,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return ok ? EXIT.ok : EXIT.failed;
   } catch (e) {
     if (timer) io.stderr.write('\r\x1b[K');
+    flushHeld();
     err(errorLines(e));
     return interrupted ? EXIT.interrupted : EXIT.failed;
   } finally {

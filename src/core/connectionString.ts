@@ -2,6 +2,7 @@
  * Connection strings and account names, without the storage SDK: the extension parses and names connections with
  * these at start-up, before the engine (and the SDK) is loaded. connections.ts re-exports them.
  */
+import { redact } from './redact';
 
 /** The emulator's well-known development account: public, documented, not a secret. */
 export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
@@ -49,8 +50,10 @@ export function parseConnectionString(connectionString: string): ParsedConnectio
     const suffix = parts.get('endpointsuffix') ?? 'core.windows.net';
     blobEndpoint = `${protocol}://${accountName}.blob.${suffix}`;
   }
-  if (!/^https?:\/\//i.test(blobEndpoint)) {
-    throw new Error('Malformed connection string: BlobEndpoint must be an http(s) URL.');
+  const problem = endpointUrlProblem(blobEndpoint, parts.has('blobendpoint') ? 'BlobEndpoint' : 'The endpoint made of AccountName and EndpointSuffix');
+  if (problem) throw new Error(problem);
+  if (!accountName && !accountNameFromEndpoint(blobEndpoint)) {
+    throw new Error(`BlobEndpoint ${JSON.stringify(redact(blobEndpoint))} names no account, and AccountName is missing (for the emulator: http://127.0.0.1:10000/devstoreaccount1).`);
   }
   if (!accountKey && !sas) {
     throw new Error('Malformed connection string: it has neither AccountKey nor SharedAccessSignature.');
@@ -59,6 +62,23 @@ export function parseConnectionString(connectionString: string): ParsedConnectio
     throw new Error('Malformed connection string: AccountKey is not base64. Copy the key again from the portal (Access keys).');
   }
   return { accountName, accountKey, blobEndpoint: blobEndpoint.replace(/\/+$/, ''), sas };
+}
+
+/**
+ * Why `value` is not a usable blob endpoint (an http(s) URL with a host), or undefined. `field` names where it came
+ * from (BlobEndpoint, Blob endpoint…) so the message says what to fix.
+ */
+export function endpointUrlProblem(value: string, field: string): string | undefined {
+  let u: URL | undefined;
+  try {
+    u = new URL(value);
+  } catch {
+    u = undefined;
+  }
+  const quoted = JSON.stringify(redact(value));
+  if (!u || !u.hostname) return `${field} ${quoted} is not a valid URL (expected e.g. https://account.blob.core.windows.net).`;
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return `${field} ${quoted} must start with https:// (or http:// for the emulator).`;
+  return undefined;
 }
 
 export function accountNameFromEndpoint(endpoint: string): string {

@@ -106,10 +106,11 @@ export class CopyEngine implements EngineApi {
         deferCleanup: (job, what, attempt) => this.deferCleanup(job, what, attempt, outageToleranceMs()),
       },
     );
-    // Each throttled / failed attempt that the SDK's retry policy handles goes to the log, with its request id.
+    // Each throttled / failed attempt that the SDK's retry policy handles goes to the debug log, with its request id:
+    // a failure that outlasts the retries is reported once, by the job or the plan it ends.
     this.transientSub = onTransientFailure((f) => {
       const what = f.status !== undefined ? `${f.status}${f.code ? ` ${f.code}` : ''}` : `network error ${f.code ?? ''}`.trim();
-      this.log.warn(`${f.method} ${f.url}: ${what}${f.requestId ? ` (request id ${f.requestId})` : ''}; the SDK's retry policy retries it.`);
+      this.log.debug?.(`${f.method} ${f.url}: ${what}${f.requestId ? ` (request id ${f.requestId})` : ''}; the SDK's retry policy retries it.`);
     });
   }
 

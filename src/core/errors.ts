@@ -82,7 +82,7 @@ const HINTS: Record<string, string> = {
   KeyBasedAuthenticationNotPermitted: 'This account disables shared key access: connect with Entra ID (sign in) instead of the account key or a key-signed SAS.',
   CannotVerifyCopySource: 'The service could not read the source: it is private, or its SAS expired or lacks read permission.',
   ContainerNotFound: 'The container does not exist: create it first.',
-  BlobNotFound: 'The blob does not exist (it may have been deleted since the plan was made).',
+  BlobNotFound: 'Check the name; the blob may have been deleted since the plan was made.',
   BlobAlreadyExists: 'The destination exists and the conflict policy is "skip": choose "overwrite" or "rename" to copy anyway.',
   ConditionNotMet: 'The source changed during the copy: run the copy again to copy its new content.',
   SourceConditionNotMet: 'The source changed during the copy: run the copy again to copy its new content.',
@@ -144,6 +144,51 @@ function copySourceError(what: string, d: ReturnType<typeof restDetails>, code: 
   };
 }
 
+/** Sentences for storage error codes, for answers without a body (HEAD): the header's code, but no message. */
+const CODE_SENTENCES: Record<string, string> = {
+  BlobNotFound: 'the blob does not exist',
+  ContainerNotFound: 'the container does not exist',
+  ResourceNotFound: 'the resource does not exist',
+  AuthorizationFailure: 'the service refused access: the credentials lack permission for this request',
+  AuthorizationPermissionMismatch: 'the credentials lack the permission this request needs',
+  AuthenticationFailed: 'the service did not accept the credentials',
+  InvalidAuthenticationInfo: 'the service did not accept the credentials',
+  NoAuthenticationInformation: 'the request carried no credentials',
+  ConditionNotMet: 'the blob changed since it was read',
+  SourceConditionNotMet: 'the source changed since it was read',
+  TargetConditionNotMet: 'the destination changed since it was read',
+  BlobArchived: 'the blob is in the Archive tier',
+  LeaseIdMissing: 'the blob has an active lease',
+  ServerBusy: 'the service is busy (throttling)',
+};
+
+/** Sentences by HTTP status, when neither a message nor a known code says more. */
+const STATUS_SENTENCES: Record<number, string> = {
+  400: 'the service refused the request as invalid',
+  401: 'the service did not accept the credentials',
+  403: 'the service refused access: the credentials lack permission, or the SAS expired',
+  404: 'not found',
+  409: 'the request conflicts with the blob\'s current state',
+  412: 'the blob changed since it was read (a condition of the request failed)',
+  416: 'the requested range is not valid for this blob',
+  429: 'the service is throttling requests',
+  500: 'the service had an internal error',
+  501: 'the server does not implement this operation',
+  503: 'the service is unavailable or busy',
+};
+
+/** The failure's own first line, or (a HEAD answer has no body, so the SDK's message is empty) a sentence. */
+function messageOf(err: unknown, status: number | undefined, code: string | undefined): string {
+  const own = (err instanceof Error ? err.message.split('\n')[0] : String(err ?? '')).trim();
+  if (own) return own;
+  const sentence = (code && CODE_SENTENCES[code]) ?? (status !== undefined ? STATUS_SENTENCES[status] : undefined);
+  if (sentence) return `${sentence}.`;
+  if (status !== undefined) return `the service answered HTTP ${status}${code ? ` (${code})` : ''}.`;
+  const e = (err ?? {}) as { code?: unknown; name?: unknown };
+  const name = typeof e.code === 'string' && e.code ? e.code : e.name !== 'Error' ? e.name : undefined;
+  return typeof name === 'string' && name ? `the request failed (${name}).` : 'the request failed for an unknown reason.';
+}
+
 /**
  * Turns any failure into a CopyError. `what` says what failed ("Copy a.txt → b/a.txt"); `side` which end the call
  * addressed, used to word the hint for 401/403/404.
@@ -152,8 +197,8 @@ export function toCopyError(err: unknown, what: string, side: ErrorSide = 'copy'
   if (err instanceof CopyError) return err;
   if (isAbortError(err)) return new CopyError({ message: `${what}: canceled.`, code: 'Canceled' });
   const d = restDetails(err);
-  const raw = err instanceof Error ? err.message.split('\n')[0] : String(err);
   const code = d.copySourceCode ?? d.code;
+  const raw = messageOf(err, d.status, code);
   let hint = code ? HINTS[code] : undefined;
   let message = `${what}: ${raw}`;
   const copySource = d.copySourceCode !== undefined || code === 'CannotVerifyCopySource' || code === 'BlobArchived';

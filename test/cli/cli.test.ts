@@ -94,14 +94,14 @@ describe('blob-copy CLI against Azurite', () => {
   it('bad input exits 2 with a clear message and writes nothing', async () => {
     const before = await listNames(dev, 'dst');
     const cases: Array<[string[], RegExp]> = [
-      [['copy', 'not a url', `${azurite.endpoint()}/dst/x`], /source URL is not a URL/],
+      [['copy', 'not a url', `${azurite.endpoint()}/dst/x`], /source URL "not a url" is not a valid URL/],
       [['copy', `ftp://127.0.0.1/${DEV_ACCOUNT.name}/src/one.bin`, `${azurite.endpoint()}/dst/x`], /must start with https:\/\//],
       [['copy', `${azurite.endpoint()}/src/one.bin`], /needs a source URL and a destination URL/],
       [['copy', `${azurite.endpoint()}/src/docs/`, `${azurite.endpoint()}/dst/`], /--recursive/],
       [['copy', `${azurite.endpoint()}/src/one.bin`, `${azurite.endpoint()}/dst/x`, '--strategy', 'fastest'], /--strategy must be one of/],
       [['copy', `${azurite.endpoint()}/src/one.bin`, `${azurite.endpoint()}/dst/x`, '--conflict', 'merge'], /--conflict must be one of/],
-      [['copy', `${azurite.endpoint()}/src/one.bin`, `${azurite.endpoint()}/dst/x`, '--concurrency', '0'], /--concurrency expects/],
-      [['copy', `${azurite.endpoint()}/src/one.bin`, `${azurite.endpoint()}/dst/x`, '--bogus'], /Unknown option '--bogus'/],
+      [['copy', `${azurite.endpoint()}/src/one.bin`, `${azurite.endpoint()}/dst/x`, '--concurrency', '0'], /--concurrency must be an integer from 1 to 1024 \(got 0\)/],
+      [['copy', `${azurite.endpoint()}/src/one.bin`, `${azurite.endpoint()}/dst/x`, '--bogus'], /Unknown option "--bogus"/],
       [['copy', `${azurite.endpoint()}/src/one.bin`, `${azurite.endpoint()}/dst/x`, '--include', '*.txt'], /--include \/ --exclude filter a folder/],
       [['copy', `${azurite.endpoint()}/src/one.bin`, `${azurite.endpoint()}/dst/x`, '--source-connection-string', 'garbage'], /Malformed connection string/],
       [

@@ -139,8 +139,8 @@ describe('truthful copies: edge cases through the CLI', () => {
   it('nothing to copy is an error with one line saying why, unless --allow-empty', async () => {
     await upload(dev, 'empty', 'docs/a.txt', 'a');
     const cases: Array<[string[], RegExp]> = [
-      [['copy', url('empty', 'docs/'), url('empty', 'out/'), '--recursive', '--include', '*.pdf'], /^error: Nothing to copy: no blob under empty\/docs\/ matches the include\/exclude patterns\. \(NothingToCopy\)$/m],
-      [['copy', url('empty', 'dcos/'), url('empty', 'out/'), '--recursive'], /^error: Nothing to copy: there is no blob under empty\/dcos\/\. \(NothingToCopy\)$/m],
+      [['copy', url('empty', 'docs/'), url('empty', 'out/'), '--recursive', '--include', '*.pdf'], /^error: Nothing to copy: no blob under empty\/docs\/ matches the include\/exclude patterns \(NothingToCopy\)\. Check the patterns/m],
+      [['copy', url('empty', 'dcos/'), url('empty', 'out/'), '--recursive'], /^error: Nothing to copy: there is no blob under empty\/dcos\/ \(NothingToCopy\)\. Check the source folder name/m],
     ];
     for (const [args, message] of cases) {
       const r = await run(args);

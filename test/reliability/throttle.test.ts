@@ -55,8 +55,8 @@ describe('row 1: throttling storm (503 on 30% of requests)', () => {
       const sdkRequests = proxy.requestLog().filter((e) => e.fault !== undefined || e.status !== undefined).length;
       assert.ok(stats.faults.throttle503 >= 0.2 * sdkRequests, `throttled ${stats.faults.throttle503} of ${sdkRequests}`);
       assert.ok(proxy.requestLog().some((e) => e.fault === 'throttle503' && e.copySource !== undefined), 'copy requests themselves were throttled');
-      // The job log shows the retries: one line per throttled attempt, with the service's request id.
-      const retryLines = log.lines.filter((l) => /^warn .*: 503 ServerBusy \(request id [^)]+\); the SDK's retry policy retries it\.$/.test(l));
+      // The job log's debug level shows the retries: one line per throttled attempt, with the service's request id.
+      const retryLines = log.lines.filter((l) => /^debug .*: 503 ServerBusy \(request id [^)]+\); the SDK's retry policy retries it\.$/.test(l));
       assert.equal(retryLines.length, stats.faults.throttle503, `retry lines in the log: ${retryLines.length} of ${stats.faults.throttle503} throttled attempts`);
       t.diagnostic(`log: ${retryLines[0]}`);
       t.diagnostic(`200 blobs in ${ms} ms; ${stats.requests} requests, ${stats.faults.throttle503} answered 503 and retried by the SDK`);

@@ -88,6 +88,15 @@ describe('connections', () => {
       Promise.resolve(vscode.commands.executeCommand('blobCopy.addConnection', { kind: 'connectionString', connectionString: 'AccountName=x;AccountKey=not base64!!;BlobEndpoint=http://127.0.0.1:1/x' })),
       /base64/,
     );
+    // A malformed endpoint is named by its field.
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('blobCopy.addConnection', { kind: 'connectionString', connectionString: 'AccountName=x;AccountKey=eA==;BlobEndpoint=http://' })),
+      /BlobEndpoint "http:\/\/" is not a valid URL \(expected e\.g\. https:\/\/account\.blob\.core\.windows\.net\)/,
+    );
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('blobCopy.addConnection', { kind: 'accountKey', accountName: 'acct3', accountKey: 'eA==', blobEndpoint: 'http://' })),
+      /Blob endpoint "http:\/\/" is not a valid URL/,
+    );
     assert.equal(env.api.connections.list().length, before);
   });
 

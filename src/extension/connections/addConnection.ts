@@ -1,6 +1,6 @@
 /** The interactive "Add Connection…" flow: asks for the kind and the details, validates, saves. */
 import * as vscode from 'vscode';
-import { parseConnectionString } from '../../core/connectionString';
+import { endpointUrlProblem, parseConnectionString } from '../../core/connectionString';
 import { errorMessage } from '../logger';
 import { signInWithVsCode } from './credentials';
 import type { Notifier } from '../context';
@@ -49,7 +49,10 @@ export async function askConnectionInput(): Promise<AddConnectionInput | undefin
       if (!accountName) return undefined;
       const accountKey = await ask(`Access key of ${accountName}`, { password: true, validateInput: (v) => (/^[A-Za-z0-9+/]+={0,2}$/.test(v.trim()) ? undefined : 'The key is base64 (letters, digits, +, /, =)') });
       if (!accountKey) return undefined;
-      const blobEndpoint = await ask('Blob endpoint (leave empty for Azure public cloud)', { placeHolder: `https://${accountName}.blob.core.windows.net` });
+      const blobEndpoint = await ask('Blob endpoint (leave empty for Azure public cloud)', {
+        placeHolder: `https://${accountName}.blob.core.windows.net`,
+        validateInput: (v) => (v.trim() ? endpointUrlProblem(v.trim(), 'Blob endpoint') : undefined),
+      });
       if (blobEndpoint === undefined) return undefined;
       return { kind: 'accountKey', accountName, accountKey, blobEndpoint: blobEndpoint || undefined, label: accountName };
     }

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
 import type { AccountClient, ConnectionSpec } from '../../core';
-import { accountNameFromEndpoint, azuriteConnectionString, AZURITE_ACCOUNT_NAME, parseConnectionString } from '../../core/connectionString';
+import { accountNameFromEndpoint, azuriteConnectionString, AZURITE_ACCOUNT_NAME, endpointUrlProblem, parseConnectionString } from '../../core/connectionString';
 import { loadCore } from '../loadCore';
 import { readSettings } from '../config';
 import { createEntraCredential } from './credentials';
@@ -165,8 +165,9 @@ function describe(id: string, input: AddConnectionInput): { spec: ConnectionSpec
       if (!/^[a-z0-9]{3,24}$/.test(accountName) && !input.blobEndpoint) throw new Error('Storage account names have 3–24 lowercase letters and digits.');
       const accountKey = input.accountKey.trim();
       if (!/^[A-Za-z0-9+/]+={0,2}$/.test(accountKey)) throw new Error('The account key is not base64: copy it again from the portal (Access keys).');
-      const endpoint = (input.blobEndpoint?.trim() || `https://${accountName}.blob.core.windows.net`).replace(/\/+$/, '');
-      assertHttpUrl(endpoint);
+      const given = input.blobEndpoint?.trim() || `https://${accountName}.blob.core.windows.net`;
+      assertHttpUrl(given, 'Blob endpoint');
+      const endpoint = given.replace(/\/+$/, '');
       return {
         spec: { kind: 'sharedKey', accountName, accountKey, blobEndpoint: endpoint },
         secret: { kind: 'accountKey', accountKey },
@@ -175,7 +176,7 @@ function describe(id: string, input: AddConnectionInput): { spec: ConnectionSpec
     }
     case 'sas': {
       const url = input.url.trim();
-      assertHttpUrl(url.split('?')[0]);
+      assertHttpUrl(url.split('?')[0], 'SAS URL');
       if (!/[?&]sig=/i.test(url)) throw new Error('The URL carries no SAS token (no "sig=" parameter): paste the full SAS URL, "https://<account>.blob.core.windows.net/<container>?sv=…&sig=…".');
       const expired = sasExpiryProblem(url);
       if (expired) throw new Error(expired);
@@ -189,8 +190,9 @@ function describe(id: string, input: AddConnectionInput): { spec: ConnectionSpec
     case 'entra': {
       const accountName = input.accountName.trim();
       if (!/^[a-z0-9]{3,24}$/.test(accountName) && !input.blobEndpoint) throw new Error('Storage account names have 3–24 lowercase letters and digits.');
-      const endpoint = (input.blobEndpoint?.trim() || `https://${accountName}.blob.core.windows.net`).replace(/\/+$/, '');
-      assertHttpUrl(endpoint);
+      const given = input.blobEndpoint?.trim() || `https://${accountName}.blob.core.windows.net`;
+      assertHttpUrl(given, 'Blob endpoint');
+      const endpoint = given.replace(/\/+$/, '');
       const auth = input.auth ?? 'vscode';
       return {
         spec: { kind: 'token', accountName, blobEndpoint: endpoint, credential: createEntraCredential(auth) },
@@ -200,12 +202,7 @@ function describe(id: string, input: AddConnectionInput): { spec: ConnectionSpec
   }
 }
 
-function assertHttpUrl(value: string): void {
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw new Error(`Not a URL: "${value}". Expected https://<account>.blob.core.windows.net.`);
-  }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('The blob endpoint must start with https:// (or http:// for the emulator).');
+function assertHttpUrl(value: string, field: string): void {
+  const problem = endpointUrlProblem(value, field);
+  if (problem) throw new Error(problem);
 }
