@@ -138,7 +138,7 @@ describe('blob-copy CLI: input validation and error lines', () => {
       assert.equal(mentions.length, 1, `src/docs/${name} is named once:\n${r.stderr}`);
       assert.match(mentions[0], new RegExp(`^failed: Copy src/docs/${name.replace('.', '\\.')} → dst/denied/${name.replace('.', '\\.')}: .*\\(HTTP 403, AuthorizationPermissionMismatch`));
     }
-    assert.match(r.stdout, /Finished with errors: 0 of 2 blob\(s\), .* 2 failed\./);
+    assert.match(r.stdout, /^Failed: 0 of 2 blob\(s\) copied, .* 2 failed\.$/m);
     assert.deepEqual(await names(dev, 'dst').then((n) => n.filter((x) => x.startsWith('denied/'))), []);
     const verbose = await run([...args, '--verbose']);
     assert.equal(verbose.code, 1, verbose.stderr);
