@@ -5,8 +5,7 @@
  * preparation (source.ts), the verification (verify.ts) and a move (move.ts) make on a first attempt without
  * failures; retries, throttling and resumes add calls that no plan can know.
  */
-import { LIMITS } from './limits';
-import { APPEND_CHUNK_BYTES, blockSizeFor } from './operations/sizes';
+import { operationModule } from './operations';
 import type { PlannedCopy } from './types';
 import { formatBytes, formatCount, REST_CALLS, type CopyOperation, type RestCall } from '../shared/vocabulary';
 
@@ -99,39 +98,10 @@ export class CostEstimate {
       this.count('Get Blob Properties', 1);
       if (tags === 'maybe') this.count('Get Blob Tags', 0, 1);
     }
-    const op: CopyOperation = item.operation ?? defaultOperation(item);
-    const oneCall = op === 'copy-blob-from-url' || op === 'put-blob-from-url';
-    switch (op) {
-      case 'copy-blob-from-url':
-        this.count('Copy Blob From URL', 1);
-        break;
-      case 'put-blob-from-url':
-        this.count('Put Blob From URL', 1);
-        break;
-      case 'copy-blob':
-        this.count('Copy Blob', 1);
-        this.mayPoll++;
-        break;
-      case 'put-block-from-url': {
-        const blocks = Math.ceil(size / blockSizeFor(size, this.options.blockSizeBytes));
-        this.count('Put Block From URL', blocks);
-        this.count('Put Block List', 1);
-        this.count('Get Blob Properties', 1); // the source ETag after staging (assertSourceUnchanged)
-        break;
-      }
-      case 'append-block-from-url':
-        this.count('Put Blob', 1); // creates the append blob
-        this.count('Append Block From URL', Math.ceil(size / APPEND_CHUNK_BYTES));
-        this.count('Get Blob Properties', 1);
-        break;
-      case 'put-page-from-url':
-        this.count('Get Page Ranges', 1);
-        this.count('Put Blob', 1); // creates the page blob
-        // One call per non-empty 4 MiB chunk of the source: unknown until its page ranges are listed.
-        this.count('Put Page From URL', 0, Math.ceil(size / LIMITS.putPageMaxBytes));
-        this.count('Get Blob Properties', 1);
-        break;
-    }
+    const mod = operationModule(item.operation ?? defaultOperation(item));
+    for (const [call, certain, maybe] of mod.calls(size, this.options.blockSizeBytes)) this.count(call, certain, maybe);
+    if (mod.polls) this.mayPoll++;
+    const oneCall = mod.oneCall === true;
     if (!oneCall) {
       // verify.ts: one HEAD of the destination; tags are set afterwards (only the one-call operations carry them).
       this.count('Get Blob Properties', 1);

@@ -15,8 +15,8 @@ import { Feeds } from './feeder';
 import { createJob, describeSide, jobFromRecord, recordBytes, recordOf, snapshotOf, type Job } from './job';
 import { FileJournal, type JournalRecord, type JournalStore } from './journal';
 import { redactingLogger, type Logger } from './log';
-import { pendingCopyId } from './operations';
-import { DEFAULT_OUTAGE_TOLERANCE_SECONDS, nextWaitMs, sleep, transientReason, type Outage } from './outage';
+import { operationModule, pendingCopyId } from './operations';
+import { DEFAULT_OUTAGE_TOLERANCE_SECONDS, transientReason, waitForStorage, type Outage } from './outage';
 import { CapabilityCache, planCopy, summarizePlan, type PlannerContext, type PlanSummary } from './planner';
 import { readResume } from './resume';
 import { OperationTimings } from './operationChoice';
@@ -253,9 +253,14 @@ export class CopyEngine implements EngineApi {
     return this.events.onBatch(listener);
   }
 
-  /** Jobs that are gone from the engine (cleared): their ids. */
+  /** Jobs that are gone from the engine (cleared, or no longer retained): their ids. */
   onJobsRemoved(listener: (jobIds: readonly string[]) => void): Disposable {
     return this.events.onJobsRemoved(listener);
+  }
+
+  /** Batches the engine forgot (Clear Finished): their ids. */
+  onBatchesRemoved(listener: (batchIds: readonly string[]) => void): Disposable {
+    return this.events.onBatchesRemoved(listener);
   }
 
   // ---------------------------------------------------------------- control
@@ -299,13 +304,13 @@ export class CopyEngine implements EngineApi {
   async abort(jobId: string): Promise<void> {
     const job = this.jobsById.get(jobId);
     if (!job) throw new CopyError({ message: `No job ${jobId}.` });
-    const copyId = pendingCopyId(job.progress);
-    if (job.state !== 'pending' || !copyId || !job.destClient) {
+    const mod = operationModule(job.operation);
+    if (job.state !== 'pending' || !mod.abort || !pendingCopyId(job.progress) || !job.destClient) {
       throw new CopyError({ message: `Job ${jobId} is ${job.state}: only a pending Copy Blob can be aborted.`, hint: 'Use cancel for other jobs.' });
     }
     job.abortRequested = true;
     try {
-      await job.destClient.abortCopyFromURL(copyId);
+      await mod.abort(job.destClient, job.progress);
     } catch (e) {
       const err = toCopyError(e, `Abort the copy to ${describeSide(job.item, 'destination')}`, 'destination');
       if (err.info.code !== 'NoPendingCopyOperation') {
@@ -327,11 +332,19 @@ export class CopyEngine implements EngineApi {
       }
     }
     this.retained.clear();
+    const gone: string[] = [];
+    const cleared: Batch[] = [];
     for (const [id, b] of this.batches) {
       jobsCleared(b);
-      if (batchDone(b)) this.batches.delete(id);
+      if (batchDone(b)) {
+        this.batches.delete(id);
+        gone.push(id);
+      } else cleared.push(b);
     }
+    // Every change is an event: the removed jobs, the batches forgotten, the counters of the others.
     this.events.jobsRemoved(removed);
+    this.events.batchesRemoved(gone);
+    for (const b of cleared) this.events.batch(b, true);
   }
 
   // ---------------------------------------------------------------- resume
@@ -436,21 +449,15 @@ export class CopyEngine implements EngineApi {
       const since = Date.now();
       const outage: Outage = { since, reason: 'not answering', tries: 0, nextTryAt: since };
       for (;;) {
-        const wait = nextWaitMs(outage, toleranceMs, Date.now());
-        if (wait <= 0) {
+        const waited = await waitForStorage(outage, toleranceMs, stop.signal);
+        if (waited === 'spent') {
           this.log.error(
             `${what}: the partial destination was not removed: storage did not answer for ${Math.round((Date.now() - since) / 1000)} s (${outage.reason}). Delete it when storage is back.`,
           );
           return;
         }
+        if (waited === 'stopped') return; // the engine stopped, or the job was retried
         try {
-          await sleep(wait, stop.signal);
-        } catch {
-          return; // the engine stopped, or the job was retried
-        }
-        outage.tries++;
-        try {
-          if (stop.signal.aborted) return;
           await attempt();
           this.log.info(`${what}: storage answers again; the partial destination was removed.`);
           return;
@@ -486,6 +493,7 @@ export class CopyEngine implements EngineApi {
     const oldest = this.retained.values().next().value as Job;
     this.retained.delete(oldest);
     this.jobsById.delete(oldest.id);
+    this.events.jobEvicted(oldest.id);
   }
 
   private setState(job: Job, state: JobState, urgentJournal = true): void {

@@ -29,7 +29,10 @@ export interface EngineApi extends Disposable {
   batch(batchId: string): BatchSummary | undefined;
   onJob(listener: (job: JobSnapshot) => void): Disposable;
   onBatch(listener: (b: BatchSummary) => void): Disposable;
+  /** Jobs the engine no longer lists (cleared, or past its retention of finished jobs). */
   onJobsRemoved(listener: (jobIds: readonly string[]) => void): Disposable;
+  /** Batches the engine forgot (Clear Finished). Every other change of jobs() and batch() is an onJob / onBatch. */
+  onBatchesRemoved(listener: (batchIds: readonly string[]) => void): Disposable;
   cancel(jobId: string): void;
   cancelBatch(batchId: string): void;
   /** Throws (a CopyError) for an unknown job or one that is not failed, canceled or aborted. */

@@ -9,7 +9,7 @@ import { sanitizeRequest } from './journal';
 import type { Logger } from './log';
 import { planPages, type PlanPage, type PlannerContext, type PlanPosition } from './planner';
 import { CopyError, toCopyError } from './errors';
-import { nextWaitMs, sleep, transientReason, type Outage } from './outage';
+import { transientReason, waitForStorage, type Outage } from './outage';
 import type { CopyRequest, PlannedCopy, Refusal } from './types';
 import { newBatch, newBatchTiming, type Batch } from './jobEvents';
 import type { Job } from './job';
@@ -117,20 +117,15 @@ export async function feed(host: FeederHost, f: Feed, sourceOf: WeakMap<Job, num
         if (!reason) throw e;
         const now = Date.now();
         outage ??= { since: now, reason, tries: 0, nextTryAt: now };
-        const wait = nextWaitMs(outage, host.outageToleranceMs, now);
-        if (wait <= 0) throw listingOutageError(e, outage, host.outageToleranceMs);
-        if (outage.tries === 0) {
+        outage.reason = reason;
+        const waited = await waitForStorage(outage, host.outageToleranceMs, f.signal, (first) => {
+          if (!first) return;
           host.log.warn(
             `List the sources: storage is not answering (${reason}); the copies already listed go on, and the listing waits for storage, up to ${Math.round(host.outageToleranceMs / 1000)} s, then lists on after "${cursor.after ?? '(the start)'}".`,
           );
-        }
-        outage.reason = reason;
-        outage.tries++;
-        try {
-          await sleep(wait, f.signal);
-        } catch {
-          break; // stopped while waiting
-        }
+        });
+        if (waited === 'spent') throw listingOutageError(e, outage, host.outageToleranceMs);
+        if (waited === 'stopped') break;
         if (host.isDisposed()) return;
         pages = host.replan(cursor);
         continue;

@@ -171,11 +171,15 @@ export class JobEvents implements Disposable {
   private readonly jobs = new Emitter<JobSnapshot>();
   private readonly batches = new Emitter<BatchSummary>();
   private readonly removed = new Emitter<readonly string[]>();
+  private readonly batchesGone = new Emitter<readonly string[]>();
+  /** Jobs the retention stopped listing, told together once the current burst of work is over. */
+  private evicted: string[] = [];
   private disposed = false;
 
   readonly onJob = this.jobs.event;
   readonly onBatch = this.batches.event;
   readonly onJobsRemoved = this.removed.event;
+  readonly onBatchesRemoved = this.batchesGone.event;
 
   constructor(private readonly batchOf: (job: Job) => Batch | undefined) {}
 
@@ -218,11 +222,28 @@ export class JobEvents implements Disposable {
     if (!this.disposed && ids.length) this.removed.fire(ids);
   }
 
+  /** A finished job the engine no longer lists (its final event came long before): one removal event per burst. */
+  jobEvicted(id: string): void {
+    if (this.disposed) return;
+    if (this.evicted.push(id) > 1) return;
+    queueMicrotask(() => {
+      const ids = this.evicted;
+      this.evicted = [];
+      this.jobsRemoved(ids);
+    });
+  }
+
+  /** Batches the engine forgot (cleared when done). */
+  batchesRemoved(ids: readonly string[]): void {
+    if (!this.disposed && ids.length) this.batchesGone.fire(ids);
+  }
+
   dispose(): void {
     this.disposed = true;
     this.jobs.dispose();
     this.batches.dispose();
     this.removed.dispose();
+    this.batchesGone.dispose();
   }
 }
 

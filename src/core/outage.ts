@@ -111,3 +111,24 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * One wait of an outage, the same for a copy, a listing and a deferred clean-up: the back-off's next wait is slept
+ * (and counted as a try) unless the tolerance is spent. `beforeSleep` runs once the wait is known (first: the outage
+ * just began). 'again': try now; 'spent': the tolerance is over; 'stopped': the signal aborted the wait.
+ */
+export async function waitForStorage(outage: Outage, toleranceMs: number, signal: AbortSignal, beforeSleep?: (first: boolean) => void): Promise<'again' | 'spent' | 'stopped'> {
+  const now = Date.now();
+  const wait = nextWaitMs(outage, toleranceMs, now);
+  if (wait <= 0) return 'spent';
+  const first = outage.tries === 0;
+  outage.tries++;
+  outage.nextTryAt = now + wait;
+  beforeSleep?.(first);
+  try {
+    await sleep(wait, signal);
+  } catch {
+    return 'stopped';
+  }
+  return 'again';
+}

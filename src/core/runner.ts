@@ -9,7 +9,7 @@ import { CopyError, isAbortError, restDetails, toCopyError } from './errors';
 import { describeSide, restartProgress, type Job } from './job';
 import type { Logger } from './log';
 import { operationModule, pendingCopyId, type OperationContext, type Outcome } from './operations';
-import { nextWaitMs, sleep, transientReason } from './outage';
+import { transientReason, waitForStorage } from './outage';
 import { isNotImplemented } from './operations/shared';
 import { CapabilityCache, fallbackOperation } from './planner';
 import { learnableAlternatives, type OperationTimings } from './operationChoice';
@@ -52,12 +52,6 @@ export interface RunnerDeps {
   /** Which operation completes small copies faster, per endpoint (measured here, used for `auto`). */
   timings?: OperationTimings;
 }
-
-/**
- * Operations a server may lack (Azurite lacks these three; a 501 is learned per server): with `auto`, the first
- * attempt at a server asks, the others wait for its answer.
- */
-const PROBED_OPERATIONS: ReadonlySet<CopyOperation> = new Set(['put-blob-from-url', 'append-block-from-url', 'put-page-from-url']);
 
 /** The operation the chooser picked for this attempt (measured when it completes), and when it started. */
 interface Timed {
@@ -192,22 +186,16 @@ export class JobRunner {
     const now = Date.now();
     const outage = (job.outage ??= { since: now, reason, tries: 0, nextTryAt: now });
     outage.reason = reason;
-    const wait = nextWaitMs(outage, this.host.outageToleranceMs, now);
-    if (wait <= 0) return false;
-    if (outage.tries === 0) {
-      this.host.log.warn(
-        `${what}: storage is not answering (${reason}); waiting for it, up to ${Math.round(this.host.outageToleranceMs / 1000)} s, then continuing from the work already done.`,
-      );
-    }
-    outage.tries++;
-    outage.nextTryAt = now + wait;
-    this.host.emitJob(job, true);
-    try {
-      await sleep(wait, job.controller.signal);
-    } catch {
-      return false; // canceled while waiting: the caller reports it
-    }
-    return !this.host.isDisposed();
+    const waited = await waitForStorage(outage, this.host.outageToleranceMs, job.controller.signal, (first) => {
+      if (first) {
+        this.host.log.warn(
+          `${what}: storage is not answering (${reason}); waiting for it, up to ${Math.round(this.host.outageToleranceMs / 1000)} s, then continuing from the work already done.`,
+        );
+      }
+      this.host.emitJob(job, true);
+    });
+    // spent: the caller fails the job (resumable); stopped: canceled while waiting, the caller reports it
+    return waited === 'again' && !this.host.isDisposed();
   }
 
   private outageError(job: Job, what: string): CopyError {
@@ -281,7 +269,7 @@ export class JobRunner {
       // Whether this server implements the operation is not known yet: one small copy asks (its answer comes quickly),
       // the others wait for it (a server without it got 32 requests answered 501 at the start of every small-blob
       // copy). A large copy neither asks nor waits: it would hold the others for its whole transfer.
-      const asks = auto && PROBED_OPERATIONS.has(op) && job.item.size <= SMALL_BLOB_MAX_BYTES;
+      const asks = auto && operationModule(op).probed === true && job.item.size <= SMALL_BLOB_MAX_BYTES;
       const answered = asks ? await this.deps.capabilities.firstAsks(prepared.destOrigin, op, signal) : undefined;
       if (auto && lacks(op)) {
         answered?.();

@@ -22,7 +22,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { codeCacheKey, compileWithCodeCache } from './codeCache';
 import type { ConnectionSpec } from './connections';
 import type { EngineApi } from './engineApi';
-import { RETAINED_FINISHED, type EngineTuning } from './engineOptions';
+import type { EngineTuning } from './engineOptions';
 import { CopyError, retryRefusal } from './errors';
 import { Emitter, type Disposable } from './events';
 import type { BatchStats, BatchSummary } from './jobEvents';
@@ -95,8 +95,6 @@ export class WorkerEngine implements EngineApi {
   private worker?: Worker;
   private disposedFlag?: Int32Array;
   private readonly jobsById = new Map<string, JobSnapshot>();
-  /** Succeeded/skipped jobs, oldest first: the mirror drops them as the engine does (retainFinished). */
-  private readonly retained = new Set<string>();
   private readonly batches = new Map<string, BatchSummary>();
   private readonly calls = new Map<number, PendingCall>();
   private nextCall = 1;
@@ -105,6 +103,7 @@ export class WorkerEngine implements EngineApi {
   private readonly jobEmitter = new Emitter<JobSnapshot>();
   private readonly batchEmitter = new Emitter<BatchSummary>();
   private readonly removedEmitter = new Emitter<readonly string[]>();
+  private readonly batchesGoneEmitter = new Emitter<readonly string[]>();
   private disposed = false;
   private debugLog: boolean;
   /** The CA list the worker trusts (as sent). */
@@ -283,15 +282,6 @@ export class WorkerEngine implements EngineApi {
       case 'job': {
         const job = e.job;
         this.jobsById.set(job.id, job);
-        this.retained.delete(job.id);
-        if (job.state === 'succeeded' || job.state === 'skipped') {
-          this.retained.add(job.id);
-          if (this.retained.size > (this.options.retainFinished ?? RETAINED_FINISHED)) {
-            const oldest = this.retained.values().next().value as string;
-            this.retained.delete(oldest);
-            this.jobsById.delete(oldest);
-          }
-        }
         this.jobEmitter.fire(job);
         break;
       }
@@ -300,11 +290,10 @@ export class WorkerEngine implements EngineApi {
         this.batchEmitter.fire(e.summary);
         break;
       case 'batchGone':
-        this.batches.delete(e.batchId);
+        if (this.batches.delete(e.batchId)) this.batchesGoneEmitter.fire([e.batchId]);
         break;
       case 'removed': {
         const ids = e.ids.filter((id) => this.jobsById.delete(id));
-        for (const id of ids) this.retained.delete(id);
         if (ids.length > 0) this.removedEmitter.fire(ids);
         break;
       }
@@ -378,6 +367,10 @@ export class WorkerEngine implements EngineApi {
     return this.removedEmitter.event(listener);
   }
 
+  onBatchesRemoved(listener: (batchIds: readonly string[]) => void): Disposable {
+    return this.batchesGoneEmitter.event(listener);
+  }
+
   cancel(jobId: string): void {
     this.post('cancel', [jobId]);
   }
@@ -397,19 +390,9 @@ export class WorkerEngine implements EngineApi {
     return this.call('abort', [jobId]);
   }
 
+  /** The engine clears; its removal events (jobs, batches, new counters) update the mirror. */
   clearFinished(): void {
     this.post('clearFinished', []);
-    // The mirror clears at once (the worker's removal event, later, finds these gone already).
-    const removed: string[] = [];
-    for (const [id, job] of this.jobsById) {
-      if (isFinal(job.state)) {
-        this.jobsById.delete(id);
-        removed.push(id);
-      }
-    }
-    this.retained.clear();
-    for (const [id, b] of this.batches) if (b.done) this.batches.delete(id);
-    if (removed.length > 0) this.removedEmitter.fire(removed);
   }
 
   unfinished(): Promise<JobSnapshot[]> {
@@ -452,6 +435,7 @@ export class WorkerEngine implements EngineApi {
     this.jobEmitter.dispose();
     this.batchEmitter.dispose();
     this.removedEmitter.dispose();
+    this.batchesGoneEmitter.dispose();
   }
 }
 

@@ -212,7 +212,6 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
   const trace: BlobCopyApi['panel']['trace'] = [];
   const panelDeps: CopyJobsPanelDeps = {
     extensionUri: context.extensionUri,
-    retainFinished: PANEL_RETAINED,
     // Opening or reviving the panel creates the engine.
     get jobs() {
       return engines.get();

@@ -92,12 +92,17 @@ describe('WorkerEngine: the engine in a worker thread', () => {
       assert.equal(props.contentType, 'text/plain');
       assert.deepEqual(props.metadata, { n: String(i) });
     }
-    // Clear Finished empties the mirror at once and tells listeners.
+    // Clear Finished: the engine's removal events (jobs, then the batch it forgot) empty the mirror and tell listeners.
     const removed: string[] = [];
+    const batchesGone: string[] = [];
     engine.onJobsRemoved((ids) => removed.push(...ids));
+    engine.onBatchesRemoved((ids) => batchesGone.push(...ids));
     engine.clearFinished();
+    const deadline = Date.now() + 10_000;
+    while (batchesGone.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     assert.equal(engine.jobs().length, 0);
     assert.equal(removed.length, 50);
+    assert.deepEqual(batchesGone, [batchId]);
     assert.equal(engine.batch(batchId), undefined);
   });
 

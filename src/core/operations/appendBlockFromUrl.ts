@@ -12,6 +12,12 @@ export { APPEND_CHUNK_BYTES } from './sizes';
 export const appendBlockFromUrl: CopyOperationModule<'append-block-from-url'> = {
   id: 'append-block-from-url',
   initial: () => ({ op: 'append-block-from-url', created: false, appendedOffset: 0 }),
+  calls: (size) => [
+    ['Put Blob', 1], // creates the append blob
+    ['Append Block From URL', Math.ceil(size / APPEND_CHUNK_BYTES)],
+    ['Get Blob Properties', 1],
+  ],
+  probed: true,
 
   async run(ctx) {
     const { item, signal, progress: p } = ctx;

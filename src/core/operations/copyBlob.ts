@@ -45,6 +45,11 @@ async function poll(ctx: Ctx, copyId: string): Promise<void> {
 export const copyBlob: CopyOperationModule<'copy-blob'> = {
   id: 'copy-blob',
   initial: () => ({ op: 'copy-blob' }),
+  calls: () => [['Copy Blob', 1]],
+  polls: true,
+  async abort(dest, progress) {
+    if (progress.copyId) await dest.abortCopyFromURL(progress.copyId);
+  },
 
   async run(ctx) {
     const { dest, signal, progress: p } = ctx;

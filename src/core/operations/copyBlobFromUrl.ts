@@ -7,6 +7,8 @@ import type { CopyOperationModule } from './types';
 export const copyBlobFromUrl: CopyOperationModule<'copy-blob-from-url'> = {
   id: 'copy-blob-from-url',
   initial: () => ({ op: 'copy-blob-from-url' }),
+  calls: () => [['Copy Blob From URL', 1]],
+  oneCall: true,
   async run(ctx) {
     if (ctx.item.size > LIMITS.syncCopyFromUrlMaxBytes) throw new CopyError({ message: `${ctx.what}: Copy Blob From URL copies at most 256 MiB.` });
     await ctx.dest.syncCopyFromURL(ctx.access.url, oneCallOptions(ctx));

@@ -7,6 +7,9 @@ import type { CopyOperationModule } from './types';
 export const putBlobFromUrl: CopyOperationModule<'put-blob-from-url'> = {
   id: 'put-blob-from-url',
   initial: () => ({ op: 'put-blob-from-url' }),
+  calls: () => [['Put Blob From URL', 1]],
+  oneCall: true,
+  probed: true,
   async run(ctx) {
     if (ctx.item.size > LIMITS.putBlobFromUrlMaxBytes) throw new CopyError({ message: `${ctx.what}: Put Blob From URL copies at most 5000 MiB.` });
     await ctx.dest.getBlockBlobClient().syncUploadFromURL(ctx.access.url, { ...oneCallOptions(ctx), blobHTTPHeaders: ctx.headers });

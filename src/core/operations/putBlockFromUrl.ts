@@ -49,6 +49,11 @@ async function stillStaged(ctx: OperationContext<ProgressOf<'put-block-from-url'
 export const putBlockFromUrl: CopyOperationModule<'put-block-from-url'> = {
   id: 'put-block-from-url',
   initial: () => ({ op: 'put-block-from-url', staged: [] }),
+  calls: (size, blockSizeBytes) => [
+    ['Put Block From URL', Math.ceil(size / blockSizeFor(size, blockSizeBytes))],
+    ['Put Block List', 1],
+    ['Get Blob Properties', 1], // the source ETag after staging (assertSourceUnchanged)
+  ],
 
   async run(ctx) {
     const { item, signal, progress: p } = ctx;

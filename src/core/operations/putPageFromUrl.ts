@@ -9,6 +9,14 @@ import type { CopyOperationModule } from './types';
 export const putPageFromUrl: CopyOperationModule<'put-page-from-url'> = {
   id: 'put-page-from-url',
   initial: () => ({ op: 'put-page-from-url', created: false, copiedPages: [] }),
+  // One Put Page From URL per non-empty 4 MiB chunk of the source: unknown until its page ranges are listed.
+  calls: (size) => [
+    ...(size > 0 ? ([['Get Page Ranges', 1]] as const) : []),
+    ['Put Blob', 1], // creates the page blob
+    ['Put Page From URL', 0, Math.ceil(size / LIMITS.putPageMaxBytes)],
+    ['Get Blob Properties', 1],
+  ],
+  probed: true,
 
   async run(ctx) {
     const { item, signal, progress: p } = ctx;

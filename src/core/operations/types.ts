@@ -5,7 +5,9 @@
  */
 import type { Logger } from '../log';
 import type { PreparedCopy } from '../source';
+import type { BlobClient } from '@azure/storage-blob';
 import type { CopyOperation, PlannedCopy } from '../types';
+import type { RestCall } from '../../shared/vocabulary';
 
 /** What each operation remembers between calls and across processes (journaled). */
 export type OperationProgress =
@@ -71,8 +73,24 @@ export interface OperationResult {
 
 export type Outcome = 'canceled' | 'failed' | 'aborted';
 
+/** A REST call a copy makes: how many for sure, and how many more at most (e.g. ranges not known before listing). */
+export type CallCount = readonly [call: RestCall, certain: number, maybe?: number];
+
 export interface CopyOperationModule<O extends CopyOperation = CopyOperation> {
   readonly id: O;
+  /** The calls one blob of `size` bytes costs with this operation, before any verification (the cost preview). */
+  calls(size: number, blockSizeBytes: number): readonly CallCount[];
+  /**
+   * One request carries the content, headers, metadata, tier and tags, pinned to the source ETag: no verifying HEAD
+   * and no Set Blob Tags afterwards.
+   */
+  readonly oneCall?: boolean;
+  /** A server may lack it (the emulator does): with auto, the first small copy at a server asks, the others wait. */
+  readonly probed?: boolean;
+  /** May stay pending on the service, polled until it completes (the cost preview counts the polls as unknown). */
+  readonly polls?: boolean;
+  /** Stops a copy still pending on the service (Abort Copy Blob). */
+  abort?(dest: BlobClient, progress: ProgressOf<O>): Promise<void>;
   /** Progress of a fresh attempt. */
   initial(): ProgressOf<O>;
   run(ctx: OperationContext<ProgressOf<O>>): Promise<OperationResult>;

@@ -123,8 +123,6 @@ export function serveEngine(port: MessagePort, init: WorkerInit): void {
     timer ??= setTimeout(flush, EVENT_FLUSH_MS);
   };
   engine.onJob((job) => queue(`j${job.id}`, { k: 'job', job }));
-  /** Batches the host's mirror knows of (one entry per batch): Clear Finished tells it which ones the engine forgot. */
-  const seenBatches = new Set<string>();
   // The first finished batch has run the copy code: the V8 code cache (when the worker was started with one) is
   // written now, once, so the next worker compiles none of it again.
   let cacheWritten = false;
@@ -133,8 +131,13 @@ export function serveEngine(port: MessagePort, init: WorkerInit): void {
       cacheWritten = true;
       (globalThis as { blobCopyWriteCodeCache?: () => void }).blobCopyWriteCodeCache?.();
     }
-    seenBatches.add(summary.batchId);
     queue(`b${summary.batchId}`, { k: 'batch', summary });
+  });
+  engine.onBatchesRemoved((ids) => {
+    for (const batchId of ids) {
+      pending.delete(`b${batchId}`);
+      queue(`g${batchId}`, { k: 'batchGone', batchId });
+    }
   });
   engine.onJobsRemoved((ids) => {
     if (ids.length === 0) return;
@@ -180,16 +183,6 @@ export function serveEngine(port: MessagePort, init: WorkerInit): void {
   const postCall = (method: PostName, args: readonly unknown[]) => {
     if (!POSTS.includes(method)) throw new Error(`Unknown engine method ${String(method)}.`);
     (engine[method] as (...a: unknown[]) => unknown)(...args);
-    if (method !== 'clearFinished') return;
-    // The engine forgot done batches and zeroed the counters of the others without an event: tell the mirror.
-    for (const batchId of [...seenBatches]) {
-      const summary = engine.batch(batchId);
-      if (summary) queue(`b${batchId}`, { k: 'batch', summary });
-      else {
-        seenBatches.delete(batchId);
-        queue(`g${batchId}`, { k: 'batchGone', batchId });
-      }
-    }
   };
 
   port.on('message', (m: ToWorker) => {

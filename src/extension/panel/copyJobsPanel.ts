@@ -41,8 +41,6 @@ void _strategiesAgree;
 export interface CopyJobsPanelDeps {
   readonly extensionUri: vscode.Uri;
   readonly jobs: JobSource;
-  /** Succeeded/skipped jobs listed, as the engine keeps them (default: the engine's default). */
-  readonly retainFinished?: number;
   /** Reveal the job's destination in the storage tree (the shell's tree knows how). */
   readonly reveal: (destination: string, job: JobSnapshot) => unknown;
   readonly log: PanelLog;
@@ -153,7 +151,6 @@ export class CopyJobsPanel extends Disposable {
       throttleMs: deps.throttleMs ?? 200,
       filter: initialFilter,
       source: deps.jobs,
-      retainFinished: deps.retainFinished,
     });
 
     panel.webview.options = CopyJobsPanel.webviewOptions(deps.extensionUri);
@@ -162,6 +159,7 @@ export class CopyJobsPanel extends Disposable {
     this._register(deps.jobs.onJob((job) => this.relay.onJob(job)));
     this._register(deps.jobs.onJobsRemoved((ids) => this.relay.onRemoved(ids)));
     if (deps.jobs.onBatch) this._register(deps.jobs.onBatch((b) => this.relay.onBatch(b)));
+    if (deps.jobs.onBatchesRemoved) this._register(deps.jobs.onBatchesRemoved((ids) => this.relay.onBatchesRemoved(ids)));
     this._register(panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)));
     this._register(
       panel.onDidChangeViewState(() => {

@@ -5,13 +5,13 @@
  * most one update per `throttleMs`.
  *
  * Bounded whatever the blob count:
- *   - it holds the jobs the engine still lists (live, failed/canceled/aborted, the most recent finished ones: the
- *     engine's own retention is mirrored, see `retainFinished`, and a periodic check against `jobs()` drops the
- *     rest), and per-batch counters from the engine (`onBatch` / `batch`), never a view per blob of the batch;
+ *   - it holds the jobs the engine still lists (live, failed/canceled/aborted, the most recent finished ones): the
+ *     engine tells every job it stops listing (`onRemoved`) and every batch it forgets (`onBatchesRemoved`), so
+ *     the relay is a plain store of what it is told; per-batch counters come from the engine (`onBatch` / `batch`),
+ *     never a view per blob of the batch;
  *   - an update carries only the changed rows of the page the webview shows, that page's order, and the counters.
  */
 import type { BatchSummary, JobSnapshot } from '../../core';
-import { RETAINED_FINISHED } from '../../core/engineOptions';
 import {
   DEFAULT_PAGE_ROWS,
   MAX_BATCHES,
@@ -56,32 +56,18 @@ interface Scan {
   readonly waiting: WaitingSummary;
 }
 
-const isRetainedFinished = (state: JobStateName): boolean => state === 'succeeded' || state === 'skipped';
 
 export class JobRelay {
   /** The jobs the engine lists (see the class comment), in the engine's order. */
   private readonly held = new Map<string, Held>();
-  /** Succeeded/skipped held jobs → when they finished (a sequence number; mirrors the engine's retention). */
-  private readonly finished = new Map<string, number>();
-  /**
-   * The same jobs, oldest first, as a queue from `finishedHead` (entries whose sequence number no longer matches
-   * were removed or retried). A queue, not the Map's first key: iterating a Map from the front after many deletes
-   * skips the deleted entries, which made a million evictions quadratic.
-   */
-  private finishedQueue: { id: string; seq: number }[] = [];
-  private finishedHead = 0;
-  private finishedSeq = 0;
   /** Per-batch counters, most recently seen last. */
   private readonly batches = new Map<string, BatchView>();
   private readonly clock: RelayClock;
-  private readonly retainFinished: number;
   private isReady = false;
   private timer: unknown;
   private lastFlush = 0;
   private _version = 0;
   private dirty = false;
-  /** Held views after the last check against `source.jobs()`; the next check runs when `held` doubles past it. */
-  private checkedSize = 0;
   private readonly window: Window;
   /** The page as the webview has it: id → the view sent. */
   private sent = new Map<string, JobView>();
@@ -100,10 +86,8 @@ export class JobRelay {
     private readonly options: JobRelayOptions,
   ) {
     this.clock = options.clock ?? realClock;
-    this.retainFinished = Math.max(0, options.retainFinished ?? RETAINED_FINISHED);
     this.window = { offset: 0, limit: DEFAULT_PAGE_ROWS, filter: options.filter, search: '' };
     for (const job of jobs) this.hold(job);
-    this.checkedSize = this.held.size;
     const batch = options.source?.batch;
     if (batch) {
       for (const id of new Set([...this.held.values()].map((h) => h.snap.batchId))) {
@@ -154,7 +138,6 @@ export class JobRelay {
   /** A new or changed job. */
   onJob(job: JobSnapshot): void {
     this.hold(job);
-    if (this.held.size > Math.max(2 * this.checkedSize, this.checkedSize + 2_000)) this.dropUnlisted();
     this.markDirty();
   }
 
@@ -162,21 +145,18 @@ export class JobRelay {
   onRemoved(jobIds: readonly string[]): void {
     let any = false;
     for (const id of jobIds) {
-      this.finished.delete(id);
       if (!this.held.delete(id)) continue;
       any = true;
+      this.paging.droppedViews++;
       if (this.sent.has(id)) this.cleared.push(id);
     }
-    // Clear Finished folds the batches' counters away without a batch event: read them again.
-    const batch = this.options.source?.batch;
-    if (batch) {
-      for (const id of [...this.batches.keys()]) {
-        const b = batch.call(this.options.source, id);
-        if (b) this.batches.set(id, batchView(b));
-        else this.batches.delete(id);
-      }
-      any = true;
-    }
+    if (any) this.markDirty();
+  }
+
+  /** Batches the engine forgot (Clear Finished). */
+  onBatchesRemoved(batchIds: readonly string[]): void {
+    let any = false;
+    for (const id of batchIds) any = this.batches.delete(id) || any;
     if (any) this.markDirty();
   }
 
@@ -246,44 +226,6 @@ export class JobRelay {
     } else {
       this.held.set(job.id, { snap: job, view: undefined });
     }
-    if (!isRetainedFinished(job.state)) {
-      this.finished.delete(job.id);
-      return;
-    }
-    if (this.finished.has(job.id)) return;
-    const seq = ++this.finishedSeq;
-    this.finished.set(job.id, seq);
-    this.finishedQueue.push({ id: job.id, seq });
-    // The engine lists only the most recent succeeded/skipped jobs; so does the relay.
-    while (this.finished.size > this.retainFinished && this.finishedHead < this.finishedQueue.length) {
-      const oldest = this.finishedQueue[this.finishedHead++];
-      if (this.finished.get(oldest.id) !== oldest.seq) continue;
-      this.finished.delete(oldest.id);
-      this.held.delete(oldest.id);
-      this.paging.droppedViews++;
-    }
-    if (this.finishedHead > 1_024 && this.finishedHead * 2 > this.finishedQueue.length) {
-      this.finishedQueue = this.finishedQueue.slice(this.finishedHead).filter((e) => this.finished.get(e.id) === e.seq);
-      this.finishedHead = 0;
-    }
-  }
-
-  /** Drops the views of jobs the engine no longer lists (a safety net behind the mirrored retention). */
-  private dropUnlisted(): void {
-    const source = this.options.source;
-    if (!source) {
-      this.checkedSize = this.held.size;
-      return;
-    }
-    const listed = new Set<string>();
-    for (const j of source.jobs()) listed.add(j.id);
-    for (const id of this.held.keys()) {
-      if (listed.has(id)) continue;
-      this.held.delete(id);
-      this.finished.delete(id);
-      this.paging.droppedViews++;
-    }
-    this.checkedSize = this.held.size;
   }
 
   private view(h: Held): JobView {

@@ -5,8 +5,10 @@ import type { InitMessage, JobFilter, JobsUpdatedMessage, JobView } from '../../
 /** What the panel needs from the copy engine. `CopyEngine` and `WorkerEngine` satisfy it; tests pass a fake. */
 export interface JobSource {
   onJob(listener: (job: JobSnapshot) => void): { dispose(): void };
-  /** Fires with the ids of jobs that left the engine (Clear Finished, from the panel or elsewhere). */
+  /** Fires with the ids of jobs that left the engine (Clear Finished, or past its retention of finished jobs). */
   onJobsRemoved(listener: (jobIds: readonly string[]) => void): { dispose(): void };
+  /** Fires with the ids of batches the engine forgot (Clear Finished). */
+  onBatchesRemoved?(listener: (batchIds: readonly string[]) => void): { dispose(): void };
   /** The jobs the engine lists: live ones, failed/canceled/aborted ones and the most recent finished ones. */
   jobs(): readonly JobSnapshot[];
   cancel(jobId: string): unknown;
@@ -45,9 +47,7 @@ export interface JobRelayOptions {
   readonly throttleMs: number;
   readonly filter: JobFilter;
   readonly clock?: RelayClock;
-  /** Where counters and (for the memory bound) the listed jobs come from. */
-  readonly source?: Pick<JobSource, 'jobs' | 'batch'>;
-  /** Succeeded/skipped jobs kept, oldest dropped first: the engine's RETAINED_FINISHED. */
-  readonly retainFinished?: number;
+  /** Where the counters of the batches of the first jobs come from. */
+  readonly source?: Pick<JobSource, 'batch'>;
 }
 
