@@ -173,6 +173,7 @@ describe('Copy Blob completed in its first response', () => {
       what: 'Copy b',
       persist: () => calls.push('persist'),
       markPending: () => calls.push('markPending'),
+      item: { size: 1 },
       setBytes: () => undefined,
     } as unknown as OperationContext;
     return { ctx, calls };
