@@ -134,6 +134,21 @@ export const defaultPrompts: Prompts = {
     return pick === 'Resume' ? 'resume' : pick === 'Show Jobs' ? 'show' : undefined;
   },
   connectionInput: askConnectionInput,
+  async useAccessKey(accountName) {
+    const pick = await vscode.window.showWarningMessage(
+      `Use the access key of ${accountName}?`,
+      { modal: true, detail: 'Blob Copy reads the key through Azure Resource Manager (List Keys) and keeps it in VS Code\'s secret storage only; this account is then reached with the key instead of your sign-in. Sign Out forgets it.' },
+      'Use Access Key',
+    );
+    return pick === 'Use Access Key';
+  },
+  async pickSubscriptions(items) {
+    const picks = await vscode.window.showQuickPick(
+      items.map((i) => ({ label: i.label, description: i.description, picked: i.picked, id: i.id })),
+      { canPickMany: true, title: 'Select Subscriptions', placeHolder: 'The subscriptions whose storage accounts the Azure tree shows (none picked: all)' },
+    );
+    return picks?.map((p) => p.id);
+  },
 };
 
 /**
