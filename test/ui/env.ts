@@ -62,6 +62,8 @@ export function installDefaultSeams(api: BlobCopyApi): void {
   api.prompts.createContainer = async () => false;
   api.prompts.resumeUnfinished = async () => undefined;
   api.prompts.connectionInput = async () => undefined;
+  api.prompts.useAccessKey = async () => false;
+  api.prompts.pickSubscriptions = async () => undefined;
 }
 
 export async function stopEnv(): Promise<void> {

@@ -66,7 +66,8 @@ export class StorageTreeProvider implements vscode.TreeDataProvider<StorageNode>
       return this.roots;
     }
     if (!node.page) return [];
-    if (node.page.items === undefined) await this.fetchNextPage(node);
+    // A refresh while the first page was on its way (a sign-in event) drops that page: fetch again (bounded).
+    for (let i = 0; i < 3 && node.page.items === undefined; i++) await this.fetchNextPage(node);
     return this.childrenOf(node);
   }
 
