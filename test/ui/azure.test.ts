@@ -254,7 +254,7 @@ describe('Azure sign-in: tenants → subscriptions → storage accounts in the t
     assert.ok(!state.includes(SECOND_ACCOUNT.key) && !settings.includes(SECOND_ACCOUNT.key) && !env.api.logLines.join('\n').includes(SECOND_ACCOUNT.key), 'the key only in secret storage');
   });
 
-  it('Select Subscriptions… narrows the tree; Sign Out forgets the accounts and the chosen key', async () => {
+  it('Select Subscriptions… narrows the tree to the chosen subscriptions', async () => {
     env.api.prompts.pickSubscriptions = async (items) => {
       assert.deepEqual(items.map((i) => [i.label, i.picked]), [['Blob Copy Test', true], ['Locked', true]]);
       return items.filter((i) => i.label === 'Locked').map((i) => i.id);
@@ -263,7 +263,46 @@ describe('Azure sign-in: tenants → subscriptions → storage accounts in the t
     assert.deepEqual(vscode.workspace.getConfiguration('blobCopy.azure').get('selectedSubscriptions'), [`${TENANT_ID}/${SUB_LOCKED}`]);
     assert.deepEqual(await labels(await root()), ['Locked']);
     await vscode.workspace.getConfiguration('blobCopy.azure').update('selectedSubscriptions', undefined, vscode.ConfigurationTarget.Global);
+    env.api.tree.refresh(await root());
+    assert.deepEqual(await labels(await root()), ['Blob Copy Test', 'Locked']);
+  });
 
+  it('several tenants: the root lists tenants, each with the subscriptions its own token sees', async () => {
+    const FABRIKAM = '5d1c0a2e-0000-4000-8000-0000000000bb';
+    arm.model.tenants.push({ tenantId: FABRIKAM, displayName: 'Fabrikam', defaultDomain: 'fabrikam.onmicrosoft.com' });
+    arm.model.subscriptions.push({ subscriptionId: '3c1f0000-0000-4000-8000-0000000fab01', tenantId: FABRIKAM, displayName: 'Fabrikam Main' });
+    try {
+      env.api.tree.refresh(await root());
+      assert.deepEqual(await labels(await root()), ['Contoso', 'Fabrikam']);
+      const fabrikam = await findChild(env.api, await root(), 'Fabrikam');
+      assert.equal(env.api.tree.getTreeItem(fabrikam).description, 'fabrikam.onmicrosoft.com');
+      assert.deepEqual(await labels(fabrikam), ['Fabrikam Main']);
+      assert.deepEqual(await labels(await findChild(env.api, await root(), 'Contoso')), ['Blob Copy Test', 'Locked']);
+      assert.ok(arm.requests.some((r) => r.path === '/subscriptions' && r.tenant === FABRIKAM), "Fabrikam's subscriptions were asked with a Fabrikam token");
+    } finally {
+      arm.model.tenants.pop();
+      arm.model.subscriptions.pop();
+    }
+  });
+
+  it('sign-in unavailable (a custom cloud without its settings): one line on the Azure root, hand-added connections stay', async () => {
+    const saved = cloudSettings.inspect('customEnvironment')?.globalValue;
+    await cloudSettings.update('customEnvironment', undefined, vscode.ConfigurationTarget.Global);
+    try {
+      const azure = await root();
+      env.api.tree.refresh(azure);
+      const kids = await childrenOf(env.api, azure);
+      assert.equal(kids.length, 1);
+      assert.equal(kids[0].kind, 'message');
+      assert.match(labelOf(env.api, kids[0]), /^Azure sign-in is not available: the cloud settings \(microsoft-sovereign-cloud\.\*\) are not usable: Please provide "name"/);
+      assert.ok(!labelOf(env.api, kids[0]).includes('\n'));
+      assert.ok((await childrenOf(env.api)).some((n) => labelOf(env.api, n) === 'Azurite (local emulator)'));
+    } finally {
+      await cloudSettings.update('customEnvironment', saved, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('Sign Out forgets the discovered accounts and the chosen key', async () => {
     const lockedId = `azure:${SUB_LOCKED}/${SECOND_ACCOUNT.name}`;
     assert.equal(await env.api.connections.usesAccessKey(lockedId), true);
     await vscode.commands.executeCommand('blobCopy.azureSignOut');

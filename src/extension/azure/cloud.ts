@@ -74,7 +74,7 @@ export function createAzureCloud(log?: vscode.LogOutputChannel): AzureCloud {
       try {
         cloud = getConfiguredAzureEnv().name;
       } catch (e) {
-        return { signedIn: false, cloud: 'custom', unavailable: message(e) };
+        return { signedIn: false, cloud: 'custom', unavailable: `Azure sign-in is not available: the cloud settings (microsoft-sovereign-cloud.*) are not usable: ${message(e)}` };
       }
       try {
         const accounts = await withTimeout(vscode.authentication.getAccounts(getConfiguredAuthProviderId()), PROVIDER_WAIT_MS, 'The Microsoft sign-in');
