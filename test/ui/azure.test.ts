@@ -212,6 +212,8 @@ describe('Azure sign-in: tenants → subscriptions → storage accounts in the t
     const copied = azurite.serviceClient(SECOND_ACCOUNT).getContainerClient(dst).getBlobClient('cat.jpg');
     assert.ok((await copied.downloadToBuffer()).equals(payload), 'byte-identical');
     assert.deepEqual((await copied.getProperties()).metadata, { via: 'signin' });
+    // The cost preview knows both accounts' regions.
+    assert.ok(env.api.logLines.some((l) => l.includes('The bytes leave westeurope for northeurope: Azure bills data transfer between regions.')), env.api.logLines.slice(-8).join('\n'));
     assert.deepEqual(await chosenKeys(), [], 'no access key stored: the sign-in was enough');
     const state = JSON.stringify(env.api.globalState.keys().map((k) => env.api.globalState.get(k)));
     const log = env.api.logLines.join('\n');

@@ -62,12 +62,26 @@ export function planSummary(ctx: Ctx, plan: CopyPlan, destination: BlobLocation,
  * bytes within one account / across accounts. A plan held in memory is started as planned, so its listing calls are
  * already made; a streamed plan (over PLAN_IN_MEMORY blobs) is listed again as it runs.
  */
+/** Where a plan's bytes go, when every account's region is known (accounts found through the Azure sign-in). */
+const regionNotes = new WeakMap<CopyPlan, string>();
+
+/** "The bytes leave westeurope for northeurope…" when the regions of the source accounts and the destination are known. */
+export function regionNote(regions: { readonly sources: readonly (string | undefined)[]; readonly destination?: string }): string | undefined {
+  const { destination } = regions;
+  if (!destination || regions.sources.length === 0 || regions.sources.some((r) => !r)) return undefined;
+  const away = [...new Set(regions.sources.filter((r) => r !== destination))];
+  if (away.length === 0) return `Source and destination are in ${destination}: no data transfer between regions.`;
+  return `The bytes leave ${away.join(', ')} for ${destination}: Azure bills data transfer between regions.`;
+}
+
 export function costDetail(plan: CopyPlan): string {
   if (!plan.cost) return '';
   const streamed = plan.totals.count > PLAN_IN_MEMORY;
   const lines = describeCost(streamed ? plan.cost : withoutPlanning(plan.cost));
   if (!streamed && Object.keys(plan.cost.planning).length > 0) lines.push(`Planning made ${describeRequests({ ...plan.cost, requests: plan.cost.planning, ranges: {} })}.`);
   if (plan.totals.conflicts > 0) lines.push('Counted as if existing blobs are overwritten; skipping them makes fewer calls.');
+  const regions = regionNotes.get(plan);
+  if (regions) lines.push(regions);
   return lines.join('\n');
 }
 
@@ -217,6 +231,12 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
       }
     },
   );
+  const regionOf = (id: string) => ctx.connections.get(id)?.azure?.location;
+  const note = regionNote({
+    sources: input.sources.map((src) => (src.kind === 'location' ? regionOf(src.location.connectionId) : undefined)),
+    destination: regionOf(input.destination.connectionId),
+  });
+  if (note) regionNotes.set(plan, note);
   const streamed = plan.totals.count > PLAN_IN_MEMORY;
   const summary = planSummary(ctx, plan, input.destination, verb);
   ctx.log.info(summary);
