@@ -279,11 +279,17 @@ describe('Azure sign-in: tenants → subscriptions → storage accounts in the t
       const fabrikam = await findChild(env.api, await root(), 'Fabrikam');
       assert.equal(env.api.tree.getTreeItem(fabrikam).description, 'fabrikam.onmicrosoft.com');
       assert.deepEqual(await labels(fabrikam), ['Fabrikam Main']);
+      // An ARM refusal shows on its node, as one line.
+      arm.model.failAccounts = { '3c1f0000-0000-4000-8000-0000000fab01': { status: 403, code: 'AuthorizationFailed', message: "The client 'tester' does not have authorization to perform action 'Microsoft.Storage/storageAccounts/read'." } };
+      assert.deepEqual(await labels(await findChild(env.api, fabrikam, 'Fabrikam Main')), [
+        "Could not list: Azure Resource Manager: could not list storage accounts (403 AuthorizationFailed): The client 'tester' does not have authorization to perform action 'Microsoft.Storage/storageAccounts/read'.",
+      ]);
       assert.deepEqual(await labels(await findChild(env.api, await root(), 'Contoso')), ['Blob Copy Test', 'Locked']);
       assert.ok(arm.requests.some((r) => r.path === '/subscriptions' && r.tenant === FABRIKAM), "Fabrikam's subscriptions were asked with a Fabrikam token");
     } finally {
       arm.model.tenants.pop();
       arm.model.subscriptions.pop();
+      arm.model.failAccounts = undefined;
     }
   });
 
