@@ -188,6 +188,8 @@ describe('Azure sign-in: tenants → subscriptions → storage accounts in the t
     const photos = await findChild(env.api, await findChild(env.api, dev, src), 'photos');
     assert.deepEqual(await labels(photos), ['cat.jpg']);
     // What a user sees: the view with the tree expanded down to the blob.
+    await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.commands.executeCommand('blobCopy.storage.focus');
     await env.api.view.reveal(await findChild(env.api, photos, 'cat.jpg'), { expand: true, select: true });
     await env.api.view.reveal(acct2, { expand: true });
