@@ -15,6 +15,7 @@ import { readSettings, type ConflictSetting } from '../config';
 import type { Ctx, Prompts } from '../context';
 import { formatBytes, plural } from '../../shared/vocabulary';
 import { errorMessage } from '../logger';
+import { regionNote } from './regions';
 
 /** Plans of up to this many blobs are held (and started) whole; larger ones stream from the listing. */
 export const PLAN_IN_MEMORY = 5000;
@@ -64,15 +65,6 @@ export function planSummary(ctx: Ctx, plan: CopyPlan, destination: BlobLocation,
  */
 /** Where a plan's bytes go, when every account's region is known (accounts found through the Azure sign-in). */
 const regionNotes = new WeakMap<CopyPlan, string>();
-
-/** "The bytes leave westeurope for northeurope…" when the regions of the source accounts and the destination are known. */
-export function regionNote(regions: { readonly sources: readonly (string | undefined)[]; readonly destination?: string }): string | undefined {
-  const { destination } = regions;
-  if (!destination || regions.sources.length === 0 || regions.sources.some((r) => !r)) return undefined;
-  const away = [...new Set(regions.sources.filter((r) => r !== destination))];
-  if (away.length === 0) return `Source and destination are in ${destination}: no data transfer between regions.`;
-  return `The bytes leave ${away.join(', ')} for ${destination}: Azure bills data transfer between regions.`;
-}
 
 export function costDetail(plan: CopyPlan): string {
   if (!plan.cost) return '';
