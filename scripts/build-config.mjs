@@ -57,6 +57,10 @@ export function cliBundles(root, outdir) {
  */
 export const LAZY_CORE_IMPORTER = join('src', 'extension', 'loadCore.ts');
 export const LAZY_CORE_OUTFILE = 'core.js';
+/** The Azure sign-in and account discovery (src/extension/azure/cloud.ts): its own bundle, required on first use too. */
+export const LAZY_AZURE_OUTFILE = 'azure.js';
+/** What loadCore.ts requires lazily → the bundle next to extension.js that the require stays a require of. */
+const LAZY_REQUIRES = { '../core': LAZY_CORE_OUTFILE, './azure/cloud': LAZY_AZURE_OUTFILE };
 
 /** @returns {import('esbuild').Plugin} */
 export function lazyCorePlugin() {
@@ -64,16 +68,42 @@ export function lazyCorePlugin() {
     name: 'blob-copy-lazy-core',
     setup(build) {
       const root = build.initialOptions.absWorkingDir ?? process.cwd();
-      build.onResolve({ filter: /^\.\.\/core$/ }, (args) => {
+      build.onResolve({ filter: /^(\.\.\/core|\.\/azure\/cloud)$/ }, (args) => {
         if (args.kind !== 'require-call' || relative(root, args.importer) !== LAZY_CORE_IMPORTER) return undefined;
-        return { path: `./${LAZY_CORE_OUTFILE}`, external: true };
+        return { path: `./${LAZY_REQUIRES[args.path]}`, external: true };
       });
     },
   };
 }
 
+/**
+ * dist/azure.js without @azure/identity (and MSAL, ~0.9 MB): the sign-in library imports it only for its Azure DevOps
+ * pipeline provider, which the extension does not use (VS Code's own Microsoft sign-in hands out the tokens).
+ * @returns {import('esbuild').Plugin}
+ */
+export function withoutIdentityPlugin() {
+  return {
+    name: 'blob-copy-without-identity',
+    setup(build) {
+      build.onResolve({ filter: /^@azure\/identity$/ }, () => ({ path: '@azure/identity', namespace: 'blob-copy-unused' }));
+      build.onLoad({ filter: /.*/, namespace: 'blob-copy-unused' }, () => ({
+        contents: "throw new Error('@azure/identity is not part of dist/azure.js');",
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 /** Packages the extension bundle must not contain: the storage SDK and Entra ID (they belong in dist/core.js). */
-export const SDK_PACKAGES = ['@azure/storage-blob', '@azure/storage-common', '@azure/identity', '@azure/msal-node'];
+export const SDK_PACKAGES = [
+  '@azure/storage-blob',
+  '@azure/storage-common',
+  '@azure/identity',
+  '@azure/msal-node',
+  '@azure/arm-storage',
+  '@azure/arm-resources-subscriptions',
+  '@microsoft/vscode-azext-azureauth',
+];
 
 /**
  * The SDK packages among a metafile's inputs, each with the first input that holds it.
@@ -119,7 +149,7 @@ export function sdkGuardPlugin() {
 }
 
 /**
- * The extension's two bundles: dist/extension.js (with the lazy require and the guard) and dist/core.js.
+ * The extension's bundles: dist/extension.js (with the lazy requires and the guard), dist/core.js and dist/azure.js.
  * @param {string} dir the output folder (dist)
  * @returns {import('esbuild').BuildOptions[]}
  */
@@ -131,5 +161,6 @@ export function extensionBundles(dir) {
       plugins: [lazyCorePlugin(), sdkGuardPlugin()],
     },
     nodeBundle({ entry: 'src/core/index.ts', outfile: join(dir, LAZY_CORE_OUTFILE) }),
+    { ...nodeBundle({ entry: 'src/extension/azure/cloud.ts', outfile: join(dir, LAZY_AZURE_OUTFILE), external: ['vscode'] }), metafile: true, plugins: [withoutIdentityPlugin()] },
   ];
 }

@@ -186,6 +186,25 @@ export async function launchBrowser() {
 }
 
 /**
+ * A screenshot an extension test asks for by a console line (the extension host cannot reach the page):
+ * "[blob-copy-ui:screenshot] <file>|<text>" saves test-results/<file> once <text> shows (up to 30 s).
+ * Answered with a line "[blob-copy-ui:done] …" or "[blob-copy-ui:failed] …: <why>".
+ */
+export async function takeScreenshot(page, line) {
+  const m = /^\[blob-copy-ui:screenshot\] (.+)$/.exec(line.trim());
+  if (!m) return undefined;
+  const [file, text] = m[1].split('|');
+  try {
+    if (text) await page.getByText(text, { exact: true }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    mkdirSync(join(root, 'test-results'), { recursive: true });
+    await page.screenshot({ path: join(root, 'test-results', file) });
+    return `[blob-copy-ui:done] screenshot ${file}`;
+  } catch (e) {
+    return `[blob-copy-ui:failed] screenshot ${file}: ${e instanceof Error ? e.message.split('\n')[0] : e}`;
+  }
+}
+
+/**
  * Runs compiled extension tests (a CommonJS module exporting run()) in a real extension host.
  * Resolves { code, lines } where code is the host's exit code (0 = run() resolved).
  */
@@ -200,12 +219,21 @@ export async function runExtensionTests({ extensionTestsPath, workspace, timeout
     const exit = new Promise((resolveExit) => {
       page.exposeFunction('codeAutomationExit', (code) => resolveExit(Number(code)));
     });
+    // Screenshots a test asks for, one after the other.
+    let shooting = Promise.resolve();
     await page.exposeFunction('codeAutomationLog', (type, args) => {
       const text = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
       for (const line of text.split('\n')) {
         if (isNoise(line)) continue;
         lines.push(line);
         onLine(line);
+        if (line.includes('[blob-copy-ui:screenshot]')) {
+          shooting = shooting.then(() => takeScreenshot(page, line)).then((answer) => {
+            if (!answer) return;
+            lines.push(answer);
+            onLine(answer);
+          });
+        }
       }
     });
     await page.goto(srv.url);

@@ -7,7 +7,7 @@ import type { AddConnectionInput } from './connections/model';
 import type { ConnectionStore } from './connections/store';
 import type { CopySourceInfo } from './tree/capabilities';
 import type { StorageNode } from './tree/nodes';
-import type { StorageTreeProvider } from './tree/provider';
+import type { AzureSource, StorageTreeProvider } from './tree/provider';
 
 /** Questions the extension asks the user. Tests replace them (through the extension's API) to answer without UI. */
 export interface Prompts {
@@ -31,6 +31,25 @@ export interface Prompts {
   resumeUnfinished(message: string, jobs: readonly JobSnapshot[]): Promise<'resume' | 'show' | undefined>;
   /** "Add Connection…": the kind and details of a connection (quick picks and input boxes). undefined = cancel. */
   connectionInput(): Promise<AddConnectionInput | undefined>;
+  /** "Use access key for this account": asked every time, before the key is fetched. true = use it. */
+  useAccessKey(accountName: string): Promise<boolean>;
+  /** "Select Subscriptions…": the subscriptions to show (ids), from all of them. undefined = cancel. */
+  pickSubscriptions(items: readonly SubscriptionChoice[]): Promise<string[] | undefined>;
+}
+
+/** One subscription offered by "Select Subscriptions…". */
+export interface SubscriptionChoice {
+  /** "tenant/subscription", as the Azure Resources extension keeps it. */
+  readonly id: string;
+  readonly label: string;
+  readonly description: string;
+  readonly picked: boolean;
+}
+
+/** The Azure sign-in as the commands see it. */
+export interface AzureControl extends AzureSource {
+  /** Blob Copy's own "Sign Out" (VS Code keeps the account signed in: its Accounts menu signs it out). */
+  setSignedOut(value: boolean): Promise<void>;
 }
 
 /** Non-modal messages (`vscode.window.show*Message`). Tests replace the members to capture and answer them. */
@@ -61,6 +80,7 @@ export type QuickInput = vscode.QuickPick<vscode.QuickPickItem> | vscode.InputBo
 export interface Ctx {
   readonly extension: vscode.ExtensionContext;
   readonly connections: ConnectionStore;
+  readonly azure: AzureControl;
   readonly engine: EngineApi;
   readonly tree: StorageTreeProvider;
   readonly view: vscode.TreeView<StorageNode>;

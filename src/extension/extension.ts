@@ -11,9 +11,10 @@ import type { JobSnapshot, WorkerEngine } from '../core';
 import { affectsTuning, engineTuning, readSettings, SECTION } from './config';
 import { ConnectionStore } from './connections/store';
 import { CAN_PASTE_CONTEXT, COMMANDS, commands, registerCommands, VIEW_ID } from './commands';
-import type { CopyClipboard, Ctx, Notifier, Prompts, QuickInput, ShownMessage } from './context';
+import type { AzureControl, CopyClipboard, Ctx, Notifier, Prompts, QuickInput, ShownMessage } from './context';
+import type { AzureCloud } from './azure/types';
 import { defaultPrompts, runCopy } from './copy/flow';
-import { coreLoaded, loadCore } from './loadCore';
+import { coreLoaded, loadAzure, loadCore } from './loadCore';
 import { OnFirstUse, unfinishedJobs } from './lazyEngine';
 import { ChannelLog, errorMessage } from './logger';
 import { watchBatches } from './notifications';
@@ -53,6 +54,8 @@ export interface BlobCopyApi extends BlobCopyPublicApi {
   /** Whether the engine's module (dist/core.js, with the storage SDK) was loaded in this extension host. */
   readonly coreLoaded: boolean;
   readonly connections: ConnectionStore;
+  /** The Azure sign-in (reading `cloud()` loads dist/azure.js). */
+  readonly azure: AzureControl;
   readonly statusBar: CopyStatusBar;
   /** Questions the extension asks; tests replace them to answer without a modal. */
   readonly prompts: Prompts;
@@ -118,6 +121,9 @@ export function apiFor(mode: vscode.ExtensionMode, full: () => BlobCopyApi): Blo
  */
 export const PANEL_RETAINED = 2_000;
 
+/** Blob Copy's own "Sign Out" of Azure (globalState; VS Code's account stays signed in). */
+const AZURE_SIGNED_OUT_KEY = 'blobCopy.azure.signedOut';
+
 export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCopyPublicApi {
   const activateStarted = performance.now();
   const testMode = context.extensionMode === vscode.ExtensionMode.Test;
@@ -168,7 +174,22 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
     }),
   );
 
-  const tree = new StorageTreeProvider(connections, () => readSettings().pageSize);
+  // The Azure sign-in and discovery (dist/azure.js) load when the Azure root is first shown, not at activation.
+  let cloud: AzureCloud | undefined;
+  const azure: AzureControl = {
+    cloud: () => {
+      if (!cloud) {
+        const created = loadAzure().createAzureCloud(channel);
+        context.subscriptions.push(created.onDidChangeSessions(() => tree.refresh(tree.azureRoot)));
+        cloud = created;
+      }
+      return cloud;
+    },
+    signedOut: () => context.globalState.get<boolean>(AZURE_SIGNED_OUT_KEY) === true,
+    setSignedOut: async (value) => context.globalState.update(AZURE_SIGNED_OUT_KEY, value || undefined),
+  };
+  connections.azureCredential = (tenantId, accountId) => azure.cloud().storageCredential(tenantId, accountId);
+  const tree = new StorageTreeProvider(connections, () => readSettings().pageSize, azure);
   context.subscriptions.push(tree);
 
   // Messages: the replaceable notifier behind a façade that records what was shown (test mode).
@@ -235,6 +256,7 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
   ctx = {
     extension: context,
     connections,
+    azure,
     get engine() {
       return engines.get();
     },
@@ -284,6 +306,7 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
       return coreLoaded();
     },
     connections,
+    azure,
     statusBar,
     prompts,
     notifier,

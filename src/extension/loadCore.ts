@@ -21,3 +21,13 @@ export function loadCore(): Core {
 export function coreLoaded(): boolean {
   return core !== undefined;
 }
+
+type Azure = typeof import('./azure/cloud');
+let azure: Azure | undefined;
+
+/** The Azure sign-in and account discovery (dist/azure.js in the release build), loaded on the first call. */
+export function loadAzure(): Azure {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the deferred load; see above
+  azure ??= require('./azure/cloud') as Azure;
+  return azure;
+}

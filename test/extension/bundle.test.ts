@@ -48,14 +48,15 @@ describe('the extension bundles: the engine and the SDK are loaded on first use'
   let config: BuildConfig;
   let esbuild: typeof import('esbuild');
   let metafile: Metafile;
+  let azureMetafile: Metafile;
 
   before(async () => {
     config = await importEsm(path.join(repoRoot, 'scripts', 'build-config.mjs'));
     esbuild = await import('esbuild');
     fs.rmSync(outDir, { recursive: true, force: true });
-    const [extension, core] = config.extensionBundles(outDir);
-    const results = await Promise.all([extension, core].map((b) => esbuild.build({ ...b, absWorkingDir: repoRoot, minify: true, logLevel: 'silent' })));
+    const results = await Promise.all(config.extensionBundles(outDir).map((b) => esbuild.build({ ...b, absWorkingDir: repoRoot, minify: true, logLevel: 'silent' })));
     metafile = results[0].metafile!;
+    azureMetafile = results[2].metafile!;
   });
   after(() => fs.rmSync(outDir, { recursive: true, force: true }));
 
@@ -67,6 +68,7 @@ describe('the extension bundles: the engine and the SDK are loaded on first use'
     assert.ok(!inputs.includes('src/core/index.ts'), "src/core's index is not in the extension bundle");
     const text = fs.readFileSync(path.join(outDir, 'extension.js'), 'utf8');
     assert.equal(text.match(/require\("\.\/core\.js"\)/g)?.length, 1, text.match(/require\([^)]*\)/g)?.join(' '));
+    assert.equal(text.match(/require\("\.\/azure\.js"\)/g)?.length, 1, 'the Azure sign-in is required lazily too');
     assert.ok(!text.includes('BlobServiceClient'), "the storage SDK's client is not in the text");
     assert.ok(fs.statSync(path.join(outDir, 'extension.js')).size < 200 * 1024, 'extension.js stays small');
   });
@@ -87,6 +89,13 @@ describe('the extension bundles: the engine and the SDK are loaded on first use'
     assert.equal(typeof core.createAccountClient, 'function');
     assert.equal(typeof core.listBlobsPage, 'function');
     assert.equal(typeof core.createDefaultAzureCredential, 'function');
+  });
+
+  it('azure.js is the Azure sign-in and discovery, without @azure/identity or the storage SDK', () => {
+    const inputs = Object.keys(azureMetafile.inputs).map((i) => i.split(path.sep).join('/'));
+    assert.ok(inputs.some((i) => i.includes('node_modules/@microsoft/vscode-azext-azureauth/')));
+    assert.ok(inputs.some((i) => i.includes('node_modules/@azure/arm-storage/')));
+    assert.deepEqual(inputs.filter((i) => /node_modules\/@azure\/(identity|msal-node|storage-blob)\//.test(i)), []);
   });
 
   it('the build fails when the extension imports the engine eagerly', async () => {

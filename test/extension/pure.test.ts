@@ -6,6 +6,7 @@ import { locationUrl, type ConnectionInfo } from '../../src/extension/connection
 import { batchMessage, failureText, firstFailure } from '../../src/extension/notificationText';
 import { computeStatus, statusText } from '../../src/extension/statusModel';
 import { formatBytes, formatDuration, strategiesFor } from '../../src/shared/vocabulary';
+import { regionNote } from '../../src/extension/copy/regions';
 
 function job(id: string, batchId: string, state: JobSnapshot['state'], bytesDone: number, bytesTotal: number, throughput = 0): JobSnapshot {
   return { id, batchId, source: `c/${id}`, destination: `d/${id}`, destinationLocation: { connectionId: 'c', container: 'd', path: id }, strategy: 'put-block-from-url', state, bytesDone, bytesTotal, throughput, attempts: 1 };
@@ -98,5 +99,16 @@ describe('locationUrl', () => {
     const info = { endpoint: 'http://127.0.0.1:10000/devstoreaccount1' };
     assert.equal(locationUrl(info, { connectionId: 'x', container: 'c', path: 'a b/ü#1.txt' }), 'http://127.0.0.1:10000/devstoreaccount1/c/a%20b/%C3%BC%231.txt');
     assert.equal(locationUrl(info, { connectionId: 'x', container: 'c', path: '' }), 'http://127.0.0.1:10000/devstoreaccount1/c');
+  });
+});
+
+describe('the cost preview between regions', () => {
+  it('says whether the bytes leave their region, only when every region is known', () => {
+    assert.equal(regionNote({ sources: ['westeurope'], destination: 'northeurope' }), 'The bytes leave westeurope for northeurope: Azure bills data transfer between regions.');
+    assert.equal(regionNote({ sources: ['westeurope', 'westeurope'], destination: 'westeurope' }), 'Source and destination are in westeurope: no data transfer between regions.');
+    assert.equal(regionNote({ sources: ['eastus', 'westeurope', 'eastus'], destination: 'westeurope' }), 'The bytes leave eastus for westeurope: Azure bills data transfer between regions.');
+    assert.equal(regionNote({ sources: ['westeurope', undefined], destination: 'westeurope' }), undefined, 'a hand-added source: unknown');
+    assert.equal(regionNote({ sources: ['westeurope'] }), undefined, 'a hand-added destination: unknown');
+    assert.equal(regionNote({ sources: [], destination: 'westeurope' }), undefined);
   });
 });

@@ -63,6 +63,8 @@ export function installDefaultSeams(api: BlobCopyApi): void {
   api.prompts.rehydrate = async () => undefined;
   api.prompts.resumeUnfinished = async () => undefined;
   api.prompts.connectionInput = async () => undefined;
+  api.prompts.useAccessKey = async () => false;
+  api.prompts.pickSubscriptions = async () => undefined;
 }
 
 export async function stopEnv(): Promise<void> {

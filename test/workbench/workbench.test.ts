@@ -3,7 +3,8 @@
  * open the Blob Copy view, expand Azurite → container → blob, right-click the blob, "Copy Blob To…", answer the
  * pickers, and see the job finish in the Copy Jobs panel. Asserts the bytes and metadata in Azurite, checks that the
  * panel stays readable at about 600, 900 and 1400 px (source and destination visible, actions inside the panel), and
- * saves screenshots to test-results/ (UPDATE_SCREENSHOTS=1 also writes docs/screenshots/ for the README).
+ * saves screenshots to test-results/ (UPDATE_SCREENSHOTS=1 also writes docs/screenshots/ for the README). Also: one
+ * click on "Sign in to Azure…" opens VS Code's Microsoft sign-in consent dialog.
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -202,6 +203,28 @@ describe('workbench: right-click a blob, Copy Blob To…, the job finishes in th
     // The panel at three window widths: the job's source and destination are readable, its actions are not cut off.
     for (const width of [600, 900, 1400]) await checkPanelAt(width, webview);
   }
+
+  it("Sign in to Azure… (one click on the Azure root) opens VS Code's Microsoft sign-in; Cancel leaves the tree as it was", async () => {
+    try {
+      // Signed out, the Azure root shows the action; a click runs it (no menu).
+      const action = row(/Sign in to Azure…/);
+      await action.waitFor({ timeout: 60_000 });
+      await action.click();
+      // VS Code's own consent dialog for the built-in Microsoft authentication provider: "Allow" would go on to
+      // Microsoft's sign-in page in the browser, which cannot be reached offline.
+      const dialog = page.locator('.monaco-dialog-box', { hasText: /wants to sign in using Microsoft/ });
+      await dialog.waitFor({ state: 'visible', timeout: 60_000 });
+      assert.match(await dialog.innerText(), /Blob Copy/);
+      await shot('azure-sign-in');
+      await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).first().click();
+      await dialog.waitFor({ state: 'detached', timeout: 15_000 });
+      await row(/Sign in to Azure…/).waitFor({ timeout: 15_000 });
+      await row(/Azurite/).waitFor({ timeout: 15_000 });
+    } catch (e) {
+      await shot('failure-azure').catch(() => undefined);
+      throw e;
+    }
+  });
 
   it('moves a blob with Move To… (context menu) and another with Cut / Paste (Ctrl+X, Ctrl+V) through the real UI', async () => {
     try {

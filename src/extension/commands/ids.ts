@@ -29,6 +29,10 @@ export const COMMANDS = {
   abortPendingCopy: 'blobCopy.abortPendingCopy',
   clearFinished: 'blobCopy.clearFinished',
   resume: 'blobCopy.resume',
+  azureSignIn: 'blobCopy.azureSignIn',
+  azureSignOut: 'blobCopy.azureSignOut',
+  selectSubscriptions: 'blobCopy.selectSubscriptions',
+  useAccessKey: 'blobCopy.useAccessKey',
 } as const satisfies Record<string, `${typeof PREFIX}${string}`>;
 
 export type CommandName = keyof typeof COMMANDS;

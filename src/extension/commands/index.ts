@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../context';
 import { errorMessage } from '../logger';
 import type { StorageNode } from '../tree/nodes';
+import { azureSignIn, azureSignOut, selectSubscriptions, useAccessKey } from './azure';
 import { addConnection, loadMore, refresh, removeConnection, renameConnection, revealInTree } from './connections';
 import { copyFromUrl, copyMark, copyTo, copyUrl, copyWithOperation, paste } from './copy';
 import { COMMANDS, type CommandName } from './ids';
@@ -41,6 +42,10 @@ export const commands: Record<CommandName, CommandFactory> = {
   abortPendingCopy,
   clearFinished,
   resume,
+  azureSignIn,
+  azureSignOut,
+  selectSubscriptions,
+  useAccessKey,
 };
 
 /**

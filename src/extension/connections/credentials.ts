@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import { tokenExpiry } from '../../core/jwt';
 import { loadCore } from '../loadCore';
 
 export const STORAGE_SCOPES = ['https://storage.azure.com/.default'];
@@ -18,17 +19,6 @@ export async function signInWithVsCode(interactive: boolean): Promise<boolean> {
   }
 }
 
-/** JWT "exp" claim, in ms; falls back to "now + 50 minutes". */
-function expiresOn(token: string): number {
-  try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: number };
-    if (typeof payload.exp === 'number') return payload.exp * 1000;
-  } catch {
-    /* not a JWT */
-  }
-  return Date.now() + 50 * 60 * 1000;
-}
-
 export function createEntraCredential(auth: 'vscode' | 'default'): TokenCredential {
   let fallback: Promise<TokenCredential> | undefined;
   return {
@@ -36,7 +26,7 @@ export function createEntraCredential(auth: 'vscode' | 'default'): TokenCredenti
       if (auth === 'vscode') {
         try {
           const session = await vscode.authentication.getSession('microsoft', STORAGE_SCOPES, { silent: true });
-          if (session) return { token: session.accessToken, expiresOnTimestamp: expiresOn(session.accessToken) };
+          if (session) return { token: session.accessToken, expiresOnTimestamp: tokenExpiry(session.accessToken) };
         } catch {
           /* no Microsoft auth provider here: fall back */
         }

@@ -1,7 +1,22 @@
 /** What a saved connection is (non-secret part, kept in globalState) and what "Add Connection" accepts. */
 import type { BlobLocation } from '../../core';
 
-export type ConnectionKind = 'azurite' | 'connectionString' | 'accountKey' | 'sas' | 'entra';
+export type ConnectionKind = 'azurite' | 'connectionString' | 'accountKey' | 'sas' | 'entra' | 'azure';
+
+/** Where a storage account found through the Azure sign-in lives (non-secret). */
+export interface AzureAccountInfo {
+  readonly tenantId: string;
+  /** VS Code's account id of the sign-in that found it. */
+  readonly accountId: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  /** Region, e.g. westeurope. */
+  readonly location?: string;
+  /** StorageV2, BlockBlobStorage… */
+  readonly accountKind?: string;
+  readonly hns: boolean;
+  readonly allowSharedKeyAccess: boolean;
+}
 
 /** Non-secret description of a connection: safe to keep in globalState and to show. */
 export interface ConnectionInfo {
@@ -15,6 +30,8 @@ export interface ConnectionInfo {
   readonly container?: string;
   /** Entra ID: VS Code's Microsoft sign-in, or DefaultAzureCredential. */
   readonly auth?: 'vscode' | 'default';
+  /** Found through the Azure sign-in (kind 'azure'): its subscription, region and flags. */
+  readonly azure?: AzureAccountInfo;
   /** The built-in Azurite entry (not stored, cannot be renamed or removed). */
   readonly builtin?: boolean;
 }
@@ -25,6 +42,11 @@ export type AddConnectionInput =
   | { readonly kind: 'accountKey'; readonly label?: string; readonly accountName: string; readonly accountKey: string; readonly blobEndpoint?: string }
   | { readonly kind: 'sas'; readonly label?: string; readonly url: string }
   | { readonly kind: 'entra'; readonly label?: string; readonly accountName: string; readonly blobEndpoint?: string; readonly auth?: 'vscode' | 'default' };
+
+/** The connection id of a storage account found through the Azure sign-in: stable across sessions (the journal keeps it). */
+export function azureConnectionId(subscriptionId: string, accountName: string): string {
+  return `azure:${subscriptionId}/${accountName}`;
+}
 
 /** What goes into SecretStorage, as JSON, under one key per connection. */
 export type SecretPayload =

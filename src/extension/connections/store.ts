@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
+import type { TokenCredential } from '@azure/core-auth';
 import type { AccountClient, ConnectionSpec } from '../../core';
 import { accountNameFromEndpoint, azuriteConnectionString, AZURITE_ACCOUNT_NAME, endpointUrlProblem, parseConnectionString } from '../../core/connectionString';
 import { loadCore } from '../loadCore';
@@ -13,25 +14,70 @@ import { AZURITE_ID, type AddConnectionInput, type ConnectionInfo, type SecretPa
 import { sasExpiryProblem, validateConnection } from './validate';
 
 const STATE_KEY = 'blobCopy.connections';
+/** Storage accounts found through the Azure sign-in (non-secret), kept so that a journal's copy can resume. */
+const AZURE_STATE_KEY = 'blobCopy.azureAccounts';
 const secretKey = (id: string) => `blobCopy.connection.${id}`;
+/** The access key the user chose for a discovered account ("Use access key for this account"). */
+const azureKeySecret = (id: string) => `blobCopy.azureKey.${id}`;
 
 export class ConnectionStore implements vscode.Disposable {
   private readonly _onDidChange = new vscode.EventEmitter<void>();
   readonly onDidChange = this._onDidChange.event;
   private readonly clients = new Map<string, Promise<AccountClient>>();
 
+  /** Storage tokens of the Azure sign-in for a tenant (set by the extension; the sign-in library lives elsewhere). */
+  azureCredential?: (tenantId: string, accountId: string) => TokenCredential;
+
   constructor(
     private readonly state: vscode.Memento,
     private readonly secrets: vscode.SecretStorage,
   ) {}
 
-  /** Azurite first, then the saved connections in the order they were added. */
+  /** Azurite first, then the saved connections in the order they were added (the tree's hand-added roots). */
   list(): ConnectionInfo[] {
     return [this.azurite(), ...this.saved()];
   }
 
+  /** list() and the storage accounts found through the Azure sign-in (copy destinations, pickers). */
+  all(): ConnectionInfo[] {
+    return [...this.list(), ...this.discovered()];
+  }
+
   get(id: string): ConnectionInfo | undefined {
-    return this.list().find((c) => c.id === id);
+    return this.all().find((c) => c.id === id);
+  }
+
+  /** Remembers storage accounts found through the Azure sign-in as connections (kind 'azure'), by their stable ids. */
+  async register(accounts: readonly ConnectionInfo[]): Promise<void> {
+    const byId = new Map(this.discovered().map((c) => [c.id, c]));
+    let changed = false;
+    for (const a of accounts) {
+      if (JSON.stringify(byId.get(a.id)) !== JSON.stringify(a)) changed = true;
+      byId.set(a.id, a);
+    }
+    if (changed) await this.state.update(AZURE_STATE_KEY, [...byId.values()]);
+  }
+
+  /** Whether the user chose the access key for a discovered account. */
+  async usesAccessKey(id: string): Promise<boolean> {
+    return (await this.secrets.get(azureKeySecret(id))) !== undefined;
+  }
+
+  /** The user chose "Use access key for this account": the key goes to secret storage only. */
+  async useAccessKey(id: string, key: string): Promise<void> {
+    if (!this.discovered().some((c) => c.id === id)) throw new Error(`Unknown Azure account "${id}": refresh the Azure tree.`);
+    await this.secrets.store(azureKeySecret(id), key);
+    this.invalidate(id);
+  }
+
+  /** Sign Out: forgets the discovered accounts and every access key chosen for them. */
+  async forgetAzure(): Promise<void> {
+    for (const c of this.discovered()) {
+      await this.secrets.delete(azureKeySecret(c.id));
+      this.clients.delete(c.id);
+    }
+    await this.state.update(AZURE_STATE_KEY, undefined);
+    this._onDidChange.fire();
   }
 
   /** The engine's ConnectionResolver: SDK clients for a connection id (cached until the connection changes). */
@@ -103,6 +149,11 @@ export class ConnectionStore implements vscode.Disposable {
     };
   }
 
+  private discovered(): ConnectionInfo[] {
+    const raw = this.state.get<unknown>(AZURE_STATE_KEY);
+    return Array.isArray(raw) ? (raw as ConnectionInfo[]).filter((c) => c && typeof c.id === 'string' && c.kind === 'azure' && !!c.azure) : [];
+  }
+
   private saved(): ConnectionInfo[] {
     const raw = this.state.get<unknown>(STATE_KEY);
     return Array.isArray(raw) ? (raw as ConnectionInfo[]).filter((c) => c && typeof c.id === 'string') : [];
@@ -119,6 +170,12 @@ export class ConnectionStore implements vscode.Disposable {
       }
       case 'entra':
         return { kind: 'token', accountName: info.accountName, blobEndpoint: info.endpoint, credential: createEntraCredential(info.auth ?? 'vscode') };
+      case 'azure': {
+        const key = await this.secrets.get(azureKeySecret(id));
+        if (key) return { kind: 'sharedKey', accountName: info.accountName, accountKey: key, blobEndpoint: info.endpoint };
+        if (!this.azureCredential || !info.azure) throw new Error(`${info.label}: sign in to Azure to use this account.`);
+        return { kind: 'token', accountName: info.accountName, blobEndpoint: info.endpoint, credential: this.azureCredential(info.azure.tenantId, info.azure.accountId) };
+      }
       case 'connectionString':
       case 'accountKey':
       case 'sas': {

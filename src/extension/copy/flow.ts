@@ -15,6 +15,7 @@ import { readSettings, type ConflictSetting } from '../config';
 import type { Ctx, Prompts } from '../context';
 import { formatBytes, formatCount, plural } from '../../shared/vocabulary';
 import { errorMessage } from '../logger';
+import { regionNote } from './regions';
 
 /** Plans of up to this many blobs are held (and started) whole; larger ones stream from the listing. */
 export const PLAN_IN_MEMORY = 5000;
@@ -64,12 +65,17 @@ export function planSummary(ctx: Ctx, plan: CopyPlan, destination: BlobLocation,
  * bytes within one account / across accounts. A plan held in memory is started as planned, so its listing calls are
  * already made; a streamed plan (over PLAN_IN_MEMORY blobs) is listed again as it runs.
  */
+/** Where a plan's bytes go, when every account's region is known (accounts found through the Azure sign-in). */
+const regionNotes = new WeakMap<CopyPlan, string>();
+
 export function costDetail(plan: CopyPlan): string {
   if (!plan.cost) return '';
   const streamed = plan.totals.count > PLAN_IN_MEMORY;
   const lines = describeCost(streamed ? plan.cost : withoutPlanning(plan.cost));
   if (!streamed && Object.keys(plan.cost.planning).length > 0) lines.push(`Planning made ${describeRequests({ ...plan.cost, requests: plan.cost.planning, ranges: {} })}.`);
   if (plan.totals.conflicts > 0) lines.push('Counted as if existing blobs are overwritten; skipping them makes fewer calls.');
+  const regions = regionNotes.get(plan);
+  if (regions) lines.push(regions);
   return lines.join('\n');
 }
 
@@ -150,6 +156,21 @@ export const defaultPrompts: Prompts = {
     return pick === 'Resume' ? 'resume' : pick === 'Show Jobs' ? 'show' : undefined;
   },
   connectionInput: askConnectionInput,
+  async useAccessKey(accountName) {
+    const pick = await vscode.window.showWarningMessage(
+      `Use the access key of ${accountName}?`,
+      { modal: true, detail: 'Blob Copy reads the key through Azure Resource Manager (List Keys) and keeps it in VS Code\'s secret storage only; this account is then reached with the key instead of your sign-in. Sign Out forgets it.' },
+      'Use Access Key',
+    );
+    return pick === 'Use Access Key';
+  },
+  async pickSubscriptions(items) {
+    const picks = await vscode.window.showQuickPick(
+      items.map((i) => ({ label: i.label, description: i.description, picked: i.picked, id: i.id })),
+      { canPickMany: true, title: 'Select Subscriptions', placeHolder: 'The subscriptions whose storage accounts the Azure tree shows (none picked: all)' },
+    );
+    return picks?.map((p) => p.id);
+  },
 };
 
 /**
@@ -237,6 +258,12 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
     void ctx.notify.error(`Blob Copy: ${errorMessage(plan)}`);
     return { stopped: 'empty', summary: plan.message };
   }
+  const regionOf = (id: string) => ctx.connections.get(id)?.azure?.location;
+  const note = regionNote({
+    sources: input.sources.map((src) => (src.kind === 'location' ? regionOf(src.location.connectionId) : undefined)),
+    destination: regionOf(input.destination.connectionId),
+  });
+  if (note) regionNotes.set(plan, note);
   const streamed = plan.totals.count > PLAN_IN_MEMORY;
   const summary = planSummary(ctx, plan, input.destination, verb);
   ctx.log.info(summary);

@@ -16,7 +16,7 @@ import type { CopySourceInfo } from '../tree/capabilities';
 type Item<T> = vscode.QuickPickItem & { value: T };
 
 export async function pickConnection(ctx: Ctx, title: string): Promise<ConnectionInfo | undefined> {
-  const items: Item<ConnectionInfo>[] = ctx.connections.list().map((c) => ({ label: c.label, description: c.endpoint, value: c }));
+  const items: Item<ConnectionInfo>[] = ctx.connections.all().map((c) => ({ label: c.label, description: c.endpoint, value: c }));
   return pickOne(ctx, items, { title, placeholder: 'Connection' });
 }
 

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { BlobEntry, BlobLocation, BlobType, FolderEntry } from '../../core';
 import { formatBytes } from '../../shared/vocabulary';
 import type { ConnectionInfo } from '../connections/model';
+import type { AzureSubscription, AzureTenant } from '../azure/types';
 import { COMMANDS } from '../commands/ids';
 import type { CopySourceInfo } from './capabilities';
 
@@ -16,10 +17,12 @@ export interface PageState {
   error?: string;
   pending?: Promise<void>;
   loadMore?: LoadMoreNode;
+  /** Shown after the error (e.g. "Use access key for this account…"). */
+  actions?: ActionNode[];
 }
 
-export type ParentNode = ConnectionNode | ContainerNode | FolderNode;
-export type StorageNode = ConnectionNode | ContainerNode | FolderNode | BlobNode | LoadMoreNode | MessageNode;
+export type ParentNode = ConnectionNode | ContainerNode | FolderNode | AzureRootNode | TenantNode | SubscriptionNode;
+export type StorageNode = ParentNode | BlobNode | LoadMoreNode | MessageNode | ActionNode;
 
 export function nodeId(connectionId: string, container?: string, path?: string): string {
   return [connectionId, container, path].filter((p) => p !== undefined).join('|');
@@ -27,11 +30,14 @@ export function nodeId(connectionId: string, container?: string, path?: string):
 
 export class ConnectionNode {
   readonly kind = 'connection';
-  readonly parent = undefined;
   readonly page: PageState = {};
   readonly copySource = undefined;
   readonly copyTarget = undefined;
-  constructor(readonly info: ConnectionInfo) {}
+  /** `parent`: the subscription of a storage account found through the Azure sign-in. */
+  constructor(
+    readonly info: ConnectionInfo,
+    readonly parent?: SubscriptionNode,
+  ) {}
   get connectionId(): string {
     return this.info.id;
   }
@@ -41,10 +47,21 @@ export class ConnectionNode {
   treeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.info.label, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
+    const azure = this.info.azure;
+    if (azure) {
+      item.contextValue = 'azureAccount';
+      item.iconPath = new vscode.ThemeIcon('database');
+      item.description = [azure.accountKind, azure.location, azure.hns ? 'HNS' : undefined].filter(Boolean).join(' · ');
+      item.tooltip = new vscode.MarkdownString(
+        `**${escape(this.info.label)}** · ${escape(item.description)}\n\n\`${escape(this.info.endpoint)}\`\n\nResource group \`${escape(azure.resourceGroup)}\` · ` +
+          `shared keys ${azure.allowSharedKeyAccess ? 'allowed' : 'not allowed'}${azure.hns ? ' · hierarchical namespace' : ''}`,
+      );
+      return item;
+    }
     item.contextValue = 'connection';
     item.iconPath = new vscode.ThemeIcon(this.info.kind === 'azurite' ? 'server-environment' : this.info.kind === 'entra' ? 'account' : 'database');
     item.description = this.info.kind === 'azurite' ? new URL(this.info.endpoint).host : this.info.accountName;
-    const kind = { azurite: 'Azurite emulator', connectionString: 'Connection string', accountKey: 'Account key', sas: 'SAS URL', entra: 'Microsoft Entra ID' }[this.info.kind];
+    const kind = { azurite: 'Azurite emulator', connectionString: 'Connection string', accountKey: 'Account key', sas: 'SAS URL', entra: 'Microsoft Entra ID', azure: 'Azure sign-in' }[this.info.kind];
     item.tooltip = new vscode.MarkdownString(`**${escape(this.info.label)}**\n\n${kind} · \`${escape(this.info.endpoint)}\`${this.info.container ? `\n\nLimited to container \`${escape(this.info.container)}\`` : ''}`);
     return item;
   }
@@ -187,6 +204,101 @@ export class LoadMoreNode {
     item.contextValue = 'loadMore';
     item.iconPath = new vscode.ThemeIcon('ellipsis');
     item.command = { command: COMMANDS.loadMore, title: 'Load more…', arguments: [this] };
+    return item;
+  }
+}
+
+/** The Azure root: "Sign in to Azure…" when signed out; tenants or subscriptions when signed in. */
+export class AzureRootNode {
+  readonly kind = 'azureRoot';
+  readonly parent = undefined;
+  readonly page: PageState = {};
+  readonly copySource = undefined;
+  readonly copyTarget = undefined;
+  /** Set by the provider once the sign-in state is known: the account shown, or undefined (signed out). */
+  signedInAs?: string;
+  get id(): string {
+    return 'azure';
+  }
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Azure', vscode.TreeItemCollapsibleState.Expanded);
+    item.id = this.id;
+    item.contextValue = this.signedInAs === undefined ? 'azureSignedOut' : 'azureSignedIn';
+    item.iconPath = new vscode.ThemeIcon('azure');
+    item.description = this.signedInAs;
+    item.tooltip = this.signedInAs === undefined ? 'Storage accounts of your Azure subscriptions: sign in to list them.' : `Signed in as ${this.signedInAs}`;
+    return item;
+  }
+}
+
+export class TenantNode {
+  readonly kind = 'tenant';
+  readonly page: PageState = {};
+  readonly copySource = undefined;
+  readonly copyTarget = undefined;
+  constructor(
+    readonly parent: AzureRootNode,
+    readonly tenant: AzureTenant,
+  ) {}
+  get id(): string {
+    return `tenant:${this.tenant.accountId}/${this.tenant.tenantId}`;
+  }
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.tenant.displayName || this.tenant.tenantId, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    item.contextValue = 'tenant';
+    item.iconPath = new vscode.ThemeIcon('organization');
+    item.description = this.tenant.defaultDomain;
+    item.tooltip = `Tenant ${this.tenant.tenantId} (${this.tenant.accountLabel})`;
+    return item;
+  }
+}
+
+export class SubscriptionNode {
+  readonly kind = 'subscription';
+  readonly page: PageState = {};
+  readonly copySource = undefined;
+  readonly copyTarget = undefined;
+  constructor(
+    readonly parent: AzureRootNode | TenantNode,
+    readonly subscription: AzureSubscription,
+  ) {}
+  get id(): string {
+    return `subscription:${this.subscription.accountId}/${this.subscription.tenantId}/${this.subscription.subscriptionId}`;
+  }
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.subscription.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    item.contextValue = 'subscription';
+    item.iconPath = new vscode.ThemeIcon('key');
+    item.tooltip = `Subscription ${this.subscription.subscriptionId}`;
+    return item;
+  }
+}
+
+/** A clickable leaf that runs a command ("Sign in to Azure…", "Use access key for this account…"). */
+export class ActionNode {
+  readonly kind = 'action';
+  readonly page = undefined;
+  readonly copySource = undefined;
+  readonly copyTarget = undefined;
+  constructor(
+    readonly parent: ParentNode,
+    readonly label: string,
+    readonly command: string,
+    readonly icon: string,
+    readonly tooltip?: string,
+  ) {}
+  get id(): string {
+    return `action:${this.command}:${this.parent.id}`;
+  }
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.contextValue = 'action';
+    item.iconPath = new vscode.ThemeIcon(this.icon);
+    item.tooltip = this.tooltip;
+    item.command = { command: this.command, title: this.label, arguments: [this.parent] };
     return item;
   }
 }

@@ -4,10 +4,34 @@
  */
 import * as vscode from 'vscode';
 import type { BlobLocation } from '../../core';
+import { isMissingDataRole, missingDataRoleMessage } from '../../core/dataRole';
 import { loadCore } from '../loadCore';
+import type { AzureCloud } from '../azure/types';
 import type { ConnectionStore } from '../connections/store';
+import { azureConnectionId, type ConnectionInfo } from '../connections/model';
+import { COMMANDS } from '../commands/ids';
 import { errorMessage } from '../logger';
-import { BlobNode, ConnectionNode, ContainerNode, FolderNode, LoadMoreNode, MessageNode, type ParentNode, type StorageNode } from './nodes';
+import {
+  ActionNode,
+  AzureRootNode,
+  BlobNode,
+  ConnectionNode,
+  ContainerNode,
+  FolderNode,
+  LoadMoreNode,
+  MessageNode,
+  SubscriptionNode,
+  TenantNode,
+  type ParentNode,
+  type StorageNode,
+} from './nodes';
+
+/** What the tree needs of the Azure sign-in: the sign-in (loaded on first use) and whether the user signed out here. */
+export interface AzureSource {
+  cloud(): AzureCloud;
+  /** "Sign Out" in Blob Copy: the tree shows "Sign in to Azure…" until the next sign-in. */
+  signedOut(): boolean;
+}
 
 /** Most pages "reveal" loads at one level while looking for a node. */
 const REVEAL_MAX_PAGES = 50;
@@ -15,12 +39,15 @@ const REVEAL_MAX_PAGES = 50;
 export class StorageTreeProvider implements vscode.TreeDataProvider<StorageNode>, vscode.Disposable {
   private readonly _onDidChangeTreeData = new vscode.EventEmitter<StorageNode | undefined>();
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
-  private roots?: ConnectionNode[];
+  private roots?: (AzureRootNode | ConnectionNode)[];
+  /** The storage account nodes listed under the Azure root, by connection id. */
+  private readonly azureAccounts = new Map<string, ConnectionNode>();
   private readonly subscription: vscode.Disposable;
 
   constructor(
     private readonly connections: ConnectionStore,
     private readonly pageSize: () => number,
+    private readonly azure?: AzureSource,
   ) {
     this.subscription = connections.onDidChange(() => this.refresh());
   }
@@ -35,11 +62,12 @@ export class StorageTreeProvider implements vscode.TreeDataProvider<StorageNode>
 
   async getChildren(node?: StorageNode): Promise<StorageNode[]> {
     if (!node) {
-      this.roots ??= this.connections.list().map((info) => new ConnectionNode(info));
+      this.roots ??= [...(this.azure ? [new AzureRootNode()] : []), ...this.connections.list().map((info) => new ConnectionNode(info))];
       return this.roots;
     }
     if (!node.page) return [];
-    if (node.page.items === undefined) await this.fetchNextPage(node);
+    // A refresh while the first page was on its way (a sign-in event) drops that page: fetch again (bounded).
+    for (let i = 0; i < 3 && node.page.items === undefined; i++) await this.fetchNextPage(node);
     return this.childrenOf(node);
   }
 
@@ -47,9 +75,10 @@ export class StorageTreeProvider implements vscode.TreeDataProvider<StorageNode>
   childrenOf(node: ParentNode): StorageNode[] {
     const page = node.page;
     const out: StorageNode[] = [...(page.items ?? [])];
-    if (page.error) out.push(new MessageNode(node, page.error, true));
+    if (page.error) out.push(new MessageNode(node, page.error, true), ...(page.actions ?? []));
     else if (page.items && page.items.length === 0 && !page.continuationToken) {
-      out.push(new MessageNode(node, node.kind === 'connection' ? 'No containers' : 'No blobs', false));
+      const empty = { connection: 'No containers', tenant: 'No subscriptions (Select Subscriptions… chooses them)', subscription: 'No storage accounts', azureRoot: 'No subscriptions (Select Subscriptions… chooses them)' }[node.kind as string] ?? 'No blobs';
+      out.push(new MessageNode(node, empty, false));
     }
     if (page.continuationToken) {
       page.loadMore ??= new LoadMoreNode(node);
@@ -79,6 +108,7 @@ export class StorageTreeProvider implements vscode.TreeDataProvider<StorageNode>
       page.items = undefined;
       page.continuationToken = undefined;
       page.error = undefined;
+      page.actions = undefined;
       page.loadMore = undefined;
       page.pending = undefined;
     }
@@ -87,7 +117,7 @@ export class StorageTreeProvider implements vscode.TreeDataProvider<StorageNode>
 
   /** Refreshes the loaded node showing a location (a copy's destination), if any. */
   refreshLocation(location: BlobLocation): void {
-    const root = this.roots?.find((c) => c.info.id === location.connectionId);
+    const root = this.connectionNode(location.connectionId);
     if (!root?.page.items) return;
     const container = root.page.items.find((n): n is ContainerNode => n.kind === 'container' && n.name === location.container);
     if (!container) return this.refresh(root);
@@ -104,8 +134,8 @@ export class StorageTreeProvider implements vscode.TreeDataProvider<StorageNode>
 
   /** Finds the node of a location, loading pages on the way (bounded), for `TreeView.reveal`. */
   async find(location: BlobLocation): Promise<StorageNode | undefined> {
-    const roots = await this.getChildren();
-    const conn = roots.find((n): n is ConnectionNode => n.kind === 'connection' && n.info.id === location.connectionId);
+    await this.getChildren();
+    const conn = this.connectionNode(location.connectionId);
     if (!conn) return undefined;
     const container = await this.findChild(conn, (n) => n.kind === 'container' && n.name === location.container);
     if (!container || !location.path) return container;
@@ -124,9 +154,19 @@ export class StorageTreeProvider implements vscode.TreeDataProvider<StorageNode>
     return (await this.findChild(parent, (n) => n.kind === 'blob' && n.entry.name === location.path)) ?? parent;
   }
 
+  /** The Azure root (when the tree has one). */
+  get azureRoot(): AzureRootNode | undefined {
+    return this.roots?.find((n): n is AzureRootNode => n.kind === 'azureRoot');
+  }
+
   dispose(): void {
     this.subscription.dispose();
     this._onDidChangeTreeData.dispose();
+  }
+
+  /** The node of a connection: a hand-added root, or a storage account listed under the Azure root. */
+  private connectionNode(id: string): ConnectionNode | undefined {
+    return this.roots?.find((c): c is ConnectionNode => c.kind === 'connection' && c.info.id === id) ?? this.azureAccounts.get(id);
   }
 
   private async findChild(parent: ParentNode, match: (n: StorageNode) => boolean): Promise<StorageNode | undefined> {
@@ -151,10 +191,13 @@ export class StorageTreeProvider implements vscode.TreeDataProvider<StorageNode>
         page.continuationToken = continuationToken;
         page.error = undefined;
       })
-      .catch((err: unknown) => {
+      .catch(async (err: unknown) => {
+        if (node.page.pending !== pending) return;
+        const problem = await this.problemOf(node, err);
         if (node.page.pending !== pending) return;
         page.items ??= [];
-        page.error = `Could not list: ${errorMessage(err)}`;
+        page.error = problem.message;
+        page.actions = problem.actions;
       })
       .finally(() => {
         if (page.pending === pending) page.pending = undefined;
@@ -163,7 +206,66 @@ export class StorageTreeProvider implements vscode.TreeDataProvider<StorageNode>
     return pending;
   }
 
+  /** The one line an error shows on its node, and what the user can do about it. */
+  private async problemOf(node: ParentNode, err: unknown): Promise<{ message: string; actions?: ActionNode[] }> {
+    if (node.kind !== 'connection' || !node.info.azure || !this.azure || !isMissingDataRole(err)) return { message: `Could not list: ${errorMessage(err)}` };
+    const azure = node.info.azure;
+    const message = missingDataRoleMessage(node.info.accountName);
+    if (await this.connections.usesAccessKey(node.info.id)) return { message };
+    const offer = await this.azure
+      .cloud()
+      .accessKeyOffer(azure, discoveredOf(node.info))
+      .catch((e: unknown) => ({ offer: false, reason: errorMessage(e) }));
+    if (!offer.offer) return { message: `${message} (No access key offered: ${offer.reason})` };
+    return { message, actions: [new ActionNode(node, 'Use access key for this account…', COMMANDS.useAccessKey, 'key', 'Asks first; the key is kept in VS Code\'s secret storage only.')] };
+  }
+
+  private async fetchAzurePage(node: AzureRootNode | TenantNode | SubscriptionNode): Promise<{ items: StorageNode[]; continuationToken?: string }> {
+    const cloud = this.azure!.cloud();
+    if (node.kind === 'azureRoot') {
+      const status = this.azure!.signedOut() ? { signedIn: false } : await cloud.status();
+      node.signedInAs = undefined;
+      if ('unavailable' in status && status.unavailable) return { items: [new MessageNode(node, status.unavailable, true)] };
+      if (!status.signedIn) return { items: [new ActionNode(node, 'Sign in to Azure…', COMMANDS.azureSignIn, 'sign-in', 'Sign in with your Microsoft account to list your storage accounts.')] };
+      const tenants = await cloud.tenants();
+      node.signedInAs = [...new Set(tenants.map((t) => t.accountLabel))].join(', ') || 'signed in';
+      this._onDidChangeTreeData.fire(node);
+      if (tenants.length !== 1) return { items: tenants.map((t) => new TenantNode(node, t)) };
+      return { items: (await cloud.subscriptions(tenants[0])).map((s) => new SubscriptionNode(node, s)) };
+    }
+    if (node.kind === 'tenant') return { items: (await cloud.subscriptions(node.tenant)).map((s) => new SubscriptionNode(node, s)) };
+    const page = await cloud.accountsPage(node.subscription, node.page.continuationToken);
+    const sub = node.subscription;
+    const infos: ConnectionInfo[] = page.items
+      .filter((a) => a.blobEndpoint)
+      .map((a) => ({
+        id: azureConnectionId(sub.subscriptionId, a.name),
+        label: a.name,
+        kind: 'azure',
+        accountName: a.name,
+        endpoint: a.blobEndpoint!,
+        azure: {
+          tenantId: sub.tenantId,
+          accountId: sub.accountId,
+          subscriptionId: sub.subscriptionId,
+          resourceGroup: a.resourceGroup,
+          location: a.location,
+          accountKind: a.kind,
+          hns: a.isHnsEnabled,
+          allowSharedKeyAccess: a.allowSharedKeyAccess,
+        },
+      }));
+    await this.connections.register(infos);
+    const items = infos.map((info) => {
+      const n = new ConnectionNode(info, node);
+      this.azureAccounts.set(info.id, n);
+      return n;
+    });
+    return { items, continuationToken: page.continuationToken };
+  }
+
   private async fetchPage(node: ParentNode): Promise<{ items: StorageNode[]; continuationToken?: string }> {
+    if (node.kind === 'azureRoot' || node.kind === 'tenant' || node.kind === 'subscription') return this.fetchAzurePage(node);
     const size = this.pageSize();
     const account = await this.connections.resolve(node.connectionId);
     if (node.kind === 'connection') {
@@ -178,4 +280,20 @@ export class StorageTreeProvider implements vscode.TreeDataProvider<StorageNode>
       continuationToken: page.continuationToken,
     };
   }
+}
+
+/** The discovery record of a discovered connection (what the access-key offer needs). */
+function discoveredOf(info: ConnectionInfo) {
+  const a = info.azure!;
+  return {
+    id: '',
+    name: info.accountName,
+    subscriptionId: a.subscriptionId,
+    resourceGroup: a.resourceGroup,
+    kind: a.accountKind,
+    location: a.location,
+    isHnsEnabled: a.hns,
+    blobEndpoint: info.endpoint,
+    allowSharedKeyAccess: a.allowSharedKeyAccess,
+  };
 }
