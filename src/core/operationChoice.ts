@@ -202,7 +202,8 @@ export interface TimingOptions {
   readonly margin?: number;
 }
 
-export interface Pick {
+/** What the chooser picked for one small copy, and why. */
+export interface OperationPick {
   readonly operation: CopyOperation;
   readonly reason: string;
   /** Set for a probe copy: hand it back to record() (its completion counts for its probe block). */
@@ -291,7 +292,7 @@ export class OperationTimings {
   }
 
   /** The operation for the next small copy to the endpoint among `candidates` (the planned one first). */
-  pick(origin: string, candidates: readonly CopyOperation[]): Pick {
+  pick(origin: string, candidates: readonly CopyOperation[]): OperationPick {
     const e = this.state(origin);
     e.seen++;
     const p = this.decide(e, candidates);
@@ -299,7 +300,7 @@ export class OperationTimings {
     return p;
   }
 
-  private decide(e: EndpointState, candidates: readonly CopyOperation[]): Pick {
+  private decide(e: EndpointState, candidates: readonly CopyOperation[]): OperationPick {
     const planned = candidates[0];
     if (candidates.length < 2 || e.seen <= this.warmup) return { operation: planned, reason: 'planned (too few small copies to this endpoint to compare)' };
     const current = e.decided && candidates.includes(e.decided) ? e.decided : planned;
