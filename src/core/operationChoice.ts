@@ -190,7 +190,7 @@ export interface OperationEstimate {
 }
 
 export interface TimingOptions {
-  /** Small copies an endpoint runs with the planned operation before it probes (default 128: small batches never probe). */
+  /** Small copies an endpoint runs with the planned operation before it probes (default DEFAULT_WARMUP: small batches never probe). */
   readonly warmup?: number;
   /** Copies in each probe block (default 64: two rounds of the 32 small copies in flight). */
   readonly block?: number;
