@@ -180,13 +180,6 @@ export async function* expandPages(
 const FIRST_PAGE_SIZE = 100;
 const PAGE_SIZE = 1000;
 
-/** All blobs of one source (small sources; large ones go page by page through expandPages). */
-export async function expandSource(ctx: SourceResolver, source: CopySource, filter: (rel: string) => boolean, signal?: AbortSignal): Promise<Expanded[]> {
-  const all: Expanded[] = [];
-  for await (const page of expandPages(ctx, source, filter, signal)) all.push(...page);
-  return all;
-}
-
 async function headOne(ctx: SourceResolver, source: CopySource, name: string, key: string, signal?: AbortSignal): Promise<Expanded> {
   const { blob } = await sourceBlobClient(ctx, source);
   let props: Awaited<ReturnType<BlobClient['getProperties']>>;

@@ -221,12 +221,6 @@ function sasPermissions(sas: string | undefined): string | undefined {
   return new URLSearchParams(sas).get('sp') ?? '';
 }
 
-export interface MoveSourceCheck {
-  readonly source: CopySource;
-  /** The source's own path (a folder ends in "/", a container's contents is ""). */
-  readonly path: string;
-}
-
 /**
  * Problems that refuse a move before anything is written: URL sources, read-only source credentials (a SAS without
  * "d"), a folder moved onto itself or into its own subfolder, a destination that is another moved blob.

@@ -22,10 +22,10 @@ export const SINGLE_CALL_MAX_BYTES = 256 * MiB;
  */
 export const SAME_ACCOUNT_SYNC_MAX_BYTES = 4 * MiB;
 
-/** Which operations a server (keyed by endpoint origin) answered 501 APINotImplemented to. */
 /** How long attempts wait for the first one's answer about an operation before they try it themselves. */
 const ASK_WAIT_MS = 10_000;
 
+/** Which operations a server (keyed by endpoint origin) answered 501 APINotImplemented to. */
 export class CapabilityCache {
   private readonly missing = new Map<string, Set<CopyOperation>>();
   private readonly present = new Map<string, Set<CopyOperation>>();
@@ -190,7 +190,7 @@ export interface OperationEstimate {
 }
 
 export interface TimingOptions {
-  /** Small copies an endpoint runs with the planned operation before it probes (default 128: small batches never probe). */
+  /** Small copies an endpoint runs with the planned operation before it probes (default DEFAULT_WARMUP: small batches never probe). */
   readonly warmup?: number;
   /** Copies in each probe block (default 64: two rounds of the 32 small copies in flight). */
   readonly block?: number;
@@ -202,7 +202,8 @@ export interface TimingOptions {
   readonly margin?: number;
 }
 
-export interface Pick {
+/** What the chooser picked for one small copy, and why. */
+export interface OperationPick {
   readonly operation: CopyOperation;
   readonly reason: string;
   /** Set for a probe copy: hand it back to record() (its completion counts for its probe block). */
@@ -241,6 +242,14 @@ interface EndpointState {
 }
 
 /**
+ * Small copies to an endpoint before the first probe round. A probe runs a block with the slower operation (Copy
+ * Blob, half the rate of Copy Blob From URL on Azurite in one account): at 128, a 1,000-blob copy spent ~5 % of
+ * its time probing (W4: 0.81–0.85 of the bare SDK loop). From 2,000 on, only a large batch (or the second of two
+ * 1,000-blob ones) probes, where one round costs well under 1 %.
+ */
+export const DEFAULT_WARMUP = 2000;
+
+/**
  * Which operation completes small copies faster, learned per endpoint (origin) from measurements — as
  * CapabilityCache learns a 501 per endpoint. The planned operation is the prior: an endpoint runs it for `warmup`
  * copies (a small batch never probes); then (from the 2,001st small copy to it) a probe round runs a block of `block` copies with each candidate, one
@@ -253,14 +262,6 @@ interface EndpointState {
  * waiting that both operations see alike (on Azurite, same account, Copy Blob measured faster per copy than Copy Blob
  * From URL while the bare SDK completed 1.5× more of the latter per second). The clock is injectable (tests).
  */
-/**
- * Small copies to an endpoint before the first probe round. A probe runs a block with the slower operation (Copy
- * Blob, half the rate of Copy Blob From URL on Azurite in one account): at 128, a 1,000-blob copy spent ~5 % of
- * its time probing (W4: 0.81–0.85 of the bare SDK loop). From 2,000 on, only a large batch (or the second of two
- * 1,000-blob ones) probes, where one round costs well under 1 %.
- */
-export const DEFAULT_WARMUP = 2000;
-
 export class OperationTimings {
   private readonly byOrigin = new Map<string, EndpointState>();
   private readonly warmup: number;
@@ -291,7 +292,7 @@ export class OperationTimings {
   }
 
   /** The operation for the next small copy to the endpoint among `candidates` (the planned one first). */
-  pick(origin: string, candidates: readonly CopyOperation[]): Pick {
+  pick(origin: string, candidates: readonly CopyOperation[]): OperationPick {
     const e = this.state(origin);
     e.seen++;
     const p = this.decide(e, candidates);
@@ -299,7 +300,7 @@ export class OperationTimings {
     return p;
   }
 
-  private decide(e: EndpointState, candidates: readonly CopyOperation[]): Pick {
+  private decide(e: EndpointState, candidates: readonly CopyOperation[]): OperationPick {
     const planned = candidates[0];
     if (candidates.length < 2 || e.seen <= this.warmup) return { operation: planned, reason: 'planned (too few small copies to this endpoint to compare)' };
     const current = e.decided && candidates.includes(e.decided) ? e.decided : planned;

@@ -34,10 +34,10 @@ export interface BlobCopyPublicApi {
   readonly apiVersion: 1;
 }
 
-/** The API of an extension test run (`ExtensionMode.Test`): services, seams and records for the tests. */
 /** When this bundle's top level ran (performance.now(), ms): the end of its require(), for the start-up benchmark. */
 const MODULE_LOADED_AT = performance.now();
 
+/** The API of an extension test run (`ExtensionMode.Test`): services, seams and records for the tests. */
 export interface BlobCopyApi extends BlobCopyPublicApi {
   /**
    * Start-up timing (bench --startup): activate()'s own duration in ms, and when the module finished loading and

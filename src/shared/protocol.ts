@@ -297,19 +297,3 @@ export function emptyTotals(): JobTotals {
   const byState = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobStateName, number>;
   return { count: 0, byState, bytesDone: 0, bytesTotal: 0, throughput: 0 };
 }
-
-export function computeTotals(jobs: Iterable<Pick<JobView, 'state' | 'bytesDone' | 'bytesTotal' | 'throughput'>>): JobTotals {
-  const byState = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobStateName, number>;
-  let count = 0;
-  let bytesDone = 0;
-  let bytesTotal = 0;
-  let throughput = 0;
-  for (const j of jobs) {
-    count++;
-    byState[j.state]++;
-    bytesDone += j.bytesDone;
-    bytesTotal += j.bytesTotal;
-    if (j.state === 'running' || j.state === 'pending') throughput += j.throughput;
-  }
-  return { count, byState, bytesDone, bytesTotal, throughput };
-}

@@ -110,10 +110,6 @@ export function strategiesFor(types: readonly BlobType[]): StrategyId[] {
   return STRATEGIES.filter((s) => types.every((t) => strategyFits(s, t)));
 }
 
-export function isStrategyId(v: unknown): v is StrategyId {
-  return typeof v === 'string' && (STRATEGIES as readonly string[]).includes(v);
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // job states
 

@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   assertNever,
-  computeTotals,
   emptyTotals,
   matchesFilter,
   type JobView,
 } from '../../src/shared/protocol';
+import { computeTotals } from '../helpers/totals';
 import { validateHostMessage, validateJobView, validateWebviewMessage } from '../../src/shared/protocolValidation';
 
 const view = (over: Partial<JobView> = {}): JobView => ({

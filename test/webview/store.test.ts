@@ -1,7 +1,8 @@
 /** Plain-Node tests of the Copy Jobs webview store (src/webview/store.ts): the reducer and the visible-rows selector. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_PAGE_ROWS, computeTotals, emptyTotals, type JobView } from '../../src/shared/protocol';
+import { MAX_PAGE_ROWS, emptyTotals, type JobView } from '../../src/shared/protocol';
+import { computeTotals } from '../helpers/totals';
 import {
   actionDoneText,
   actionsFor,

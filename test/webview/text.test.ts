@@ -1,7 +1,8 @@
 /** Plain-Node tests of what the Copy Jobs panel says (src/webview/text.ts and the state labels of format.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { computeTotals, emptyTotals, type BatchView, type JobView } from '../../src/shared/protocol';
+import { emptyTotals, type BatchView, type JobView } from '../../src/shared/protocol';
+import { computeTotals } from '../helpers/totals';
 import { stateInfo, waitingStateInfo } from '../../src/webview/format';
 import { batchText, emptyText, overallText, overallValue, rowText, summaryChips, waitingSummaryText, unlistedText, waitingText } from '../../src/webview/text';
 

@@ -18,7 +18,6 @@ import { copyArgsOf, explicitTargetOf, sourceOf, sourcesOf, targetOf } from './i
 import type { CommandFactory } from './types';
 
 /** The tree's selection when the view is visible and it holds sources of one of the kinds. */
-/** What is selected in the tree (when the view is visible), of these kinds. */
 export function selectedSources(ctx: Ctx, kinds: readonly SourceKind[]): CopySourceInfo[] {
   if (!ctx.view.visible) return [];
   return toSourceInfos(ctx.view.selection).filter((s) => kinds.includes(s.sourceKind));
