@@ -16,7 +16,8 @@ import { createJob, describeSide, jobFromRecord, recordBytes, recordOf, snapshot
 import { FileJournal, type JournalRecord, type JournalStore } from './journal';
 import { redactingLogger, type Logger } from './log';
 import { operationModule, pendingCopyId } from './operations';
-import { DEFAULT_OUTAGE_TOLERANCE_SECONDS, transientReason, waitForStorage, type Outage } from './outage';
+import { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from './outage';
+import { DeferredCleanups } from './cleanups';
 import { CapabilityCache, planCopy, summarizePlan, type PlannerContext, type PlanSummary } from './planner';
 import { readResume } from './resume';
 import { OperationTimings } from './operationChoice';
@@ -48,14 +49,15 @@ export class CopyEngine implements EngineApi {
   private readonly events = new JobEvents((job) => this.batches.get(job.batchId));
   private readonly runner: JobRunner;
   private idleWaiters: Array<() => void> = [];
-  /** Removals of partial destinations waiting for storage to answer again, by job (see deferCleanup). */
-  private readonly cleanups = new Map<Job, AbortController>();
+  /** Removals of partial destinations waiting for storage to answer again (see cleanups.ts). */
+  private readonly cleanups: DeferredCleanups<Job>;
   private disposed = false;
   private concurrency = 8;
   private readonly transientSub: Disposable;
 
   constructor(private readonly options: CopyEngineOptions) {
     this.log = redactingLogger(options.log);
+    this.cleanups = new DeferredCleanups(this.log, () => this.wakeIdle());
     this.timings = new OperationTimings(options.operationChoice);
     this.configure(options);
     if (options.journalDir) this.journal = new FileJournal(options.journalDir);
@@ -103,7 +105,7 @@ export class CopyEngine implements EngineApi {
         emitJob: (job, force) => this.events.job(job, force),
         finish: (job, state, error) => this.finish(job, state, error),
         flushJournal: () => this.journal?.flush(), // move (issue #12): 'copied' is on disk before a source is deleted
-        deferCleanup: (job, what, attempt) => this.deferCleanup(job, what, attempt, outageToleranceMs()),
+        deferCleanup: (job, what, attempt) => this.cleanups.defer(job, what, attempt, outageToleranceMs()),
       },
     );
     // Each throttled / failed attempt that the SDK's retry policy handles goes to the debug log, with its request id:
@@ -287,8 +289,7 @@ export class CopyEngine implements EngineApi {
     job.error = undefined;
     job.finishedAt = undefined;
     job.controller = new AbortController();
-    this.cleanups.get(job)?.abort(); // the retry continues from (or replaces) the partial destination
-    this.cleanups.delete(job);
+    this.cleanups.cancel(job); // the retry continues from (or replaces) the partial destination
     job.abortRequested = false;
     job.acceptNewSource = true;
     job.durable = true; // the batch's position may be past it: only its record brings it back after a restart
@@ -409,7 +410,7 @@ export class CopyEngine implements EngineApi {
       job.controller.abort();
     }
     for (const b of this.batches.values()) clearTimer(b);
-    for (const c of this.cleanups.values()) c.abort();
+    this.cleanups.dispose();
     this.feeds.dispose();
     this.journal?.dispose?.();
     this.transientSub.dispose();
@@ -433,47 +434,6 @@ export class CopyEngine implements EngineApi {
     const run = limit(() => this.runner.run(job));
     job.running = run;
     void run.catch((e) => this.log.error(`Internal error in job ${job.id}: ${e instanceof Error ? e.message : String(e)}`));
-  }
-
-  /**
-   * Removes a canceled / failed job's partial destination once storage answers again: tries with the outage back-off
-   * until the removal succeeds, fails for good, or the tolerance is spent (then the log says to delete it by hand).
-   * Lives as long as the engine: a restart forgets it (the README says so). A retry of the job cancels it: the retry
-   * continues from (or replaces) the partial destination.
-   */
-  private deferCleanup(job: Job, what: string, attempt: () => Promise<void>, toleranceMs: number): void {
-    this.cleanups.get(job)?.abort();
-    const stop = new AbortController();
-    this.cleanups.set(job, stop);
-    void (async () => {
-      const since = Date.now();
-      const outage: Outage = { since, reason: 'not answering', tries: 0, nextTryAt: since };
-      for (;;) {
-        const waited = await waitForStorage(outage, toleranceMs, stop.signal);
-        if (waited === 'spent') {
-          this.log.error(
-            `${what}: the partial destination was not removed: storage did not answer for ${Math.round((Date.now() - since) / 1000)} s (${outage.reason}). Delete it when storage is back.`,
-          );
-          return;
-        }
-        if (waited === 'stopped') return; // the engine stopped, or the job was retried
-        try {
-          await attempt();
-          this.log.info(`${what}: storage answers again; the partial destination was removed.`);
-          return;
-        } catch (e) {
-          const reason = transientReason(e);
-          if (!reason) {
-            this.log.warn(`${what}: could not remove the partial destination: ${toCopyError(e, 'cleanup').message}`);
-            return;
-          }
-          outage.reason = reason;
-        }
-      }
-    })().finally(() => {
-      if (this.cleanups.get(job) === stop) this.cleanups.delete(job);
-      this.wakeIdle();
-    });
   }
 
   private hasActive(): boolean {
