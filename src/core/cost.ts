@@ -6,7 +6,9 @@
  * failures; retries, throttling and resumes add calls that no plan can know.
  */
 import { operationModule } from './operations';
-import type { PlannedCopy } from './types';
+import type { CallRange, CostValue, PlannedCopy } from './types';
+
+export type { CallRange, CostValue } from './types';
 import { formatBytes, formatCount, REST_CALLS, type CopyOperation, type RestCall } from '../shared/vocabulary';
 
 export interface CostOptions {
@@ -18,28 +20,6 @@ export interface CostOptions {
   readonly move?: boolean;
 }
 
-/** Calls of one REST operation: exactly `min` when min = max, else between them (known only while copying). */
-export interface CallRange {
-  readonly min: number;
-  readonly max: number;
-}
-
-export interface CostValue {
-  /** REST operation → calls, planning included. Where the count is not exact (see `ranges`), its upper bound. */
-  readonly requests: Partial<Record<RestCall, number>>;
-  /** The operations whose count is only bounded: their lower and upper bounds. */
-  readonly ranges: Partial<Record<RestCall, CallRange>>;
-  /** The planning calls alone (listing the sources, probing the destination), part of `requests`. */
-  readonly planning: Partial<Record<RestCall, number>>;
-  readonly bytes: {
-    /** Bytes copied within one storage account (Copy Blob there moves no bytes at all). */
-    readonly sameAccount: number;
-    /** Bytes read from another account (egress when the accounts are in different regions). */
-    readonly crossAccount: number;
-  };
-  /** Blobs whose Copy Blob may stay pending: each then polls (Get Blob Properties), not counted above. */
-  readonly mayPoll: number;
-}
 
 /** Accumulates the calls of a plan, page by page (add), plus the planning calls the planner reports (planned). */
 export class CostEstimate {

@@ -3,13 +3,16 @@
  * a first attempt, else one HEAD), the destination's write conditions, and how the service reads the source.
  */
 import { AnonymousCredential, BlobClient, type BlobServiceClient, type ContainerClient, type BlobHTTPHeaders, type BlobRequestConditions, type Metadata, type StoragePipelineOptions, type Tags } from '@azure/storage-blob';
-import type { SourceAccess, SourceAuthorizer } from './auth';
+import type { SourceAuthorizer } from './auth';
 import type { AccountClient } from './connections';
 import { CopyError, toCopyError } from './errors';
 import { contentHeadersOf, md5b64, normalizeEtag, toHttpHeaders } from './headers';
 import { restartProgress, type Job } from './job';
 import type { Logger } from './log';
 import { originOf } from './urls';
+import type { PreparedCopy } from './operations/types';
+
+export type { PreparedCopy } from './operations/types';
 
 export interface SourceDeps {
   resolve(connectionId: string): Promise<AccountClient>;
@@ -18,19 +21,6 @@ export interface SourceDeps {
   log: Logger;
 }
 
-/** What an attempt copies from where to where; with the job's progress it becomes an OperationContext. */
-export interface PreparedCopy {
-  readonly access: SourceAccess;
-  source(): BlobClient;
-  readonly dest: BlobClient;
-  readonly destOrigin: string;
-  readonly headers: BlobHTTPHeaders;
-  readonly metadata: Metadata;
-  readonly tier?: string;
-  readonly tags?: Tags;
-  readonly etag: string;
-  readonly destConditions: BlobRequestConditions;
-}
 
 interface Snapshot {
   etag: string;

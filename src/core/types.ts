@@ -3,8 +3,7 @@
  * No `vscode` import here or anywhere under src/core.
  */
 
-import type { BlobType, CopyOperation, JobState, StrategyChoice, StrategyId } from '../shared/vocabulary';
-import type { CostValue } from './cost';
+import type { BlobType, CopyOperation, JobState, RestCall, StrategyChoice, StrategyId } from '../shared/vocabulary';
 
 export type { BlobType, CopyOperation, JobState, StrategyChoice, StrategyId } from '../shared/vocabulary';
 export { FINAL_STATES, isActive, isFinal, isRetryable } from '../shared/vocabulary';
@@ -190,4 +189,29 @@ export interface ErrorInfo {
   readonly status?: number;
   readonly code?: string;
   readonly requestId?: string;
+}
+
+// ---- the cost preview's value (computed in cost.ts)
+
+/** Calls of one REST operation: exactly `min` when min = max, else between them (known only while copying). */
+export interface CallRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface CostValue {
+  /** REST operation → calls, planning included. Where the count is not exact (see `ranges`), its upper bound. */
+  readonly requests: Partial<Record<RestCall, number>>;
+  /** The operations whose count is only bounded: their lower and upper bounds. */
+  readonly ranges: Partial<Record<RestCall, CallRange>>;
+  /** The planning calls alone (listing the sources, probing the destination), part of `requests`. */
+  readonly planning: Partial<Record<RestCall, number>>;
+  readonly bytes: {
+    /** Bytes copied within one storage account (Copy Blob there moves no bytes at all). */
+    readonly sameAccount: number;
+    /** Bytes read from another account (egress when the accounts are in different regions). */
+    readonly crossAccount: number;
+  };
+  /** Blobs whose Copy Blob may stay pending: each then polls (Get Blob Properties), not counted above. */
+  readonly mayPoll: number;
 }

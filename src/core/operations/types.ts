@@ -4,8 +4,8 @@
  * operation's progress (a tagged union, one shape per operation) so a new process can resume.
  */
 import type { Logger } from '../log';
-import type { PreparedCopy } from '../source';
-import type { BlobClient } from '@azure/storage-blob';
+import type { SourceAccess } from '../auth';
+import type { BlobClient, BlobHTTPHeaders, BlobRequestConditions, Metadata, Tags } from '@azure/storage-blob';
 import type { CopyOperation, PlannedCopy } from '../types';
 import type { RestCall } from '../../shared/vocabulary';
 
@@ -36,6 +36,20 @@ export interface MoveProgress {
   sourceEtag: string;
   /** Set when the source was kept: why (a retry copies again only for 'source-changed'). */
   kept?: 'source-changed' | 'snapshots' | 'destination-changed' | 'no-permission';
+}
+
+/** What an attempt copies from where to where; with the job's progress it becomes an OperationContext. */
+export interface PreparedCopy {
+  readonly access: SourceAccess;
+  source(): BlobClient;
+  readonly dest: BlobClient;
+  readonly destOrigin: string;
+  readonly headers: BlobHTTPHeaders;
+  readonly metadata: Metadata;
+  readonly tier?: string;
+  readonly tags?: Tags;
+  readonly etag: string;
+  readonly destConditions: BlobRequestConditions;
 }
 
 /**
