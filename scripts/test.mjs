@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureDependencies } from './deps.mjs';
+import { formatFailures, tapFailures } from './test-failures.mjs';
 import { install, root, runExtensionTests } from './vscode-runtime.mjs';
 
 const args = process.argv.slice(2);
@@ -81,8 +82,10 @@ async function nodeTests() {
   const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
   const count = (k) => Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
   const r = { name: 'node', passed: count('pass'), failed: count('fail') + count('cancelled'), skipped: count('skipped') + count('todo') };
+  r.failures = tapFailures(text, root);
   if (code !== 0 && r.failed === 0) r.failed = 1;
   if (r.passed + r.failed === 0) r.failed = 1; // ran no test: that is a failure
+  if (r.failed > r.failures.length) r.failures.push({ file: 'out/test', title: '(plain-Node run)', error: code !== 0 ? `node --test ended with exit code ${code}; see the output above` : 'no test ran' });
   suites.push({ ...r, seconds: (Date.now() - t0) / 1000 });
 }
 
@@ -98,12 +101,13 @@ async function uiTests() {
       console.log(line);
     },
   });
-  const r = { name: 'vscode', passed: summary?.passed ?? 0, failed: summary?.failed ?? 0, skipped: summary?.pending ?? 0 };
+  const r = { name: 'vscode', passed: summary?.passed ?? 0, failed: summary?.failed ?? 0, skipped: summary?.pending ?? 0, failures: summary?.failures ?? [] };
   if (code !== 0 && r.failed === 0) r.failed = 1;
   if (!summary) {
     console.log('extension tests printed no summary: counted as a failure');
     r.failed = Math.max(r.failed, 1);
   }
+  if (r.failed > r.failures.length) r.failures.push({ file: 'out/test/ui', title: '(extension host)', error: summary ? `the extension host ended with exit code ${code}` : 'the extension tests printed no summary; see the output above' });
   suites.push({ ...r, seconds: (Date.now() - t0) / 1000 });
 }
 
@@ -125,5 +129,7 @@ for (const s of suites) {
   console.log(`${s.name.padEnd(8)} ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped (${s.seconds.toFixed(1)} s)`);
 }
 console.log(`wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+// The failed tests last, so the last screen of a CI log says which test failed and why.
+for (const s of suites) for (const line of formatFailures(s.name, s.failures)) console.log(line);
 console.log(`tests: ${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
 process.exit(totals.failed === 0 && totals.passed > 0 ? 0 : 1);
