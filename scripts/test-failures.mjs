@@ -27,6 +27,9 @@ function scalar(lines, i, indent) {
   return raw === '~' ? '' : raw;
 }
 
+/** A title as TAP writes it escapes "#" and "\\". */
+const unescape = (title) => title.replace(/\\([\\#])/g, '$1');
+
 /**
  * @param {string} tap the TAP text
  * @param {string} root paths in the report are shown relative to it
@@ -44,7 +47,7 @@ export function tapFailures(tap, root) {
     if (sub) {
       const depth = sub[1].length / 4;
       while (open.length && open[open.length - 1].depth >= depth) open.pop();
-      open.push({ depth, name: sub[2] });
+      open.push({ depth, name: unescape(sub[2]) });
       continue;
     }
     const notOk = /^( *)not ok \d+ - (.*?)(?: # (?:SKIP|TODO).*)?$/.exec(line);
@@ -64,7 +67,7 @@ export function tapFailures(tap, root) {
     if (open.length && open[open.length - 1].depth === depth) open.pop();
     if (fields.failureType === 'subtestsFailed') continue;
     const rel = (x) => (x.startsWith('/') ? relative(root, x) : x);
-    const title = [...names, notOk[2]].map(rel).join(' > ');
+    const title = [...names, unescape(notOk[2])].map(rel).join(' > ');
     const where = fields.location ? fields.location.replace(/:\d+:\d+$/, '') : notOk[2];
     let error = fields.error || fields.failureType || 'failed';
     // A file whose process failed outside any test: say how it ended.

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import { AzuriteInstance, DEV_ACCOUNT, startAzurite } from '../helpers/azurite';
 import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
-import { A1, makeEngine, tempDir, uploadMany } from './support';
+import { A1, makeEngine, tempDir, uploadMany } from '../helpers/proxiedEngine';
 
 const COUNT = 2000;
 
