@@ -122,31 +122,13 @@ function classify(r: ProxyLogEntry): string {
   return `${m} ${r.comp ?? ''} (unexpected)`;
 }
 
-/** Attempts the SDK's retry policy tries again: no answer (a reset connection), 500 or 503. */
-const retriedFailure = (r: ProxyLogEntry) => r.status === undefined || r.status === 500 || r.status === 503;
-
-/**
- * The calls the engine made, per REST operation. An SDK retry of a call (same x-ms-client-request-id, after an
- * attempt that failed on the way: on a busy machine a connection may be reset) is the same call; `retried` counts
- * them, and any other repeat of an id fails the test.
- */
 function countCalls(log: readonly ProxyLogEntry[]): Record<string, number> {
   const out: Record<string, number> = {};
-  const attempts = new Map<string, ProxyLogEntry[]>();
   for (const r of log) {
     if (!r.clientRequestId) continue; // a service's own read of a copy source
-    const id = r.clientRequestIdValue!;
-    attempts.set(id, [...(attempts.get(id) ?? []), r]);
-  }
-  let retried = 0;
-  for (const [id, tries] of attempts) {
-    const k = classify(tries[0]);
+    const k = classify(r);
     out[k] = (out[k] ?? 0) + 1;
-    const earlier = tries.slice(0, -1);
-    assert.ok(earlier.every(retriedFailure), `call ${id} (${k}) was sent ${tries.length} times: statuses ${tries.map((t) => t.status).join(', ')}`);
-    retried += earlier.length;
   }
-  if (retried) console.log(`[cost] ${retried} SDK retries of failed attempts counted with their call`);
   return out;
 }
 

@@ -61,8 +61,6 @@ export interface ProxyLogEntry {
    * own read of a copy source (Azurite's, the shim's) has none.
    */
   readonly clientRequestId?: boolean;
-  /** Its value: the SDK's retries of one call send the same one again. */
-  readonly clientRequestIdValue?: string;
   /** x-ms-blob-type, when present (Put Blob, Put Blob From URL). */
   readonly blobType?: string;
   /** x-ms-requires-sync: true (Copy Blob From URL, the synchronous Copy Blob). */
@@ -380,7 +378,6 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
       authScheme: scheme(req.headers.authorization),
       sas: new URLSearchParams(query).has('sig'),
       clientRequestId: req.headers['x-ms-client-request-id'] !== undefined,
-      clientRequestIdValue: typeof req.headers['x-ms-client-request-id'] === 'string' ? req.headers['x-ms-client-request-id'] : undefined,
       blobType: typeof req.headers['x-ms-blob-type'] === 'string' ? req.headers['x-ms-blob-type'] : undefined,
       requiresSync: String(req.headers['x-ms-requires-sync'] ?? '').toLowerCase() === 'true' || undefined,
       copySourceAuthScheme: scheme(req.headers['x-ms-copy-source-authorization']),
