@@ -130,15 +130,25 @@ async function uiTests() {
   console.log('\n=== extension tests in a real VS Code extension host');
   const t0 = Date.now();
   let summary;
-  const { code } = await runExtensionTests({
-    extensionTestsPath: join(root, 'out', 'test', 'ui', 'index.js'),
-    onLine: (line) => {
-      const m = /^\[blob-copy-ui\] (\{.*\})$/.exec(line.trim());
-      if (m) summary = JSON.parse(m[1]);
-      console.log(line);
-    },
-  });
+  let code;
+  let crash;
+  try {
+    ({ code } = await runExtensionTests({
+      extensionTestsPath: join(root, 'out', 'test', 'ui', 'index.js'),
+      onLine: (line) => {
+        const m = /^\[blob-copy-ui\] (\{.*\})$/.exec(line.trim());
+        if (m) summary = JSON.parse(m[1]);
+        console.log(line);
+      },
+    }));
+  } catch (err) {
+    // The launcher itself failed (the server, the browser): still a summary, with the reason.
+    console.log(err?.stack ?? String(err));
+    crash = String(err?.message ?? err).split('\n')[0];
+    code = 1;
+  }
   const r = { name: 'vscode', passed: summary?.passed ?? 0, failed: summary?.failed ?? 0, skipped: summary?.pending ?? 0, failures: summary?.failures ?? [] };
+  if (crash) r.failures.push({ file: 'scripts/vscode-runtime.mjs', title: 'extension host launch', error: crash });
   if (code !== 0 && r.failed === 0) r.failed = 1;
   if (!summary) {
     console.log('extension tests printed no summary: counted as a failure');

@@ -181,7 +181,9 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
   const logLimit = options.logLimit ?? 20_000;
   const tls = options.tls;
   let port = 0;
-  const agent = tls ? new https.Agent({ keepAlive: true, maxSockets: 128 }) : new http.Agent({ keepAlive: true, maxSockets: 128 });
+  // No kept-alive upstream connections: one the upstream closes for idleness just as it is reused resets the
+  // client's request, a fault nobody asked for (seen as extra SDK retries on a busy machine).
+  const agent = tls ? new https.Agent({ keepAlive: false, maxSockets: 128 }) : new http.Agent({ keepAlive: false, maxSockets: 128 });
   let current: FaultRules = {};
   let random: () => number = prng(1);
   let faultsUnderRules = 0;
