@@ -8,7 +8,7 @@
 //   node scripts/vscode-runtime.mjs test <compiled test entry> [--workspace DIR]
 //   node scripts/vscode-runtime.mjs open [--workspace DIR]  interactive Extension Development Host (prints its URL)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -87,8 +87,67 @@ function ensureCodeServer() {
 
 export function install() {
   ensureDebianPackages();
-  ensureNode24();
-  ensureCodeServer();
+  if (existsSync(node24) && existsSync(join(codeServerDir, '.complete')) && existsSync(serverMain)) return;
+  withInstallLock(() => {
+    ensureNode24();
+    ensureCodeServer();
+  });
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
+/**
+ * One installer at a time per cache folder: a second test run (another checkout sharing the cache, or a test that
+ * starts the server) waits for the first instead of wiping the folder it is installing into. A lock whose process
+ * is gone is taken over.
+ */
+function withInstallLock(fn) {
+  mkdirSync(cacheDir, { recursive: true });
+  const lock = join(cacheDir, '.install-lock');
+  const pidFile = join(lock, 'pid');
+  const deadline = Date.now() + 30 * 60_000;
+  let told = false;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(pidFile, String(process.pid));
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+    }
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(pidFile, 'utf8'));
+    } catch {
+      // Just created (the pid follows at once), or left by a process that died in between.
+    }
+    let age = 0;
+    try {
+      age = Date.now() - statSync(lock).mtimeMs;
+    } catch {
+      continue; // released meanwhile
+    }
+    if (owner ? !alive(owner) : age > 10_000) {
+      rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`process ${owner} has held ${lock} for 30 min; remove the folder if no install runs`);
+    if (!told) log(`waiting for process ${owner || '?'}, which is installing the runtime`);
+    told = true;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+  }
+  try {
+    fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 // Workbench chatter that is harmless offline (set BLOB_COPY_VSCODE_VERBOSE=1 to see everything).

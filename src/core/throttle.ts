@@ -119,7 +119,7 @@ export class AccountGate {
       this.drain();
     }, wait);
     // Not unref'ed: requests held for a Retry-After keep the process alive (else, with nothing else pending, Node
-    // exits with them still held: test/core/outage-units.test.ts failed so).
+    // exits with them still held: test/unit/core/throttle.test.ts failed so).
   }
 }
 

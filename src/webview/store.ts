@@ -1,5 +1,5 @@
 /**
- * The Copy Jobs webview's state, as plain data: no DOM, no `vscode`, unit-tested in plain Node (test/webview).
+ * The Copy Jobs webview's state, as plain data: no DOM, no `vscode`, unit-tested in plain Node (test/unit/webview).
  *
  *   state  = reduce(state, action)   host messages (already validated) and user actions
  *   view   = selectVisible(state)    the rows on screen: the page the host sent (filtered, searched and ordered by

@@ -12,7 +12,7 @@ import { bundleCli, runCli, type CliResult } from '../helpers/cli';
 import { startTokenEndpoint, TokenEndpoint } from '../helpers/entra';
 import { describeEntra } from '../helpers/entraSuite';
 import { defaultCredentialOptions } from '../../src/cli/credentials';
-import { stopFast } from '../core/fixtures';
+import { stopFast } from '../helpers/engine';
 
 let cliPath = '';
 

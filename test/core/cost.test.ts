@@ -10,7 +10,7 @@ import { FromUrlShim, startFromUrlShim } from '../shim/fromUrlShim';
 import { CopyEngine, createAccountClient, type AccountClient, type CopyRequest, type CostValue, type PlannedCopy } from '../../src/core';
 import { CostEstimate, describeCost, withoutPlanning } from '../../src/core/cost';
 import { OPERATIONS, REST_CALLS, operationLabel, type RestCall } from '../../src/shared/vocabulary';
-import { data, MemoryLog, stopFast } from './fixtures';
+import { data, MemoryLog, stopFast } from '../helpers/engine';
 
 const MiB = 1024 * 1024;
 

@@ -9,7 +9,7 @@ import type { RestCall } from '../../src/shared/vocabulary';
 import { DestinationProbe } from '../../src/core/destinations';
 import { compareNames } from '../../src/core/expand';
 import { startAzurite, type AzuriteInstance } from '../helpers/azurite';
-import { stopFast } from './fixtures';
+import { stopFast } from '../helpers/engine';
 
 describe('compareNames: the Blob service order (UTF-8 bytes)', () => {
   it('orders like Buffer.compare of the UTF-8 bytes, surrogate pairs and U+E000–U+FFFF included', () => {

@@ -24,7 +24,7 @@ import { startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../h
 import { managementToken, MANAGEMENT_AUDIENCE, startArm, startRoleGate, type ArmEndpoint, type ArmModel, type RoleGate } from '../helpers/arm';
 import { testCredential, TENANT_ID } from '../helpers/entra';
 import { describeEntra } from '../helpers/entraSuite';
-import { stopFast } from './fixtures';
+import { stopFast } from '../helpers/engine';
 
 const TENANT_B = '5d1c0a2e-0000-4000-8000-0000000000bb';
 const SUB_A1 = '11111111-aaaa-4000-8000-000000000001';

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { startAzurite, AzuriteInstance, SECOND_ACCOUNT } from '../helpers/azurite';
 import { CopyEngine, JobSnapshot, BatchSummary } from '../../src/core';
-import { A1, A2, blobMd5, data, makeEngine, md5, MemoryLog, stopFast } from './fixtures';
+import { A1, A2, blobMd5, data, makeEngine, md5, MemoryLog, stopFast } from '../helpers/engine';
 
 describe('copy engine: strategies on Azurite', () => {
   let azurite: AzuriteInstance;

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
 import { CopyEngine, CopyError, CopyRequest, JobSnapshot } from '../../src/core';
-import { A1, A2, blobMd5, data, makeEngine, md5, stopFast } from './fixtures';
+import { A1, A2, blobMd5, data, makeEngine, md5, stopFast } from '../helpers/engine';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

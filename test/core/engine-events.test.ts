@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { startAzurite, AzuriteInstance } from '../helpers/azurite';
 import type { BatchSummary } from '../../src/core';
-import { A1, makeEngine, stopFast } from './fixtures';
+import { A1, makeEngine, stopFast } from '../helpers/engine';
 
 describe('engine events: every change of the listing is told', () => {
   let azurite: AzuriteInstance;

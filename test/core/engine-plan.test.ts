@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { startAzurite, AzuriteInstance, SECOND_ACCOUNT } from '../helpers/azurite';
 import { CopyEngine, CopyError, CopyRequest, withConflictPolicy } from '../../src/core';
-import { A1, A2, makeEngine, stopFast } from './fixtures';
+import { A1, A2, makeEngine, stopFast } from '../helpers/engine';
 
 async function listNames(azurite: AzuriteInstance, container: string, account?: string): Promise<string[]> {
   const out: string[] = [];

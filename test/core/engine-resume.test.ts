@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
 import { CopyEngine } from '../../src/core';
-import { blobMd5, data, makeEngine, md5, MemoryLog, stopFast } from './fixtures';
+import { blobMd5, data, makeEngine, md5, MemoryLog, stopFast } from '../helpers/engine';
 
 const MiB = 1024 * 1024;
 const SIZE = 256 * MiB;

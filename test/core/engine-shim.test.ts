@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
 import { FromUrlShim, startFromUrlShim } from '../shim/fromUrlShim';
 import { AccountClient, CopyEngine, createAccountClient } from '../../src/core';
-import { A1, blobMd5, data, md5, MemoryLog, resolverFor, stopFast } from './fixtures';
+import { A1, blobMd5, data, md5, MemoryLog, resolverFor, stopFast } from '../helpers/engine';
 
 const MiB = 1024 * 1024;
 /** Connection id of the second account reached through the shim. */

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { BlobSASPermissions, generateBlobSASQueryParameters } from '@azure/storage-blob';
 import { startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
 import { CopyEngine, CopyError, CopyRequest, StrategyChoice } from '../../src/core';
-import { A1, A2, blobMd5, data, makeEngine, md5, MemoryLog, stopFast } from './fixtures';
+import { A1, A2, blobMd5, data, makeEngine, md5, MemoryLog, stopFast } from '../helpers/engine';
 
 const MiB = 1024 * 1024;
 

@@ -21,7 +21,7 @@ import { toCopyError } from '../../src/core/errors';
 import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
 import { testCredential, USER_OID, TENANT_ID } from '../helpers/entra';
 import { FromUrlShim, startFromUrlShim } from '../shim/fromUrlShim';
-import { stopFast } from './fixtures';
+import { stopFast } from '../helpers/engine';
 
 const ENDPOINT = 'https://entraacct.blob.core.windows.net';
 

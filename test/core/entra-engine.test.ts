@@ -13,7 +13,7 @@ import { AccountClient, ConnectionSpec, createAccountClient } from '../../src/co
 import { CopyEngine, CopyRequest } from '../../src/core';
 import type { CopyError } from '../../src/core/errors';
 import { sasLifetimeMs } from '../../src/core/auth';
-import { blobMd5, data, md5, MemoryLog, stopFast } from './fixtures';
+import { blobMd5, data, md5, MemoryLog, stopFast } from '../helpers/engine';
 
 /** Connection ids: E = Entra (token), K = key; 1 = devstoreaccount1, 2 = acct2. */
 const E1 = 'entra1';

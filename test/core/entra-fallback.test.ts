@@ -19,7 +19,7 @@ import { AccountClient, createAccountClient } from '../../src/core/connections';
 import { SourceAuthorizer } from '../../src/core/auth';
 import { CopyEngine } from '../../src/core';
 import { MemoryLog } from '../helpers/content';
-import { data, md5, stopFast } from './fixtures';
+import { data, md5, stopFast } from '../helpers/engine';
 
 describeEntra('bearer source authorization when the user delegation key is refused', __filename, (certificate) => {
   let azurite: AzuriteInstance;

@@ -1,5 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
 import { startAzurite, AzuriteInstance, SECOND_ACCOUNT } from '../helpers/azurite';
 import { createAccountClient } from '../../src/core/connections';
 import { listBlobsPage, listContainersPage } from '../../src/core/listing';
@@ -44,5 +46,22 @@ describe('Azurite harness and paged listing', () => {
     assert.ok(blobs.every((b) => b.kind === 'blob' && b.size === 5 && b.blobType === 'BlockBlob'));
     const containers = await listContainersPage(account);
     assert.ok(containers.items.some((c) => c.name === 'paged'));
+  });
+});
+
+describe('Azurite harness: a start that fails', () => {
+  it('stops the Azurite it spawned, so the test process can end', { timeout: 60_000 }, async () => {
+    // A child process whose only work is a start that times out at once: it must exit by itself.
+    const script = `require(${JSON.stringify(path.join(__dirname, '..', 'helpers', 'azurite.js'))}).startAzurite({ timeoutMs: 1 }).then(() => process.exit(3), (e) => console.log(e.message.split('\\n')[0]))`;
+    // Its own process group: if it hangs, the Azurite it started is stopped with it.
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const limit = new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 30_000).unref());
+    const result = await Promise.race([exited, limit]);
+    if (result === 'still running') process.kill(-child.pid!, 'SIGKILL');
+    assert.equal(result, 0, `the process ended by itself (output: ${out})`);
+    assert.match(out, /Azurite did not start within 1 ms/);
   });
 });

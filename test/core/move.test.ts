@@ -14,7 +14,7 @@ import type { PipelinePolicy, PipelineRequest, PipelineResponse } from '@azure/c
 import { ContainerSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential, type BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
 import { CopyEngine, CopyError, createAccountClient, describeRecoverability, sourceRecoverability, type AccountClient, type CopyRequest } from '../../src/core';
-import { A1, A2, blobMd5, data, md5, MemoryLog, stopFast } from './fixtures';
+import { A1, A2, blobMd5, data, md5, MemoryLog, stopFast } from '../helpers/engine';
 
 
 const loc = (connectionId: string, container: string, p: string) => ({ connectionId, container, path: p });

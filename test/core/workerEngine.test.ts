@@ -13,7 +13,8 @@ import { threadId } from 'node:worker_threads';
 import { startAzurite, type AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
 import { CopyError, ENGINE_HEAP_MB, WorkerEngine, type BatchSummary, type ConnectionSpec, type JobSnapshot, type WorkerEngineOptions } from '../../src/core';
 import { proxyOptions } from '../../src/core/worker/server';
-import { A1, A2, blobMd5, data, md5, MemoryLog, stopFast } from './fixtures';
+import { A1, A2, blobMd5, data, md5, MemoryLog, stopFast } from '../helpers/engine';
+import { waitFor } from '../helpers/wait';
 
 /** Polls (at most 5 s) until cond holds: the worker writes its cache as its first batch ends. */
 async function waitForFile(cond: () => boolean): Promise<void> {
@@ -179,8 +180,10 @@ describe('WorkerEngine: the engine in a worker thread', () => {
     assert.deepEqual(log.lines.filter((l) => l.startsWith('debug')), []);
     engine.setDebugLog(true);
     assert.equal((await copyOne('b.txt')).succeeded, 1);
-    await new Promise((r) => setTimeout(r, 50)); // a log line is a message of its own: it may follow the reply
-    assert.ok(log.lines.some((l) => /^debug Copy src\/many\/f001\.txt → src\/dbg\/b\.txt: done/.test(l)), log.lines.join('\n'));
+    // A log line is a message of its own: it may follow the reply.
+    const done = () => log.lines.some((l) => /^debug Copy src\/many\/f001\.txt → src\/dbg\/b\.txt: done/.test(l));
+    await waitFor(done, 10_000, 'the debug line').catch(() => undefined);
+    assert.ok(done(), log.lines.join('\n'));
   });
 
   it('with a code cache folder: the first worker writes the V8 cache after its first batch, the next ones use it', async () => {

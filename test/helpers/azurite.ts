@@ -34,7 +34,10 @@ export interface StartOptions {
   /** Port to listen on; 0 (default) = a free one chosen by the OS. */
   port?: number;
   accounts?: AzuriteAccount[];
-  /** Time limit for start-up. */
+  /**
+   * Time limit for start-up (default 120 s). Azurite loads a few thousand modules first: several test files
+   * starting it at once on a busy 2-core machine took over 30 s.
+   */
   timeoutMs?: number;
   /**
    * Serve HTTPS with this certificate (see helpers/entra.ts) and check bearer tokens (`--oauth basic`). Azurite
@@ -114,10 +117,22 @@ export async function startAzurite(options: StartOptions = {}): Promise<AzuriteI
   running.add(child);
   const host = '127.0.0.1';
   let output = '';
+  // A start that fails must not leave Azurite running: its pipes would keep the test process alive forever.
+  const abandon = (err: unknown): never => {
+    running.delete(child);
+    try {
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    throw err;
+  };
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new Error(`Azurite did not start within ${options.timeoutMs ?? 30000} ms. Output:\n${output}`));
-    }, options.timeoutMs ?? 30000);
+      reject(new Error(`Azurite did not start within ${options.timeoutMs ?? 120_000} ms. Output:\n${output}`));
+    }, options.timeoutMs ?? 120_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const m = /successfully listens on https?:\/\/127\.0\.0\.1:(\d+)/.exec(output);
@@ -132,7 +147,7 @@ export async function startAzurite(options: StartOptions = {}): Promise<AzuriteI
       clearTimeout(timer);
       reject(new Error(`Azurite exited with code ${code} before it was ready. Output:\n${output}`));
     });
-  });
+  }).catch(abandon);
   const resolveAccount = (a?: AzuriteAccount | string): AzuriteAccount => {
     if (a === undefined) return accounts[0];
     if (typeof a !== 'string') return a;
@@ -183,6 +198,6 @@ export async function startAzurite(options: StartOptions = {}): Promise<AzuriteI
     },
   };
   // Ready means: the service answers a real request.
-  await instance.serviceClient().getProperties();
+  await instance.serviceClient().getProperties().catch(abandon);
   return instance;
 }

@@ -26,6 +26,7 @@ import * as crypto from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { waitFor } from './wait';
 
 export type FaultKind = 'throttle503' | 'reset' | 'cut' | 'delay';
 
@@ -118,6 +119,8 @@ export interface FaultProxy {
   setDown(mode: DownMode | false, options?: { maxDownMs?: number }): Promise<void>;
   /** The current outage mode (false when up). */
   down(): DownMode | false;
+  /** Resolves once the proxy accepts connections again (a 'refuse' outage ends by listening on the port anew). */
+  whenUp(timeoutMs?: number): Promise<void>;
   stats(): FaultStats;
   resetStats(): void;
   /** The last requests (at most logLimit), oldest first. */
@@ -178,7 +181,9 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
   const logLimit = options.logLimit ?? 20_000;
   const tls = options.tls;
   let port = 0;
-  const agent = tls ? new https.Agent({ keepAlive: true, maxSockets: 128 }) : new http.Agent({ keepAlive: true, maxSockets: 128 });
+  // No kept-alive upstream connections: one the upstream closes for idleness just as it is reused resets the
+  // client's request, a fault nobody asked for (seen as extra SDK retries on a busy machine).
+  const agent = tls ? new https.Agent({ keepAlive: false, maxSockets: 128 }) : new http.Agent({ keepAlive: false, maxSockets: 128 });
   let current: FaultRules = {};
   let random: () => number = prng(1);
   let faultsUnderRules = 0;
@@ -487,6 +492,7 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
     setRules,
     setDown,
     down: () => downMode,
+    whenUp: (timeoutMs = 10_000) => waitFor(() => !downMode && server.listening, timeoutMs, 'the fault proxy to listen again', 5),
     stats: () => ({ ...stats, faults: { ...stats.faults } }),
     resetStats: () => {
       stats = { requests: 0, forwarded: 0, faults: emptyFaults(), upstreamErrors: 0 };

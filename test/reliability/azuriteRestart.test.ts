@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
 import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
 import type { CopyEngine, CopyRequest } from '../../src/core';
-import { A1, A2, blobMd5, data, fastRetries, fromSdk, makeEngine, md5, MiB, tempDir, waitFor } from './support';
+import { A1, A2, blobMd5, data, fastRetries, fromSdk, makeEngine, md5, MiB, tempDir, waitFor } from '../helpers/proxiedEngine';
 
 const SIZE = 24 * MiB;
 const BLOCKS = 24;

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import type { ContainerClient } from '@azure/storage-blob';
 import { AzuriteInstance, SECOND_ACCOUNT } from '../helpers/azurite';
 import { FaultProxy, prng } from '../helpers/faultProxy';
-import { A1, A2, azuriteBehindProxy, blobMd5, data, destinationState, fastRetries, fromSdk, makeEngine, md5, MiB, uploadMany } from './support';
+import { A1, A2, azuriteBehindProxy, blobMd5, data, destinationState, fastRetries, fromSdk, makeEngine, md5, MiB, uploadMany } from '../helpers/proxiedEngine';
 
 const COUNT = 20;
 

@@ -12,7 +12,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
 import { FaultProxy, ProxyRequestInfo, startFaultProxy } from '../helpers/faultProxy';
 import type { CopyRequest } from '../../src/core';
-import { A1, A2, blobMd5, data, fastRetries, fromSdk, makeEngine, md5, MiB, waitFor } from './support';
+import { A1, A2, blobMd5, data, fastRetries, fromSdk, makeEngine, md5, MiB, waitFor } from '../helpers/proxiedEngine';
 
 describe('rows 5 and 6: concurrent writers', () => {
   let azurite: AzuriteInstance;

@@ -224,7 +224,7 @@ describe('fault proxy', () => {
     for (let i = 0; i < 100 && proxy.down(); i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(proxy.down(), false);
     assert.ok(Date.now() - t0 < 1500, `back after ${Date.now() - t0} ms`);
-    await new Promise((r) => setTimeout(r, 100)); // re-listen happens right after the flag flips
+    await proxy.whenUp(); // it listens again right after the flag flips
     await c.getBlockBlobClient('down/c.txt').upload('c', 1);
   });
 });

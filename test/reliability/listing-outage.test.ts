@@ -9,7 +9,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { AzuriteInstance } from '../helpers/azurite';
 import type { FaultProxy } from '../helpers/faultProxy';
 import { CopyEngine } from '../../src/core';
-import { A1, azuriteBehindProxy, data, fromSdk, md5, MemoryLog, resolverThrough, uploadMany } from './support';
+import { A1, azuriteBehindProxy, data, fromSdk, md5, MemoryLog, resolverThrough, uploadMany } from '../helpers/proxiedEngine';
 
 describe('an outage while the source is being listed', () => {
   let azurite: AzuriteInstance;

@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { AzuriteInstance, startAzurite } from '../helpers/azurite';
-import { A1, directSource, fastRetries, makeEngine, MiB, uploadMany } from './support';
+import { A1, directSource, fastRetries, makeEngine, MiB, uploadMany } from '../helpers/proxiedEngine';
 
 const COUNT = 10_000;
 const RSS_LIMIT = 600 * MiB;

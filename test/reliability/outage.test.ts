@@ -15,7 +15,7 @@ import { FromUrlShim, startFromUrlShim } from '../shim/fromUrlShim';
 import { CopyEngine, CopyEngineOptions, CopyRequest, createAccountClient, JobSnapshot } from '../../src/core';
 import { gateFor, DEFAULT_ACCOUNT_MAX_IN_FLIGHT } from '../../src/core/throttle';
 import { accountKey } from '../../src/core/urls';
-import { A1, A2, blobMd5, data, fromSdk, md5, MemoryLog, MiB, resolverThrough, uploadMany, waitFor } from './support';
+import { A1, A2, blobMd5, data, fromSdk, md5, MemoryLog, MiB, resolverThrough, uploadMany, waitFor } from '../helpers/proxiedEngine';
 
 /** No pipeline options: createAccountClient's default retries (5 tries, 0.5 … 10 s). */
 const DEFAULTS = {};

@@ -8,7 +8,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
 import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
 import { CopyError, JobSnapshot } from '../../src/core';
-import { A1, A2, blobMd5, data, destinationState, fastRetries, fromSdk, makeEngine, md5, MiB, uploadMany } from './support';
+import { A1, A2, blobMd5, data, destinationState, fastRetries, fromSdk, makeEngine, md5, MiB, uploadMany } from '../helpers/proxiedEngine';
 
 describe('row 2: connection resets and cut responses mid-copy', () => {
   let azurite: AzuriteInstance;

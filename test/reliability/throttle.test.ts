@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import type { ContainerClient } from '@azure/storage-blob';
 import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
 import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
-import { A1, A2, blobMd5, data, fastRetries, fromSdk, makeEngine, md5, MiB, uploadMany } from './support';
+import { A1, A2, blobMd5, data, fastRetries, fromSdk, makeEngine, md5, MiB, uploadMany } from '../helpers/proxiedEngine';
 
 describe('row 1: throttling storm (503 on 30% of requests)', () => {
   let azurite: AzuriteInstance;

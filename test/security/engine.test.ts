@@ -10,7 +10,7 @@ import { BlobSASPermissions, ContainerSASPermissions, generateBlobSASQueryParame
 import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
 import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
 import { AccountClient, BatchSummary, CopyEngine, CopyError, CopyRequest, createAccountClient, JobSnapshot } from '../../src/core';
-import { A1, A2, data, fastRetries, MemoryLog, MiB, resolverThrough, tempDir, waitFor } from '../reliability/support';
+import { A1, A2, data, fastRetries, MemoryLog, MiB, resolverThrough, tempDir, waitFor } from '../helpers/proxiedEngine';
 
 const KEYS = [DEV_ACCOUNT.key, SECOND_ACCOUNT.key];
 const RO = 'sec-read-only-destination';

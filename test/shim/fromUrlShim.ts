@@ -149,14 +149,16 @@ interface ParsedTarget {
 }
 
 export async function startFromUrlShim(azurite: AzuriteInstance, options: FromUrlShimOptions = {}): Promise<FromUrlShim> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  // No kept-alive connections to Azurite: one it closes for idleness just as the shim reuses it resets the request
+  // (on a busy machine this answered copies with 500 ECONNRESET / CannotVerifyCopySource, faults no test asked for).
+  const agent = new http.Agent({ keepAlive: false, maxSockets: 256 });
   const pipelines = new Map<string, Pipeline>();
   const pipelineFor = (account: string): Pipeline => {
     let p = pipelines.get(account);
     if (!p) {
       const acc = azurite.accounts.find((a) => a.name === account);
       if (!acc) throw new ShimError(403, 'AuthenticationFailed', `Server failed to authenticate the request: account ${account} is not known to this emulator.`);
-      p = newPipeline(new StorageSharedKeyCredential(acc.name, acc.key), { retryOptions: { maxTries: 1 } });
+      p = newPipeline(new StorageSharedKeyCredential(acc.name, acc.key), { retryOptions: { maxTries: 1 }, keepAliveOptions: { enable: false } });
       pipelines.set(account, p);
     }
     return p;

@@ -17,11 +17,19 @@ function testFiles(dir: string): string[] {
   return out.sort();
 }
 
+/** A failed test as the launcher's summary names it: compiled file, full title, first line of its error. */
+export interface UiFailure {
+  file: string;
+  title: string;
+  error: string;
+}
+
 /**
  * A plain-text reporter: the extension host forwards console.log arguments unformatted, so mocha's printf-style
  * "spec" output would show "%s". One line per test, failures with their stack.
  */
 class LineReporter {
+  static failures: UiFailure[] = [];
   constructor(runner: Mocha.Runner) {
     const started = Date.now();
     let passes = 0;
@@ -36,6 +44,12 @@ class LineReporter {
     runner.on('pending', (test: Mocha.Test) => console.log(`  - ${test.title} (pending)`));
     runner.on('fail', (test: Mocha.Test, err: Error) => {
       failures++;
+      const file = test.file ?? test.parent?.file ?? '';
+      LineReporter.failures.push({
+        file: file ? path.relative(path.resolve(__dirname, '..', '..', '..'), file) : 'out/test/ui',
+        title: test.fullTitle(),
+        error: String(err?.message ?? err).split('\n').find((l) => l.trim()) ?? 'failed',
+      });
       console.log(`  ✘ ${test.fullTitle()}\n    ${(err.stack ?? err.message).split('\n').slice(0, 8).join('\n    ')}`);
     });
     runner.once('end', () => console.log(`\n${passes} passing, ${failures} failing (${((Date.now() - started) / 1000).toFixed(1)} s)`));
@@ -47,7 +61,7 @@ export async function run(): Promise<void> {
   const grep = process.env.BLOB_COPY_UI_GREP;
   if (grep) mocha.grep(grep);
   for (const file of testFiles(__dirname)) mocha.addFile(file);
-  let stats = { passed: 0, failed: 0, pending: 0 };
+  let stats: { passed: number; failed: number; pending: number; failures?: UiFailure[] } = { passed: 0, failed: 0, pending: 0 };
   try {
     stats = await new Promise((resolve, reject) => {
       try {
@@ -59,9 +73,11 @@ export async function run(): Promise<void> {
   } catch (err) {
     console.error(`[blob-copy-ui] mocha could not run: ${err instanceof Error ? err.stack : String(err)}`);
     stats = { passed: 0, failed: 1, pending: 0 };
+    LineReporter.failures.push({ file: 'out/test/ui/index.js', title: 'mocha', error: `mocha could not run: ${err instanceof Error ? err.message : String(err)}` });
   } finally {
     await stopEnv();
   }
+  stats.failures = LineReporter.failures;
   console.log('[blob-copy-ui] ' + JSON.stringify(stats));
   if (stats.failed > 0) throw new Error(`${stats.failed} extension test(s) failed`);
 }

@@ -1,6 +1,6 @@
 /**
  * Every command the extension contributes, by name. The one list of command ids: code refers to `COMMANDS.x`, never
- * to a string literal, and test/extension/manifest.test.ts checks that package.json contributes exactly these.
+ * to a string literal, and test/unit/extension/manifest.test.ts checks that package.json contributes exactly these.
  * No `vscode` here, so plain-Node tests can read it.
  */
 export const PREFIX = 'blobCopy.';

@@ -1,6 +1,6 @@
 /**
  * Engine job events → throttled protocol messages for the Copy Jobs webview. Free of `vscode` (plain-Node tests in
- * test/extension/panel): the panel feeds it job snapshots, removals and batch counters, says when the webview is
+ * test/unit/extension/panel): the panel feeds it job snapshots, removals and batch counters, says when the webview is
  * ready (or gone), answers its page requests, and it posts `init` / `jobsUpdated` through the given callback, at
  * most one update per `throttleMs`.
  *
