@@ -1,13 +1,11 @@
 /**
- * `npm run bench -- --cost[=1000000] [--sdk-blobs=N] [--resume] [--only=cli|sdk]` (bundled and run by
+ * `npm run bench -- --cost[=1000000] [--sdk-blobs=N] [--resume] [--only=cli|sdk] [--profile=DIR]` (bundled and run by
  * scripts/bench.mjs): the client's own cost per blob at sizes Azurite cannot hold. A benchmark tool only: no test
  * claims correctness from it.
  *
- * This process is a loopback storage endpoint that stores nothing and answers at once: List Blobs of the source
- * container (generated names `data/f00000000.bin`…, 1 KiB each, real XML paged with NextMarker), of a destination
- * (empty), Get Properties (source: 200; destination: 200 once a copy call named it, else 404), Get Container
- * Properties, and the copy calls of a same-account copy (Copy Blob From URL, Copy Blob, Put Blob From URL: success at
- * once). It counts copy calls per name. Clients run in their own processes (spawn) under /usr/bin/time:
+ * This process is the loopback storage endpoint of bench/harness.ts (stores nothing, answers List Blobs with
+ * NextMarker paging, Get Properties and the copy calls at once, counts copy calls per name). Clients run in their
+ * own processes (spawn) under /usr/bin/time:
  *   cli   `blob-copy copy --recursive --json` of the folder (dist/cli.js), defaults;
  *   sdk   the bare SDK loop: list the folder, then 256 Copy Blob From URL in flight (source blob SAS).
  * Reported: blobs/s, peak RSS, client CPU (user + system) per blob, and copy calls per name (none twice).
@@ -17,148 +15,20 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { CopyEngine, createAccountClient } from '../src/core';
 import type { AccountClient } from '../src/core';
 import { DEV_ACCOUNT } from '../test/helpers/azurite';
+import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
 const arg = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
 const ACCOUNT = DEV_ACCOUNT.name;
-const SOURCE = 'cost-src';
-const PREFIX = 'data/';
-const SIZE = 1024;
-const MD5 = 'kBhzC8kL0x1pDJUOAbW7WQ==';
-const ETAG = '"0x8DD0000000000001"';
-const MODIFIED = 'Sat, 05 Dec 2026 00:00:00 GMT';
-const nameOf = (i: number) => `${PREFIX}f${String(i).padStart(8, '0')}.bin`;
-
-/** The endpoint: answers at once, stores nothing but a copy count per generated name. */
-class Harness {
-  copies: Uint8Array;
-  copyCalls = 0;
-  twice = 0;
-  other = new Map<string, number>();
-  private server?: http.Server;
-  port = 0;
-  constructor(public blobs: number) {
-    this.copies = new Uint8Array(blobs);
-  }
-
-  reset(blobs: number): void {
-    this.blobs = blobs;
-    this.copies = new Uint8Array(blobs);
-    this.copyCalls = 0;
-    this.twice = 0;
-    this.other.clear();
-  }
-
-  async start(): Promise<void> {
-    this.server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => this.answer(req, res));
-    this.server.maxHeadersCount = 200;
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.port = (this.server.address() as { port: number }).port;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((r) => {
-      this.server?.closeAllConnections();
-      this.server?.close(() => r());
-    });
-  }
-
-  private answer(req: http.IncomingMessage, res: http.ServerResponse): void {
-    req.resume();
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const pathname = decodeURIComponent(q >= 0 ? url.slice(0, q) : url);
-    const query = new URLSearchParams(q >= 0 ? url.slice(q + 1) : '');
-    const [, , container = '', ...rest] = pathname.split('/');
-    const blob = rest.join('/');
-    const common: Record<string, string> = { 'x-ms-request-id': randomUUID(), 'x-ms-version': '2025-11-05', date: new Date().toUTCString() };
-    const send = (status: number, headers: Record<string, string> = {}, body = '') => {
-      res.writeHead(status, { ...common, 'content-length': String(Buffer.byteLength(body)), ...headers });
-      res.end(body);
-    };
-    const comp = query.get('comp');
-    if (query.get('restype') === 'container' && comp === 'list') return this.list(container, query, send);
-    if (query.get('restype') === 'container' && !comp) return send(200, { etag: ETAG, 'last-modified': MODIFIED });
-    const index = this.indexOf(container, blob);
-    if ((req.method === 'HEAD' || req.method === 'GET') && !comp) {
-      const exists = container === SOURCE ? index !== undefined : index !== undefined && this.copies[index] > 0;
-      if (!exists) return send(404, { 'x-ms-error-code': 'BlobNotFound' });
-      return send(200, {
-        'content-length': String(SIZE),
-        'content-type': 'application/octet-stream',
-        'content-md5': MD5,
-        etag: ETAG,
-        'last-modified': MODIFIED,
-        'x-ms-blob-type': 'BlockBlob',
-        'x-ms-access-tier': 'Hot',
-        'x-ms-access-tier-inferred': 'true',
-        'x-ms-server-encrypted': 'true',
-      });
-    }
-    if (req.method === 'PUT' && !comp && req.headers['x-ms-copy-source']) {
-      this.copyCalls++;
-      if (index !== undefined) {
-        if (this.copies[index] === 1) this.twice++;
-        if (this.copies[index] < 255) this.copies[index]++;
-      }
-      const done = { etag: ETAG, 'last-modified': MODIFIED, 'x-ms-copy-id': randomUUID(), 'x-ms-copy-status': 'success' };
-      const putBlobFromUrl = req.headers['x-ms-blob-type'] !== undefined && req.headers['x-ms-requires-sync'] === undefined;
-      return putBlobFromUrl ? send(201, { etag: ETAG, 'last-modified': MODIFIED, 'x-ms-request-server-encrypted': 'true' }) : send(202, done);
-    }
-    const key = `${req.method} ${comp ?? ''}`;
-    this.other.set(key, (this.other.get(key) ?? 0) + 1);
-    // Setting headers, metadata, tags or tier: accepted (nothing is stored).
-    return send(req.method === 'PUT' ? 200 : 404, req.method === 'PUT' ? { etag: ETAG, 'last-modified': MODIFIED } : { 'x-ms-error-code': 'BlobNotFound' });
-  }
-
-  /** The generated index of a name in any container (destinations keep the source's relative names). */
-  private indexOf(container: string, blob: string): number | undefined {
-    const m = /f(\d{8})\.bin$/.exec(blob);
-    if (!m || (container === SOURCE && !blob.startsWith(PREFIX))) return undefined;
-    const i = Number(m[1]);
-    return i < this.blobs ? i : undefined;
-  }
-
-  private list(container: string, query: URLSearchParams, send: (s: number, h?: Record<string, string>, b?: string) => void): void {
-    const prefix = query.get('prefix') ?? '';
-    const max = Math.min(5000, Number(query.get('maxresults') ?? 5000));
-    const marker = query.get('marker') ?? '';
-    let from = marker ? Number(marker.slice(1)) : 0;
-    const items: string[] = [];
-    if (container === SOURCE && PREFIX.startsWith(prefix.slice(0, PREFIX.length))) {
-      // Names are in listing order; start at the first one not before the prefix.
-      if (prefix.length > PREFIX.length) {
-        while (from < this.blobs && nameOf(from) < prefix) from++;
-      }
-      for (let i = from; i < this.blobs && items.length < max; i++) {
-        const name = nameOf(i);
-        if (!name.startsWith(prefix)) break;
-        items.push(
-          `<Blob><Name>${name}</Name><Properties><Creation-Time>${MODIFIED}</Creation-Time><Last-Modified>${MODIFIED}</Last-Modified><Etag>${ETAG}</Etag>` +
-            `<Content-Length>${SIZE}</Content-Length><Content-Type>application/octet-stream</Content-Type><Content-MD5>${MD5}</Content-MD5>` +
-            `<BlobType>BlockBlob</BlobType><AccessTier>Hot</AccessTier><AccessTierInferred>true</AccessTierInferred><LeaseStatus>unlocked</LeaseStatus>` +
-            `<LeaseState>available</LeaseState><ServerEncrypted>true</ServerEncrypted></Properties><OrMetadata /></Blob>`,
-        );
-        from = i + 1;
-      }
-    }
-    const more = container === SOURCE && items.length === max && from < this.blobs && nameOf(from).startsWith(prefix);
-    const xml =
-      `<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="http://127.0.0.1:${this.port}/${ACCOUNT}/" ContainerName="${container}">` +
-      `<Prefix>${prefix}</Prefix>${marker ? `<Marker>${marker}</Marker>` : ''}<MaxResults>${max}</MaxResults><Blobs>${items.join('')}</Blobs>` +
-      `<NextMarker>${more ? `m${from}` : ''}</NextMarker></EnumerationResults>`;
-    send(200, { 'content-type': 'application/xml' }, xml);
-  }
-}
+const PREFIX = HARNESS_PREFIX;
+const SOURCE = HARNESS_SOURCE;
 
 interface PeerSpec {
   endpoint: string;
@@ -238,6 +108,9 @@ async function main(): Promise<void> {
   if (args[0] === '--engine-peer') return enginePeer(JSON.parse(args[1]) as PeerSpec);
   const sizes = (arg('cost') ?? '1000000').split(',').map(Number);
   const only = arg('only');
+  // --profile=DIR: a CPU profile of each client process (node --cpu-prof), for finding per-blob overhead.
+  const profileDir = arg('profile');
+  const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
   const log = (m: string) => process.stderr.write(`[cost] ${m}\n`);
   const cli = path.join(root, 'dist', 'cli.js');
   const harness = new Harness(0);
@@ -250,6 +123,7 @@ async function main(): Promise<void> {
   try {
     for (const n of sizes) {
       const sdkBlobs = Math.min(n, Number(arg('sdk-blobs') ?? 200_000));
+      // --only=none: no copier runs (with --resume: only the resume).
       const who = (['cli', 'sdk'] as const).filter((w) => !only || only === w);
       for (const w of who) {
         const count = w === 'cli' ? n : sdkBlobs;
@@ -260,8 +134,8 @@ async function main(): Promise<void> {
         const progress = setInterval(() => log(`${w} ${count}: ${harness.copyCalls.toLocaleString('en-US')} copy calls; client ${clientMemory(timePid)}`), 60_000);
         const r =
           w === 'cli'
-            ? await timed([process.execPath, cli, 'copy', `${endpoint}/${SOURCE}/${PREFIX}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs], (c) => (timePid = c.pid ?? 0))
-            : await timed([process.execPath, __filename, '--peer', JSON.stringify({ endpoint, dest } satisfies PeerSpec)], (c) => (timePid = c.pid ?? 0));
+            ? await timed([process.execPath, ...prof, cli, 'copy', `${endpoint}/${SOURCE}/${PREFIX}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs], (c) => (timePid = c.pid ?? 0))
+            : await timed([process.execPath, ...prof, __filename, '--peer', JSON.stringify({ endpoint, dest } satisfies PeerSpec)], (c) => (timePid = c.pid ?? 0));
         clearInterval(progress);
         if (r.code !== 0) throw new Error(`${w} ${count}: exit ${r.code}: ${r.err}`);
         const copied = harness.copies.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
@@ -298,8 +172,9 @@ async function main(): Promise<void> {
             clearInterval(poll);
             killedAt = harness.copyCalls;
             journalBytes = dirBytes(journalDir);
-            // /usr/bin/time's child: the engine's process (the one that must die without a word).
-            spawn('pkill', ['-KILL', '-P', String(child.pid)]);
+            // /usr/bin/time's child, by its id: the engine's process (the one that must die without a word).
+            const pid = Number(fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]);
+            if (pid > 0) process.kill(pid, 'SIGKILL');
           }
         }, 50);
         child.on('close', () => clearInterval(poll));
@@ -319,6 +194,9 @@ async function main(): Promise<void> {
         copyCalls: harness.copyCalls,
         namesCopied: copied,
         namesCopiedTwice: harness.twice,
+        // Listing order is index order: names copied twice near the kill were in flight then (the service did the
+        // copy, the killed client never heard it); none from before it.
+        twiceIndexRange: harness.twice ? harness.twiceRange : undefined,
       };
       rows.push(row);
       log(JSON.stringify(row));

@@ -1,8 +1,10 @@
 /**
- * `npm run bench -- --latency[=0,100] [--reps=N] [--blobs=2000] [--baseline-cli=PATH]` (bundled and run by
- * scripts/bench.mjs): small blobs over a real network's round trip. Not a test.
+ * `npm run bench -- --latency[=0,100] [--reps=N] [--blobs=2000] [--baseline-cli=PATH] [--server=harness]` (bundled
+ * and run by scripts/bench.mjs): small blobs over a real network's round trip. Not a test.
  *
- * Azurite in memory; N × 1 KiB blobs in one folder (default 2,000). For each RTT (ms; default 0 and 100) the clients
+ * Azurite in memory; N × 1 KiB blobs in one folder (default 2,000). With --server=harness, the loopback endpoint of
+ * bench/harness.ts instead (it answers at once: only the round trip and the client are measured, not Azurite's
+ * CPU, which a loaded machine makes the limit at any RTT). For each RTT (ms; default 0 and 100) the clients
  * reach Azurite through a TCP proxy in this process that delays every chunk by RTT/2 in each direction, in order
  * (at 0 ms they reach Azurite directly). Per RTT, interleaved (the order rotates every run), a same-account folder
  * copy to a fresh container by:
@@ -21,6 +23,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
+import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -125,24 +128,32 @@ async function main(): Promise<void> {
   const who: Who[] = ['cli', ...(baseline ? (['cli-before'] as Who[]) : []), 'sdk-32', 'sdk-256'];
   const log = (m: string) => process.stderr.write(`[latency] ${m}\n`);
   const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
-  const az = await startAzurite();
+  const useHarness = arg('server') === 'harness';
+  const harness = useHarness ? new Harness(n) : undefined;
+  await harness?.start();
+  const az = harness
+    ? { host: '127.0.0.1', port: harness.port, serviceClient: () => undefined, stop: () => harness.stop() }
+    : await startAzurite();
+  const srcContainer = harness ? HARNESS_SOURCE : 'lat-src';
   const runs: Array<{ rtt: number; who: Who; rep: number; ms: number; blobsPerSecond: number; settled?: string }> = [];
   try {
     const svc = az.serviceClient();
-    const src = svc.getContainerClient('lat-src');
-    await src.createIfNotExists();
-    const prefix = `n${n}/`;
-    const body = Buffer.alloc(1024, 7);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 64 }, async () => {
-        while (next < n) {
-          const i = next++;
-          await src.getBlockBlobClient(`${prefix}f${String(i).padStart(6, '0')}.bin`).upload(body, body.length);
-        }
-      }),
-    );
-    log(`${n} × 1 KiB source blobs uploaded`);
+    const prefix = harness ? HARNESS_PREFIX : `n${n}/`;
+    if (svc) {
+      const src = svc.getContainerClient(srcContainer);
+      await src.createIfNotExists();
+      const body = Buffer.alloc(1024, 7);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (next < n) {
+            const i = next++;
+            await src.getBlockBlobClient(`${prefix}f${String(i).padStart(6, '0')}.bin`).upload(body, body.length);
+          }
+        }),
+      );
+      log(`${n} × 1 KiB source blobs uploaded`);
+    }
     let seq = 0;
     for (const rtt of rtts) {
       const proxy = rtt > 0 ? await startDelayProxy({ host: az.host, port: az.port }, rtt / 2) : undefined;
@@ -154,21 +165,24 @@ async function main(): Promise<void> {
           const order = who.map((_, i) => who[(i + rep - 1) % who.length]);
           for (const w of order) {
             const dest = `lat${++seq}-${w}`;
-            await svc.getContainerClient(dest).create();
+            if (svc) await svc.getContainerClient(dest).create();
+            harness?.reset(n);
             let res;
             let settled: string | undefined;
             if (w === 'cli' || w === 'cli-before') {
-              res = await run([process.execPath, w === 'cli' ? cli : baseline!, 'copy', `${endpoint}/lat-src/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs]);
+              res = await run([process.execPath, w === 'cli' ? cli : baseline!, 'copy', `${endpoint}/${srcContainer}/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs]);
               settled = /Requests in flight settled at [^\n]*/.exec(res.err)?.[0];
             } else {
-              const spec: PeerSpec = { endpoint, container: 'lat-src', prefix, dest, inFlight: w === 'sdk-32' ? 32 : 256 };
+              const spec: PeerSpec = { endpoint, container: srcContainer, prefix, dest, inFlight: w === 'sdk-32' ? 32 : 256 };
               res = await run([process.execPath, __filename, '--peer', JSON.stringify(spec)]);
             }
             if (res.code !== 0) throw new Error(`${w} at ${rtt} ms: exit ${res.code}: ${res.err}`);
             let count = 0;
-            for await (const page of svc.getContainerClient(dest).listBlobsFlat().byPage({ maxPageSize: 5000 })) count += page.segment.blobItems.length;
+            if (svc) {
+              for await (const page of svc.getContainerClient(dest).listBlobsFlat().byPage({ maxPageSize: 5000 })) count += page.segment.blobItems.length;
+              await svc.getContainerClient(dest).delete();
+            } else count = harness!.copies.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
             if (count !== n) throw new Error(`${w} at ${rtt} ms: ${count} of ${n} blobs arrived`);
-            await svc.getContainerClient(dest).delete();
             const r = { rtt, who: w, rep, ms: res.ms, blobsPerSecond: n / (res.ms / 1000), settled };
             runs.push(r);
             log(`${rtt} ms ${w.padEnd(10)} run ${rep}: ${(res.ms / 1000).toFixed(2)} s, ${r.blobsPerSecond.toFixed(0)} blobs/s${settled ? `; ${settled}` : ''}`);
@@ -189,7 +203,7 @@ async function main(): Promise<void> {
   );
   for (const r of rows) r.ratio = r.blobsPerSecond / rows.find((x) => x.rtt === r.rtt && x.who === 'sdk-256')!.blobsPerSecond;
   const loadAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
-  console.log(`\nLatency: same-account folder copy of ${n.toLocaleString('en-US')} × 1 KiB through a TCP proxy adding the RTT (Azurite in memory); whole-process blobs/s, medians of ${reps} interleaved run(s)`);
+  console.log(`\nLatency: same-account folder copy of ${n.toLocaleString('en-US')} × 1 KiB through a TCP proxy adding the RTT (${harness ? 'bench/harness.ts, answering at once' : 'Azurite in memory'}); whole-process blobs/s, medians of ${reps} interleaved run(s)`);
   console.log(`copier       ${rtts.map((r) => `${String(r).padStart(5)} ms RTT  ratio vs sdk-256`).join('   ')}`);
   for (const w of who) {
     const cells = rtts.map((rtt) => {
@@ -199,8 +213,8 @@ async function main(): Promise<void> {
     console.log(`${w.padEnd(12)} ${cells.join('   ')}`);
   }
   console.log(`Load average (1/5/15 min): start ${loadAtStart.join(' ')}, end ${loadAtEnd.join(' ')}`);
-  const out = path.join(root, 'bench', 'latency-results.json');
-  fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), blobs: n, rtts, reps, baseline: baseline ? path.relative(root, baseline) : undefined, loadAverage: { start: loadAtStart, end: loadAtEnd }, rows, runs }, null, 2)}\n`);
+  const out = path.join(root, 'bench', harness ? 'latency-harness-results.json' : 'latency-results.json');
+  fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), server: harness ? 'bench/harness.ts' : 'azurite', blobs: n, rtts, reps, baseline: baseline ? path.relative(root, baseline) : undefined, loadAverage: { start: loadAtStart, end: loadAtEnd }, rows, runs }, null, 2)}\n`);
   console.log(`written ${path.relative(root, out)}`);
 }
 

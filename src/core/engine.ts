@@ -22,7 +22,7 @@ import { CapabilityCache, planCopy, summarizePlan, type PlannerContext } from '.
 import { readResume } from './resume';
 import { OperationTimings } from './operationChoice';
 import { JobRunner } from './runner';
-import { gateOfUrl, type AccountGate } from './throttle';
+import { GateFollowingQueue, gateOfUrl, type AccountGate } from './throttle';
 import type { EngineApi } from './engineApi';
 import { moveOptions } from './move';
 import { isFinal, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy } from './types';
@@ -41,7 +41,8 @@ export class CopyEngine implements EngineApi {
   /** Streamed batches still listing. */
   private readonly feeds: Feeds;
   private limit?: ReturnType<typeof pLimit>;
-  private smallLimit?: ReturnType<typeof pLimit>;
+  /** Small blobs: up to their cap, and as many as the account gate lets through (see GateFollowingQueue). */
+  private readonly smallQueue = new GateFollowingQueue(DEFAULT_SMALL_BLOB_CAP);
   private smallConcurrency = 0;
   private readonly tuning: EngineTuning = {};
   private readonly capabilities = new CapabilityCache();
@@ -127,9 +128,10 @@ export class CopyEngine implements EngineApi {
     const concurrency = set ? Math.floor(this.tuning.concurrency!) : 8;
     const smallSet = Math.floor(this.tuning.smallBlobConcurrency ?? 0);
     const small = smallSet >= 1 ? smallSet : set ? Math.max(concurrency, Math.min(64, concurrency * 4)) : DEFAULT_SMALL_BLOB_CAP;
-    // p-limit's concurrency is fixed: a new limiter for jobs queued from now on.
+    // p-limit's concurrency is fixed: a new limiter for jobs queued from now on (the small queue follows its cap).
     if (!this.limit || this.concurrency !== concurrency) this.limit = pLimit(concurrency);
-    if (!this.smallLimit || this.smallConcurrency !== small) this.smallLimit = pLimit(small);
+    this.smallQueue.cap = small;
+    this.smallQueue.next();
     this.concurrency = concurrency;
     this.smallConcurrency = small;
   }
@@ -415,8 +417,7 @@ export class CopyEngine implements EngineApi {
   }
 
   private enqueue(job: Job): void {
-    const limit = (job.item.size <= SMALL_BLOB_MAX_BYTES ? this.smallLimit : this.limit)!;
-    const run = limit(() => this.runner.run(job));
+    const run = job.item.size <= SMALL_BLOB_MAX_BYTES ? this.smallQueue.run(() => this.runner.run(job)) : this.limit!(() => this.runner.run(job));
     job.running = run;
     void run.catch((e) => this.log.error(`Internal error in job ${job.id}: ${e instanceof Error ? e.message : String(e)}`));
   }
@@ -509,7 +510,9 @@ export class CopyEngine implements EngineApi {
     if (batch && job.destClient) {
       let gates = this.batchGates.get(batch);
       if (!gates) this.batchGates.set(batch, (gates = new Set()));
-      gates.add(gateOfUrl(job.destClient.url));
+      const gate = gateOfUrl(job.destClient.url);
+      gates.add(gate);
+      if (job.item.size <= SMALL_BLOB_MAX_BYTES) this.smallQueue.gate = gate;
     }
     // Keep no per-job detail a finished job no longer needs (memory stays flat in the number of blobs).
     job.destClient = undefined;
@@ -538,7 +541,8 @@ export class CopyEngine implements EngineApi {
     const parts = [...gates].map((g) => {
       const s = g.stats();
       const pushedBack = [s.throttled ? `throttled ${s.throttled}×` : '', s.timeouts ? `${s.timeouts} timeouts` : ''].filter(Boolean).join(', ');
-      return `${s.limit} to ${g.name ?? 'the account'} (between ${s.lowestLimit} and ${s.highestLimit} so far, at most ${s.peakInFlight} at once${pushedBack ? `; ${pushedBack}` : ''})`;
+      // A limit above the most ever in flight was never used (the small blobs' cap held them): say what was.
+      return `${Math.min(s.limit, s.peakInFlight)} to ${g.name ?? 'the account'} (limit between ${s.lowestLimit} and ${s.highestLimit} so far, at most ${s.peakInFlight} at once${pushedBack ? `; ${pushedBack}` : ''})`;
     });
     this.log.info(`Requests in flight settled at ${parts.join('; ')}; small blobs capped at ${this.smallConcurrency} in flight.`);
   }
