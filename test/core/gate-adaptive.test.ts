@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { AccountGate, ACCOUNT_START_IN_FLIGHT, gateFor, throughAccountGate } from '../../src/core/throttle';
+import { AccountGate, ACCOUNT_START_IN_FLIGHT, GateFollowingQueue, gateFor, throughAccountGate } from '../../src/core/throttle';
 import { accountKey } from '../../src/core/urls';
 
 type Answer = 'ok' | '503' | 'timeout';
@@ -150,5 +150,36 @@ describe('account gate: adaptive requests in flight (fake clock)', () => {
     assert.equal(s.timeouts, 3);
     assert.equal(s.throttled, 1);
     assert.equal(s.inFlight, 0);
+  });
+
+  it('the small-blob queue starts as many tasks as the gate lets through (plus a few), never more than its cap', async () => {
+    const clock = { t: 0 };
+    const gate = new AccountGate({ max: 256, start: 16, now: () => clock.t });
+    const queue = new GateFollowingQueue(40);
+    queue.gate = gate;
+    let running = 0;
+    let most = 0;
+    const releases: Array<() => void> = [];
+    const task = () =>
+      new Promise<void>((resolve) => {
+        running++;
+        most = Math.max(most, running);
+        releases.push(() => {
+          running--;
+          resolve();
+        });
+      });
+    const all = Array.from({ length: 100 }, () => queue.run(task));
+    assert.equal(running, 24, "the gate's 16 and 8 more");
+    drive(gate, clock, { latency: () => 100 }, 2000); // the gate grows meanwhile (to its own cap)
+    releases.shift()!();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(running, 40, "then the queue's cap");
+    while (releases.length) {
+      releases.shift()!();
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(all);
+    assert.equal(most, 40);
   });
 });
