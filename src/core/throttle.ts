@@ -1,9 +1,9 @@
 /**
  * One gate per account decides how many requests are in flight to it. Its limit adapts, window by window (a window
- * lasts a few round trips): it grows while the account completes more requests per second without their latency
- * rising (doubling at first, then by a tenth), steps back when more in flight brought only latency, shrinks when
- * latency rises at the same limit (the account slows down), and halves when the account answers 503/429 or times out
- * (at most once per second). Once it is down to one request in flight it also holds new requests for the Retry-After
+ * lasts a few round trips): it grows while the account completes more requests per second and their latency does
+ * not rise with them (doubling at first, then by a tenth), steps back when more in flight brought no more rate,
+ * shrinks when latency rises at the same limit (the account slows down), and halves when the account answers 503/429
+ * or times out (at most once per second). Once it is down to one request in flight it also holds new requests for the Retry-After
  * the account asked for. So a distant account gets hundreds of small copies in flight, and a throttled one is not
  * hammered.
  */
@@ -193,11 +193,12 @@ export class AccountGate {
       const gain = m.rate / p.rate;
       const slower = m.latency / Math.max(p.latency, 0.001);
       if (m.limit > p.limit) {
-        // More in flight than the window before: keep it if the rate grew or latency stayed flat, by at least a third
-        // of the step; step back if it only brought latency.
+        // More in flight than the window before: grow on if the rate grew (by a third of the step at least) and
+        // latency did not rise with it (by half the step at most: an account at its capacity answers more in flight
+        // with proportionally more latency); step back if it brought nothing but latency.
         const step = m.limit / p.limit - 1;
-        if (gain >= 1 + step / 3 || slower <= 1 + step / 3) next = this.grown();
-        else if (gain < 1.05) {
+        if (gain >= 1 + step / 3 && slower <= 1 + step / 2) next = this.grown();
+        else if (gain < 1 + step / 3) {
           next = p.limit;
           this.slowStart = false;
         }
