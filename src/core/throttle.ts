@@ -2,8 +2,9 @@
  * One gate per account decides how many requests are in flight to it. Its limit adapts, window by window (a window
  * lasts a few round trips): it grows while the account completes more requests per second and their latency does
  * not rise with them (doubling at first, then by a tenth), steps back when more in flight brought no more rate,
- * shrinks when latency rises at the same limit (the account slows down), and halves when the account answers 503/429
- * or times out (at most once per second). Once it is down to one request in flight it also holds new requests for the Retry-After
+ * shrinks when latency rises at the same limit (the account slows down), does not grow while this process's event
+ * loop has no time to spare (the client is the limit then), and halves when the account answers 503/429 or times out
+ * (at most once per second). Once it is down to one request in flight it also holds new requests for the Retry-After
  * the account asked for. So a distant account gets hundreds of small copies in flight, and a throttled one is not
  * hammered.
  */
@@ -46,6 +47,25 @@ export interface GateOptions {
   readonly now?: () => number;
   /** The account, for the log (its endpoint, no secrets). */
   readonly name?: string;
+  /**
+   * How busy this process's event loop was since the last call (0–1; default: performance.eventLoopUtilization).
+   * Tests on a fake clock pass their own.
+   */
+  readonly busy?: () => number;
+}
+
+/** The process's event loop this busy or more over a window: the client, not the account, is the limit. */
+const CLIENT_BUSY = 0.9;
+
+/** Event-loop utilization since the previous call (one baseline per gate). */
+function eventLoopBusy(): () => number {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const u = performance.eventLoopUtilization(now, last).utilization;
+    last = now;
+    return u;
+  };
 }
 
 /** What the gate needs of an abort signal (the SDK's AbortSignalLike). */
@@ -87,10 +107,12 @@ export class AccountGate {
   private winLimited = false;
   private previous?: Measured;
   readonly name?: string;
+  private readonly busy: () => number;
 
   constructor(options: GateOptions | number = {}) {
     const o: GateOptions = typeof options === 'number' ? { max: options, start: options } : options;
     this.name = o.name;
+    this.busy = o.busy ?? eventLoopBusy();
     this.max = Math.max(1, Math.floor(o.max ?? DEFAULT_ACCOUNT_MAX_IN_FLIGHT));
     this.now = o.now ?? Date.now;
     this.limit = Math.min(this.max, Math.max(1, Math.floor(o.start ?? ACCOUNT_START_IN_FLIGHT)));
@@ -186,8 +208,13 @@ export class AccountGate {
     const m: Measured = { limit: Math.floor(this.limit), rate: (this.winDone * 1000) / length, latency: lat };
     const p = this.previous;
     let next = this.limit;
+    const clientBound = this.busy() >= CLIENT_BUSY;
     if (!this.winLimited) {
       // The limit was never full: nothing learned about more in flight.
+    } else if (clientBound) {
+      // This process had no time to spare: more in flight would only wait in it (and cost it memory and CPU).
+      if (p && m.limit > p.limit) next = p.limit;
+      this.slowStart = false;
     } else if (!p) next = this.grown();
     else {
       const gain = m.rate / p.rate;

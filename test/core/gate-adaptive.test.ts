@@ -70,7 +70,7 @@ const limitAt = (run: Run, t: number) => [...run.limits].reverse().find(([at]) =
 describe('account gate: adaptive requests in flight (fake clock)', () => {
   it('grows under latency: 100 ms per request and no server limit reach the cap within a second, and stay there', () => {
     const clock = { t: 0 };
-    const gate = new AccountGate({ max: 256, now: () => clock.t });
+    const gate = new AccountGate({ max: 256, now: () => clock.t, busy: () => 0 });
     assert.equal(gate.stats().limit, ACCOUNT_START_IN_FLIGHT);
     const run = drive(gate, clock, { latency: () => 100 }, 5000);
     const reached = run.limits.find(([, l]) => l === 256)?.[0];
@@ -80,20 +80,31 @@ describe('account gate: adaptive requests in flight (fake clock)', () => {
     assert.ok(run.rate > 2200, `rate ${run.rate.toFixed(0)}/s (256 per 100 ms is 2560/s)`);
   });
 
+  it('does not grow while this process is the limit (its event loop busy)', () => {
+    const clock = { t: 0 };
+    let busy = 0.95;
+    const gate = new AccountGate({ max: 256, now: () => clock.t, busy: () => busy });
+    drive(gate, clock, { latency: () => 100 }, 3000);
+    assert.equal(gate.stats().highestLimit, ACCOUNT_START_IN_FLIGHT, 'held at the start');
+    busy = 0.3;
+    drive(gate, clock, { latency: () => 100 }, 5000);
+    assert.ok(gate.stats().limit > ACCOUNT_START_IN_FLIGHT, `grew to ${gate.stats().limit} once the process had time`);
+  });
+
   it('respects its cap, and a cap below the start', () => {
     const clock = { t: 0 };
-    const gate = new AccountGate({ max: 100, now: () => clock.t });
+    const gate = new AccountGate({ max: 100, now: () => clock.t, busy: () => 0 });
     const run = drive(gate, clock, { latency: () => 50 }, 3000);
     assert.equal(gate.stats().limit, 100);
     assert.equal(run.peakInFlight, 100);
-    const small = new AccountGate({ max: 8, now: () => clock.t });
+    const small = new AccountGate({ max: 8, now: () => clock.t, busy: () => 0 });
     assert.equal(small.stats().limit, 8);
     assert.equal(drive(small, clock, { latency: () => 50 }, 2000).peakInFlight, 8);
   });
 
   it('does not grow where more in flight only adds latency (a server at its capacity)', () => {
     const clock = { t: 0 };
-    const gate = new AccountGate({ max: 256, now: () => clock.t });
+    const gate = new AccountGate({ max: 256, now: () => clock.t, busy: () => 0 });
     // 500 requests/s at most: each request waits behind those in flight (2 ms each) after 2 ms of network.
     const run = drive(gate, clock, { latency: (n) => 2 + n * 2 }, 20_000);
     const late = run.limits.filter(([t]) => t > 5000).map(([, l]) => l);
@@ -103,7 +114,7 @@ describe('account gate: adaptive requests in flight (fake clock)', () => {
 
   it('shrinks on 503/429 (halving at most once a second) and grows back once the account answers again', () => {
     const clock = { t: 0 };
-    const gate = new AccountGate({ max: 256, now: () => clock.t });
+    const gate = new AccountGate({ max: 256, now: () => clock.t, busy: () => 0 });
     drive(gate, clock, { latency: () => 100 }, 2000);
     assert.equal(gate.stats().limit, 256);
     const storm = drive(gate, clock, { latency: () => 100, answer: (t) => (t < 4500 ? '503' : 'ok') }, 2500);
@@ -117,7 +128,7 @@ describe('account gate: adaptive requests in flight (fake clock)', () => {
 
   it('shrinks on timeouts', () => {
     const clock = { t: 0 };
-    const gate = new AccountGate({ max: 256, now: () => clock.t });
+    const gate = new AccountGate({ max: 256, now: () => clock.t, busy: () => 0 });
     drive(gate, clock, { latency: () => 100 }, 2000);
     const run = drive(gate, clock, { latency: () => 100, answer: (t) => (t < 3200 ? 'timeout' : 'ok') }, 1300);
     assert.equal(limitAt(run, 2150), 128);
@@ -127,7 +138,7 @@ describe('account gate: adaptive requests in flight (fake clock)', () => {
 
   it('shrinks when latency rises at the same limit (the account slows down)', () => {
     const clock = { t: 0 };
-    const gate = new AccountGate({ max: 256, now: () => clock.t });
+    const gate = new AccountGate({ max: 256, now: () => clock.t, busy: () => 0 });
     drive(gate, clock, { latency: () => 20 }, 2000);
     assert.equal(gate.stats().limit, 256);
     // From now on the account completes 1,000 requests/s at most.
@@ -154,7 +165,7 @@ describe('account gate: adaptive requests in flight (fake clock)', () => {
 
   it('the small-blob queue starts as many tasks as the gate lets through (plus a few), never more than its cap', async () => {
     const clock = { t: 0 };
-    const gate = new AccountGate({ max: 256, start: 16, now: () => clock.t });
+    const gate = new AccountGate({ max: 256, start: 16, now: () => clock.t, busy: () => 0 });
     const queue = new GateFollowingQueue(40);
     queue.gate = gate;
     let running = 0;
