@@ -1,5 +1,7 @@
 // npm run bench [-- --quick] [-- --reps=N] [-- --skip-azcopy] [-- --only=W2]   |   npm run bench -- --scale[=2000,20000] [--scale-1m]
 //   |   npm run bench -- --scale-host[=2000,20000]   |   npm run bench -- --small[=1000,10000] [--reps=N]
+//   |   npm run bench -- --latency[=0,100] [--reps=N] [--blobs=2000] [--baseline-cli=PATH]
+//   |   npm run bench -- --cost[=1000000] [--sdk-blobs=N] [--resume] [--only=cli|sdk]
 // npm run bench -- --startup [--reps=N]: only the start-up part (bundle sizes, activation time), which the full run
 // also does after its workloads.
 // Bundles bench/bench.ts with esbuild into .cache/bench, makes sure AzCopy 10 is available (npm package
@@ -170,9 +172,13 @@ const scaleHost = args.some((a) => a === '--scale-host' || a.startsWith('--scale
 const scale = scaleHost || args.some((a) => a === '--scale' || a.startsWith('--scale='));
 // --small[=N,N,…] [--reps=N]: the small-blob workload W4 (bench/small.ts: CLI, engine and the bare SDK loops, interleaved).
 const small = !scale && args.some((a) => a === '--small' || a.startsWith('--small='));
-if ((scale || small) && spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
+// --latency[=RTT,RTT] [--reps=N] [--blobs=N] [--baseline-cli=PATH]: small blobs through a proxy adding a round trip (bench/latency.ts).
+const latency = !scale && !small && args.some((a) => a === '--latency' || a.startsWith('--latency='));
+// --cost[=N,N] [--sdk-blobs=N] [--resume] [--only=cli|sdk]: the client's CPU and memory per blob against a loopback endpoint (bench/cost.ts).
+const cost = !scale && !small && !latency && args.some((a) => a === '--cost' || a.startsWith('--cost='));
+if ((scale || small || latency || cost) && spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
 if (scaleHost && spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json'], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
-const entry = scale ? 'scale' : small ? 'small' : 'bench';
+const entry = scale ? 'scale' : small ? 'small' : latency ? 'latency' : cost ? 'cost' : 'bench';
 const outfile = join(root, '.cache', 'bench', `${entry}.js`);
 await esbuild.build({
   entryPoints: [join(root, 'bench', `${entry}.ts`)],
@@ -191,7 +197,7 @@ await esbuild.build({
   banner: { js: "const __benchImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
-const azcopy = scale || small ? { unavailable: 'not used by the scale / small workloads' } : ensureAzcopy();
+const azcopy = scale || small || latency || cost ? { unavailable: 'not used by the scale / small / latency / cost workloads' } : ensureAzcopy();
 if (azcopy.unavailable) console.error(`[bench] AzCopy unavailable: ${azcopy.unavailable}`);
 
 const child = spawn(process.execPath, ['--enable-source-maps', outfile, ...args], {
@@ -204,7 +210,7 @@ process.on('SIGINT', forward);
 process.on('SIGTERM', forward);
 child.on('close', (code) => {
   process.exitCode = code ?? 1;
-  if (code !== 0 || scale || small) return;
+  if (code !== 0 || scale || small || latency || cost) return;
   startup(args.includes('--quick') ? 1 : 3).catch((e) => {
     console.error(`[bench] start-up failed: ${e instanceof Error ? e.message : String(e)}`);
     process.exitCode = 1;

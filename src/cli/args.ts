@@ -43,7 +43,8 @@ Options:
                                      name, with "/" the path below the source folder
       --exclude <glob>               skip matching blobs (repeatable)
       --block-size-mib <n>           block size for put-block-from-url (MiB)
-      --concurrency <n>              blobs copied in parallel
+      --concurrency <n>              blobs copied in parallel (default 8; small blobs then at most 4 × n, up
+                                     to 64; without it, as many as the account takes, up to 256)
       --outage-tolerance <s>         seconds to wait out a storage outage or throttling before a blob fails
                                      (default 300)
       --include-snapshots            move: delete a source's snapshots with it (they are not copied)

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { SourceAuthorizer } from './auth';
 import { onTransientFailure } from './connections';
-import { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES, TUNING_KEYS, type CopyEngineOptions, type EngineTuning } from './engineOptions';
+import { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, DEFAULT_SMALL_BLOB_CAP, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES, TUNING_KEYS, type CopyEngineOptions, type EngineTuning } from './engineOptions';
 import { CopyError, retryRefusal, toCopyError } from './errors';
 import type { Disposable } from './events';
 import { addJob, batchDone, statsOf, type BatchStats, clearTimer, emptySummary, JobEvents, jobFinished, jobReopened, jobsCleared, newBatch, summaryOf, type Batch, type BatchSummary } from './jobEvents';
@@ -22,6 +22,7 @@ import { CapabilityCache, planCopy, summarizePlan, type PlannerContext, type Pla
 import { readResume } from './resume';
 import { OperationTimings } from './operationChoice';
 import { JobRunner } from './runner';
+import { GateFollowingQueue, gateOfUrl, type AccountGate } from './throttle';
 import type { EngineApi } from './engineApi';
 import { moveOptions } from './move';
 import { isFinal, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy, type Refusals } from './types';
@@ -29,7 +30,7 @@ import { isFinal, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnaps
 export type { BatchStats, BatchSummary } from './jobEvents';
 export type { Logger } from './log';
 export type { ConnectionResolver, CopyEngineOptions, EngineTuning } from './engineOptions';
-export { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES } from './engineOptions';
+export { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, DEFAULT_SMALL_BLOB_CAP, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES } from './engineOptions';
 
 export class CopyEngine implements EngineApi {
   private readonly log: Logger;
@@ -40,7 +41,8 @@ export class CopyEngine implements EngineApi {
   /** Streamed batches still listing. */
   private readonly feeds: Feeds;
   private limit?: ReturnType<typeof pLimit>;
-  private smallLimit?: ReturnType<typeof pLimit>;
+  /** Small blobs: up to their cap, and as many as the account gate lets through (see GateFollowingQueue). */
+  private readonly smallQueue = new GateFollowingQueue(DEFAULT_SMALL_BLOB_CAP);
   private smallConcurrency = 0;
   private readonly tuning: EngineTuning = {};
   private readonly capabilities = new CapabilityCache();
@@ -54,6 +56,8 @@ export class CopyEngine implements EngineApi {
   private disposed = false;
   private concurrency = 8;
   private readonly transientSub: Disposable;
+  /** The account gates a batch's copies went through (for the line that says where they settled). */
+  private readonly batchGates = new WeakMap<Batch, Set<AccountGate>>();
 
   constructor(private readonly options: CopyEngineOptions) {
     this.log = redactingLogger(options.log);
@@ -108,6 +112,9 @@ export class CopyEngine implements EngineApi {
         deferCleanup: (job, what, attempt) => this.cleanups.defer(job, what, attempt, outageToleranceMs()),
       },
     );
+    this.events.onBatch((b) => {
+      if (b.done) this.logSettled(b.batchId);
+    });
     // Each throttled / failed attempt that the SDK's retry policy handles goes to the debug log, with its request id:
     // a failure that outlasts the retries is reported once, by the job or the plan it ends.
     this.transientSub = onTransientFailure((f) => {
@@ -122,11 +129,16 @@ export class CopyEngine implements EngineApi {
    */
   configure(o: EngineTuning): void {
     Object.assign(this.tuning, Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && TUNING_KEYS.includes(k as keyof EngineTuning))));
-    const concurrency = Math.max(1, Math.floor(this.tuning.concurrency ?? 8));
-    const small = Math.max(1, Math.floor(this.tuning.smallBlobConcurrency ?? Math.max(concurrency, Math.min(64, concurrency * 4))));
-    // p-limit's concurrency is fixed: a new limiter for jobs queued from now on.
+    // A concurrency the user set caps small blobs too (4 × it, as before the gate adapted); unset (or 0), small blobs
+    // may go up to DEFAULT_SMALL_BLOB_CAP and the account gate finds how many help.
+    const set = Math.floor(this.tuning.concurrency ?? 0) >= 1;
+    const concurrency = set ? Math.floor(this.tuning.concurrency!) : 8;
+    const smallSet = Math.floor(this.tuning.smallBlobConcurrency ?? 0);
+    const small = smallSet >= 1 ? smallSet : set ? Math.max(concurrency, Math.min(64, concurrency * 4)) : DEFAULT_SMALL_BLOB_CAP;
+    // p-limit's concurrency is fixed: a new limiter for jobs queued from now on (the small queue follows its cap).
     if (!this.limit || this.concurrency !== concurrency) this.limit = pLimit(concurrency);
-    if (!this.smallLimit || this.smallConcurrency !== small) this.smallLimit = pLimit(small);
+    this.smallQueue.cap = small;
+    this.smallQueue.next();
     this.concurrency = concurrency;
     this.smallConcurrency = small;
   }
@@ -430,8 +442,7 @@ export class CopyEngine implements EngineApi {
   }
 
   private enqueue(job: Job): void {
-    const limit = (job.item.size <= SMALL_BLOB_MAX_BYTES ? this.smallLimit : this.limit)!;
-    const run = limit(() => this.runner.run(job));
+    const run = job.item.size <= SMALL_BLOB_MAX_BYTES ? this.smallQueue.run(() => this.runner.run(job)) : this.limit!(() => this.runner.run(job));
     job.running = run;
     void run.catch((e) => this.log.error(`Internal error in job ${job.id}: ${e instanceof Error ? e.message : String(e)}`));
   }
@@ -474,6 +485,14 @@ export class CopyEngine implements EngineApi {
     job.state = state;
     job.error = error;
     job.finishedAt = Date.now();
+    const batch = this.batches.get(job.batchId);
+    if (batch && job.destClient) {
+      let gates = this.batchGates.get(batch);
+      if (!gates) this.batchGates.set(batch, (gates = new Set()));
+      const gate = gateOfUrl(job.destClient.url);
+      gates.add(gate);
+      if (job.item.size <= SMALL_BLOB_MAX_BYTES) this.smallQueue.gate = gate;
+    }
     // Keep no per-job detail a finished job no longer needs (memory stays flat in the number of blobs).
     job.destClient = undefined;
     job.samples = [];
@@ -484,13 +503,27 @@ export class CopyEngine implements EngineApi {
       this.journal?.remove(job.id);
       this.retain(job);
     } else this.saveJournal(job, true);
-    const batch = this.batches.get(job.batchId);
     if (batch) {
       jobFinished(batch, job);
       this.feeds.roomFreed(batch);
     }
     this.events.job(job, true);
     this.wakeIdle();
+  }
+
+  /** One line when a batch is done: where the requests in flight to each destination account settled. */
+  private logSettled(batchId: string): void {
+    const batch = this.batches.get(batchId);
+    const gates = batch && this.batchGates.get(batch);
+    if (!batch || !gates) return;
+    this.batchGates.delete(batch);
+    const parts = [...gates].map((g) => {
+      const s = g.stats();
+      const pushedBack = [s.throttled ? `throttled ${s.throttled}×` : '', s.timeouts ? `${s.timeouts} timeouts` : ''].filter(Boolean).join(', ');
+      // A limit above the most ever in flight was never used (the small blobs' cap held them): say what was.
+      return `${Math.min(s.limit, s.peakInFlight)} to ${g.name ?? 'the account'} (limit between ${s.lowestLimit} and ${s.highestLimit} so far, at most ${s.peakInFlight} at once${pushedBack ? `; ${pushedBack}` : ''})`;
+    });
+    this.log.info(`Requests in flight settled at ${parts.join('; ')}; small blobs capped at ${this.smallConcurrency} in flight.`);
   }
 
   private saveJournal(job: Job, urgent = false): void {

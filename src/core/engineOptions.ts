@@ -14,13 +14,17 @@ export interface CopyEngineOptions {
   resolve: ConnectionResolver;
   /** JSON journal folder; omitted = no persistence. */
   journalDir?: string;
-  /** Blobs in flight (default 8). */
+  /**
+   * Blobs in flight (default 8; 0 = the default). When set, it also caps small blobs (smallBlobConcurrency's
+   * default becomes 4 × concurrency, between concurrency and 64).
+   */
   concurrency?: number;
   /** Ranges per blob in flight (default 4). */
   rangeConcurrency?: number;
   /**
-   * Small blobs (≤ SMALL_BLOB_MAX_BYTES) in flight, in their own queue: one service call each, so latency-bound
-   * (default 4 × concurrency, between concurrency and 64: 32 for the default 8).
+   * The most small blobs (≤ SMALL_BLOB_MAX_BYTES) in flight, in their own queue: one service call each, so
+   * latency-bound. Within it the account's gate (throttle.ts) adapts how many requests really are in flight.
+   * Default (or 0): DEFAULT_SMALL_BLOB_CAP, or 4 × concurrency (between concurrency and 64) when concurrency is set.
    */
   smallBlobConcurrency?: number;
   /** Default block size for Put Block From URL (default 32 MiB). */
@@ -48,6 +52,8 @@ export const DEFAULT_BLOCK_SIZE = 32 * MiB;
  * service call whose time is latency, not bytes.
  */
 export const SMALL_BLOB_MAX_BYTES = 8 * MiB;
+/** Small blobs in flight at most when no concurrency is set: the account gate adapts below it. */
+export const DEFAULT_SMALL_BLOB_CAP = 256;
 /** Jobs of one streamed batch not final at any time: what a copy of millions holds in memory. */
 export const BATCH_WINDOW = 1000;
 /** Succeeded and skipped jobs that jobs() still lists (older ones are folded into their batch's counters). */

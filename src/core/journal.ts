@@ -76,6 +76,8 @@ export interface JournalStore {
    * that finished beyond its journaled position. Survives the process being killed right after.
    */
   appendDone(batchId: string, line: string): void;
+  /** Replaces the batch's done log with these lines (atomically): what lies beyond a position just saved. */
+  rewriteDone?(batchId: string, lines: readonly string[]): void;
   readDone(batchId: string): string[];
 }
 
@@ -338,6 +340,22 @@ export class FileJournal implements JournalStore {
       fs.writeSync(fd, `${line}\n`);
     } catch {
       // A journal write failure must not fail the copy (a resume may then copy this blob again).
+    }
+  }
+
+  rewriteDone(batchId: string, lines: readonly string[]): void {
+    const fd = this.doneFds.get(batchId);
+    // Nothing appended since it was last written: nothing to drop.
+    if (fd === undefined) return;
+    this.doneFds.delete(batchId);
+    const file = this.doneFile(batchId);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      fs.closeSync(fd);
+      fs.writeFileSync(tmp, lines.length ? `${lines.join('\n')}\n` : '');
+      fs.renameSync(tmp, file);
+    } catch {
+      fs.rmSync(tmp, { force: true }); // the old log stays: a superset, still right
     }
   }
 

@@ -22,6 +22,13 @@ export function intendedPath(item: PlannedCopy): string {
   return (item.intendedDestination ?? item.destination).path;
 }
 
+/** Whether a done-log line (doneKey) names a blob after the position: the listing has not passed it. */
+export function beyondPosition(line: string, p: BatchRecord['position']): boolean {
+  const tab = line.indexOf('\t');
+  const source = Number(line.slice(0, tab));
+  return source > p.source || (source === p.source && (p.after === undefined || compareNames(line.slice(tab + 1), p.after) > 0));
+}
+
 export function readResume(journal: JournalStore | undefined, known: { job(id: string): boolean; batch(id: string): boolean }): ResumeSet {
   const set: ResumeSet = { jobs: [], streams: new Map(), skip: new Map(), done: new Map() };
   if (!journal) return set;
@@ -29,10 +36,7 @@ export function readResume(journal: JournalStore | undefined, known: { job(id: s
     if (known.batch(b.batchId)) continue;
     set.streams.set(b.batchId, b);
     // Only what lies beyond the position matters (the listing resumes there): memory stays small.
-    const beyond = journal.readDone(b.batchId).filter((line) => {
-      const [source, name] = [Number(line.slice(0, line.indexOf('\t'))), line.slice(line.indexOf('\t') + 1)];
-      return source > b.position.source || (source === b.position.source && (b.position.after === undefined || compareNames(name, b.position.after) > 0));
-    });
+    const beyond = journal.readDone(b.batchId).filter((line) => beyondPosition(line, b.position));
     set.done.set(b.batchId, new Set(beyond));
   }
   for (const r of journal.list()) {

@@ -8,6 +8,8 @@ export type ConflictSetting = 'ask' | ConflictPolicy;
 
 export interface Settings {
   readonly concurrency: number;
+  /** The user set blobCopy.concurrency (at any level): it then caps small blobs too; unset, their number adapts. */
+  readonly concurrencySet: boolean;
   readonly rangeConcurrency: number;
   /** 0 = automatic. */
   readonly blockSizeBytes: number;
@@ -25,9 +27,12 @@ export interface Settings {
 /** The settings the engine takes while it runs (configure): a change applies to the next job, without a reload. */
 export const TUNING_SETTINGS = ['concurrency', 'rangeConcurrency', 'blockSizeMiB', 'outageToleranceSeconds'] as const;
 
-/** The engine's tuning from the settings (a block size of 0 = auto: the engine's default, raised for huge blobs). */
+/**
+ * The engine's tuning from the settings (a block size of 0 = auto: the engine's default, raised for huge blobs; a
+ * concurrency of 0 = not set: 8 blobs, and small blobs as many as the account takes, up to the engine's cap).
+ */
 export function engineTuning(s: Settings): EngineTuning {
-  return { concurrency: s.concurrency, rangeConcurrency: s.rangeConcurrency, blockSizeBytes: s.blockSizeBytes, outageToleranceSeconds: s.outageToleranceSeconds };
+  return { concurrency: s.concurrencySet ? s.concurrency : 0, rangeConcurrency: s.rangeConcurrency, blockSizeBytes: s.blockSizeBytes, outageToleranceSeconds: s.outageToleranceSeconds };
 }
 
 /** Whether a configuration change touches a setting the engine takes while it runs. */
@@ -43,6 +48,10 @@ function clampInt(value: unknown, min: number, max: number, fallback: number): n
   return Math.min(max, Math.max(min, Math.floor(n)));
 }
 
+function isSet(i: { globalValue?: unknown; workspaceValue?: unknown; workspaceFolderValue?: unknown } | undefined): boolean {
+  return i !== undefined && (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined);
+}
+
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration(SECTION);
   const block = c.get<number | string>('blockSizeMiB', 0);
@@ -50,6 +59,7 @@ export function readSettings(): Settings {
   const policy = c.get<string>('defaultConflictPolicy', 'ask') as ConflictSetting;
   return {
     concurrency: clampInt(c.get('concurrency'), 1, 64, 8),
+    concurrencySet: isSet(c.inspect('concurrency')),
     rangeConcurrency: clampInt(c.get('rangeConcurrency'), 1, 32, 4),
     blockSizeBytes: blockMiB * 1024 * 1024,
     defaultConflictPolicy: POLICIES.includes(policy) ? policy : 'ask',

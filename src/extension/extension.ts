@@ -168,7 +168,7 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
       const t = engineTuning(readSettings());
       engines.peek()?.configure(t); // an engine created later reads the settings then
       log.info(
-        `Settings changed: ${t.concurrency} blobs and ${t.rangeConcurrency} ranges in flight, block size ${t.blockSizeBytes ? `${t.blockSizeBytes / 1024 / 1024} MiB` : 'auto'}, ` +
+        `Settings changed: ${t.concurrency ? `${t.concurrency} blobs (small blobs up to ${Math.min(64, t.concurrency * 4)})` : '8 blobs (small blobs as many as the account takes)'} and ${t.rangeConcurrency} ranges in flight, block size ${t.blockSizeBytes ? `${t.blockSizeBytes / 1024 / 1024} MiB` : 'auto'}, ` +
           `outage tolerance ${t.outageToleranceSeconds} s; jobs that start from now on use them.`,
       );
     }),

@@ -73,6 +73,8 @@ describe('WorkerEngine: the engine in a worker thread', () => {
     });
     const summary = await engine.waitForBatch(batchId);
     assert.equal(summary.succeeded, 60, JSON.stringify({ summary, log: log.lines.slice(-10) }));
+    // No concurrency set: small blobs adapt in the worker as in the CLI, and its log line crossed before the reply.
+    assert.match(log.lines.find((l) => l.includes('Requests in flight settled at')) ?? log.lines.join('\n'), /settled at \d+ to http:.*small blobs capped at 256 in flight/);
     // Events came before the reply: the mirror already has the final summary and the jobs.
     assert.deepEqual(engine.batch(batchId), summary);
     assert.equal(batches.at(-1)?.done, true);

@@ -13,7 +13,7 @@ import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../h
 import { DownMode, FaultProxy, ProxyRequestInfo, startFaultProxy } from '../helpers/faultProxy';
 import { FromUrlShim, startFromUrlShim } from '../shim/fromUrlShim';
 import { CopyEngine, CopyEngineOptions, CopyRequest, createAccountClient, JobSnapshot } from '../../src/core';
-import { gateFor, DEFAULT_ACCOUNT_MAX_IN_FLIGHT } from '../../src/core/throttle';
+import { gateFor, ACCOUNT_START_IN_FLIGHT } from '../../src/core/throttle';
 import { accountKey } from '../../src/core/urls';
 import { A1, A2, blobMd5, data, fromSdk, md5, MemoryLog, MiB, resolverThrough, uploadMany, waitFor } from '../helpers/proxiedEngine';
 
@@ -314,7 +314,7 @@ describe('issue 11: outages and throttling with default settings', () => {
         return b;
       });
       const gate = gateFor(accountKey(storm.endpoint(DEV_ACCOUNT.name)));
-      assert.equal(gate.stats().lowestLimit, DEFAULT_ACCOUNT_MAX_IN_FLIGHT);
+      assert.equal(gate.stats().lowestLimit, ACCOUNT_START_IN_FLIGHT);
       storm.setRules({ throttle503: { ratio: 0.3, retryAfterSeconds: 1 }, seed: 5, maxFaults: 5000, match: fromSdk });
       const log = new MemoryLog();
       const e = new CopyEngine({ resolve: resolverThrough(storm, DEFAULTS), log });
@@ -329,7 +329,7 @@ describe('issue 11: outages and throttling with default settings', () => {
       assert.equal(summary.succeeded, 200);
       const g = gate.stats();
       assert.ok(storm.stats().faults.throttle503 > 20, `throttled ${storm.stats().faults.throttle503}`);
-      assert.ok(g.lowestLimit < DEFAULT_ACCOUNT_MAX_IN_FLIGHT, `lowest limit ${g.lowestLimit}`);
+      assert.ok(g.lowestLimit < ACCOUNT_START_IN_FLIGHT, `lowest limit ${g.lowestLimit}`);
       for (const [name, sum] of sums) assert.equal(await blobMd5(src.getBlobClient(`stormed/${name.slice('storm/'.length)}`)), sum, name);
       t.diagnostic(`200 blobs in ${ms} ms; ${storm.stats().requests} requests, ${storm.stats().faults.throttle503} answered 503; gate limit ${g.limit}, lowest ${g.lowestLimit}, throttled ${g.throttled}`);
     } finally {

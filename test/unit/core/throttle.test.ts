@@ -4,16 +4,20 @@ import * as assert from 'node:assert/strict';
 import { AccountGate, retryAfterMs } from '../../../src/core/throttle';
 
 describe('throttle: per-account gate (AIMD)', () => {
-  it('halves the requests in flight on 503 (once per second), grows back by one per window of successes', () => {
-    const gate = new AccountGate(32);
+  it('halves the requests in flight on 503 (once per second); successes alone do not change it within a window', () => {
+    let now = 10_000;
+    const gate = new AccountGate({ max: 32, start: 32, now: () => now });
     gate.throttled();
     assert.equal(gate.stats().limit, 16);
     gate.throttled(); // same second: one decrease per burst of 503s
     assert.equal(gate.stats().limit, 16);
-    for (let i = 0; i < 16; i++) gate.succeeded();
-    assert.equal(gate.stats().limit, 17, '+1 after a window of 16 successes');
-    assert.equal(gate.stats().lowestLimit, 16);
-    assert.equal(gate.stats().throttled, 2);
+    for (let i = 0; i < 16; i++) gate.succeeded(5);
+    assert.equal(gate.stats().limit, 16, 'a window lasts at least 100 ms');
+    now += 1000;
+    gate.throttled();
+    assert.equal(gate.stats().limit, 8, 'a second later: halved again');
+    assert.equal(gate.stats().lowestLimit, 8);
+    assert.equal(gate.stats().throttled, 3);
   });
 
   it('holds requests beyond the limit and during Retry-After, then lets them go', async () => {

@@ -1,0 +1,254 @@
+/**
+ * `npm run bench -- --cost[=1000000] [--sdk-blobs=N] [--resume] [--only=cli|sdk] [--profile=DIR]` (bundled and run by
+ * scripts/bench.mjs): the client's own cost per blob at sizes Azurite cannot hold. A benchmark tool only: no test
+ * claims correctness from it.
+ *
+ * This process is the loopback storage endpoint of bench/harness.ts (stores nothing, answers List Blobs with
+ * NextMarker paging, Get Properties and the copy calls at once, counts copy calls per name). Clients run in their
+ * own processes (spawn) under /usr/bin/time:
+ *   cli   `blob-copy copy --recursive --json` of the folder (dist/cli.js), defaults;
+ *   sdk   the bare SDK loop: list the folder, then 256 Copy Blob From URL in flight (source blob SAS).
+ * Reported: blobs/s, peak RSS, client CPU (user + system) per blob, and copy calls per name (none twice).
+ * --resume: the engine (in its own process, journal in a temporary folder) copies N blobs and is killed (SIGKILL)
+ * at about half; a second process resumes from the journal; the harness says how many names were copied twice.
+ * Writes bench/cost-results.json.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { CopyEngine, createAccountClient } from '../src/core';
+import type { AccountClient } from '../src/core';
+import { DEV_ACCOUNT } from '../test/helpers/azurite';
+import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
+
+const root = path.join(__dirname, '..', '..');
+const args = process.argv.slice(2);
+const arg = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
+const ACCOUNT = DEV_ACCOUNT.name;
+const PREFIX = HARNESS_PREFIX;
+const SOURCE = HARNESS_SOURCE;
+
+interface PeerSpec {
+  endpoint: string;
+  dest: string;
+  journalDir?: string;
+  resume?: boolean;
+}
+
+/** The bare SDK loop, in its own process: list, then 256 Copy Blob From URL in flight. */
+async function sdkPeer(spec: PeerSpec): Promise<void> {
+  const cred = new StorageSharedKeyCredential(ACCOUNT, DEV_ACCOUNT.key);
+  const service = new BlobServiceClient(spec.endpoint, cred, { retryOptions: { maxTries: 1 } });
+  const src = service.getContainerClient(SOURCE);
+  const dst = service.getContainerClient(spec.dest);
+  const names: string[] = [];
+  for await (const b of src.listBlobsFlat({ prefix: PREFIX })) names.push(b.name);
+  const expiresOn = new Date(Date.now() + 24 * 3600_000);
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: 256 }, async () => {
+      while (i < names.length) {
+        const name = names[i++];
+        const sas = generateBlobSASQueryParameters({ containerName: SOURCE, blobName: name, permissions: BlobSASPermissions.parse('r'), expiresOn }, cred).toString();
+        await dst.getBlobClient(name.slice(PREFIX.length)).syncCopyFromURL(`${src.getBlobClient(name).url}?${sas}`);
+      }
+    }),
+  );
+  process.stdout.write(`RESULT ${names.length}\n`);
+}
+
+/** The engine with a journal, in its own process: copies the folder, or resumes what the journal holds. */
+async function enginePeer(spec: PeerSpec): Promise<void> {
+  const cs = `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${DEV_ACCOUNT.key};BlobEndpoint=${spec.endpoint};`;
+  const client: AccountClient = createAccountClient({ kind: 'connectionString', connectionString: cs });
+  const engine = new CopyEngine({ resolve: async () => client, journalDir: spec.journalDir, log: { info: (m) => process.stderr.write(`${m}\n`), warn: () => undefined, error: (m) => process.stderr.write(`error: ${m}\n`) } });
+  const ids = spec.resume
+    ? await engine.resume()
+    : [await engine.startStreaming({ sources: [{ kind: 'location', location: { connectionId: 'src', container: SOURCE, path: PREFIX } }], destination: { connectionId: 'dst', container: spec.dest, path: '' } })];
+  let total = 0;
+  let succeeded = 0;
+  for (const id of ids) {
+    const s = await engine.waitForBatch(id);
+    total += s.total;
+    succeeded += s.succeeded;
+  }
+  engine.dispose();
+  process.stdout.write(`RESULT ${JSON.stringify({ batches: ids.length, total, succeeded })}\n`);
+}
+
+interface Timed {
+  code: number;
+  seconds: number;
+  peakMiB: number;
+  cpuSeconds: number;
+  out: string;
+  err: string;
+}
+
+function timed(cmd: string[], onStart?: (c: ChildProcess) => void): Promise<Timed> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn('/usr/bin/time', ['-f', 'PEAK_KIB=%M USER=%U SYS=%S', ...cmd], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AZURE_STORAGE_CONNECTION_STRING: '' } });
+    onStart?.(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err = (err + d).slice(-8000)));
+    child.on('close', (code) => {
+      const m = /PEAK_KIB=(\d+) USER=([\d.]+) SYS=([\d.]+)/.exec(err);
+      resolve({ code: code ?? 1, seconds: (performance.now() - t0) / 1000, peakMiB: Number(m?.[1] ?? 0) / 1024, cpuSeconds: Number(m?.[2] ?? 0) + Number(m?.[3] ?? 0), out, err });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  if (args[0] === '--peer') return sdkPeer(JSON.parse(args[1]) as PeerSpec);
+  if (args[0] === '--engine-peer') return enginePeer(JSON.parse(args[1]) as PeerSpec);
+  const sizes = (arg('cost') ?? '1000000').split(',').map(Number);
+  const only = arg('only');
+  // --profile=DIR: a CPU profile of each client process (node --cpu-prof), for finding per-blob overhead.
+  const profileDir = arg('profile');
+  const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
+  const log = (m: string) => process.stderr.write(`[cost] ${m}\n`);
+  const cli = path.join(root, 'dist', 'cli.js');
+  const harness = new Harness(0);
+  await harness.start();
+  const endpoint = `http://127.0.0.1:${harness.port}/${ACCOUNT}`;
+  const cs = `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${DEV_ACCOUNT.key};BlobEndpoint=${endpoint};`;
+  const rows: Array<Record<string, unknown>> = [];
+  const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  let seq = 0;
+  try {
+    for (const n of sizes) {
+      const sdkBlobs = Math.min(n, Number(arg('sdk-blobs') ?? 200_000));
+      // --only=none: no copier runs (with --resume: only the resume).
+      const who = (['cli', 'sdk'] as const).filter((w) => !only || only === w);
+      for (const w of who) {
+        const count = w === 'cli' ? n : sdkBlobs;
+        harness.reset(count);
+        const dest = `cost-dst-${++seq}`;
+        let timePid = 0;
+        // Every minute: copy calls so far and the client's RSS now and at its peak (a run too long to wait for still says something).
+        const progress = setInterval(() => log(`${w} ${count}: ${harness.copyCalls.toLocaleString('en-US')} copy calls; client ${clientMemory(timePid)}`), 60_000);
+        const r =
+          w === 'cli'
+            ? await timed([process.execPath, ...prof, cli, 'copy', `${endpoint}/${SOURCE}/${PREFIX}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs], (c) => (timePid = c.pid ?? 0))
+            : await timed([process.execPath, ...prof, __filename, '--peer', JSON.stringify({ endpoint, dest } satisfies PeerSpec)], (c) => (timePid = c.pid ?? 0));
+        clearInterval(progress);
+        if (r.code !== 0) throw new Error(`${w} ${count}: exit ${r.code}: ${r.err}`);
+        const copied = harness.copies.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
+        const settled = /Requests in flight settled at [^\n]*/.exec(r.err)?.[0];
+        const row = {
+          who: w,
+          blobs: count,
+          seconds: Math.round(r.seconds * 10) / 10,
+          blobsPerSecond: Math.round(count / r.seconds),
+          peakRssMiB: Math.round(r.peakMiB),
+          cpuSeconds: r.cpuSeconds,
+          cpuMsPerBlob: Math.round((r.cpuSeconds * 1000 * 1000) / count) / 1000,
+          copyCalls: harness.copyCalls,
+          namesCopied: copied,
+          namesCopiedTwice: harness.twice,
+          otherRequests: Object.fromEntries(harness.other),
+          settled,
+        };
+        if (copied !== count) throw new Error(`${w} ${count}: ${copied} of ${count} names copied`);
+        rows.push(row);
+        log(JSON.stringify(row));
+      }
+    }
+    if (args.includes('--resume')) {
+      const n = sizes[sizes.length - 1];
+      harness.reset(n);
+      const journalDir = fs.mkdtempSync(path.join(os.tmpdir(), 'blob-copy-cost-journal-'));
+      const spec: PeerSpec = { endpoint, dest: `cost-dst-${++seq}`, journalDir };
+      let killedAt = 0;
+      let journalBytes = 0;
+      const first = await timed([process.execPath, __filename, '--engine-peer', JSON.stringify(spec)], (child) => {
+        const poll = setInterval(() => {
+          if (harness.copyCalls >= n / 2) {
+            clearInterval(poll);
+            killedAt = harness.copyCalls;
+            journalBytes = dirBytes(journalDir);
+            // /usr/bin/time's child, by its id: the engine's process (the one that must die without a word).
+            const pid = Number(fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]);
+            if (pid > 0) process.kill(pid, 'SIGKILL');
+          }
+        }, 50);
+        child.on('close', () => clearInterval(poll));
+      });
+      log(`resume: first process ended (exit ${first.code}) after ${killedAt.toLocaleString('en-US')} copy calls; journal ${journalBytes} bytes`);
+      const second = await timed([process.execPath, __filename, '--engine-peer', JSON.stringify({ ...spec, resume: true })]);
+      const result = JSON.parse(/RESULT (.*)/.exec(second.out)?.[1] ?? '{}') as { batches?: number; total?: number; succeeded?: number };
+      const copied = harness.copies.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
+      const row = {
+        who: 'engine-resume',
+        blobs: n,
+        killedAfterCopyCalls: killedAt,
+        journalBytesAtKill: journalBytes,
+        resumed: result,
+        resumeSeconds: Math.round(second.seconds * 10) / 10,
+        resumePeakRssMiB: Math.round(second.peakMiB),
+        copyCalls: harness.copyCalls,
+        namesCopied: copied,
+        namesCopiedTwice: harness.twice,
+        // Listing order is index order: names copied twice near the kill were in flight then (the service did the
+        // copy, the killed client never heard it); none from before it.
+        twiceIndexRange: harness.twice ? harness.twiceRange : undefined,
+      };
+      rows.push(row);
+      log(JSON.stringify(row));
+      if (second.code !== 0) throw new Error(`resume: exit ${second.code}: ${second.err}`);
+      fs.rmSync(journalDir, { recursive: true, force: true });
+    }
+  } finally {
+    await harness.stop();
+  }
+  const loadAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  console.log('\nClient cost: same-account folder copy of N × 1 KiB against a loopback endpoint that answers at once (bench/cost.ts)');
+  console.log('who            blobs        s   blobs/s  peak RSS MiB  CPU ms/blob  copy calls  copied twice');
+  for (const r of rows.filter((x) => x.who !== 'engine-resume')) {
+    console.log(
+      `${String(r.who).padEnd(8)} ${String(r.blobs).padStart(11)} ${String(r.seconds).padStart(8)} ${String(r.blobsPerSecond).padStart(9)} ${String(r.peakRssMiB).padStart(13)} ${String(r.cpuMsPerBlob).padStart(12)} ${String(r.copyCalls).padStart(11)} ${String(r.namesCopiedTwice).padStart(13)}`,
+    );
+  }
+  for (const r of rows.filter((x) => x.who === 'engine-resume')) console.log(`resume: ${JSON.stringify(r)}`);
+  console.log(`Load average (1/5/15 min): start ${loadAtStart.join(' ')}, end ${loadAtEnd.join(' ')}`);
+  const out = path.join(root, 'bench', 'cost-results.json');
+  let all: Record<string, unknown> = {};
+  try {
+    all = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>;
+  } catch {
+    /* first run */
+  }
+  all[sizes.join(',')] = { date: new Date().toISOString(), loadAverage: { start: loadAtStart, end: loadAtEnd }, rows };
+  fs.writeFileSync(out, `${JSON.stringify(all, null, 2)}\n`);
+  console.log(`written ${path.relative(root, out)}`);
+}
+
+/** RSS now and at its peak (VmRSS, VmHWM) of the process /usr/bin/time started, from /proc. */
+function clientMemory(timePid: number): string {
+  try {
+    const child = fs.readFileSync(`/proc/${timePid}/task/${timePid}/children`, 'utf8').trim().split(' ')[0];
+    const status = fs.readFileSync(`/proc/${child}/status`, 'utf8');
+    const kib = (k: string) => Math.round(Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
+    return `RSS ${kib('VmRSS')} MiB, peak ${kib('VmHWM')} MiB`;
+  } catch {
+    return 'RSS unknown';
+  }
+}
+
+function dirBytes(dir: string): number {
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) n += fs.statSync(path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).size;
+  }
+  return n;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

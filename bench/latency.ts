@@ -1,0 +1,224 @@
+/**
+ * `npm run bench -- --latency[=0,100] [--reps=N] [--blobs=2000] [--baseline-cli=PATH] [--server=harness]` (bundled
+ * and run by scripts/bench.mjs): small blobs over a real network's round trip. Not a test.
+ *
+ * Azurite in memory; N × 1 KiB blobs in one folder (default 2,000). With --server=harness, the loopback endpoint of
+ * bench/harness.ts instead (it answers at once: only the round trip and the client are measured, not Azurite's
+ * CPU, which a loaded machine makes the limit at any RTT). For each RTT (ms; default 0 and 100) the clients
+ * reach Azurite through a TCP proxy in this process that delays every chunk by RTT/2 in each direction, in order
+ * (at 0 ms they reach Azurite directly). Per RTT, interleaved (the order rotates every run), a same-account folder
+ * copy to a fresh container by:
+ *   cli          `blob-copy copy --recursive --json` (dist/cli.js), defaults;
+ *   cli-before   the same with another build (--baseline-cli=PATH/dist/cli.js), e.g. the commit before a change;
+ *   sdk-32       the bare SDK, no engine: list the folder, then 32 Copy Blob From URL in flight (source blob SAS);
+ *   sdk-256      the same with 256 in flight.
+ * Every client runs in its own process, started with spawn (never spawnSync: this process is the proxy). Reported:
+ * blobs/s over the whole process (spawn to exit), and each copier's ratio to the 256 loop of the same RTT.
+ * Writes bench/latency-results.json.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
+import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
+
+const root = path.join(__dirname, '..', '..');
+const args = process.argv.slice(2);
+const arg = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
+
+type Who = 'cli' | 'cli-before' | 'sdk-32' | 'sdk-256';
+
+/** A TCP proxy that delays every chunk by oneWayMs in each direction, keeping their order. */
+export async function startDelayProxy(target: { host: string; port: number }, oneWayMs: number): Promise<{ port: number; stop(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const relay = (from: net.Socket, to: net.Socket) => {
+    let last = 0;
+    const later = (fn: () => void) => {
+      const at = Math.max(Date.now() + oneWayMs, last);
+      last = at;
+      setTimeout(fn, at - Date.now());
+    };
+    from.on('data', (chunk) => later(() => to.destroyed || to.write(chunk)));
+    from.on('end', () => later(() => to.destroyed || to.end()));
+    from.on('error', () => later(() => to.destroy()));
+    from.on('close', () => later(() => to.destroy()));
+  };
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target.port, target.host);
+    for (const s of [client, upstream]) {
+      s.setNoDelay(true);
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    }
+    relay(client, upstream);
+    relay(upstream, client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface PeerSpec {
+  endpoint: string;
+  container: string;
+  prefix: string;
+  dest: string;
+  inFlight: number;
+}
+
+/** The bare SDK loop, in its own process: list, then Copy Blob From URL with `inFlight` in flight. */
+async function peer(spec: PeerSpec): Promise<void> {
+  const t0 = performance.now();
+  const cred = new StorageSharedKeyCredential(DEV_ACCOUNT.name, DEV_ACCOUNT.key);
+  const service = new BlobServiceClient(spec.endpoint, cred);
+  const src = service.getContainerClient(spec.container);
+  const dst = service.getContainerClient(spec.dest);
+  const names: string[] = [];
+  for await (const b of src.listBlobsFlat({ prefix: spec.prefix })) names.push(b.name);
+  const expiresOn = new Date(Date.now() + 3600_000);
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(spec.inFlight, names.length) }, async () => {
+      while (i < names.length) {
+        const name = names[i++];
+        const sas = generateBlobSASQueryParameters({ containerName: spec.container, blobName: name, permissions: BlobSASPermissions.parse('r'), expiresOn }, cred).toString();
+        await dst.getBlobClient(name.slice(spec.prefix.length)).syncCopyFromURL(`${src.getBlobClient(name).url}?${sas}`);
+      }
+    }),
+  );
+  process.stdout.write(`RESULT ${JSON.stringify({ count: names.length, ms: performance.now() - t0 })}\n`);
+}
+
+function run(cmd: string[]): Promise<{ ms: number; out: string; err: string; code: number }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AZURE_STORAGE_CONNECTION_STRING: '' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err = (err + d).slice(-8000)));
+    child.on('close', (code) => resolve({ ms: performance.now() - t0, out, err, code: code ?? 1 }));
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function main(): Promise<void> {
+  if (args[0] === '--peer') return peer(JSON.parse(args[1]) as PeerSpec);
+  const rtts = (arg('latency') ?? '0,100').split(',').map(Number);
+  const reps = Math.max(1, Number(arg('reps') ?? 2));
+  const n = Math.max(1, Number(arg('blobs') ?? 2000));
+  const baseline = arg('baseline-cli');
+  const cli = path.join(root, 'dist', 'cli.js');
+  if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run `node scripts/build.mjs` first.');
+  if (baseline && !fs.existsSync(baseline)) throw new Error(`--baseline-cli: ${baseline} does not exist.`);
+  const who: Who[] = ['cli', ...(baseline ? (['cli-before'] as Who[]) : []), 'sdk-32', 'sdk-256'];
+  const log = (m: string) => process.stderr.write(`[latency] ${m}\n`);
+  const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  const useHarness = arg('server') === 'harness';
+  const harness = useHarness ? new Harness(n) : undefined;
+  await harness?.start();
+  const az = harness
+    ? { host: '127.0.0.1', port: harness.port, serviceClient: () => undefined, stop: () => harness.stop() }
+    : await startAzurite();
+  const srcContainer = harness ? HARNESS_SOURCE : 'lat-src';
+  const runs: Array<{ rtt: number; who: Who; rep: number; ms: number; blobsPerSecond: number; settled?: string }> = [];
+  try {
+    const svc = az.serviceClient();
+    const prefix = harness ? HARNESS_PREFIX : `n${n}/`;
+    if (svc) {
+      const src = svc.getContainerClient(srcContainer);
+      await src.createIfNotExists();
+      const body = Buffer.alloc(1024, 7);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (next < n) {
+            const i = next++;
+            await src.getBlockBlobClient(`${prefix}f${String(i).padStart(6, '0')}.bin`).upload(body, body.length);
+          }
+        }),
+      );
+      log(`${n} × 1 KiB source blobs uploaded`);
+    }
+    let seq = 0;
+    for (const rtt of rtts) {
+      const proxy = rtt > 0 ? await startDelayProxy({ host: az.host, port: az.port }, rtt / 2) : undefined;
+      const port = proxy?.port ?? az.port;
+      const endpoint = `http://${az.host}:${port}/${DEV_ACCOUNT.name}`;
+      const cs = `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT.name};AccountKey=${DEV_ACCOUNT.key};BlobEndpoint=${endpoint};`;
+      try {
+        for (let rep = 1; rep <= reps; rep++) {
+          const order = who.map((_, i) => who[(i + rep - 1) % who.length]);
+          for (const w of order) {
+            const dest = `lat${++seq}-${w}`;
+            if (svc) await svc.getContainerClient(dest).create();
+            harness?.reset(n);
+            let res;
+            let settled: string | undefined;
+            if (w === 'cli' || w === 'cli-before') {
+              res = await run([process.execPath, w === 'cli' ? cli : baseline!, 'copy', `${endpoint}/${srcContainer}/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs]);
+              settled = /Requests in flight settled at [^\n]*/.exec(res.err)?.[0];
+            } else {
+              const spec: PeerSpec = { endpoint, container: srcContainer, prefix, dest, inFlight: w === 'sdk-32' ? 32 : 256 };
+              res = await run([process.execPath, __filename, '--peer', JSON.stringify(spec)]);
+            }
+            if (res.code !== 0) throw new Error(`${w} at ${rtt} ms: exit ${res.code}: ${res.err}`);
+            let count = 0;
+            if (svc) {
+              for await (const page of svc.getContainerClient(dest).listBlobsFlat().byPage({ maxPageSize: 5000 })) count += page.segment.blobItems.length;
+              await svc.getContainerClient(dest).delete();
+            } else count = harness!.copies.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
+            if (count !== n) throw new Error(`${w} at ${rtt} ms: ${count} of ${n} blobs arrived`);
+            const r = { rtt, who: w, rep, ms: res.ms, blobsPerSecond: n / (res.ms / 1000), settled };
+            runs.push(r);
+            log(`${rtt} ms ${w.padEnd(10)} run ${rep}: ${(res.ms / 1000).toFixed(2)} s, ${r.blobsPerSecond.toFixed(0)} blobs/s${settled ? `; ${settled}` : ''}`);
+          }
+        }
+      } finally {
+        await proxy?.stop();
+      }
+    }
+  } finally {
+    await az.stop();
+  }
+  const rows = rtts.flatMap((rtt) =>
+    who.map((w) => {
+      const mine = runs.filter((r) => r.rtt === rtt && r.who === w);
+      return { rtt, who: w, runs: mine.length, medianMs: median(mine.map((r) => r.ms)), blobsPerSecond: n / (median(mine.map((r) => r.ms)) / 1000), ratio: 0 };
+    }),
+  );
+  for (const r of rows) r.ratio = r.blobsPerSecond / rows.find((x) => x.rtt === r.rtt && x.who === 'sdk-256')!.blobsPerSecond;
+  const loadAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  console.log(`\nLatency: same-account folder copy of ${n.toLocaleString('en-US')} × 1 KiB through a TCP proxy adding the RTT (${harness ? 'bench/harness.ts, answering at once' : 'Azurite in memory'}); whole-process blobs/s, medians of ${reps} interleaved run(s)`);
+  console.log(`copier       ${rtts.map((r) => `${String(r).padStart(5)} ms RTT  ratio vs sdk-256`).join('   ')}`);
+  for (const w of who) {
+    const cells = rtts.map((rtt) => {
+      const r = rows.find((x) => x.rtt === rtt && x.who === w)!;
+      return `${r.blobsPerSecond.toFixed(0).padStart(12)}  ${r.ratio.toFixed(2).padStart(16)}`;
+    });
+    console.log(`${w.padEnd(12)} ${cells.join('   ')}`);
+  }
+  console.log(`Load average (1/5/15 min): start ${loadAtStart.join(' ')}, end ${loadAtEnd.join(' ')}`);
+  const out = path.join(root, 'bench', harness ? 'latency-harness-results.json' : 'latency-results.json');
+  fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), server: harness ? 'bench/harness.ts' : 'azurite', blobs: n, rtts, reps, baseline: baseline ? path.relative(root, baseline) : undefined, loadAverage: { start: loadAtStart, end: loadAtEnd }, rows, runs }, null, 2)}\n`);
+  console.log(`written ${path.relative(root, out)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
