@@ -56,6 +56,10 @@ export interface GateOptions {
 
 /** The process's event loop this busy or more over a window: the client, not the account, is the limit. */
 const CLIENT_BUSY = 0.9;
+/** Below this, a latency rise is the account's (the client answers its sockets at once). */
+const CLIENT_CALM = 0.5;
+/** Rising latency alone never takes the limit below this (503/429 and timeouts can: they are the account's word). */
+const LATENCY_FLOOR = 8;
 
 /** Event-loop utilization since the previous call (one baseline per gate). */
 function eventLoopBusy(): () => number {
@@ -208,7 +212,8 @@ export class AccountGate {
     const m: Measured = { limit: Math.floor(this.limit), rate: (this.winDone * 1000) / length, latency: lat };
     const p = this.previous;
     let next = this.limit;
-    const clientBound = this.busy() >= CLIENT_BUSY;
+    const busy = this.busy();
+    const clientBound = busy >= CLIENT_BUSY;
     if (!this.winLimited) {
       // The limit was never full: nothing learned about more in flight.
     } else if (clientBound) {
@@ -230,8 +235,10 @@ export class AccountGate {
           this.slowStart = false;
         }
       } else if (m.limit === p.limit && slower >= 1.5 && gain <= 1) {
-        // Same limit, latency up, nothing more done: the account slows down; fewer in flight, in proportion.
-        next = Math.max(m.limit / 2, (m.limit * p.latency) / m.latency);
+        // Same limit, latency up, nothing more done: the account slows down; fewer in flight, in proportion. Only
+        // while this process has time to spare (else the latency is its own lag), and not below a floor: a 1 M copy
+        // against an endpoint answering at once, its client saturated, walked down to 1 in flight on such noise.
+        if (busy < CLIENT_CALM) next = Math.max(LATENCY_FLOOR, m.limit / 2, (m.limit * p.latency) / m.latency);
         this.slowStart = false;
       } else if (m.limit === p.limit) next = this.grown(); // probe for room
     }

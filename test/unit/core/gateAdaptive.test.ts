@@ -91,6 +91,20 @@ describe('account gate: adaptive requests in flight (fake clock)', () => {
     assert.ok(gate.stats().limit > ACCOUNT_START_IN_FLIGHT, `grew to ${gate.stats().limit} once the process had time`);
   });
 
+  it('rising latency does not shrink the limit while this process is busy; it does once the process has time', () => {
+    const clock = { t: 0 };
+    let busy = 0;
+    const gate = new AccountGate({ max: 256, now: () => clock.t, busy: () => busy });
+    drive(gate, clock, { latency: () => 20 }, 1000);
+    const before = gate.stats().limit;
+    busy = 0.7; // latency rises, the process half busy: its own lag, maybe
+    drive(gate, clock, { latency: (n) => 20 + n * 5 }, 5000);
+    assert.ok(gate.stats().limit >= before, `${gate.stats().limit} (was ${before})`);
+    busy = 0;
+    drive(gate, clock, { latency: (n, t) => 20 + n * (t / 100) }, 30_000); // an account slowing down, ever more
+    assert.ok(gate.stats().limit < before, `fell to ${gate.stats().limit}`);
+  });
+
   it('respects its cap, and a cap below the start', () => {
     const clock = { t: 0 };
     const gate = new AccountGate({ max: 100, now: () => clock.t, busy: () => 0 });
