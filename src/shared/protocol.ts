@@ -22,7 +22,7 @@
  * field gives `undefined`.
  */
 
-import { isActive, JOB_STATES, type BatchOutcome, type JobState, type StrategyId } from './vocabulary';
+import { isActive, JOB_STATES, type BatchCounts, type BatchOutcome, type JobState, type StrategyId } from './vocabulary';
 
 /** The engine's job states and strategies, by the names the protocol used first. */
 export type JobStateName = JobState;
@@ -74,23 +74,12 @@ export interface JobView {
 }
 
 /** One batch's counters, from the engine (not counted from job views: most finished jobs are not listed). */
-export interface BatchView {
+export interface BatchView extends BatchCounts {
   readonly batchId: string;
-  /** Jobs so far (grows while the batch is still listing). */
-  readonly total: number;
-  readonly succeeded: number;
-  readonly skipped: number;
-  readonly failed: number;
-  readonly canceled: number;
-  readonly aborted: number;
   readonly bytes: number;
   readonly bytesTotal: number;
-  /** Every blob listed and every job final. */
-  readonly done: boolean;
   /** Still listing sources: more jobs may come. */
   readonly listing: boolean;
-  /** Blobs listed but not made jobs of (refused by the plan): the batch is partial. */
-  readonly unplanned?: number;
   /** running, or once done: complete, partial or failed (see batchOutcome). */
   readonly outcome?: BatchOutcome;
   /** Why a finished batch is not complete beyond its failed jobs: the listing's error or the first refused blob. */

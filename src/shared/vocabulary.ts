@@ -144,8 +144,11 @@ export function isRetryable(state: JobState): boolean {
  */
 export type BatchOutcome = 'running' | 'complete' | 'partial' | 'failed';
 
+/** A batch's counters, as the engine keeps them. */
 export interface BatchCounts {
+  /** Every blob listed and every job final. */
   readonly done: boolean;
+  /** Jobs so far (grows while the batch is still listing). */
   readonly total: number;
   readonly succeeded: number;
   readonly skipped: number;
