@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { SourceAuthorizer } from './auth';
 import { onTransientFailure } from './connections';
-import { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, DEFAULT_SMALL_BLOB_CAP, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES, TUNING_KEYS, type CopyEngineOptions, type EngineTuning } from './engineOptions';
+import { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, DEFAULT_CONCURRENCY, DEFAULT_RANGE_CONCURRENCY, DEFAULT_SMALL_BLOB_CAP, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES, TUNING_KEYS, type CopyEngineOptions, type EngineTuning } from './engineOptions';
 import { CopyError, retryRefusal, toCopyError } from './errors';
 import type { Disposable } from './events';
 import { addJob, batchDone, statsOf, type BatchStats, clearTimer, emptySummary, JobEvents, jobFinished, jobReopened, jobsCleared, newBatch, summaryOf, type Batch, type BatchSummary } from './jobEvents';
@@ -54,7 +54,7 @@ export class CopyEngine implements EngineApi {
   /** Removals of partial destinations waiting for storage to answer again (see cleanups.ts). */
   private readonly cleanups: DeferredCleanups<Job>;
   private disposed = false;
-  private concurrency = 8;
+  private concurrency = DEFAULT_CONCURRENCY;
   private readonly transientSub: Disposable;
   /** The account gates a batch's copies went through (for the line that says where they settled). */
   private readonly batchGates = new WeakMap<Batch, Set<AccountGate>>();
@@ -94,7 +94,7 @@ export class CopyEngine implements EngineApi {
       {
         log: this.log,
         get rangeConcurrency() {
-          return Math.max(1, Math.floor(tuning.rangeConcurrency ?? 4));
+          return Math.max(1, Math.floor(tuning.rangeConcurrency ?? DEFAULT_RANGE_CONCURRENCY));
         },
         get blockSize() {
           return Math.max(1, Math.floor(tuning.blockSizeBytes || DEFAULT_BLOCK_SIZE));
@@ -132,7 +132,7 @@ export class CopyEngine implements EngineApi {
     // A concurrency the user set caps small blobs too (4 × it, as before the gate adapted); unset (or 0), small blobs
     // may go up to DEFAULT_SMALL_BLOB_CAP and the account gate finds how many help.
     const set = Math.floor(this.tuning.concurrency ?? 0) >= 1;
-    const concurrency = set ? Math.floor(this.tuning.concurrency!) : 8;
+    const concurrency = set ? Math.floor(this.tuning.concurrency!) : DEFAULT_CONCURRENCY;
     const smallSet = Math.floor(this.tuning.smallBlobConcurrency ?? 0);
     const small = smallSet >= 1 ? smallSet : set ? Math.max(concurrency, Math.min(64, concurrency * 4)) : DEFAULT_SMALL_BLOB_CAP;
     // p-limit's concurrency is fixed: a new limiter for jobs queued from now on (the small queue follows its cap).

@@ -47,6 +47,11 @@ const MiB = 1024 * 1024;
  * plain-upload write limit was 16.3 s); 32 MiB keeps 32 progress/resume steps per GiB with few calls.
  */
 export const DEFAULT_BLOCK_SIZE = 32 * MiB;
+/** Blobs in flight by default (the blobCopy.concurrency setting's default; small blobs adapt beyond it). */
+export const DEFAULT_CONCURRENCY = 8;
+/** Blocks or page ranges of one blob in flight by default (blobCopy.rangeConcurrency). */
+export const DEFAULT_RANGE_CONCURRENCY = 4;
+export { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from './outage';
 /**
  * Blobs up to this size run in the small-blob queue (smallBlobConcurrency in flight): a copy of a small blob is one
  * service call whose time is latency, not bytes.

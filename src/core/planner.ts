@@ -16,6 +16,7 @@ import { CapabilityCache, chooseOperation } from './operationChoice';
 import type { BlobLocation, ConflictPolicy, ConflictState, CopyOperation, CopyOptions, CopyPlan, CopyRequest, CopySource, PlannedCopy, Refusal, Refusals, StrategyChoice } from './types';
 import { redact } from './redact';
 import { RefusalList } from './refusals';
+import { DEFAULT_BLOCK_SIZE } from './engineOptions';
 import { accountKey, parseBlobUrl } from './urls';
 import { strategyOf, type RestCall } from '../shared/vocabulary';
 import { CostEstimate, type CostValue } from './cost';
@@ -366,5 +367,5 @@ export interface PlanSummary {
  */
 function costEstimateFor(ctx: PlannerContext, request: CopyRequest): CostEstimate {
   const o = request.options ?? {};
-  return new CostEstimate({ blockSizeBytes: ctx.blockSize ?? 32 * 1024 * 1024, tags: o.tags !== false, move: o.move === true });
+  return new CostEstimate({ blockSizeBytes: ctx.blockSize ?? DEFAULT_BLOCK_SIZE, tags: o.tags !== false, move: o.move === true });
 }

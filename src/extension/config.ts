@@ -1,6 +1,7 @@
 /** Typed reads of the `blobCopy.*` settings (contributes.configuration in package.json). */
 import * as vscode from 'vscode';
 import type { ConflictPolicy, EngineTuning } from '../core';
+import { DEFAULT_CONCURRENCY, DEFAULT_OUTAGE_TOLERANCE_SECONDS, DEFAULT_RANGE_CONCURRENCY } from '../core/engineOptions';
 
 export const SECTION = 'blobCopy';
 
@@ -58,9 +59,9 @@ export function readSettings(): Settings {
   const blockMiB = block === 'auto' ? 0 : clampInt(block, 0, 4000, 0);
   const policy = c.get<string>('defaultConflictPolicy', 'ask') as ConflictSetting;
   return {
-    concurrency: clampInt(c.get('concurrency'), 1, 64, 8),
+    concurrency: clampInt(c.get('concurrency'), 1, 64, DEFAULT_CONCURRENCY),
     concurrencySet: isSet(c.inspect('concurrency')),
-    rangeConcurrency: clampInt(c.get('rangeConcurrency'), 1, 32, 4),
+    rangeConcurrency: clampInt(c.get('rangeConcurrency'), 1, 32, DEFAULT_RANGE_CONCURRENCY),
     blockSizeBytes: blockMiB * 1024 * 1024,
     defaultConflictPolicy: POLICIES.includes(policy) ? policy : 'ask',
     openJobsOnCopy: c.get<boolean>('openJobsOnCopy', true),
@@ -68,6 +69,6 @@ export function readSettings(): Settings {
     pageSize: clampInt(c.get('pageSize'), 1, 5000, 200),
     azuriteHost: c.get<string>('azurite.host', '127.0.0.1') || '127.0.0.1',
     azuritePort: clampInt(c.get('azurite.port'), 1, 65535, 10000),
-    outageToleranceSeconds: clampInt(c.get('outageToleranceSeconds'), 0, 7 * 24 * 3600, 300),
+    outageToleranceSeconds: clampInt(c.get('outageToleranceSeconds'), 0, 7 * 24 * 3600, DEFAULT_OUTAGE_TOLERANCE_SECONDS),
   };
 }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CAN_PASTE_CONTEXT, COMMANDS, PREFIX, VIEW_ID } from '../../../src/extension/commands/ids';
 import { repoRoot } from '../../helpers/cli';
+import { DEFAULT_CONCURRENCY, DEFAULT_OUTAGE_TOLERANCE_SECONDS, DEFAULT_RANGE_CONCURRENCY } from '../../../src/core/engineOptions';
 
 interface MenuItem {
   readonly command?: string;
@@ -153,5 +154,14 @@ describe('command ids: the table and package.json', () => {
     const whens = [...Object.values(manifest.contributes.menus).flat().map((m) => m.when ?? ''), ...manifest.contributes.keybindings.map((k) => k.when ?? '')];
     assert.ok(whens.some((w) => w.includes(CAN_PASTE_CONTEXT)));
     assert.ok(whens.every((w) => !/blobCopy\.(?!storage\b|canPaste\b)/.test(w)), 'a when clause names an unknown blobCopy key');
+  });
+});
+
+describe('settings defaults are the engine defaults', () => {
+  it('blobCopy.concurrency, rangeConcurrency and outageToleranceSeconds default to the engine table (engineOptions.ts)', () => {
+    const props = (JSON.parse(manifestText) as { contributes: { configuration: { properties: Record<string, { default?: unknown }> } } }).contributes.configuration.properties;
+    assert.equal(props['blobCopy.concurrency'].default, DEFAULT_CONCURRENCY);
+    assert.equal(props['blobCopy.rangeConcurrency'].default, DEFAULT_RANGE_CONCURRENCY);
+    assert.equal(props['blobCopy.outageToleranceSeconds'].default, DEFAULT_OUTAGE_TOLERANCE_SECONDS);
   });
 });
