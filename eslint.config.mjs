@@ -20,7 +20,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core, src/shared, src/cli and src/webview must not import vscode.' }] }],
     },
   },
-  // Start-up time (issue 14): the extension reaches the engine and the storage SDK only through loadCore()
+  // Start-up time: the extension reaches the engine and the storage SDK only through loadCore()
   // (src/extension/loadCore.ts), so dist/extension.js stays free of them. Types are fine; the build checks the rest.
   ...[
     { files: ['src/extension/*.ts'], index: '../core' },

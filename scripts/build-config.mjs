@@ -35,7 +35,7 @@ export function nodeBundle({ entry, outfile, shebang = false, external = [] }) {
 }
 
 /**
- * The CLI as two bundles (issue 15): `cli.js`, the `blob-copy` bin, is a small launcher (with the shebang) that
+ * The CLI as two bundles: `cli.js`, the `blob-copy` bin, is a small launcher (with the shebang) that
  * compiles `cli-main.js`, the CLI itself, with a V8 code cache (src/cli/codeCache.ts).
  * @param {string} root the repository
  * @param {string} outdir where both go
@@ -49,7 +49,7 @@ export function cliBundles(root, outdir) {
 }
 
 /**
- * The extension ships as two bundles (issue 14, start-up time): dist/extension.js (UI shells, what VS Code requires
+ * The extension ships as two bundles (start-up time): dist/extension.js (UI shells, what VS Code requires
  * at activation) and dist/core.js (src/core: the engine and the storage SDK), required on first use by
  * src/extension/loadCore.ts's `require('../core')`. This plugin keeps exactly that require out of the extension bundle:
  * it stays a require of ./core.js next to it. Any other import of src/core's index is bundled as usual (and then

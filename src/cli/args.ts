@@ -82,7 +82,7 @@ export interface ParsedUrl {
 }
 
 export interface CopyCommand {
-  /** "move" deletes each source after its verified copy (issue #12). */
+  /** "move" deletes each source after its verified copy. */
   readonly command: 'copy' | 'move';
   readonly includeSnapshots: boolean;
   readonly source: ParsedUrl;

@@ -1,5 +1,5 @@
 /**
- * The CLI's start with a V8 code cache (issue 15: a short copy is mostly a cold process). dist/cli.js, a small
+ * The CLI's start with a V8 code cache (a short copy is mostly a cold process). dist/cli.js, a small
  * launcher, compiles the CLI bundle (dist/cli-main.js) with the bytecode V8 kept from an earlier run of the same
  * command, so the functions that run are not compiled again: 1,000 small blobs took 1.60 s instead of 1.73 s
  * (median of 5 interleaved runs; start-up 120 instead of 150 ms). Node 22.1+ has module.enableCompileCache(); the

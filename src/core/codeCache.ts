@@ -1,5 +1,5 @@
 /**
- * Compiling a CommonJS bundle with a V8 code cache (issue 15: a short copy is mostly a cold process), for the CLI
+ * Compiling a CommonJS bundle with a V8 code cache (a short copy is mostly a cold process), for the CLI
  * (src/cli/codeCache.ts: dist/cli-main.js) and the extension's engine worker (workerEngine.ts: dist/core.js).
  * Node 22.1+ has module.enableCompileCache(); the machines' Node 20 does not, so this uses node:vm's cachedData.
  *

@@ -60,7 +60,7 @@ export const onTransientFailure: Event<TransientFailure> = transientFailureEmitt
  * throttling: see throttle.ts). A policy of the SDK's own (v2) pipeline, placed after its retry policy and before
  * signing, so it sees each try. It used to be the SDK's public v1 hook, a custom `IHttpClient`; each request then
  * crossed the v1 ↔ v2 adapters of @azure/core-http-compat twice, about 70 µs of CPU per request (a tenth of a small
- * copy's client time, issue 15).
+ * copy's client time).
  */
 export const attemptPolicy: PipelinePolicy = {
   name: 'blobCopyAttempt',

@@ -1,5 +1,5 @@
 /**
- * Cost preview (issue #14): how many REST calls a copy makes, per operation, and how many bytes stay inside one
+ * Cost preview: how many REST calls a copy makes, per operation, and how many bytes stay inside one
  * account or cross accounts. Pure and streaming-friendly: fed a plan's pages as they are planned, it keeps counters
  * only, never the items. The calls per blob are the ones the operation modules (operations/*.ts), the source
  * preparation (source.ts), the verification (verify.ts) and a move (move.ts) make on a first attempt without
@@ -16,7 +16,7 @@ export interface CostOptions {
   readonly blockSizeBytes: number;
   /** Blob index tags are carried (CopyOptions.tags, default true). */
   readonly tags?: boolean;
-  /** A move (issue #12): each source is deleted after its verified copy. */
+  /** A move: each source is deleted after its verified copy. */
   readonly move?: boolean;
 }
 

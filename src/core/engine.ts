@@ -108,7 +108,7 @@ export class CopyEngine implements EngineApi {
         saveJournal: (job, urgent) => this.saveJournal(job, urgent),
         emitJob: (job, force) => this.events.job(job, force),
         finish: (job, state, error) => this.finish(job, state, error),
-        flushJournal: () => this.journal?.flush(), // move (issue #12): 'copied' is on disk before a source is deleted
+        flushJournal: () => this.journal?.flush(), // move: 'copied' is on disk before a source is deleted
         deferCleanup: (job, what, attempt) => this.cleanups.defer(job, what, attempt, outageToleranceMs()),
       },
     );
@@ -529,7 +529,7 @@ export class CopyEngine implements EngineApi {
   private saveJournal(job: Job, urgent = false): void {
     if (!this.journal || this.disposed) return;
     // A job of a batch still listing, beyond its journaled position and with nothing to continue, needs no record: a
-    // resume lists it again (issues 10, 15: no file written and deleted per small blob while a folder streams).
+    // resume lists it again (no file written and deleted per small blob while a folder streams).
     if (!job.durable && !isFinal(job.state) && this.feeds.listing(job)) return;
     this.journal.save(recordOf(job), urgent);
   }

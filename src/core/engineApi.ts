@@ -1,6 +1,6 @@
 /**
  * What the UI (the VS Code extension) uses of a copy engine. Two implement it: CopyEngine (in this thread: the CLI,
- * tests) and WorkerEngine (the extension: the engine in a worker thread of its own, with a bounded heap, issue #10).
+ * tests) and WorkerEngine (the extension: the engine in a worker thread of its own, with a bounded heap).
  * Free of the SDK: the extension imports it for types only.
  */
 import type { Disposable } from './events';

@@ -174,7 +174,7 @@ export async function* expandPages(
 /**
  * Blobs in the first listing page of a source (then 300, 900, …), and at most in any page. Not the service's maximum
  * (5,000): a copy holds the page it feeds and the one read ahead, and 1,000 keeps that near 4 MiB (at 5,000 it was
- * 40 MiB of the CLI's heap, issue 10) while listing stays ahead of copying (a page of 1,000 lists in ~0.2 s on
+ * 40 MiB of the CLI's heap) while listing stays ahead of copying (a page of 1,000 lists in ~0.2 s on
  * Azurite; copying it takes ~1 s at the fastest rate measured).
  */
 const FIRST_PAGE_SIZE = 100;

@@ -124,7 +124,7 @@ export async function feed(host: FeederHost, f: Feed, sourceOf: WeakMap<Job, num
       try {
         next ??= await pages.next();
       } catch (e) {
-        // ---- an outage while listing (issue 11): waited out like a job's, then the listing goes on from the cursor.
+        // ---- an outage while listing: waited out like a job's, then the listing goes on from the cursor.
         const reason = f.signal.aborted || host.isDisposed() ? undefined : transientReason(e);
         if (!reason) throw e;
         const now = Date.now();

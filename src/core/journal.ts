@@ -23,7 +23,7 @@ export interface JobOptions {
   readonly tags: boolean;
   readonly tier: boolean;
   readonly conflict: ConflictPolicy;
-  // ---- move (issue #12): journaled with the job, so a resumed job still deletes its source after the copy.
+  // ---- move: journaled with the job, so a resumed job still deletes its source after the copy.
   readonly move?: boolean;
   readonly includeSnapshots?: boolean;
 }

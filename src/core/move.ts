@@ -1,5 +1,5 @@
 /**
- * Move = copy + delete (issue #12). The copy runs exactly as any copy (same planner, operations, verification);
+ * Move = copy + delete. The copy runs exactly as any copy (same planner, operations, verification);
  * this module adds what happens after it: verify the committed destination (length, Content-MD5 where there is
  * one), record the phase 'copied' with the destination's ETag in the journal (flushed to disk before anything is
  * deleted), then delete the source with If-Match on the source ETag the copy pinned. A job resumed in the phase

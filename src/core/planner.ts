@@ -180,7 +180,7 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
       // A move is planned to the end before anything is written: every refusal refuses the move (nothing is deleted).
       if (options.move) problems.push(...refused.map((r) => `"${r.source}": ${r.reason}`));
       if (options.move) {
-        // Move (issue #12): refuse before anything is written (see move.ts). With several sources a destination may be
+        // Move: refuse before anything is written (see move.ts). With several sources a destination may be
         // a blob moved from another source: their names are remembered across pages (as `seen` is).
         const moves = named.map(({ e, name }) => ({ sourceKey: e.sourceAccountKey, sourceContainer: e.source.kind === 'location' ? e.source.location.container : undefined, sourceName: e.sourceName, destName: name }));
         if (allMoves) allMoves.push(...moves);

@@ -79,7 +79,7 @@ export class JobRunner {
       host.setState(job, 'running', false);
       let prepared: PreparedCopy | undefined;
       try {
-        // ---- move (issue #12): a copy verified before an interruption is re-verified and its source deleted, not copied again.
+        // ---- move: a copy verified before an interruption is re-verified and its source deleted, not copied again.
         if (job.options.move && job.progress.move) {
           if (job.acceptNewSource && moveRetryCopiesAgain(job)) restartProgress(job);
           else {
@@ -97,7 +97,7 @@ export class JobRunner {
         // The copy's whole time (with the verification an operation needs) teaches the chooser.
         if (timed.op === job.operation) this.deps.timings?.record(prepared.destOrigin, job.operation, performance.now() - timed.t0, timed.probe);
         if (job.options.move) {
-          // ---- move (issue #12): the copy is committed and verified; nothing below may clean up the destination.
+          // ---- move: the copy is committed and verified; nothing below may clean up the destination.
           const copied = { dest: prepared.dest, sourceEtag: prepared.etag, sourceMd5: md5b64(prepared.headers.blobContentMD5) };
           prepared = undefined;
           this.finishMove(job, await moveAfterCopy(this.deps, host, job, copied, what, signal), what);

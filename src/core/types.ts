@@ -36,7 +36,7 @@ export interface CopyOptions {
   readonly blockSizeBytes?: number;
   readonly dryRun?: boolean;
   /**
-   * Move (issue #12): delete each source after its copy is committed and verified, with If-Match on the source ETag
+   * Move: delete each source after its copy is committed and verified, with If-Match on the source ETag
    * pinned at plan time. A skipped, failed or canceled copy never deletes its source.
    */
   readonly move?: boolean;
@@ -136,7 +136,7 @@ export interface CopyPlan {
   readonly totals: { readonly count: number; readonly bytes: number; readonly conflicts: number; readonly skipped: number };
   /** Things the user should know about the plan (e.g. a forced strategy that does not fit a blob type). */
   readonly warnings?: readonly string[];
-  /** Cost preview (issue #14): REST calls per operation and bytes within / across accounts (see cost.ts). */
+  /** Cost preview: REST calls per operation and bytes within / across accounts (see cost.ts). */
   readonly cost?: CostValue;
   /** Blobs listed but not planned: a batch started from this plan is partial, naming them. */
   readonly refused?: Refusals;

@@ -1,5 +1,5 @@
 /**
- * The copy engine in a worker thread of its own (issue #10): what the VS Code extension runs. The engine's memory is
+ * The copy engine in a worker thread of its own: what the VS Code extension runs. The engine's memory is
  * then bounded by the worker's heap limit (ENGINE_HEAP_MB, like the CLI's 256 MiB old space) instead of the extension
  * host's 4 GiB, where V8 let the garbage of a long copy grow the host by ~10 KiB per blob; and the engine's CPU no
  * longer competes with the host's other extensions on one event loop.

@@ -136,13 +136,13 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
   context.subscriptions.push(connections);
   const journalDir = context.globalStorageUri.fsPath;
   // The engine (and the storage SDK with it) is created on first use, with the settings of that moment.
-  // It runs in a worker thread with its own bounded heap (issue #10: memory flat in the number of blobs, and the
+  // It runs in a worker thread with its own bounded heap (memory flat in the number of blobs, and the
   // host's event loop free for the other extensions); connections and Entra ID tokens are answered from here.
   const engines = new OnFirstUse<WorkerEngine>(() => {
     const t0 = performance.now();
     const loading = !coreLoaded();
     const { WorkerEngine } = loadCore();
-    // codeCacheDir: the worker compiles the engine with the V8 code cache of an earlier session (issue 15).
+    // codeCacheDir: the worker compiles the engine with the V8 code cache of an earlier session.
     const engine = new WorkerEngine({
       spec: (id) => connections.spec(id),
       journalDir,
@@ -161,7 +161,7 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
   engines.onCreate((engine) => connections.onDidChange(() => engine.forget()));
   // The engine's debug lines (one per blob) cross from its thread only while the channel shows them.
   engines.onCreate((engine) => channel.onDidChangeLogLevel(() => engine.setDebugLog(debugLog())));
-  // Concurrency, block size and outage tolerance apply to the next job without a window reload (issue #14).
+  // Concurrency, block size and outage tolerance apply to the next job without a window reload.
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsTuning(e)) return;

@@ -1,5 +1,5 @@
 /**
- * The copy engine on first use (issue 14, start-up time): activation creates a holder, not the engine. The engine
+ * The copy engine on first use (start-up time): activation creates a holder, not the engine. The engine
  * (and with it the storage SDK, dist/core.js) is created when something needs it: a copy, the Copy Jobs panel, a job
  * command, or an unfinished copy in the journal. Free of `vscode`, so plain-Node tests can drive it.
  */

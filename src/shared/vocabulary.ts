@@ -74,7 +74,7 @@ export function operationLabel(op: CopyOperation): string {
 }
 
 /**
- * The REST calls a copy makes, named as in the Azure REST reference (cost preview, issue #14): the copy operations'
+ * The REST calls a copy makes, named as in the Azure REST reference (the cost preview): the copy operations'
  * own calls (their labels, see OPERATION_INFO), the calls around them, and the planning calls. In display order.
  */
 export const REST_CALLS = [

@@ -24,7 +24,7 @@ export type ProgressOf<O extends CopyOperation> = Extract<OperationProgress, { o
 export type JobProgress = { generation: number; move?: MoveProgress } & OperationProgress;
 
 /**
- * A move's phase (issue #12), journaled with the progress: 'copied' = the destination is committed and verified
+ * A move's phase, journaled with the progress: 'copied' = the destination is committed and verified
  * (its ETag recorded) and the source is still to be deleted; a resumed job in that phase re-verifies and deletes
  * instead of copying again. Fresh progress (a new copy) has none.
  */

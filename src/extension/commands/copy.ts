@@ -73,7 +73,7 @@ export const paste: CommandFactory = (ctx) => async (inv): Promise<CopyOutcome |
     void ctx.notify.info('Nothing to paste: mark blobs, folders or containers with "Copy" or "Cut" first.');
     return undefined;
   }
-  // Items marked with "Cut" are moved (issue #12), as in VS Code's explorer; the clipboard is emptied once the move starts.
+  // Items marked with "Cut" are moved, as in VS Code's explorer; the clipboard is emptied once the move starts.
   const move = !explicit.length && ctx.clipboard.mode === 'cut';
   // A keybinding (Ctrl+V) passes no node: paste on the one container or folder selected in the tree, as the explorer does.
   const selection = inv.kind === 'palette' && ctx.view.visible ? ctx.view.selection.map(toTarget).filter((t) => t !== undefined) : [];

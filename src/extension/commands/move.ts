@@ -1,5 +1,5 @@
 /**
- * The move commands (issue #12): Move To… (a blob, a multi-selection, a folder, a container's contents), Rename… (a
+ * The move commands: Move To… (a blob, a multi-selection, a folder, a container's contents), Rename… (a
  * blob, or a folder = every blob under the prefix) and Cut (Paste then moves, see copy.ts). A move is a copy whose
  * sources are deleted after each copy is verified: the same pickers, plan, conflict question and Copy Jobs panel
  * (copy/flow.ts), plus a confirmation that says so.

@@ -32,7 +32,7 @@ export interface CopyInput {
   readonly strategy?: StrategyChoice;
   /** Open the Copy Jobs panel when the batch starts (default: the `blobCopy.openJobsOnCopy` setting). */
   readonly openJobs?: boolean;
-  /** Move (issue #12): delete each source after its verified copy; always confirmed (prompts.confirmMove). */
+  /** Move: delete each source after its verified copy; always confirmed (prompts.confirmMove). */
   readonly move?: boolean;
   /** With move: delete sources with their snapshots (also chosen at the confirmation). */
   readonly includeSnapshots?: boolean;
@@ -61,7 +61,7 @@ export function planSummary(ctx: Ctx, plan: CopyPlan, destination: BlobLocation,
 }
 
 /**
- * The cost preview for a question's detail (issue #14): the REST calls the copy will make, per operation, and the
+ * The cost preview for a question's detail: the REST calls the copy will make, per operation, and the
  * bytes within one account / across accounts. A plan held in memory is started as planned, so its listing calls are
  * already made; a streamed plan (over PLAN_IN_MEMORY blobs) is listed again as it runs.
  */
