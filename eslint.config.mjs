@@ -2,6 +2,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** src/core's folders from the ground up: a folder imports only from those before it. */
+const CORE_LAYERS = ['base', 'storage', 'operations', 'copy', 'plan', 'engine', 'worker'];
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'media/**', 'node_modules/**', '.cache/**', '.azurite-demo/**'] },
   js.configs.recommended,
@@ -20,6 +23,25 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core, src/shared, src/cli and src/webview must not import vscode.' }] }],
     },
   },
+  // src/core's folders, lowest first: each imports only from the folders below it (and never vscode).
+  ...CORE_LAYERS.map((layer, i) => ({
+    files: [`src/core/${layer}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'vscode', message: 'src/core must not import vscode.' },
+            ...['..', '../index'].map((name) => ({ name, message: "Inside src/core, import the module itself, not src/core's index." })),
+          ],
+          patterns: CORE_LAYERS.slice(i + 1).map((above) => ({
+            group: [`../${above}/*`, `../${above}`],
+            message: `src/core/${layer} imports only from the folders below it (${CORE_LAYERS.join(' < ')}), not from ${above}.`,
+          })),
+        },
+      ],
+    },
+  })),
   // Start-up time: the extension reaches the engine and the storage SDK only through loadCore()
   // (src/extension/loadCore.ts), so dist/extension.js stays free of them. Types are fine; the build checks the rest.
   ...[

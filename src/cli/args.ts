@@ -3,8 +3,8 @@
  * (exit code 2) with a message that says what to type instead.
  */
 import { parseArgs } from 'node:util';
-import type { ConflictPolicy, RehydratePriority, StrategyChoice } from '../core/types';
-import { parseBlobUrl, type ParsedBlobUrl } from '../core/urls';
+import type { ConflictPolicy, RehydratePriority, StrategyChoice } from '../core/base/types';
+import { parseBlobUrl, type ParsedBlobUrl } from '../core/base/urls';
 import { STRATEGIES as STRATEGY_IDS } from '../shared/vocabulary';
 
 export const STRATEGIES: readonly StrategyChoice[] = ['auto', ...STRATEGY_IDS];

@@ -3,7 +3,7 @@
  * The CLI does too, and refuses (one line) when the name is a blob and a folder with blobs at once.
  */
 import type { AccountClient } from '../core';
-import { restDetails, toCopyError } from '../core/errors';
+import { restDetails, toCopyError } from '../core/base/errors';
 import { CopyCommand, UsageError } from './args';
 
 /** The command as a single-blob copy when its recursive source names an existing blob; else unchanged (a folder). */

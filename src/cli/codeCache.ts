@@ -9,14 +9,14 @@
  *   rest share one) with a given bundle, Node version and architecture: after the run, V8's data covers the functions
  *   that ran (not only start-up), and a run that failed early does not leave a cache of start-up only.
  * - Naming (the bundle's SHA-256), the atomic write and the removal of the same command's older caches: see
- *   src/core/codeCache.ts, which the extension's engine worker uses too.
+ *   src/core/base/codeCache.ts, which the extension's engine worker uses too.
  * - Where: BLOB_COPY_CACHE_DIR, else the platform's cache folder (XDG_CACHE_HOME or ~/.cache, ~/Library/Caches,
  *   %LOCALAPPDATA%) under blob-copy. BLOB_COPY_CODE_CACHE=off runs without it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { codeCacheKey, compileWithCodeCache, type CompiledBundle } from '../core/codeCache';
+import { codeCacheKey, compileWithCodeCache, type CompiledBundle } from '../core/base/codeCache';
 
 /** Where the code cache lives, or undefined when it is turned off. */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = os.homedir()): string | undefined {

@@ -5,8 +5,8 @@
  */
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential, type DefaultAzureCredentialOptions } from '@azure/identity';
-import { ConnectionSpec, parseConnectionString, accountNameFromEndpoint } from '../core/connections';
-import { entraAuthorityOptions } from '../core/auth';
+import { ConnectionSpec, parseConnectionString, accountNameFromEndpoint } from '../core/storage/connections';
+import { entraAuthorityOptions } from '../core/storage/auth';
 import { ParsedUrl, UsageError } from './args';
 
 export type CredentialSource = 'connection-string-flag' | 'sas' | 'environment' | 'default-azure-credential';

@@ -3,18 +3,18 @@
  * loads this module on first use (src/extension/loadCore.ts) and imports values at start-up only from SDK-free modules
  * (redact, limits, connectionString, conflictPolicy, cost, recoverability, journal, engineOptions).
  */
-export * from './types';
-export * from './connections';
-export * from './listing';
-export * from './events';
-export { redact } from './redact';
-export { CopyError } from './errors';
-export { LIMITS, validateContainerName, validateBlobName } from './limits';
-export { withConflictPolicy } from './planner';
-export { CopyEngine } from './engine';
-export type { ConnectionResolver, Logger, CopyEngineOptions, BatchSummary, BatchStats, EngineTuning } from './engine';
-export { describeRecoverability, sourceRecoverability, type Recoverability } from './move';
-export { CostEstimate, describeBytes, describeCost, describeRequests, withoutPlanning, type CostValue, type CallRange } from './cost';
-export { createDefaultAzureCredential } from './identity';
-export { WorkerEngine, ENGINE_HEAP_MB, type WorkerEngineOptions } from './workerEngine';
-export type { EngineApi } from './engineApi';
+export * from './base/types';
+export * from './storage/connections';
+export * from './storage/listing';
+export * from './base/events';
+export { redact } from './base/redact';
+export { CopyError } from './base/errors';
+export { LIMITS, validateContainerName, validateBlobName } from './base/limits';
+export { withConflictPolicy } from './plan/planner';
+export { CopyEngine } from './engine/engine';
+export type { ConnectionResolver, Logger, CopyEngineOptions, BatchSummary, BatchStats, EngineTuning } from './engine/engine';
+export { describeRecoverability, sourceRecoverability, type Recoverability } from './copy/move';
+export { CostEstimate, describeBytes, describeCost, describeRequests, withoutPlanning, type CostValue, type CallRange } from './plan/cost';
+export { createDefaultAzureCredential } from './storage/identity';
+export { WorkerEngine, ENGINE_HEAP_MB, type WorkerEngineOptions } from './worker/workerEngine';
+export type { EngineApi } from './engine/engineApi';

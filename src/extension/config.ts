@@ -1,7 +1,7 @@
 /** Typed reads of the `blobCopy.*` settings (contributes.configuration in package.json). */
 import * as vscode from 'vscode';
 import type { ConflictPolicy, EngineTuning } from '../core';
-import { DEFAULT_CONCURRENCY, DEFAULT_OUTAGE_TOLERANCE_SECONDS, DEFAULT_RANGE_CONCURRENCY } from '../core/engineOptions';
+import { DEFAULT_CONCURRENCY, DEFAULT_OUTAGE_TOLERANCE_SECONDS, DEFAULT_RANGE_CONCURRENCY } from '../core/base/defaults';
 
 export const SECTION = 'blobCopy';
 

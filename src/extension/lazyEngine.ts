@@ -4,7 +4,7 @@
  * command, or an unfinished copy in the journal. Free of `vscode`, so plain-Node tests can drive it.
  */
 import type { JobSnapshot } from '../core';
-import { hasJournal } from '../core/journal';
+import { hasJournal } from '../core/copy/journal';
 
 export interface DisposableLike {
   dispose(): void;

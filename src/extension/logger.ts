@@ -5,7 +5,7 @@
  */
 import type * as vscode from 'vscode';
 import type { Logger } from '../core';
-import { redact } from '../core/redact';
+import { redact } from '../core/base/redact';
 
 type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

@@ -5,9 +5,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { attemptPolicy, corePipelineOf, createAccountClient, onTransientFailure, type TransientFailure } from '../../src/core/connections';
-import { gateFor } from '../../src/core/throttle';
-import { accountKey } from '../../src/core/urls';
+import { attemptPolicy, corePipelineOf, createAccountClient, onTransientFailure, type TransientFailure } from '../../src/core/storage/connections';
+import { gateFor } from '../../src/core/storage/throttle';
+import { accountKey } from '../../src/core/base/urls';
 import { DEV_ACCOUNT, startAzurite, type AzuriteInstance } from '../helpers/azurite';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
 

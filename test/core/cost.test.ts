@@ -8,7 +8,7 @@ import { startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../h
 import { startFaultProxy, type FaultProxy, type ProxyLogEntry } from '../helpers/faultProxy';
 import { FromUrlShim, startFromUrlShim } from '../shim/fromUrlShim';
 import { CopyEngine, createAccountClient, type AccountClient, type CopyRequest, type CostValue, type PlannedCopy } from '../../src/core';
-import { CostEstimate, describeCost, withoutPlanning } from '../../src/core/cost';
+import { CostEstimate, describeCost, withoutPlanning } from '../../src/core/plan/cost';
 import { OPERATIONS, REST_CALLS, operationLabel, type RestCall } from '../../src/shared/vocabulary';
 import { data, MemoryLog, stopFast } from '../helpers/engine';
 

@@ -6,8 +6,8 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { RestCall } from '../../src/shared/vocabulary';
-import { DestinationProbe } from '../../src/core/destinations';
-import { compareNames } from '../../src/core/expand';
+import { DestinationProbe } from '../../src/core/plan/destinations';
+import { compareNames } from '../../src/core/plan/expand';
 import { startAzurite, type AzuriteInstance } from '../helpers/azurite';
 import { stopFast } from '../helpers/engine';
 

@@ -1,5 +1,5 @@
 /**
- * Account discovery (src/core/discovery.ts) against the loopback Azure Resource Manager (helpers/arm.ts) over HTTPS,
+ * Account discovery (src/core/storage/discovery.ts) against the loopback Azure Resource Manager (helpers/arm.ts) over HTTPS,
  * with the data plane on an OAuth Azurite: tenants, subscriptions per tenant and the subscription filter, storage
  * accounts with nextLink paging, an ARM error as one line, and a missing data role (403
  * AuthorizationPermissionMismatch) with and without shared keys allowed.
@@ -18,7 +18,7 @@ import {
   listTenants,
   missingDataRoleMessage,
   type ArmTarget,
-} from '../../src/core/discovery';
+} from '../../src/core/storage/discovery';
 import { createAccountClient, listContainersPage } from '../../src/core';
 import { startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
 import { managementToken, MANAGEMENT_AUDIENCE, startArm, startRoleGate, type ArmEndpoint, type ArmModel, type RoleGate } from '../helpers/arm';

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { startAzurite, AzuriteInstance } from '../helpers/azurite';
-import { CopyEngine, DEFAULT_SMALL_BLOB_CAP } from '../../src/core/engine';
+import { CopyEngine, DEFAULT_SMALL_BLOB_CAP } from '../../src/core/engine/engine';
 import { A1, blobMd5, data, md5, MemoryLog, resolverFor, stopFast } from '../helpers/engine';
 
 const N = 600;

@@ -15,9 +15,9 @@ import {
   StorageSharedKeyCredential,
   UserDelegationKey,
 } from '@azure/storage-blob';
-import { AccountClient, createAccountClient } from '../../src/core/connections';
-import { SourceAuthorizer, STORAGE_SCOPE } from '../../src/core/auth';
-import { toCopyError } from '../../src/core/errors';
+import { AccountClient, createAccountClient } from '../../src/core/storage/connections';
+import { SourceAuthorizer, STORAGE_SCOPE } from '../../src/core/storage/auth';
+import { toCopyError } from '../../src/core/base/errors';
 import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
 import { testCredential, USER_OID, TENANT_ID } from '../helpers/entra';
 import { FromUrlShim, startFromUrlShim } from '../shim/fromUrlShim';

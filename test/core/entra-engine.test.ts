@@ -9,10 +9,10 @@ import { startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../h
 import { testCredential, CountingCredential, USER_OID } from '../helpers/entra';
 import { describeEntra } from '../helpers/entraSuite';
 import { startFaultProxy, FaultProxy, ProxyLogEntry } from '../helpers/faultProxy';
-import { AccountClient, ConnectionSpec, createAccountClient } from '../../src/core/connections';
+import { AccountClient, ConnectionSpec, createAccountClient } from '../../src/core/storage/connections';
 import { CopyEngine, CopyRequest } from '../../src/core';
-import type { CopyError } from '../../src/core/errors';
-import { sasLifetimeMs } from '../../src/core/auth';
+import type { CopyError } from '../../src/core/base/errors';
+import { sasLifetimeMs } from '../../src/core/storage/auth';
 import { blobMd5, data, md5, MemoryLog, stopFast } from '../helpers/engine';
 
 /** Connection ids: E = Entra (token), K = key; 1 = devstoreaccount1, 2 = acct2. */

@@ -15,8 +15,8 @@ import { startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../h
 import { testCredential } from '../helpers/entra';
 import { describeEntra } from '../helpers/entraSuite';
 import { startFaultProxy, FaultProxy } from '../helpers/faultProxy';
-import { AccountClient, createAccountClient } from '../../src/core/connections';
-import { SourceAuthorizer } from '../../src/core/auth';
+import { AccountClient, createAccountClient } from '../../src/core/storage/connections';
+import { SourceAuthorizer } from '../../src/core/storage/auth';
 import { CopyEngine } from '../../src/core';
 import { MemoryLog } from '../helpers/content';
 import { data, md5, stopFast } from '../helpers/engine';

@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { startAzurite, AzuriteInstance, SECOND_ACCOUNT } from '../helpers/azurite';
-import { createAccountClient } from '../../src/core/connections';
-import { listBlobsPage, listContainersPage } from '../../src/core/listing';
+import { createAccountClient } from '../../src/core/storage/connections';
+import { listBlobsPage, listContainersPage } from '../../src/core/storage/listing';
 
 describe('Azurite harness and paged listing', () => {
   let azurite: AzuriteInstance;

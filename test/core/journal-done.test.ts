@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { FileJournal } from '../../src/core/journal';
-import { beyondPosition } from '../../src/core/resume';
+import { FileJournal } from '../../src/core/copy/journal';
+import { beyondPosition } from '../../src/core/engine/resume';
 
 describe('journal: the done log keeps only what lies beyond the position', () => {
   it('rewriteDone replaces the log, later appends go to the new one, and without appends nothing is rewritten', () => {

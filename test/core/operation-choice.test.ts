@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import type { CopyOperation } from '../../src/core/types';
+import type { CopyOperation } from '../../src/core/base/types';
 import { startAzurite, type AzuriteInstance } from '../helpers/azurite';
 import { A1, makeEngine, stopFast } from '../helpers/engine';
 

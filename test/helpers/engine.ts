@@ -1,7 +1,7 @@
 /** Shared helpers for the engine tests (not a test file itself: it defines no tests). */
 import type { BlobClient } from '@azure/storage-blob';
 import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from './azurite';
-import { AccountClient, createAccountClient } from '../../src/core/connections';
+import { AccountClient, createAccountClient } from '../../src/core/storage/connections';
 import { CopyEngine, CopyEngineOptions } from '../../src/core';
 import { MemoryLog } from './content';
 

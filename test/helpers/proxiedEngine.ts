@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BlobClient, ContainerClient, StoragePipelineOptions } from '@azure/storage-blob';
-import { AccountClient, createAccountClient } from '../../src/core/connections';
+import { AccountClient, createAccountClient } from '../../src/core/storage/connections';
 import { CopyEngine, CopyEngineOptions } from '../../src/core';
 import { blobMd5, MemoryLog } from './content';
 

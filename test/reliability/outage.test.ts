@@ -13,8 +13,8 @@ import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../h
 import { DownMode, FaultProxy, ProxyRequestInfo, startFaultProxy } from '../helpers/faultProxy';
 import { FromUrlShim, startFromUrlShim } from '../shim/fromUrlShim';
 import { CopyEngine, CopyEngineOptions, CopyRequest, createAccountClient, JobSnapshot } from '../../src/core';
-import { gateFor, ACCOUNT_START_IN_FLIGHT } from '../../src/core/throttle';
-import { accountKey } from '../../src/core/urls';
+import { gateFor, ACCOUNT_START_IN_FLIGHT } from '../../src/core/storage/throttle';
+import { accountKey } from '../../src/core/base/urls';
 import { A1, A2, blobMd5, data, fromSdk, md5, MemoryLog, MiB, resolverThrough, uploadMany, waitFor } from '../helpers/proxiedEngine';
 
 /** No pipeline options: createAccountClient's default retries (5 tries, 0.5 … 10 s). */

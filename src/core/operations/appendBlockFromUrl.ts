@@ -2,7 +2,7 @@
  * Append Block From URL (`appendBlockFromURL`): sequential 4 MiB chunks, each guarded by the append position, so a
  * retried call can never append twice. Resumes at the destination's current length.
  */
-import { restDetails } from '../errors';
+import { restDetails } from '../base/errors';
 import { assertSourceUnchanged, isNotImplemented, pinnedSource, sourceAuthorization } from './shared';
 import type { CopyOperationModule } from './types';
 import { APPEND_CHUNK_BYTES } from './sizes';

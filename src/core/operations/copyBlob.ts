@@ -3,8 +3,8 @@
  * without moving bytes; it can stay "pending", be polled and be aborted (`abortCopyFromURL`).
  */
 import type { BlobBeginCopyFromUrlPollState } from '@azure/storage-blob';
-import { CopyError } from '../errors';
-import { sleep } from '../outage';
+import { CopyError } from '../base/errors';
+import { sleep } from '../base/outage';
 import { pinnedSource } from './shared';
 import type { CopyOperationModule, OperationContext, ProgressOf } from './types';
 

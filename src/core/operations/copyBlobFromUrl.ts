@@ -1,6 +1,6 @@
 /** Copy Blob From URL (`syncCopyFromURL`, x-ms-requires-sync): one synchronous call, block blobs ≤ 256 MiB. */
-import { CopyError } from '../errors';
-import { LIMITS } from '../limits';
+import { CopyError } from '../base/errors';
+import { LIMITS } from '../base/limits';
 import { oneCallOptions } from './oneCall';
 import type { CopyOperationModule } from './types';
 

@@ -1,5 +1,5 @@
 /** The registry of copy operations: the engine looks an operation up here and never branches on its id. */
-import type { CopyOperation } from '../types';
+import type { CopyOperation } from '../base/types';
 import { appendBlockFromUrl } from './appendBlockFromUrl';
 import { copyBlob } from './copyBlob';
 import { copyBlobFromUrl } from './copyBlobFromUrl';

@@ -1,6 +1,6 @@
 /** Put Blob From URL (`syncUploadFromURL`): one synchronous call, block blobs ≤ 5000 MiB. */
-import { CopyError } from '../errors';
-import { LIMITS } from '../limits';
+import { CopyError } from '../base/errors';
+import { LIMITS } from '../base/limits';
 import { oneCallOptions } from './oneCall';
 import type { CopyOperationModule } from './types';
 

@@ -4,7 +4,7 @@
  * before the commit.
  */
 import type { BlockBlobClient } from '@azure/storage-blob';
-import { restDetails } from '../errors';
+import { restDetails } from '../base/errors';
 import { assertSourceUnchanged, forEachRange, sourceAuthorization } from './shared';
 import type { CopyOperationModule, OperationContext, ProgressOf } from './types';
 import { blockSizeFor } from './sizes';

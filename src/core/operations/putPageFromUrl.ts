@@ -2,7 +2,7 @@
  * Put Page From URL (`uploadPagesFromURL`): only the source's non-empty ranges (from `listPageRanges`), ≤ 4 MiB per
  * call, 512-aligned, in parallel; the journal keeps which chunks are copied.
  */
-import { LIMITS } from '../limits';
+import { LIMITS } from '../base/limits';
 import { assertSourceUnchanged, forEachRange, isNotImplemented, pinnedSource, sourceAuthorization } from './shared';
 import type { CopyOperationModule } from './types';
 

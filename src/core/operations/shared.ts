@@ -1,7 +1,7 @@
 /** Helpers the operation modules share: source pinning, 501 detection, bounded parallel ranges. */
 import pLimit from 'p-limit';
-import { CopyError, restDetails, toCopyError } from '../errors';
-import { normalizeEtag } from '../headers';
+import { CopyError, restDetails, toCopyError } from '../base/errors';
+import { normalizeEtag } from '../base/headers';
 import type { OperationContext } from './types';
 
 export function isNotImplemented(err: unknown): boolean {

@@ -2,7 +2,7 @@
  * Chunk and block sizes of the ranged operations: pure, without the storage SDK (the cost preview, cost.ts, counts
  * calls with them; the extension shows that preview before the engine is loaded).
  */
-import { LIMITS } from '../limits';
+import { LIMITS } from '../base/limits';
 
 const MiB = 1024 * 1024;
 /** Append chunks: 4 MiB is accepted by every service version and keeps any append blob within 50,000 blocks. */

@@ -3,10 +3,10 @@
  * which operation a job runs: it asks the operation to run, to clean up after a cancel/failure, and it journals the
  * operation's progress (a tagged union, one shape per operation) so a new process can resume.
  */
-import type { Logger } from '../log';
-import type { SourceAccess } from '../auth';
+import type { Logger } from '../base/log';
+import type { SourceAccess } from '../storage/auth';
 import type { BlobClient, BlobHTTPHeaders, BlobRequestConditions, Metadata, Tags } from '@azure/storage-blob';
-import type { CopyOperation, PlannedCopy } from '../types';
+import type { CopyOperation, PlannedCopy } from '../base/types';
 import type { RestCall } from '../../shared/vocabulary';
 
 /** What each operation remembers between calls and across processes (journaled). */

@@ -4,12 +4,12 @@
  * spec, inside the one process, never to the webview or a log.
  */
 import type { TokenCredential } from '@azure/core-auth';
-import type { TimingOptions } from '../operationChoice';
-import type { ConnectionSpec } from '../connections';
-import type { EngineTuning } from '../engineOptions';
-import type { BatchSummary } from '../jobEvents';
-import { CopyError } from '../errors';
-import type { ErrorInfo, JobSnapshot } from '../types';
+import type { TimingOptions } from '../operations/operationChoice';
+import type { ConnectionSpec } from '../storage/connections';
+import type { EngineTuning } from '../engine/engineOptions';
+import type { BatchSummary } from '../engine/jobEvents';
+import { CopyError } from '../base/errors';
+import type { ErrorInfo, JobSnapshot } from '../base/types';
 
 /** workerData: marks the thread as the engine's and carries the engine's options. */
 export interface WorkerInit {

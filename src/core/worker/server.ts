@@ -8,9 +8,9 @@ import * as v8 from 'node:v8';
 import type { MessagePort } from 'node:worker_threads';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { StoragePipelineOptions } from '@azure/storage-blob';
-import { createAccountClient, type AccountClient } from '../connections';
-import { CopyEngine } from '../engine';
-import type { Logger } from '../log';
+import { createAccountClient, type AccountClient } from '../storage/connections';
+import { CopyEngine } from '../engine/engine';
+import type { Logger } from '../base/log';
 import { CALLS, POSTS, WITH_SIGNAL, fromWireError, fromWireSpec, toWireError, type CallName, type EngineEvent, type FromWorker, type PostName, type SpecAnswer, type TokenOptions, type ToWorker, type WorkerInit } from './protocol';
 
 /** Longest an event waits in the worker before it is posted (ms): bounds the host's messages per second. */

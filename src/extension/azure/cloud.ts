@@ -2,14 +2,14 @@
  * The Azure sign-in, on the library the Azure extensions use (@microsoft/vscode-azext-azureauth): VS Code's Microsoft
  * sign-in (or its sovereign-cloud provider, from the `microsoft-sovereign-cloud` settings), tenant-scoped sessions,
  * the configured cloud's Resource Manager endpoint, and the subscription choice shared with the Azure Resources
- * extension. Listing goes through src/core/discovery.ts. Built as its own bundle (dist/azure.js) and required on
+ * extension. Listing goes through src/core/storage/discovery.ts. Built as its own bundle (dist/azure.js) and required on
  * first use, so activation loads none of it.
  */
 import * as vscode from 'vscode';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { getConfiguredAuthProviderId, getConfiguredAzureEnv, getSessionFromVSCode, VSCodeAzureSubscriptionProvider } from '@microsoft/vscode-azext-azureauth';
-import { accessKeyOffer, listAccountKey, listStorageAccountsPage, listSubscriptions, listTenants, type ArmTarget } from '../../core/discovery';
-import { tokenExpiry } from '../../core/jwt';
+import { accessKeyOffer, listAccountKey, listStorageAccountsPage, listSubscriptions, listTenants, type ArmTarget } from '../../core/storage/discovery';
+import { tokenExpiry } from '../../core/storage/jwt';
 import type { AzureCloud, AzureStatus, AzureSubscription, AzureTenant } from './types';
 
 const STORAGE_SCOPE = 'https://storage.azure.com/.default';

@@ -3,7 +3,7 @@
  * when the Azure root is first shown). Types only: the extension bundle imports nothing of the sign-in library.
  */
 import type { TokenCredential } from '@azure/core-auth';
-import type { AccountPage, DiscoveredAccount, DiscoveredSubscription, DiscoveredTenant } from '../../core/discovery';
+import type { AccountPage, DiscoveredAccount, DiscoveredSubscription, DiscoveredTenant } from '../../core/storage/discovery';
 
 export type { AccountPage, DiscoveredAccount, DiscoveredSubscription, DiscoveredTenant };
 

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { CopySource } from '../../core';
-import { validateBlobName } from '../../core/limits';
+import { validateBlobName } from '../../core/base/limits';
 import { OPERATION_INFO, plural, strategiesFor } from '../../shared/vocabulary';
 import { locationUrl } from '../connections/model';
 import type { Ctx } from '../context';

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { BlobLocation } from '../../core';
-import { validateBlobName } from '../../core/limits';
+import { validateBlobName } from '../../core/base/limits';
 import type { Ctx } from '../context';
 import { runCopy, type CopyOutcome } from '../copy/flow';
 import { pickDestination, pickSource } from '../copy/pickers';

@@ -1,6 +1,6 @@
 /** The interactive "Add Connection…" flow: asks for the kind and the details, validates, saves. */
 import * as vscode from 'vscode';
-import { endpointUrlProblem, parseConnectionString } from '../../core/connectionString';
+import { endpointUrlProblem, parseConnectionString } from '../../core/storage/connectionString';
 import { errorMessage } from '../logger';
 import { signInWithVsCode } from './credentials';
 import type { Notifier } from '../context';

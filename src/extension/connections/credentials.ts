@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { tokenExpiry } from '../../core/jwt';
+import { tokenExpiry } from '../../core/storage/jwt';
 import { loadCore } from '../loadCore';
 
 export const STORAGE_SCOPES = ['https://storage.azure.com/.default'];

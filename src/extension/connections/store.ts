@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
 import type { TokenCredential } from '@azure/core-auth';
 import type { AccountClient, ConnectionSpec } from '../../core';
-import { accountNameFromEndpoint, azuriteConnectionString, AZURITE_ACCOUNT_NAME, endpointUrlProblem, parseConnectionString } from '../../core/connectionString';
+import { accountNameFromEndpoint, azuriteConnectionString, AZURITE_ACCOUNT_NAME, endpointUrlProblem, parseConnectionString } from '../../core/storage/connectionString';
 import { loadCore } from '../loadCore';
 import { readSettings } from '../config';
 import { createEntraCredential } from './credentials';

@@ -1,6 +1,6 @@
 /** Checks a connection against its endpoint before it is saved: one cheap listing call, bounded by a timeout. */
 import type { AccountClient, ConnectionSpec } from '../../core';
-import { redact } from '../../core/redact';
+import { redact } from '../../core/base/redact';
 import { loadCore } from '../loadCore';
 
 export const VALIDATION_TIMEOUT_MS = 10_000;

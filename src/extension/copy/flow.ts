@@ -6,10 +6,10 @@
 import * as vscode from 'vscode';
 import { askConnectionInput } from '../connections/addConnection';
 import type { BlobLocation, ConflictPolicy, CopyOptions, CopyPlan, CopyRequest, CopySource, PlannedCopy, StrategyChoice } from '../../core';
-import { withConflictPolicy } from '../../core/conflictPolicy';
-import { describeCost, describeRequests, withoutPlanning } from '../../core/cost';
-import { validateBlobName, validateContainerName } from '../../core/limits';
-import { describeRecoverability } from '../../core/recoverability';
+import { withConflictPolicy } from '../../core/base/conflictPolicy';
+import { describeCost, describeRequests, withoutPlanning } from '../../core/plan/cost';
+import { validateBlobName, validateContainerName } from '../../core/base/limits';
+import { describeRecoverability } from '../../core/base/recoverability';
 import { loadCore } from '../loadCore';
 import { readSettings, type ConflictSetting } from '../config';
 import type { Ctx, Prompts } from '../context';

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { BlobLocation } from '../../core';
-import { validateBlobName, validateContainerName } from '../../core/limits';
+import { validateBlobName, validateContainerName } from '../../core/base/limits';
 import { loadCore } from '../loadCore';
 import type { ConnectionInfo } from '../connections/model';
 import { readSettings } from '../config';

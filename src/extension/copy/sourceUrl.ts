@@ -3,7 +3,7 @@
  * telling a blob from a web page pasted by mistake. No `vscode` here (plain-Node tests load it).
  */
 import type { Logger } from '../../core';
-import { redact } from '../../core/redact';
+import { redact } from '../../core/base/redact';
 import { errorMessage } from '../logger';
 
 /** Copy from URL takes http(s) URLs only: anything else is refused before any request. */

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { JobSnapshot, JobState, StrategyId } from '../../core';
-import { redact as engineRedact } from '../../core/redact';
+import { redact as engineRedact } from '../../core/base/redact';
 import {
   assertNever,
   DEFAULT_JOB_FILTER,

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { BlobLocation } from '../../core';
-import { isMissingDataRole, missingDataRoleMessage } from '../../core/dataRole';
+import { isMissingDataRole, missingDataRoleMessage } from '../../core/storage/dataRole';
 import { loadCore } from '../loadCore';
 import type { AzureCloud } from '../azure/types';
 import type { ConnectionStore } from '../connections/store';

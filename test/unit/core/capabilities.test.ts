@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { CapabilityCache } from '../../../src/core/operationChoice';
+import { CapabilityCache } from '../../../src/core/operations/operationChoice';
 
 describe('CapabilityCache.firstAsks', () => {
   it('the first caller asks, the others wait for its answer; known support answers at once', async () => {

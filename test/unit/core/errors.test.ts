@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { RestError } from '@azure/storage-blob';
 import { CopyError } from '../../../src/core';
-import { toCopyError } from '../../../src/core/errors';
+import { toCopyError } from '../../../src/core/base/errors';
 
 function restError(status: number, code: string, extra: Record<string, string> = {}): RestError {
   const headers = new Map<string, string>([['x-ms-error-code', code], ['x-ms-request-id', 'req-123'], ...Object.entries(extra)]);

@@ -1,12 +1,12 @@
 /**
- * The account gate's adaptive limit (src/core/throttle.ts), on a fake clock: a small discrete-event model of an
+ * The account gate's adaptive limit (src/core/storage/throttle.ts), on a fake clock: a small discrete-event model of an
  * account (each request takes a latency that may depend on how many are in flight) drives the gate with more
  * requests than it lets through, as the small-blob queue does.
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { AccountGate, ACCOUNT_START_IN_FLIGHT, GateFollowingQueue, gateFor, throughAccountGate } from '../../../src/core/throttle';
-import { accountKey } from '../../../src/core/urls';
+import { AccountGate, ACCOUNT_START_IN_FLIGHT, GateFollowingQueue, gateFor, throughAccountGate } from '../../../src/core/storage/throttle';
+import { accountKey } from '../../../src/core/base/urls';
 
 type Answer = 'ok' | '503' | 'timeout';
 

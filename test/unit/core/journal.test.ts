@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileJournal, JournalRecord } from '../../../src/core/journal';
+import { FileJournal, JournalRecord } from '../../../src/core/copy/journal';
 
 function record(jobId: string, bytesDone = 0): JournalRecord {
   return {

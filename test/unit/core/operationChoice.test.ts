@@ -4,8 +4,8 @@
  */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { learnableAlternatives, OperationTimings } from '../../../src/core/operationChoice';
-import type { CopyOperation } from '../../../src/core/types';
+import { learnableAlternatives, OperationTimings } from '../../../src/core/operations/operationChoice';
+import type { CopyOperation } from '../../../src/core/base/types';
 
 const SYNC: CopyOperation = 'copy-blob-from-url';
 const ASYNC: CopyOperation = 'copy-blob';

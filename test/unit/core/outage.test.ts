@@ -2,8 +2,8 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { RestError } from '@azure/core-rest-pipeline';
-import { CopyError, toCopyError } from '../../../src/core/errors';
-import { nextWaitMs, transientReason, type Outage } from '../../../src/core/outage';
+import { CopyError, toCopyError } from '../../../src/core/base/errors';
+import { nextWaitMs, transientReason, type Outage } from '../../../src/core/base/outage';
 
 function restError(status: number, code?: string): RestError {
   return new RestError(`status ${status}`, { statusCode: status, code });

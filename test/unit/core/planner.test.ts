@@ -1,7 +1,7 @@
 /** Planner helpers: the operation `auto` chooses, renamed names, include/exclude globs. */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { chooseOperation, globFilter, renamedName } from '../../../src/core/planner';
+import { chooseOperation, globFilter, renamedName } from '../../../src/core/plan/planner';
 
 describe('planner helpers', () => {
   const none = () => false;

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { escapePath, SourceAuthorizer } from '../../../src/core/auth';
+import { escapePath, SourceAuthorizer } from '../../../src/core/storage/auth';
 import { DEV_ACCOUNT } from '../../helpers/azurite';
 
 describe('source SAS URL', () => {

@@ -1,7 +1,7 @@
 /** The per-account gate (AIMD): requests held beyond the limit and during Retry-After; Retry-After parsing. */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { AccountGate, retryAfterMs } from '../../../src/core/throttle';
+import { AccountGate, retryAfterMs } from '../../../src/core/storage/throttle';
 
 describe('throttle: per-account gate (AIMD)', () => {
   it('halves the requests in flight on 503 (once per second); successes alone do not change it within a window', () => {

@@ -1,7 +1,7 @@
 /** Blob URLs, path-style (Azurite) and virtual-host (Azure). */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { parseBlobUrl } from '../../../src/core/urls';
+import { parseBlobUrl } from '../../../src/core/base/urls';
 
 describe('blob URLs', () => {
   it('parses path-style and virtual-host blob URLs', () => {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { JobSnapshot } from '../../../src/core';
-import { hasJournal } from '../../../src/core/journal';
+import { hasJournal } from '../../../src/core/copy/journal';
 import { OnFirstUse, unfinishedJobs } from '../../../src/extension/lazyEngine';
 
 function tempDir(): string {

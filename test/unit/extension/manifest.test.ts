@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CAN_PASTE_CONTEXT, COMMANDS, PREFIX, VIEW_ID } from '../../../src/extension/commands/ids';
 import { repoRoot } from '../../helpers/cli';
-import { DEFAULT_CONCURRENCY, DEFAULT_OUTAGE_TOLERANCE_SECONDS, DEFAULT_RANGE_CONCURRENCY } from '../../../src/core/engineOptions';
+import { DEFAULT_CONCURRENCY, DEFAULT_OUTAGE_TOLERANCE_SECONDS, DEFAULT_RANGE_CONCURRENCY } from '../../../src/core/base/defaults';
 
 interface MenuItem {
   readonly command?: string;

@@ -2,7 +2,7 @@
  * Connection strings and account names, without the storage SDK: the extension parses and names connections with
  * these at start-up, before the engine (and the SDK) is loaded. connections.ts re-exports them.
  */
-import { redact } from './redact';
+import { redact } from '../base/redact';
 
 /** The emulator's well-known development account: public, documented, not a secret. */
 export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';

@@ -3,8 +3,8 @@
  * (content headers, metadata, tags, tier), then verify the destination's length and Content-MD5.
  */
 import type { BlobClient, BlobHTTPHeaders, Metadata, Tags } from '@azure/storage-blob';
-import { CopyError } from './errors';
-import { headersDiffer, md5b64, sameMetadata } from './headers';
+import { CopyError } from '../base/errors';
+import { headersDiffer, md5b64, sameMetadata } from '../base/headers';
 
 export interface VerifyTarget {
   readonly dest: BlobClient;

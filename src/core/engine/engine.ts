@@ -5,30 +5,30 @@
  */
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
-import { SourceAuthorizer } from './auth';
-import { onTransientFailure } from './connections';
+import { SourceAuthorizer } from '../storage/auth';
+import { onTransientFailure } from '../storage/connections';
 import { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, DEFAULT_CONCURRENCY, DEFAULT_RANGE_CONCURRENCY, DEFAULT_SMALL_BLOB_CAP, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES, TUNING_KEYS, type CopyEngineOptions, type EngineTuning } from './engineOptions';
-import { CopyError, retryRefusal, toCopyError } from './errors';
-import type { Disposable } from './events';
+import { CopyError, retryRefusal, toCopyError } from '../base/errors';
+import type { Disposable } from '../base/events';
 import { addJob, batchDone, statsOf, type BatchStats, clearTimer, emptySummary, JobEvents, jobFinished, jobReopened, jobsCleared, newBatch, summaryOf, type Batch, type BatchSummary } from './jobEvents';
 import { Feeds } from './feeder';
-import { createJob, describeSide, jobFromRecord, recordBytes, recordOf, snapshotOf, type Job } from './job';
-import { FileJournal, type JournalRecord, type JournalStore } from './journal';
-import { redactingLogger, type Logger } from './log';
-import { operationModule, pendingCopyId } from './operations';
-import { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from './outage';
-import { DeferredCleanups } from './cleanups';
-import { CapabilityCache, planCopy, summarizePlan, type PlannerContext, type PlanSummary } from './planner';
+import { createJob, describeSide, jobFromRecord, recordBytes, recordOf, snapshotOf, type Job } from '../copy/job';
+import { FileJournal, type JournalRecord, type JournalStore } from '../copy/journal';
+import { redactingLogger, type Logger } from '../base/log';
+import { operationModule, pendingCopyId } from '../operations';
+import { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from '../base/outage';
+import { DeferredCleanups } from '../copy/cleanups';
+import { CapabilityCache, planCopy, summarizePlan, type PlannerContext, type PlanSummary } from '../plan/planner';
 import { readResume } from './resume';
-import { OperationTimings } from './operationChoice';
-import { JobRunner } from './runner';
-import { GateFollowingQueue, gateOfUrl, type AccountGate } from './throttle';
+import { OperationTimings } from '../operations/operationChoice';
+import { JobRunner } from '../copy/runner';
+import { GateFollowingQueue, gateOfUrl, type AccountGate } from '../storage/throttle';
 import type { EngineApi } from './engineApi';
-import { moveOptions } from './move';
-import { isFinal, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy, type Refusals } from './types';
+import { moveOptions } from '../copy/move';
+import { isFinal, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy, type Refusals } from '../base/types';
 
 export type { BatchStats, BatchSummary } from './jobEvents';
-export type { Logger } from './log';
+export type { Logger } from '../base/log';
 export type { ConnectionResolver, CopyEngineOptions, EngineTuning } from './engineOptions';
 export { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, DEFAULT_SMALL_BLOB_CAP, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES } from './engineOptions';
 

@@ -4,14 +4,14 @@
  */
 import * as path from 'node:path';
 import { AnonymousCredential, BlobClient, ContainerClient, type BlobItem, type StoragePipelineOptions } from '@azure/storage-blob';
-import type { AccountClient } from './connections';
-import { CopyError, toCopyError } from './errors';
-import { md5b64, normalizeEtag, sourcePropertiesOf } from './headers';
-import { validateContainerName } from './limits';
-import { redact } from './redact';
-import type { CopySource, SourceProperties } from './types';
-import { accountKey, parseBlobUrl } from './urls';
-import type { BlobType, RestCall } from '../shared/vocabulary';
+import type { AccountClient } from '../storage/connections';
+import { CopyError, toCopyError } from '../base/errors';
+import { md5b64, normalizeEtag, sourcePropertiesOf } from '../base/headers';
+import { validateContainerName } from '../base/limits';
+import { redact } from '../base/redact';
+import type { CopySource, SourceProperties } from '../base/types';
+import { accountKey, parseBlobUrl } from '../base/urls';
+import type { BlobType, RestCall } from '../../shared/vocabulary';
 
 export interface SourceResolver {
   resolve(connectionId: string): Promise<AccountClient>;

@@ -10,19 +10,19 @@
  * tells about how long a deleted source stays recoverable.
  */
 import type { BlobClient } from '@azure/storage-blob';
-import type { AccountClient } from './connections';
-import { CopyError, restDetails, toCopyError } from './errors';
-import { md5b64, normalizeEtag } from './headers';
+import type { AccountClient } from '../storage/connections';
+import { CopyError, restDetails, toCopyError } from '../base/errors';
+import { md5b64, normalizeEtag } from '../base/headers';
 import type { Job } from './job';
-import type { Logger } from './log';
-import type { MoveProgress } from './operations/types';
-import { transientReason } from './outage';
-import type { BlobLocation, CopySource, ErrorInfo } from './types';
-import { accountKey } from './urls';
-import type { Recoverability } from './recoverability';
+import type { Logger } from '../base/log';
+import type { MoveProgress } from '../operations/types';
+import { transientReason } from '../base/outage';
+import type { BlobLocation, CopySource, ErrorInfo } from '../base/types';
+import { accountKey } from '../base/urls';
+import type { Recoverability } from '../base/recoverability';
 
 // SDK-free (the move confirmation uses it without loading the SDK); re-exported for the engine's callers.
-export { describeRecoverability, type Recoverability } from './recoverability';
+export { describeRecoverability, type Recoverability } from '../base/recoverability';
 
 export interface MoveDeps {
   resolve(connectionId: string): Promise<AccountClient>;

@@ -3,11 +3,11 @@
  * tests) and WorkerEngine (the extension: the engine in a worker thread of its own, with a bounded heap).
  * Free of the SDK: the extension imports it for types only.
  */
-import type { Disposable } from './events';
+import type { Disposable } from '../base/events';
 import type { BatchSummary } from './jobEvents';
-import type { PlanSummary } from './planner';
+import type { PlanSummary } from '../plan/planner';
 import type { EngineTuning } from './engineOptions';
-import type { CopyPlan, CopyRequest, JobSnapshot, PlannedCopy } from './types';
+import type { CopyPlan, CopyRequest, JobSnapshot, PlannedCopy } from '../base/types';
 
 export interface EngineApi extends Disposable {
   /** Concurrency, block size, outage tolerance for jobs that start from now on. */

@@ -4,16 +4,16 @@
  * the batch's position is journaled (after the journal has written every job made before it), so a resume lists
  * on from there and no blob is copied twice or missed.
  */
-import type { BatchRecord, JournalStore } from './journal';
-import { sanitizeRequest } from './journal';
-import type { Logger } from './log';
-import { planPages, type PlanPage, type PlannerContext, type PlanPosition } from './planner';
-import { CopyError, toCopyError } from './errors';
-import { transientReason, waitForStorage, type Outage } from './outage';
-import type { CopyRequest, PlannedCopy, Refusal } from './types';
+import type { BatchRecord, JournalStore } from '../copy/journal';
+import { sanitizeRequest } from '../copy/journal';
+import type { Logger } from '../base/log';
+import { planPages, type PlanPage, type PlannerContext, type PlanPosition } from '../plan/planner';
+import { CopyError, toCopyError } from '../base/errors';
+import { transientReason, waitForStorage, type Outage } from '../base/outage';
+import type { CopyRequest, PlannedCopy, Refusal } from '../base/types';
 import { newBatch, newBatchTiming, type Batch } from './jobEvents';
-import type { Job } from './job';
-import { isFinal } from './types';
+import type { Job } from '../copy/job';
+import { isFinal } from '../base/types';
 import { beyondPosition } from './resume';
 
 const POSITION_INTERVAL_MS = 1000;

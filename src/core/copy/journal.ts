@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { redact } from './redact';
-import type { ConflictPolicy, CopyOperation, CopyRequest, ErrorInfo, JobState, PlannedCopy } from './types';
+import { redact } from '../base/redact';
+import type { ConflictPolicy, CopyOperation, CopyRequest, ErrorInfo, JobState, PlannedCopy } from '../base/types';
 
 /**
  * Progress as stored: the generation and the operation's own fields (see operations/types.ts, tagged by `op`).

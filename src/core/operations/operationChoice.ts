@@ -2,9 +2,9 @@
  * Which REST operation copies a blob: the rules of `auto`, the fallback when a server lacks an operation (501), and
  * the per-server memory of what it lacks. Pure: no I/O.
  */
-import { LIMITS } from './limits';
-import type { CopyOperation, StrategyChoice } from './types';
-import { OPERATION_INFO, operationLabel, strategyFits, type BlobType } from '../shared/vocabulary';
+import { LIMITS } from '../base/limits';
+import type { CopyOperation, StrategyChoice } from '../base/types';
+import { OPERATION_INFO, operationLabel, strategyFits, type BlobType } from '../../shared/vocabulary';
 
 const MiB = 1024 * 1024;
 

@@ -6,9 +6,9 @@
  */
 import pLimit from 'p-limit';
 import type { ContainerClient } from '@azure/storage-blob';
-import { toCopyError } from './errors';
+import { toCopyError } from '../base/errors';
 import { compareNames } from './expand';
-import type { RestCall } from '../shared/vocabulary';
+import type { RestCall } from '../../shared/vocabulary';
 
 export interface DestInfo {
   exists: boolean;

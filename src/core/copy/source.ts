@@ -3,16 +3,16 @@
  * a first attempt, else one HEAD), the destination's write conditions, and how the service reads the source.
  */
 import { AnonymousCredential, BlobClient, type BlobServiceClient, type ContainerClient, type BlobHTTPHeaders, type BlobRequestConditions, type Metadata, type StoragePipelineOptions, type Tags } from '@azure/storage-blob';
-import type { SourceAuthorizer } from './auth';
-import type { AccountClient } from './connections';
-import { CopyError, toCopyError } from './errors';
-import { contentHeadersOf, md5b64, normalizeEtag, toHttpHeaders } from './headers';
+import type { SourceAuthorizer } from '../storage/auth';
+import type { AccountClient } from '../storage/connections';
+import { CopyError, toCopyError } from '../base/errors';
+import { contentHeadersOf, md5b64, normalizeEtag, toHttpHeaders } from '../base/headers';
 import { restartProgress, type Job } from './job';
-import type { Logger } from './log';
-import { originOf } from './urls';
-import type { PreparedCopy } from './operations/types';
+import type { Logger } from '../base/log';
+import { originOf } from '../base/urls';
+import type { PreparedCopy } from '../operations/types';
 
-export type { PreparedCopy } from './operations/types';
+export type { PreparedCopy } from '../operations/types';
 
 export interface SourceDeps {
   resolve(connectionId: string): Promise<AccountClient>;

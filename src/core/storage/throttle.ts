@@ -8,7 +8,7 @@
  * the account asked for. So a distant account gets hundreds of small copies in flight, and a throttled one is not
  * hammered.
  */
-import { accountKey } from './urls';
+import { accountKey } from '../base/urls';
 
 /** Requests in flight per account when a gate is made (the engine's fixed figure before the limit adapted). */
 export const ACCOUNT_START_IN_FLIGHT = 64;

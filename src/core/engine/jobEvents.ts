@@ -2,11 +2,11 @@
  * Progress as events, throttled: a job's progress at most every PROGRESS_INTERVAL_MS (state changes at once), a
  * batch's summary at most as often ("done" at once). Listeners get snapshots, never the engine's own objects.
  */
-import { Emitter, type Disposable } from './events';
-import type { OperationEstimate } from './operationChoice';
-import { snapshotOf, type Job } from './job';
-import { isFinal, type ErrorInfo, type JobSnapshot, type JobState, type Refusal } from './types';
-import { RefusalList } from './refusals';
+import { Emitter, type Disposable } from '../base/events';
+import type { OperationEstimate } from '../operations/operationChoice';
+import { snapshotOf, type Job } from '../copy/job';
+import { isFinal, type ErrorInfo, type JobSnapshot, type JobState, type Refusal } from '../base/types';
+import { RefusalList } from '../base/refusals';
 
 export const PROGRESS_INTERVAL_MS = 250;
 

@@ -3,10 +3,10 @@
  * No `vscode` import here or anywhere under src/core.
  */
 
-import type { BlobType, CopyOperation, JobState, RestCall, StrategyChoice, StrategyId } from '../shared/vocabulary';
+import type { BlobType, CopyOperation, JobState, RestCall, StrategyChoice, StrategyId } from '../../shared/vocabulary';
 
-export type { BlobType, CopyOperation, JobState, StrategyChoice, StrategyId } from '../shared/vocabulary';
-export { FINAL_STATES, isActive, isFinal, isRetryable } from '../shared/vocabulary';
+export type { BlobType, CopyOperation, JobState, StrategyChoice, StrategyId } from '../../shared/vocabulary';
+export { FINAL_STATES, isActive, isFinal, isRetryable } from '../../shared/vocabulary';
 
 /** What to do when the destination blob exists. */
 export type ConflictPolicy = 'overwrite' | 'skip' | 'rename' | 'if-source-newer';

@@ -6,24 +6,24 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { minimatch } from 'minimatch';
 import type { StoragePipelineOptions } from '@azure/storage-blob';
-import type { AccountClient } from './connections';
+import type { AccountClient } from '../storage/connections';
 import { DestinationProbe } from './destinations';
 import { expandPages, isPrefixPath } from './expand';
-import { CopyError } from './errors';
-import { validateBlobName, validateContainerName } from './limits';
-import { moveProblems } from './move';
-import { CapabilityCache, chooseOperation } from './operationChoice';
-import type { BlobLocation, ConflictPolicy, ConflictState, CopyOperation, CopyOptions, CopyPlan, CopyRequest, CopySource, PlannedCopy, Refusal, Refusals, StrategyChoice } from './types';
-import { redact } from './redact';
-import { RefusalList } from './refusals';
-import { DEFAULT_BLOCK_SIZE } from './engineOptions';
-import { accountKey, parseBlobUrl } from './urls';
-import { strategyOf, type RestCall } from '../shared/vocabulary';
+import { CopyError } from '../base/errors';
+import { validateBlobName, validateContainerName } from '../base/limits';
+import { moveProblems } from '../copy/move';
+import { CapabilityCache, chooseOperation } from '../operations/operationChoice';
+import type { BlobLocation, ConflictPolicy, ConflictState, CopyOperation, CopyOptions, CopyPlan, CopyRequest, CopySource, PlannedCopy, Refusal, Refusals, StrategyChoice } from '../base/types';
+import { redact } from '../base/redact';
+import { RefusalList } from '../base/refusals';
+import { DEFAULT_BLOCK_SIZE } from '../base/defaults';
+import { accountKey, parseBlobUrl } from '../base/urls';
+import { strategyOf, type RestCall } from '../../shared/vocabulary';
 import { CostEstimate, type CostValue } from './cost';
-import { decide, totalsOf } from './conflictPolicy';
+import { decide, totalsOf } from '../base/conflictPolicy';
 
-export { normalizeEtag } from './headers';
-export { CapabilityCache, chooseOperation, fallbackOperation } from './operationChoice';
+export { normalizeEtag } from '../base/headers';
+export { CapabilityCache, chooseOperation, fallbackOperation } from '../operations/operationChoice';
 
 /** "dir/name (n).ext" */
 export function renamedName(name: string, n: number): string {
@@ -43,7 +43,7 @@ export function globFilter(include: readonly string[] = [], exclude: readonly st
 }
 
 // SDK-free (the extension uses it without loading the SDK); re-exported for the engine's callers.
-export { totalsOf, withConflictPolicy } from './conflictPolicy';
+export { totalsOf, withConflictPolicy } from '../base/conflictPolicy';
 
 export interface PlannerContext {
   resolve(connectionId: string): Promise<AccountClient>;

@@ -5,11 +5,11 @@
  * preparation (source.ts), the verification (verify.ts) and a move (move.ts) make on a first attempt without
  * failures; retries, throttling and resumes add calls that no plan can know.
  */
-import { operationModule } from './operations';
-import type { CallRange, CostValue, PlannedCopy } from './types';
+import { operationModule } from '../operations';
+import type { CallRange, CostValue, PlannedCopy } from '../base/types';
 
-export type { CallRange, CostValue } from './types';
-import { formatBytes, formatCount, REST_CALLS, type CopyOperation, type RestCall } from '../shared/vocabulary';
+export type { CallRange, CostValue } from '../base/types';
+import { formatBytes, formatCount, REST_CALLS, type CopyOperation, type RestCall } from '../../shared/vocabulary';
 
 export interface CostOptions {
   /** The block size the engine will use for Put Block From URL (its configured default). */

@@ -3,23 +3,23 @@
  * answers 501 to it), complete and verify, and on failure or cancel let the operation clean up. It knows transfers,
  * not REST calls: each operation lives in its own module (operations/).
  */
-import type { SourceAuthorizer } from './auth';
-import type { AccountClient } from './connections';
-import { CopyError, isAbortError, restDetails, toCopyError } from './errors';
+import type { SourceAuthorizer } from '../storage/auth';
+import type { AccountClient } from '../storage/connections';
+import { CopyError, isAbortError, restDetails, toCopyError } from '../base/errors';
 import { describeSide, restartProgress, type Job } from './job';
-import type { Logger } from './log';
-import { operationModule, pendingCopyId, type OperationContext, type Outcome } from './operations';
-import { transientReason, waitForStorage } from './outage';
-import { isNotImplemented } from './operations/shared';
-import { CapabilityCache, fallbackOperation } from './planner';
-import { learnableAlternatives, type OperationTimings } from './operationChoice';
+import type { Logger } from '../base/log';
+import { operationModule, pendingCopyId, type OperationContext, type Outcome } from '../operations';
+import { transientReason, waitForStorage } from '../base/outage';
+import { isNotImplemented } from '../operations/shared';
+import { CapabilityCache, fallbackOperation } from '../operations/operationChoice';
+import { learnableAlternatives, type OperationTimings } from '../operations/operationChoice';
 import { prepareCopy, type PreparedCopy } from './source';
-import type { CopyOperation, ErrorInfo, JobState } from './types';
+import type { CopyOperation, ErrorInfo, JobState } from '../base/types';
 import { completeAndVerify } from './verify';
-import { md5b64 } from './headers';
-import { SMALL_BLOB_MAX_BYTES } from './engineOptions';
+import { md5b64 } from '../base/headers';
+import { SMALL_BLOB_MAX_BYTES } from '../base/defaults';
 import { moveAfterCopy, moveRetryCopiesAgain, resumeMove, type MoveOutcome } from './move';
-import { operationLabel, strategyOf } from '../shared/vocabulary';
+import { operationLabel, strategyOf } from '../../shared/vocabulary';
 import type { StoragePipelineOptions } from '@azure/storage-blob';
 
 /** What the runner asks of the engine: state changes, progress, journal. */

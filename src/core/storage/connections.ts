@@ -5,7 +5,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { Pipeline as CorePipeline, PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from '@azure/core-rest-pipeline';
 import { throughAccountGate } from './throttle';
-import { Emitter, type Event } from './events';
+import { Emitter, type Event } from '../base/events';
 import { accountNameFromEndpoint, parseConnectionString } from './connectionString';
 import {
   AnonymousCredential,

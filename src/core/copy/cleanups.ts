@@ -5,9 +5,9 @@
  * them (docs/limits.md says so). A retry of the job cancels its removal: the retry continues from (or replaces) the
  * partial destination.
  */
-import { toCopyError } from './errors';
-import type { Logger } from './log';
-import { transientReason, waitForStorage, type Outage } from './outage';
+import { toCopyError } from '../base/errors';
+import type { Logger } from '../base/log';
+import { transientReason, waitForStorage, type Outage } from '../base/outage';
 
 export class DeferredCleanups<K> {
   private readonly pending = new Map<K, AbortController>();

@@ -2,9 +2,9 @@
  * What a new engine finds in the journal to resume: jobs that were not final, and streamed batches that stopped
  * while listing (their position, and the blobs beyond it that already have a record, so none is made twice).
  */
-import type { BatchRecord, JournalRecord, JournalStore } from './journal';
-import { compareNames } from './expand';
-import { isFinal, type PlannedCopy } from './types';
+import type { BatchRecord, JournalRecord, JournalStore } from '../copy/journal';
+import { compareNames } from '../plan/expand';
+import { isFinal, type PlannedCopy } from '../base/types';
 
 export interface ResumeSet {
   /** Jobs not final, not known to this engine. */

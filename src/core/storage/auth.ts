@@ -9,8 +9,8 @@
  */
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, SASProtocol, UserDelegationKey } from '@azure/storage-blob';
 import type { AccountClient } from './connections';
-import { LIMITS } from './limits';
-import type { CopySource } from './types';
+import { LIMITS } from '../base/limits';
+import type { CopySource } from '../base/types';
 
 const MiB = 1024 * 1024;
 const SEVEN_DAYS = 7 * 24 * 3600 * 1000;

@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import type { BlobClient } from '@azure/storage-blob';
 import type { JobOptions, JournalRecord } from './journal';
 import { sanitizeItem } from './journal';
-import { freshProgress, pendingCopyId, progressFromRecord, type JobProgress } from './operations';
-import type { Outage } from './outage';
-import { redact } from './redact';
-import { strategyOf } from '../shared/vocabulary';
-import { isFinal, type CopyOperation, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy } from './types';
+import { freshProgress, pendingCopyId, progressFromRecord, type JobProgress } from '../operations';
+import type { Outage } from '../base/outage';
+import { redact } from '../base/redact';
+import { strategyOf } from '../../shared/vocabulary';
+import { isFinal, type CopyOperation, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy } from '../base/types';
 
 /** Throughput is measured over this window. */
 const RATE_WINDOW_MS = 3000;

@@ -4,7 +4,7 @@
 import type { BlobItem, ContainerItem } from '@azure/storage-blob';
 import type { AccountClient } from './connections';
 
-import type { BlobType } from '../shared/vocabulary';
+import type { BlobType } from '../../shared/vocabulary';
 export type { BlobType };
 
 export interface ContainerEntry {
