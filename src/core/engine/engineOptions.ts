@@ -1,4 +1,4 @@
-/** The copy engine's options and defaults (src/core/engine.ts). */
+/** The copy engine's options and defaults (src/core/engine/engine.ts). */
 import type { StoragePipelineOptions } from '@azure/storage-blob';
 import type { AccountClient } from '../storage/connections';
 import type { Logger } from '../base/log';

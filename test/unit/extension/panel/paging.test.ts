@@ -1,7 +1,7 @@
 /**
  * Plain-Node tests of the Copy Jobs panel's host side at a million jobs (issue #10): a fake engine source streams
  * 1,000,000 synthetic jobs of one batch through a window of 1,000 live jobs, keeps per-batch counters and lists
- * only live + failed + the most recent 10,000 finished jobs (like src/core/engine.ts). The relay must hold only
+ * only live + failed + the most recent 10,000 finished jobs (like src/core/engine/engine.ts). The relay must hold only
  * those views, take its totals from the counters, answer page requests (failed first, filter, search) in bounded
  * time, and post a bounded number of messages carrying only the rows of the page on screen.
  */
