@@ -11,7 +11,7 @@ export { redact } from './redact';
 export { CopyError } from './errors';
 export { LIMITS, validateContainerName, validateBlobName } from './limits';
 export { withConflictPolicy } from './planner';
-export { CopyEngine } from './engine';
+export { CopyEngine, SETTLED_LINE } from './engine';
 export type { ConnectionResolver, Logger, CopyEngineOptions, BatchSummary, BatchStats, EngineTuning } from './engine';
 export { describeRecoverability, sourceRecoverability, type Recoverability } from './move';
 export { CostEstimate, describeBytes, describeCost, describeRequests, withoutPlanning, type CostValue, type CallRange } from './cost';
