@@ -17,6 +17,7 @@ import {
   redact,
   type Refusals,
   type WaitingInfo,
+  SETTLED_LINE,
 } from '../core';
 import { batchOutcome, formatBytes } from '../shared/vocabulary';
 import { Command, CopyCommand, USAGE, UsageError, parseCommandLine } from './args';
@@ -210,7 +211,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     // The CLI reports failures and counts; of the jobs that succeeded it keeps the last CLI_RETAINED for `--json`.
     retainFinished: CLI_RETAINED,
     log: {
-      info: (m) => err(`${tty ? '\r\x1b[K' : ''}${m}\n`),
+      // Where the requests in flight settled is a diagnostic: with --verbose (the extension's log always has it).
+      info: (m) => (cmd.verbose || !m.startsWith(SETTLED_LINE) ? err(`${tty ? '\r\x1b[K' : ''}${m}\n`) : undefined),
       warn: (m) => err(`${tty ? '\r\x1b[K' : ''}warning: ${m}\n`),
       error: (m) => (liveErrors ? err(`${tty ? '\r\x1b[K' : ''}error: ${m}\n`) : heldErrors.push(m)),
       // Per-try retries and per-blob lines.

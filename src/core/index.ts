@@ -11,7 +11,7 @@ export { redact } from './base/redact';
 export { CopyError } from './base/errors';
 export { LIMITS, validateContainerName, validateBlobName } from './base/limits';
 export { withConflictPolicy } from './plan/planner';
-export { CopyEngine } from './engine/engine';
+export { CopyEngine, SETTLED_LINE } from './engine/engine';
 export type { ConnectionResolver, Logger, CopyEngineOptions, BatchSummary, BatchStats, EngineTuning } from './engine/engine';
 export { describeRecoverability, sourceRecoverability, type Recoverability } from './copy/move';
 export { CostEstimate, describeBytes, describeCost, describeRequests, withoutPlanning, type CostValue, type CallRange } from './plan/cost';

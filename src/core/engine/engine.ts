@@ -32,6 +32,9 @@ export type { Logger } from '../base/log';
 export type { ConnectionResolver, CopyEngineOptions, EngineTuning } from './engineOptions';
 export { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, DEFAULT_SMALL_BLOB_CAP, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES } from './engineOptions';
 
+/** How the line that says where a batch's requests in flight settled begins (the CLI prints it with --verbose). */
+export const SETTLED_LINE = 'Requests in flight settled at';
+
 export class CopyEngine implements EngineApi {
   private readonly log: Logger;
   private readonly jobsById = new Map<string, Job>();
@@ -523,7 +526,7 @@ export class CopyEngine implements EngineApi {
       // A limit above the most ever in flight was never used (the small blobs' cap held them): say what was.
       return `${Math.min(s.limit, s.peakInFlight)} to ${g.name ?? 'the account'} (limit between ${s.lowestLimit} and ${s.highestLimit} so far, at most ${s.peakInFlight} at once${pushedBack ? `; ${pushedBack}` : ''})`;
     });
-    this.log.info(`Requests in flight settled at ${parts.join('; ')}; small blobs capped at ${this.smallConcurrency} in flight.`);
+    this.log.info(`${SETTLED_LINE} ${parts.join('; ')}; small blobs capped at ${this.smallConcurrency} in flight.`);
   }
 
   private saveJournal(job: Job, urgent = false): void {

@@ -369,9 +369,9 @@ const FOLLOW_SLACK = 8;
 const gates = new Map<string, AccountGate>();
 
 /** The gate of an account (keyed by its endpoint, e.g. "https://acct.blob.core.windows.net" or ".../devstoreaccount1"). */
-export function gateFor(accountKey: string): AccountGate {
+export function gateFor(accountKey: string, name = accountKey): AccountGate {
   let gate = gates.get(accountKey);
-  if (!gate) gates.set(accountKey, (gate = new AccountGate({ name: accountKey })));
+  if (!gate) gates.set(accountKey, (gate = new AccountGate({ name })));
   return gate;
 }
 
@@ -388,7 +388,11 @@ export function gateOfUrl(url: string): AccountGate {
   const prefix = segEnd < 0 ? bare : bare.slice(0, segEnd);
   let gate = gateByPrefix.get(prefix);
   if (!gate) {
-    gate = gateFor(accountKey(bare));
+    // Named as the user wrote the endpoint (the key folds loopback names into one).
+    const key = accountKey(bare);
+    const origin = hostEnd < 0 ? bare : bare.slice(0, hostEnd);
+    const account = key.slice(key.lastIndexOf('/') + 1);
+    gate = gateFor(key, new URL(origin).hostname.startsWith(`${account}.`) ? origin : `${origin}/${account}`);
     if (gateByPrefix.size >= 1000) gateByPrefix.clear();
     gateByPrefix.set(prefix, gate);
   }
