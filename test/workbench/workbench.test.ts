@@ -287,8 +287,21 @@ describe('workbench: right-click a blob, Copy Blob To…, the job finishes in th
     const parrot = row(/parrot\.jpg/);
     await parrot.click({ timeout: 30_000 });
     await page.keyboard.press('Control+x');
-    await row(/^target/).click({ timeout: 30_000 });
-    await page.waitForTimeout(300);
+    // Ctrl+V is bound only once the extension host has set blobCopy.canPaste, which reaches the web workbench a
+    // round trip later: wait until the target's context menu offers Paste (the same `when`), then press it.
+    const targetRow = row(/^target/);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      await targetRow.click({ button: 'right', timeout: 30_000 });
+      const menu = page.locator('.monaco-menu .action-label').first();
+      await menu.waitFor({ state: 'visible', timeout: 15_000 });
+      const canPaste = (await page.locator('.monaco-menu .action-label', { hasText: /^Paste$/ }).count()) > 0;
+      await page.keyboard.press('Escape');
+      if (canPaste) break;
+      if (Date.now() > deadline) throw new Error('Paste never became available after Ctrl+X (blobCopy.canPaste)');
+      await page.waitForTimeout(200);
+    }
+    await targetRow.click({ timeout: 30_000 });
     await page.keyboard.press('Control+v');
     await dialog.locator('text=/Move 1 blob .* target/').first().waitFor({ timeout: 30_000 });
     await dialog.locator('.monaco-button', { hasText: /^Move$/ }).first().click();
