@@ -58,11 +58,16 @@ function checkPage(force = false): void {
 }
 
 let scrollTimer: ReturnType<typeof setTimeout> | undefined;
+/** Whether the check waiting on the timer was forced: a later, unforced check replaces the timer, not the force. */
+let forcedCheck = false;
 function schedulePageCheck(ms: number, force = false): void {
   if (scrollTimer !== undefined) clearTimeout(scrollTimer);
+  forcedCheck ||= force;
   scrollTimer = setTimeout(() => {
     scrollTimer = undefined;
-    checkPage(force);
+    const forced = forcedCheck;
+    forcedCheck = false;
+    checkPage(forced);
   }, ms);
 }
 

@@ -209,9 +209,11 @@ function onHostMessage(state: PanelState, message: HostToWebview): PanelState {
 
 /**
  * The page to ask for so that rows [first, first + visible) are on hand, with `visible` rows of margin either side;
- * undefined when the page already covers them (or there is nothing more to show).
+ * undefined when the page already covers them (or there is nothing more to show). A page made for another filter or
+ * search never covers anything: whoever checks, and when, the list ends up as the host's answer to the current one.
  */
-export function pageRequest(state: Pick<PanelState, 'offset' | 'jobs' | 'matching' | 'filter' | 'search'>, first: number, visible: number, force = false): Omit<GetPageRequest, 'id'> | undefined {
+export function pageRequest(state: Pick<PanelState, 'offset' | 'jobs' | 'matching' | 'filter' | 'search' | 'pageFilter' | 'pageSearch'>, first: number, visible: number, force = false): Omit<GetPageRequest, 'id'> | undefined {
+  if (state.filter !== state.pageFilter || state.search !== state.pageSearch) force = true;
   const margin = Math.max(10, visible);
   const limit = Math.min(MAX_PAGE_ROWS, Math.max(1, visible + 2 * margin));
   const start = Math.max(0, Math.min(first, Math.max(0, state.matching - visible)));

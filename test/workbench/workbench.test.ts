@@ -284,9 +284,19 @@ describe('workbench: right-click a blob, Copy Blob To…, the job finishes in th
     assert.equal((await target.getBlobClient('moved/dog.jpg').getProperties()).metadata?.pet, 'dog');
 
     // Cut / Paste with the keyboard, as in VS Code's explorer: select parrot.jpg, Ctrl+X, select "target", Ctrl+V.
+    // The move refreshes the tree: wait until dog.jpg has left it, so the click below is not undone by a re-render.
+    await until('the tree drops dog.jpg after the move', async () => (await page.locator('.monaco-list-row', { hasText: /dog\.jpg/ }).count()) === 0);
     const parrot = row(/parrot\.jpg/);
     await parrot.click({ timeout: 30_000 });
+    await until('parrot.jpg is selected in the tree', async () => (await parrot.getAttribute('aria-selected')) === 'true');
     await page.keyboard.press('Control+x');
+    // The extension confirms a cut in the status bar; without it, say whether the selection never reached it.
+    const cutSaid = page.locator('.statusbar-item', { hasText: /1 item cut/ }).first();
+    const cutDone = await cutSaid.waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false);
+    if (!cutDone) {
+      const noSelection = (await page.locator('.notifications-toasts', { hasText: /Select blobs, folders or containers/ }).count()) > 0;
+      throw new Error(`Ctrl+X on parrot.jpg did not cut: ${noSelection ? 'the extension saw no selection' : 'no status bar message and no notification (the keybinding did not run)'}`);
+    }
     // Ctrl+V is bound only once the extension host has set blobCopy.canPaste, which reaches the web workbench a
     // round trip later: wait until the target's context menu offers Paste (the same `when`), then press it.
     const targetRow = row(/^target/);

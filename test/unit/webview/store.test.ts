@@ -188,6 +188,15 @@ describe('webview store: visible rows', () => {
     assert.equal(pageRequest({ ...s, offset: 0, matching: 0, jobs: new Map() }, 0, 30), undefined, 'an empty list needs no page');
   });
 
+  it('pageRequest: a page made for another search or filter never covers the rows, forced or not', () => {
+    // Typed "bengal": the host answered with its one row. Cleared the search: the page on hand is still bengal's,
+    // and a check that is not forced (a render after a host update) must still ask for the unsearched page.
+    const s = { ...init([view('a')]), offset: 0, matching: 1, jobs: new Map([['a', view('a')]]), search: '', pageSearch: 'bengal' };
+    assert.deepEqual(pageRequest(s, 0, 30), { type: 'getPage', offset: 0, limit: 90, filter: 'all', search: '' });
+    assert.ok(pageRequest({ ...s, search: 'bengal', filter: 'failed', pageFilter: 'all' }, 0, 30), 'another filter');
+    assert.equal(pageRequest({ ...s, pageSearch: '' }, 0, 30), undefined, 'the page is the current search\'s and covers the rows');
+  });
+
   it('search: local until the host answers, saved across reloads', () => {
     const s0 = init([view('a', { destination: 'azurite/dst/cat.jpg' }), view('b', { destination: 'azurite/dst/dog.jpg' })]);
     const s1 = reduce(s0, { type: 'setSearch', search: 'CAT' });
