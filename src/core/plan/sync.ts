@@ -168,9 +168,6 @@ export interface SyncPage {
   readonly tally: SyncTally;
 }
 
-/** Steps of the merge per page given out (planned copies, names left alone and extras alike). */
-const STEPS_PER_PAGE = 1000;
-
 /** Where a side is: its account key, container and folder prefix. */
 async function sideOf(ctx: SyncPlanContext, s: CopySource): Promise<{ key: string; container: string; prefix: string }> {
   if (s.kind === 'url') {
@@ -242,7 +239,7 @@ export async function* syncPages(
     } catch (e) {
       // A destination container that does not exist yet holds nothing: every name is new (the copy's first write
       // says what is wrong with it).
-      const d = restDetails(e);
+      const d = e instanceof CopyError ? e.info : restDetails(e);
       if (d.status === 404 && d.code === 'ContainerNotFound') return;
       throw e;
     }
@@ -252,7 +249,6 @@ export async function* syncPages(
   let items: PlannedCopy[] = [];
   let refused: Refusal[] = [];
   let extras: string[] = [];
-  let steps = 0;
   let last: string | undefined;
   const page = (): SyncPage => {
     if (report && extras.length) fs.appendFileSync(report, extras.join(''));
@@ -260,7 +256,6 @@ export async function* syncPages(
     items = [];
     refused = [];
     extras = [];
-    steps = 0;
     return out;
   };
   const take = (step: MergeStep<Expanded, Expanded>) => {
@@ -288,8 +283,8 @@ export async function* syncPages(
   for await (const batch of mergeListings(pages(expandPages(ctx, source, filter, signal, after, onCall)), destPages())) {
     signal?.throwIfAborted();
     for (const step of batch) take(step);
-    steps += batch.length;
-    if (steps >= STEPS_PER_PAGE) yield page();
+    // A batch ends where a listing page of either side does: copying starts after the first pages.
+    yield page();
   }
   if (!any && after === undefined && !options.allowEmpty) {
     throw new CopyError({
