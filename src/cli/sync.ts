@@ -72,7 +72,7 @@ export async function syncCommand(c: SyncCliContext): Promise<number> {
       for (const line of groupLines(t, destPrefix, deleteDestination)) c.out(`${line}\n`);
       const copies = t.new.count + t.changed.count;
       const refused = summary.refused ? ` ${summary.refused.count} cannot be copied (listed above).` : '';
-      const extras = t.extra.count === 0 ? 'no extra' : deleteDestination ? `${t.extra.count} extra(s) to delete (${formatBytes(t.extra.bytes)}) after every copy is verified` : `${t.extra.count} extra(s) kept`;
+      const extras = t.extra.count === 0 ? 'no extra' : deleteDestination ? `${t.extra.count} extra(s) to delete (${formatBytes(t.extra.bytes)}; ${t.extra.count} × Delete Blob) after every copy is verified` : `${t.extra.count} extra(s) kept`;
       c.out(`Dry run: sync (compare: ${cmd.compare}): ${copies} blob(s) to copy, ${formatBytes(t.new.bytes + t.changed.bytes)}; ${t.same.count} the same; ${extras}.${refused} Nothing was written.\n`);
       for (const line of describeCost(summary.cost)) c.out(`${line}\n`);
     }

@@ -43,7 +43,7 @@ describe('blob-copy sync against Azurite', () => {
     await azurite?.stop();
   });
 
-  it('groups, dry run, sync without and with --delete-destination, and a second sync that does nothing', { timeout: 120_000 }, async () => {
+  it('groups, dry run, sync without and with --delete-destination, and a second sync that does nothing', { timeout: 120_000 }, async (t) => {
     const src = dev.getContainerClient('groups');
     const dst = acct2.getContainerClient('groupsdst');
     await src.create();
@@ -66,6 +66,7 @@ describe('blob-copy sync against Azurite', () => {
 
     const dry = await run(['sync', srcUrl, dstUrl, '--dry-run', ...creds]);
     assert.equal(dry.code, 0, `${dry.stdout}\n${dry.stderr}`);
+    t.diagnostic(`dry run:\n${dry.stdout}`);
     assert.match(dry.stdout, /^new +2 blob\(s\) +11 B {2}new\.txt, sub\/new2\.txt$/m);
     assert.match(dry.stdout, /^changed +2 blob\(s\) +9 B {2}len\.txt, md5\.txt$/m);
     assert.match(dry.stdout, /^same +1 blob\(s\) +5 B {2}same\.txt \(left alone\)$/m);

@@ -227,7 +227,7 @@ export async function* syncPages(
   const destAfter = after !== undefined ? destPrefix + after.slice(src.prefix.length) : undefined;
   const destSource: CopySource = { kind: 'location', location: { connectionId: dest.connectionId, container: dest.container, path: destPrefix } };
   const tally = emptyTally();
-  const report = options.reportFile;
+  let report = options.reportFile;
 
   // A folder's own marker is the place itself: neither new nor extra.
   const pages = async function* (it: AsyncIterable<Expanded[]>): AsyncGenerator<Expanded[]> {
@@ -250,8 +250,18 @@ export async function* syncPages(
   let refused: Refusal[] = [];
   let extras: string[] = [];
   let last: string | undefined;
+  // A report that cannot be written (its folder removed: a batch resumed after its sync ended) loses its end line,
+  // so nothing is deleted from it; the copies go on.
+  const write = (text: string) => {
+    if (!report) return;
+    try {
+      fs.appendFileSync(report, text);
+    } catch {
+      report = undefined;
+    }
+  };
   const page = (): SyncPage => {
-    if (report && extras.length) fs.appendFileSync(report, extras.join(''));
+    if (extras.length) write(extras.join(''));
     const out = { items, refused, last, tally };
     items = [];
     refused = [];
@@ -295,7 +305,7 @@ export async function* syncPages(
   }
   const out = page();
   // Both listings ended: the report's last line says so, and only then may its extras be deleted.
-  if (report) fs.appendFileSync(report, `${JSON.stringify({ end: true, tally } satisfies ReportLine)}\n`);
+  write(`${JSON.stringify({ end: true, tally } satisfies ReportLine)}\n`);
   yield out;
 }
 
