@@ -86,6 +86,7 @@ export async function syncCommand(c: SyncCliContext): Promise<number> {
       deleteDestination,
       includeSnapshots: cmd.includeSnapshots,
       signal: c.signal,
+      outageToleranceMs: cmd.outageToleranceSeconds === undefined ? undefined : cmd.outageToleranceSeconds * 1000,
       onStarted: (id) => c.onStarted(id),
     });
   } catch (e) {

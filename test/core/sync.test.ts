@@ -14,6 +14,8 @@ import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from '../helpers/azurit
 import { A1, A2, makeEngine, resolverFor, stopFast } from '../helpers/engine';
 import { runSync, type CopyEngine, type CopyRequest } from '../../src/core';
 import { deleteExtras, readReportEnd } from '../../src/core/engine/sync';
+import { createAccountClient } from '../../src/core/storage/connections';
+import { startFaultProxy } from '../helpers/faultProxy';
 
 async function names(c: ContainerClient, prefix = ''): Promise<string[]> {
   const out: string[] = [];
@@ -130,6 +132,31 @@ describe('sync in the engine', () => {
     assert.equal((await dst.getBlobClient('mirror/typ.txt').getProperties()).blobType, 'AppendBlob');
     const again = await runSync(engine, () => resolve(A2), syncRequest('kinds', 'data/', 'kindsdst', 'mirror/'), { deleteDestination: true, tmpDir: tmp });
     assert.deepEqual([again.outcome, again.copies.total, again.deletion, again.tally?.same.count], ['complete', 0, undefined, 4]);
+  });
+
+  it('deletes wait out storage that does not answer (503s past the SDK retries), then delete', async () => {
+    const src = dev.getContainerClient('outsrc');
+    const dst = acct2.getContainerClient('outdst');
+    await src.create();
+    await dst.create();
+    await put(src, 'a.txt', 'a');
+    await put(dst, 'x1.txt', 'x');
+    await put(dst, 'x2.txt', 'x');
+    const reportFile = path.join(tmp, 'outage.ndjson');
+    fs.writeFileSync(reportFile, '');
+    const batchId = await engine.startStreaming({ ...syncRequest('outsrc', '', 'outdst', ''), options: { sync: { reportFile } } });
+    await engine.waitForBatch(batchId);
+    const proxy = await startFaultProxy({ host: azurite.host, port: azurite.port });
+    try {
+      proxy.setRules({ match: (r) => r.method === 'DELETE', throttle503: { ratio: 1, retryAfterSeconds: 0 }, maxFaults: 3 });
+      const account = createAccountClient({ kind: 'connectionString', connectionString: proxy.connectionString(SECOND_ACCOUNT.name, SECOND_ACCOUNT.key) }, { retryOptions: { maxTries: 1 } });
+      const d = await deleteExtras(account, 'outdst', reportFile, { outageToleranceMs: 30_000 });
+      assert.equal(proxy.stats().faults.throttle503, 3, 'the deletes met three 503s');
+      assert.deepEqual([d.deleted, d.gone, d.kept], [2, 0, 0]);
+    } finally {
+      await proxy.stop();
+    }
+    assert.deepEqual(await names(dst), ['a.txt']);
   });
 
   it('a listing that fails writes no end line: readReportEnd says so and nothing may be deleted', async () => {

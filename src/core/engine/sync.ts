@@ -26,6 +26,8 @@ export interface SyncRunOptions {
   readonly log?: Logger;
   /** The copy batch started (its id, for progress). */
   onStarted?(batchId: string): void;
+  /** How long the deletes wait out storage that does not answer (default: the engine's default tolerance). */
+  readonly outageToleranceMs?: number;
   /** Where the report file goes (default: the system's temporary folder); it is removed at the end. */
   readonly tmpDir?: string;
 }
@@ -63,7 +65,7 @@ export async function runSync(engine: EngineApi, destination: () => Promise<Acco
       return { batchId, copies, tally, outcome: copyOutcome, deletionSkipped: skippedBecause(copies, tally) };
     }
     const account = await destination();
-    const deletion = await deleteExtras(account, request.destination.container, reportFile, { includeSnapshots: options.includeSnapshots, signal: options.signal, log: options.log });
+    const deletion = await deleteExtras(account, request.destination.container, reportFile, { includeSnapshots: options.includeSnapshots, signal: options.signal, log: options.log, outageToleranceMs: options.outageToleranceMs });
     return { batchId, copies, tally, deletion, outcome: deletion.kept > 0 ? 'partial' : 'complete' };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

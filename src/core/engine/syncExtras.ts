@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import type { AccountClient } from '../storage/connections';
 import { restDetails, toCopyError } from '../base/errors';
-import { transientReason } from '../base/outage';
+import { DEFAULT_OUTAGE_TOLERANCE_SECONDS, transientReason, waitForStorage, type Outage } from '../base/outage';
 import type { Logger } from '../base/log';
 import type { Refusal, SyncTally } from '../base/types';
 import { compareNames } from '../plan/expand';
@@ -66,7 +66,7 @@ export async function deleteExtras(
   account: AccountClient,
   container: string,
   file: string,
-  options: { readonly includeSnapshots?: boolean; readonly signal?: AbortSignal; readonly log?: Logger },
+  options: { readonly includeSnapshots?: boolean; readonly signal?: AbortSignal; readonly log?: Logger; readonly outageToleranceMs?: number },
 ): Promise<ExtrasOutcome> {
   const out: ExtrasOutcome = { deleted: 0, deletedBytes: 0, gone: 0, kept: 0, keptFirst: [] };
   const client = account.service.getContainerClient(container);
@@ -75,20 +75,40 @@ export async function deleteExtras(
     if (out.keptFirst.length < KEPT_NAMED) out.keptFirst.push({ source, reason });
     options.log?.warn(`Extra "${source}" kept: ${reason}`);
   };
+  const tolerance = Math.max(0, options.outageToleranceMs ?? DEFAULT_OUTAGE_TOLERANCE_SECONDS * 1000);
+  let warned = false;
   const one = async (name: string, etag: string | undefined, size: number) => {
     if (!etag) return keep(name, 'its ETag is unknown, so it cannot be deleted safely.');
-    try {
-      await client.getBlobClient(name).delete({ conditions: { ifMatch: etag }, deleteSnapshots: options.includeSnapshots ? 'include' : undefined, abortSignal: options.signal });
-      out.deleted++;
-      out.deletedBytes += size;
-    } catch (e) {
-      const d = restDetails(e);
-      if (d.status === 404 && d.code === 'BlobNotFound') out.gone++;
-      else if (d.status === 412) keep(name, 'it changed after the sync was planned (its ETag is not the one listed), so it was kept.');
-      else if (d.status === 409 && d.code === 'SnapshotsPresent') keep(name, 'it has snapshots, so it was kept (CLI: --include-snapshots deletes them with it).');
-      else if (d.status === 403 || d.status === 401) keep(name, 'the destination credential may not delete (a SAS without "d", or an Entra ID role without delete).');
-      else if (options.signal?.aborted) keep(name, 'the sync was canceled before it was deleted.');
-      else keep(name, transientReason(e) ? `storage did not answer (${transientReason(e)}); run the sync again to delete it.` : toCopyError(e, 'Delete', 'destination').info.message);
+    let outage: Outage | undefined;
+    for (;;) {
+      try {
+        await client.getBlobClient(name).delete({ conditions: { ifMatch: etag }, deleteSnapshots: options.includeSnapshots ? 'include' : undefined, abortSignal: options.signal });
+        out.deleted++;
+        out.deletedBytes += size;
+        return;
+      } catch (e) {
+        const d = restDetails(e);
+        // Storage not answering (past the SDK's retries): waited out as a copy waits, up to the outage tolerance.
+        const reason = options.signal?.aborted ? undefined : transientReason(e);
+        if (reason) {
+          const now = Date.now();
+          outage ??= { since: now, reason, tries: 0, nextTryAt: now };
+          outage.reason = reason;
+          const waited = await waitForStorage(outage, tolerance, options.signal ?? new AbortController().signal, (first) => {
+            if (first && !warned) options.log?.warn(`Delete the extras: storage is not answering (${reason}); waiting for it, up to ${Math.round(tolerance / 1000)} s.`);
+            warned = true;
+          });
+          if (waited === 'again') continue;
+        }
+        // A delete that went through before its answer was lost finds the blob gone when tried again: not an error.
+        if (d.status === 404 && d.code === 'BlobNotFound') out.gone++;
+        else if (d.status === 412) keep(name, 'it changed after the sync was planned (its ETag is not the one listed), so it was kept.');
+        else if (d.status === 409 && d.code === 'SnapshotsPresent') keep(name, 'it has snapshots, so it was kept (CLI: --include-snapshots deletes them with it).');
+        else if (d.status === 403 || d.status === 401) keep(name, 'the destination credential may not delete (a SAS without "d", or an Entra ID role without delete).');
+        else if (options.signal?.aborted) keep(name, 'the sync was canceled before it was deleted.');
+        else keep(name, reason ? `storage did not answer (${reason}) within the outage tolerance; run the sync again to delete it.` : toCopyError(e, 'Delete', 'destination').info.message);
+        return;
+      }
     }
   };
   const inFlight = new Set<Promise<void>>();

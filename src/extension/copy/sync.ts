@@ -66,6 +66,19 @@ export async function runSyncFlow(ctx: Ctx, input: SyncInput): Promise<SyncOutco
   const from = where(ctx, source);
   const to = where(ctx, destination);
   const request: CopyRequest = { sources: [{ kind: 'location', location: source }], destination, options: { sync: { compare } } };
+  // The destination container must exist before the copies (as for a copy): offer to create it.
+  const container = (await ctx.connections.resolve(destination.connectionId)).service.getContainerClient(destination.container);
+  let exists = true;
+  try {
+    exists = await container.exists();
+  } catch (err) {
+    ctx.log.debug(`Could not check that container ${destination.container} exists: ${errorMessage(err)}`);
+  }
+  if (!exists) {
+    if (!(await ctx.prompts.createContainer(destination.container, where(ctx, { ...destination, path: '' })))) return { stopped: 'canceled', summary: `Sync to ${to}: canceled` };
+    await container.createIfNotExists();
+    ctx.tree.refreshLocation({ ...destination, path: '' });
+  }
   ctx.log.info(`Planning a sync of ${from} to ${to} (compare: ${compare})`);
   let plan: PlanSummary;
   try {
@@ -119,6 +132,7 @@ export async function runSyncFlow(ctx: Ctx, input: SyncInput): Promise<SyncOutco
   const result = await loadCore().runSync(ctx.engine, () => ctx.connections.resolve(destination.connectionId), request, {
     deleteDestination,
     log: ctx.log,
+    outageToleranceMs: Math.max(0, cfg.get<number>('outageToleranceSeconds', 300)) * 1000,
     onStarted: (id) => {
       batchId = id;
       ctx.log.info(`Started batch ${id}: ${summary}${deleteDestination ? ' (extras deleted after every copy is verified)' : ''}`);
