@@ -6,15 +6,14 @@
  * was verified (engine/sync.ts).
  */
 import * as fs from 'node:fs';
-import { CopyError } from '../base/errors';
+import type { StoragePipelineOptions } from '@azure/storage-blob';
+import { CopyError, restDetails } from '../base/errors';
 import { validateBlobName, validateContainerName } from '../base/limits';
 import { redact } from '../base/redact';
-import { restDetails } from '../base/errors';
-import type { BlobLocation, CopySource, PlannedCopy, Refusal, SyncCompare, SyncGroupTally, SyncTally } from '../base/types';
+import type { BlobLocation, CopySource, PlannedCopy, Refusal, StrategyChoice, SyncCompare, SyncGroupTally, SyncTally } from '../base/types';
 import { accountKey, parseBlobUrl } from '../base/urls';
 import { CapabilityCache, chooseOperation } from '../operations/operationChoice';
-import type { CopyOperation, RestCall } from '../../shared/vocabulary';
-import { strategyOf } from '../../shared/vocabulary';
+import { strategyOf, type CopyOperation, type RestCall } from '../../shared/vocabulary';
 import type { AccountClient } from '../storage/connections';
 import { compareNames, expandPages, isPrefixPath, type Expanded } from './expand';
 
@@ -157,7 +156,7 @@ export type ReportLine = { readonly x: string; readonly e?: string; readonly z: 
 
 export interface SyncPlanContext {
   resolve(connectionId: string): Promise<AccountClient>;
-  pipelineOptions?: import('@azure/storage-blob').StoragePipelineOptions;
+  pipelineOptions?: StoragePipelineOptions;
   capabilities: CapabilityCache;
 }
 
@@ -191,7 +190,7 @@ export async function* syncPages(
   ctx: SyncPlanContext,
   sources: readonly CopySource[],
   dest: BlobLocation,
-  options: { readonly compare?: SyncCompare; readonly reportFile?: string; readonly allowEmpty?: boolean; readonly strategy?: import('../base/types').StrategyChoice },
+  options: { readonly compare?: SyncCompare; readonly reportFile?: string; readonly allowEmpty?: boolean; readonly strategy?: StrategyChoice },
   filter: (relative: string) => boolean,
   onCall: (call: RestCall) => void,
   signal?: AbortSignal,
@@ -315,7 +314,7 @@ function plannedCopy(
   name: string,
   d: Expanded | undefined,
   destKey: string,
-  requested: import('../base/types').StrategyChoice,
+  requested: StrategyChoice,
   lacks: (op: CopyOperation) => boolean,
 ): PlannedCopy {
   const sameAccount = s.sourceAccountKey === destKey;
