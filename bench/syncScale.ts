@@ -75,7 +75,7 @@ async function main(): Promise<void> {
         runs.push({ blobs: n, run, seconds: r.seconds, peakRssMiB: r.peakKiB / 1024, stdout: r.out.trim() });
         console.error(`[sync-scale] ${run} sync of ${n}: ${r.seconds.toFixed(1)} s, peak RSS ${(r.peakKiB / 1024).toFixed(0)} MiB: ${r.out.trim()}`);
       }
-      await dst.delete();
+      // The container is kept: deleting one of many blobs kept Azurite (in memory) from answering for minutes.
     }
   } finally {
     await az.stop();
