@@ -7,8 +7,8 @@ import type { ConflictPolicy, RehydratePriority, StrategyChoice } from '../core/
 import { parseBlobUrl, type ParsedBlobUrl } from '../core/base/urls';
 import { STRATEGIES as STRATEGY_IDS } from '../shared/vocabulary';
 
-export const STRATEGIES: readonly StrategyChoice[] = ['auto', ...STRATEGY_IDS];
-export const CONFLICTS: readonly ConflictPolicy[] = ['overwrite', 'skip', 'rename', 'if-source-newer'];
+const STRATEGIES: readonly StrategyChoice[] = ['auto', ...STRATEGY_IDS];
+const CONFLICTS: readonly ConflictPolicy[] = ['overwrite', 'skip', 'rename', 'if-source-newer'];
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -116,7 +116,7 @@ export interface CopyCommand {
 export type Command = CopyCommand | { readonly command: 'help' } | { readonly command: 'version' };
 
 /** Parses a blob / container / folder URL with the engine's parser. `what` names the argument in messages. */
-export function parseStorageUrl(raw: string, what: string): ParsedUrl {
+function parseStorageUrl(raw: string, what: string): ParsedUrl {
   let u: URL;
   try {
     u = new URL(raw);
