@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (via scripts/bench.mjs, which bundles this file with esbuild and runs it). Not a test.
  *
- * Azurite on disk (temp folder, two accounts). Workloads (issue 3, "Benchmark"):
+ * Azurite on disk (temp folder, two accounts). Workloads:
  *   W1  1 GiB block blob → other container, same account                (engine: auto)
  *   W2  1 GiB block blob → second account                                (engine: put-block-from-url, auto)
  *   W3  folder of 2,000 × 4 KiB blobs → second account, recursive        (engine: auto)

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --scale` (bundled and run by scripts/bench.mjs): the scale workload of issue 10. Not a test.
+ * `npm run bench -- --scale` (bundled and run by scripts/bench.mjs): the scale workload. Not a test.
  *
  * Azurite in memory. For each size N (default 2,000 / 20,000 / 100,000; `--scale=2000,20000`; `--scale-1m` adds
  * 1,000,000): N × 1 KiB blobs in one folder, then, interleaved in the same run,

@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- --small[=1000,10000] [--reps=N]` (bundled and run by scripts/bench.mjs): the small-blob workload
- * of issue 15 (W4). Not a test.
+ * `npm run bench -- --small[=1000,10000] [--reps=N]` (bundled and run by scripts/bench.mjs): the small-blob workload.
+ * Not a test.
  *
  * Azurite in memory, two accounts. For each size N: N × 1 KiB blobs in one folder, then per run, interleaved (the
  * order rotates every run), for the same account (other container) and across accounts (second account):

@@ -79,6 +79,7 @@ if (only === 'unit') {
 } else {
   if (lint) {
     step('lint (eslint)', npx('eslint'), ['.']);
+    step('lint (exports nobody imports)', process.execPath, ['scripts/unused-exports.mjs']);
     step('type-check webview (tsc, strict)', npx('tsc'), ['-p', 'src/webview', '--noEmit']);
   }
   step('build (esbuild)', process.execPath, ['scripts/build.mjs']);

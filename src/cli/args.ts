@@ -7,9 +7,9 @@ import type { ConflictPolicy, RehydratePriority, StrategyChoice, SyncCompare } f
 import { parseBlobUrl, type ParsedBlobUrl } from '../core/base/urls';
 import { STRATEGIES as STRATEGY_IDS } from '../shared/vocabulary';
 
-export const STRATEGIES: readonly StrategyChoice[] = ['auto', ...STRATEGY_IDS];
-export const CONFLICTS: readonly ConflictPolicy[] = ['overwrite', 'skip', 'rename', 'if-source-newer'];
-export const SYNC_COMPARES: readonly SyncCompare[] = ['auto', 'size', 'md5', 'time'];
+const STRATEGIES: readonly StrategyChoice[] = ['auto', ...STRATEGY_IDS];
+const CONFLICTS: readonly ConflictPolicy[] = ['overwrite', 'skip', 'rename', 'if-source-newer'];
+const SYNC_COMPARES: readonly SyncCompare[] = ['auto', 'size', 'md5', 'time'];
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -132,7 +132,7 @@ export interface CopyCommand {
 export type Command = CopyCommand | { readonly command: 'help' } | { readonly command: 'version' };
 
 /** Parses a blob / container / folder URL with the engine's parser. `what` names the argument in messages. */
-export function parseStorageUrl(raw: string, what: string): ParsedUrl {
+function parseStorageUrl(raw: string, what: string): ParsedUrl {
   let u: URL;
   try {
     u = new URL(raw);

@@ -9,9 +9,9 @@ import { ConnectionSpec, parseConnectionString, accountNameFromEndpoint } from '
 import { entraAuthorityOptions } from '../core/storage/auth';
 import { ParsedUrl, UsageError } from './args';
 
-export type CredentialSource = 'connection-string-flag' | 'sas' | 'environment' | 'default-azure-credential';
+type CredentialSource = 'connection-string-flag' | 'sas' | 'environment' | 'default-azure-credential';
 
-export interface SideConnection {
+interface SideConnection {
   readonly spec: ConnectionSpec;
   readonly via: CredentialSource;
 }

@@ -25,7 +25,7 @@ import { blobOrFolder } from './blobOrFolder';
 import { createDefaultCredential, sideConnection } from './credentials';
 import { syncCommand } from './sync';
 
-export interface CliIo {
+interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   readonly stdout: { write(s: string): unknown };
   readonly stderr: { write(s: string): unknown; isTTY?: boolean };
@@ -34,13 +34,13 @@ export interface CliIo {
   readonly version: string;
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 const SOURCE_ID = 'src';
 const DESTINATION_ID = 'dst';
 
 /** "waiting for storage (connection refused) for 12 s, next try in 4 s" */
-export function describeWaiting(w: WaitingInfo, now = Date.now()): string {
+function describeWaiting(w: WaitingInfo, now = Date.now()): string {
   const next = Math.max(0, Math.round((w.nextTryAt - now) / 1000));
   return `waiting for storage (${w.reason}) for ${Math.round((now - w.since) / 1000)} s, ${next > 0 ? `next try in ${next} s` : 'trying now'}`;
 }
@@ -52,7 +52,7 @@ function describeError(e: unknown): { message: string; hint?: string; code?: str
 }
 
 /** One line for an error: the message, its HTTP status, code and request id, then the hint. */
-export function errorText(d: { message: string; hint?: string; code?: string; status?: number; requestId?: string }): string {
+function errorText(d: { message: string; hint?: string; code?: string; status?: number; requestId?: string }): string {
   const extra = [d.status !== undefined ? `HTTP ${d.status}` : '', d.code ?? '', d.requestId ? `request id ${d.requestId}` : '']
     .filter(Boolean)
     .join(', ');
@@ -117,7 +117,7 @@ function planJson(plan: CopyPlan) {
 }
 
 /** Succeeded/skipped jobs `--json` lists (the last ones; the counts cover all): memory stays flat in the blob count. */
-export const CLI_RETAINED = 1000;
+const CLI_RETAINED = 1000;
 
 function jobJson(j: JobSnapshot) {
   return {

@@ -9,7 +9,7 @@ import type { PlanSummary } from '../core/plan/planner';
 import { formatBytes } from '../shared/vocabulary';
 import type { CopyCommand } from './args';
 
-export interface SyncCliContext {
+interface SyncCliContext {
   readonly engine: CopyEngine;
   readonly cmd: CopyCommand;
   readonly request: CopyRequest;
@@ -41,7 +41,7 @@ function rel(name: string, prefix: string): string {
 }
 
 /** One line per group: "new        3 blob(s)     12 KiB  a.txt, b.txt, c.txt". */
-export function groupLines(t: SyncTally, destPrefix: string, deleteDestination: boolean): string[] {
+function groupLines(t: SyncTally, destPrefix: string, deleteDestination: boolean): string[] {
   return GROUPS.map((g) => {
     const x = t[g];
     const names = x.first.map((n) => rel(n, destPrefix)).join(', ');

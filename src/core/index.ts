@@ -19,4 +19,3 @@ export { createDefaultAzureCredential } from './storage/identity';
 export { WorkerEngine, ENGINE_HEAP_MB, type WorkerEngineOptions } from './worker/workerEngine';
 export type { EngineApi } from './engine/engineApi';
 export { runSync, type SyncResult, type SyncRunOptions, type ExtrasOutcome } from './engine/sync';
-export { mergeListings, isChanged, SYNC_FIRST_NAMES } from './plan/sync';

@@ -7,7 +7,7 @@ export const SECTION = 'blobCopy';
 
 export type ConflictSetting = 'ask' | ConflictPolicy;
 
-export interface Settings {
+interface Settings {
   readonly concurrency: number;
   /** The user set blobCopy.concurrency (at any level): it then caps small blobs too; unset, their number adapts. */
   readonly concurrencySet: boolean;
@@ -26,7 +26,7 @@ export interface Settings {
 }
 
 /** The settings the engine takes while it runs (configure): a change applies to the next job, without a reload. */
-export const TUNING_SETTINGS = ['concurrency', 'rangeConcurrency', 'blockSizeMiB', 'outageToleranceSeconds'] as const;
+const TUNING_SETTINGS = ['concurrency', 'rangeConcurrency', 'blockSizeMiB', 'outageToleranceSeconds'] as const;
 
 /**
  * The engine's tuning from the settings (a block size of 0 = auto: the engine's default, raised for huge blobs; a

@@ -6,7 +6,7 @@
 import type { JobSnapshot } from '../core';
 import { hasJournal } from '../core/copy/journal';
 
-export interface DisposableLike {
+interface DisposableLike {
   dispose(): void;
 }
 

@@ -10,7 +10,7 @@ import { redact } from '../core/base/redact';
 type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** Lines a recording log keeps (the newest): a copy of millions logs a debug line per blob. */
-export const RECORDED_LINES = 20_000;
+const RECORDED_LINES = 20_000;
 
 /** Wraps the channel: redacts every line and, when `record` is on (test mode), keeps `[level] line` in `lines`. */
 export class ChannelLog implements Required<Logger> {

@@ -7,8 +7,7 @@
 // ---------------------------------------------------------------------------------------------------------------
 // copy operations
 
-export const BLOB_TYPES = ['BlockBlob', 'AppendBlob', 'PageBlob'] as const;
-export type BlobType = (typeof BLOB_TYPES)[number];
+export type BlobType = 'BlockBlob' | 'AppendBlob' | 'PageBlob';
 
 /** The five operations a user can choose ("strategies"). */
 export const STRATEGIES = ['put-blob-from-url', 'put-block-from-url', 'copy-blob', 'append-block-from-url', 'put-page-from-url'] as const;
@@ -19,7 +18,7 @@ export type StrategyChoice = 'auto' | StrategyId;
 export const OPERATIONS = [...STRATEGIES, 'copy-blob-from-url'] as const;
 export type CopyOperation = (typeof OPERATIONS)[number];
 
-export interface OperationInfo {
+interface OperationInfo {
   /** The REST operation's name, as in the Azure REST reference. */
   readonly label: string;
   /** One line on what it does, for pickers. */
@@ -123,7 +122,7 @@ export type JobState = (typeof JOB_STATES)[number];
 export const ACTIVE_STATES: readonly JobState[] = ['queued', 'running', 'pending'];
 export const FINAL_STATES: readonly JobState[] = ['succeeded', 'skipped', 'failed', 'canceled', 'aborted'];
 /** Final states a user can retry. */
-export const RETRYABLE_STATES: readonly JobState[] = ['failed', 'canceled', 'aborted'];
+const RETRYABLE_STATES: readonly JobState[] = ['failed', 'canceled', 'aborted'];
 
 export function isActive(state: JobState): boolean {
   return ACTIVE_STATES.includes(state);

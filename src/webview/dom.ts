@@ -1,6 +1,6 @@
 /** A tiny DOM helper for the Copy Jobs views (no framework). */
 
-export type Attrs = Record<string, string | boolean | undefined>;
+type Attrs = Record<string, string | boolean | undefined>;
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);

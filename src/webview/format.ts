@@ -15,7 +15,7 @@ export function percent(bytesDone: number, bytesTotal: number): number {
   return Math.max(0, Math.min(100, (bytesDone / bytesTotal) * 100));
 }
 
-export interface StateInfo {
+interface StateInfo {
   readonly label: string;
   /** Codicon name. */
   readonly icon: string;

@@ -18,7 +18,7 @@ import { batchText, overallText, overallValue, summaryChips, waitingSummaryText 
 
 const FILTER_LABELS: Record<JobFilter, string> = { active: 'Active', failed: 'Failed', all: 'All' };
 
-export interface HeaderEvents {
+interface HeaderEvents {
   filter(filter: JobFilter): void;
   /** The search text changed (the caller debounces). */
   search(text: string): void;
@@ -27,7 +27,7 @@ export interface HeaderEvents {
   dismissNotice(): void;
 }
 
-export interface HeaderView {
+interface HeaderView {
   /** The toolbar, the progress line, the batch lines and the notice, in that order. */
   readonly elements: readonly HTMLElement[];
   render(state: PanelState): void;

@@ -136,7 +136,7 @@ function updateWaiting(r: RowHandle, now: number): void {
   if (r.waiting.lastChild?.textContent !== text) r.waiting.replaceChildren(icon('watch'), h('span', {}, text));
 }
 
-export interface JobsTableView {
+interface JobsTableView {
   /** The table, the note on unlisted jobs and the empty message, in that order. */
   readonly elements: readonly HTMLElement[];
   /** The element holding the rows (for the action click handler). */

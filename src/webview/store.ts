@@ -37,7 +37,7 @@ import { shortName } from './format';
 /** A request without its id (the store numbers it). */
 export type RequestBody = WebviewRequest extends infer R ? (R extends WebviewRequest ? Omit<R, 'id'> : never) : never;
 
-export interface PendingRequest {
+interface PendingRequest {
   readonly type: WebviewRequest['type'];
   /** Announced to screen readers when the host replies ok. */
   readonly done?: string;

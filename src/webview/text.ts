@@ -6,7 +6,7 @@ import { type BatchView, type JobFilter, type JobTotals, type JobView, type Wait
 import { formatBytes, formatCount, formatDuration, formatRate, operationLabel, plural } from '../shared/vocabulary';
 import { etaSeconds, percent } from './format';
 
-export interface RowText {
+interface RowText {
   readonly operation: string;
   /** "attempt 2" from the second attempt on. */
   readonly attempt: string | undefined;
@@ -47,7 +47,7 @@ export function waitingSummaryText(count: number, reason: string | undefined): s
   return `${plural(count, 'job')} waiting for storage${reason ? ` (${reason})` : ''}`;
 }
 
-export interface Chip {
+interface Chip {
   readonly count: string;
   readonly label: string;
   /** CSS class (state color). */
@@ -90,7 +90,7 @@ export function overallValue(totals: JobTotals): number {
   return totals.count > 0 && active === 0 ? 100 : 0;
 }
 
-export interface EmptyText {
+interface EmptyText {
   readonly icon: string;
   readonly text: string;
   readonly detail: string;

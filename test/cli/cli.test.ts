@@ -171,7 +171,7 @@ describe('blob-copy CLI against Azurite', () => {
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /Dry run: 5 blob\(s\)/);
     assert.match(text.stdout, /sub\/e\.log/);
-    // Cost preview (issue #14): 5 small blobs in one account: one Copy Blob From URL each; planning lists the source
+    // Cost preview: 5 small blobs in one account: one Copy Blob From URL each; planning lists the source
     // once and HEADs each destination name (fewer than 20).
     assert.match(text.stdout, /REST calls: 5 × Copy Blob From URL, 5 × Get Blob Properties, 1 × List Blobs\./);
     assert.match(text.stdout, /Bytes: \d+ B stay inside one account; none cross accounts\. No bytes pass through this machine\./);

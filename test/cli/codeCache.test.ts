@@ -1,5 +1,5 @@
 /**
- * The CLI's V8 code cache (issue 15, src/cli/codeCache.ts): where it lives, how it is keyed, and, through the bundled
+ * The CLI's V8 code cache (src/cli/codeCache.ts): where it lives, how it is keyed, and, through the bundled
  * launcher against a real Azurite, that a first successful copy writes it, later copies use it, a failed run writes
  * nothing, and a corrupt cache is refused by V8 and rewritten, with the copies identical every time.
  */

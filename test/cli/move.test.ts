@@ -1,5 +1,5 @@
 /**
- * `blob-copy move` (issue #12), bundled like dist/cli.js and run as a child process against a real Azurite:
+ * `blob-copy move`, bundled like dist/cli.js and run as a child process against a real Azurite:
  * same credentials and exit codes as `copy`; a read-only source SAS fails before copying; a blob skipped by the
  * conflict policy keeps its source; a CLI killed mid-move (SIGKILL) loses nothing, and running the same command
  * again leaves every blob in exactly one place.

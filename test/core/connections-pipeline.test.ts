@@ -1,5 +1,5 @@
 /**
- * The per-try policy in the SDK's own pipeline (issue 15: it replaced a v1 IHttpClient whose adapters cost ~70 µs of
+ * The per-try policy in the SDK's own pipeline (it replaced a v1 IHttpClient whose adapters cost ~70 µs of
  * CPU per request): it is in the pipeline of every kind of connection, after the retry policy and before signing,
  * shared by the clients derived from a service client; each throttled try is reported and lowers its account's gate.
  */

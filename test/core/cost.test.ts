@@ -1,5 +1,5 @@
 /**
- * Cost preview (issue #14): the pure accumulator, and the preview against the REST calls a real run makes (Azurite
+ * Cost preview: the pure accumulator, and the preview against the REST calls a real run makes (Azurite
  * behind the from-URL shim, every SDK request counted by the fault proxy in pass-through).
  */
 import { after, before, describe, it } from 'node:test';

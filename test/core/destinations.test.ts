@@ -1,5 +1,5 @@
 /**
- * Destination probe (issue 10/15): one forward walk over the destination folder's listing answers every page of a
+ * Destination probe: one forward walk over the destination folder's listing answers every page of a
  * streamed plan (each destination blob listed once), names outside a page's range get a HEAD, a busy folder falls
  * back to a listing of each page's own prefix; and the service's name order without allocating.
  */

@@ -1,5 +1,5 @@
 /**
- * Move and rename (issue #12) against Azurite: a source is deleted only after its copy is committed and verified,
+ * Move and rename against Azurite: a source is deleted only after its copy is committed and verified,
  * with If-Match on the source ETag pinned at plan time; skipped, failed and canceled copies keep their sources;
  * snapshots keep a source unless included; read-only source credentials and moves into themselves are refused by
  * the plan; a kill between copy and delete resumes by deleting (after re-verifying), not by copying again.
@@ -36,7 +36,7 @@ function withHook(client: AccountClient, hook: () => Hook | undefined): AccountC
   return client;
 }
 
-describe('move and rename (issue #12)', () => {
+describe('move and rename', () => {
   let azurite: AzuriteInstance;
   let dev: BlobServiceClient;
   let far: BlobServiceClient;

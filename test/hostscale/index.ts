@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- --scale-host[=2000,20000]` (bench/scale.ts): the extension host's memory for a folder copy run
- * through the extension in the real VS Code host, with the Copy Jobs panel open (issue #10). Not a test: an
+ * through the extension in the real VS Code host, with the Copy Jobs panel open. Not a test: an
  * extensionTestsPath entry of its own (not under test/ui, so `npm test` does not run it).
  *
  * For each size N: N × 1 KiB blobs in one folder (Azurite is a child process), then `blobCopy.copyFolderTo` of the

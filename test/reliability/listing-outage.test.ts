@@ -1,5 +1,5 @@
 /**
- * An outage while a streamed copy is still listing its source (carried over from issue 11): with DEFAULT settings
+ * An outage while a streamed copy is still listing its source: with DEFAULT settings
  * the listing waits for storage like the copies do, then lists on after the last blob it had made a job of. Every
  * blob arrives, none is made a job of twice, and the log says what happened.
  */

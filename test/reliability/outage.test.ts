@@ -20,7 +20,7 @@ import { A1, A2, blobMd5, data, fromSdk, md5, MemoryLog, MiB, resolverThrough, u
 /** No pipeline options: createAccountClient's default retries (5 tries, 0.5 … 10 s). */
 const DEFAULTS = {};
 
-describe('issue 11: outages and throttling with default settings', () => {
+describe('outages and throttling with default settings', () => {
   let azurite: AzuriteInstance;
   let shim: FromUrlShim;
   let proxy: FaultProxy;

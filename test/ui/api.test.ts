@@ -1,6 +1,6 @@
 /**
- * What activate returns, by extension mode (needs the host's ExtensionMode); and what activation loads (issue 14,
- * start-up time). This file runs first (the files run in name order), so nothing has used the engine yet.
+ * What activate returns, by extension mode (needs the host's ExtensionMode); and what activation loads (start-up
+ * time). This file runs first (the files run in name order), so nothing has used the engine yet.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';

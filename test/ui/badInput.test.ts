@@ -1,5 +1,5 @@
 /**
- * Bad input in the real host (issue 5, "Bad input"): each case shows a clear message naming the problem and the
+ * Bad input in the real host ("Bad input"): each case shows a clear message naming the problem and the
  * fix, and writes or saves nothing. Messages are captured through the extension's notifier (api.shown), questions
  * answered through api.prompts; programmatic calls reject with the same message the UI shows.
  */

@@ -90,7 +90,7 @@ async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) =
   );
 }
 
-describe('load: 10,000 jobs in one batch (issue 5 row 8, UI part)', () => {
+describe('load: 10,000 jobs in one batch (UI part)', () => {
   let env: Env;
   before(async () => {
     env = await getEnv();

@@ -1,5 +1,5 @@
 /**
- * The move commands in the real VS Code host (issue #12): Move To… from a multi-selection, Rename… of a blob and of
+ * The move commands in the real VS Code host: Move To… from a multi-selection, Rename… of a blob and of
  * a folder, Cut + Paste, the move confirmation (it says when sources are deleted and whether they can be
  * recovered; canceling it changes nothing), and a move the plan refuses (a folder into its own subfolder).
  */

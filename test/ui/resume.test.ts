@@ -39,7 +39,7 @@ function journalOf(dir: string, batchId: string): JournalFile | undefined {
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
-describe('extension host killed mid-copy (issue 5 row 4)', () => {
+describe('extension host killed mid-copy', () => {
   let env: Env;
   before(async () => {
     env = await getEnv();

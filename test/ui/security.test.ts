@@ -108,7 +108,7 @@ describe('security: no key or SAS signature outside SecretStorage', () => {
       return hits;
     };
     for (const [where, text] of Object.entries(places)) for (const [what] of scan(text)) found.push(`${what} in ${where}`);
-    // The engine worker's V8 code cache (issue 15) is the bytecode of dist/core.js: its strings are the bundle's own
+    // The engine worker's V8 code cache is the bytecode of dist/core.js: its strings are the bundle's own
     // constants (the Azurite emulator's published key, the redaction patterns). It may hold nothing that the shipped
     // bundle does not: no user's key or signature.
     const bundle = fs.readFileSync(path.join(vscode.extensions.getExtension('blob-copy.blob-copy')!.extensionPath, 'dist', 'core.js'), 'latin1');

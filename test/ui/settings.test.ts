@@ -1,5 +1,5 @@
 /**
- * Settings without a reload (issue #14): a change of blobCopy.blockSizeMiB (and the other engine settings) reaches
+ * Settings without a reload: a change of blobCopy.blockSizeMiB (and the other engine settings) reaches
  * the running engine, and the next copy uses it: the number of blocks a cross-account Put Block From URL copy
  * commits follows the setting. The copy also shows its cost preview to the batch question.
  */

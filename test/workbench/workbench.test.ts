@@ -50,7 +50,7 @@ describe('workbench: right-click a blob, Copy Blob To…, the job finishes in th
       await photos.getBlockBlobClient(`cats/${name}`).uploadData(Buffer.alloc(4096 * (i + 1), i), { blobHTTPHeaders: { blobContentType: 'image/jpeg' } });
     }
     await service.getContainerClient('target').create();
-    // Move (issue #12): two blobs to move through the UI.
+    // Move: two blobs to move through the UI.
     const moves = service.getContainerClient('moves');
     await moves.create();
     await moves.getBlockBlobClient('inbox/dog.jpg').uploadData(Buffer.from('a dog, moved'), { metadata: { pet: 'dog' } });
@@ -191,7 +191,7 @@ describe('workbench: right-click a blob, Copy Blob To…, the job finishes in th
     await webview.locator('text=/8 jobs · .*\\(100%\\)/').first().waitFor({ timeout: 30_000 });
     await shot('copy-jobs');
 
-    // Search by name (issue #10: the host filters the paged list): only bengal.jpg's row stays, then every row again.
+    // Search by name (the host filters the paged list): only bengal.jpg's row stays, then every row again.
     const search = webview.locator('#search');
     await search.fill('bengal');
     await webview.locator('.jobs-row[data-job]', { hasText: 'tabby.jpg' }).first().waitFor({ state: 'detached', timeout: 15_000 });

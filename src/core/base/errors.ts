@@ -23,7 +23,7 @@ export function retryRefusal(jobId: string, state: JobState | undefined): CopyEr
 }
 
 /** Where in a copy the failing call went: decides the wording of the message and hint. */
-export type ErrorSide = 'source' | 'destination' | 'copy';
+type ErrorSide = 'source' | 'destination' | 'copy';
 
 interface RestLike {
   statusCode?: number;

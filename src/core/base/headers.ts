@@ -6,7 +6,7 @@ import type { BlobHTTPHeaders, Metadata } from '@azure/storage-blob';
 import type { SourceProperties } from './types';
 
 /** Content headers as the SDK names them on listing items and HEAD responses. */
-export interface ContentHeaders {
+interface ContentHeaders {
   contentType?: string;
   contentEncoding?: string;
   contentLanguage?: string;

@@ -8,7 +8,7 @@
 const SAS_PARAMS = ['sig', 'se', 'st', 'sp', 'sv', 'sr', 'ss', 'srt', 'spr', 'sip', 'si', 'skoid', 'sktid', 'skt', 'ske', 'sks', 'skv', 'saoid', 'suoid', 'scid', 'sdd', 'ses', 'rscc', 'rscd', 'rsce', 'rscl', 'rsct'];
 const SAS_RE = new RegExp(`([?&;](?:${SAS_PARAMS.join('|')})=)[^&\\s"'<>;]*`, 'gi');
 
-export const REDACTED = 'REDACTED';
+const REDACTED = 'REDACTED';
 
 export function redact(text: string): string {
   if (!text) return text;

@@ -23,4 +23,4 @@ export class RefusalList {
 }
 
 /** Refused blobs named in a plan or batch; more are counted. */
-export const REFUSALS_KEPT = 10_000;
+const REFUSALS_KEPT = 10_000;

@@ -12,7 +12,7 @@ import type { ConflictPolicy, CopyOperation, CopyRequest, ErrorInfo, JobState, P
  * Progress as stored: the generation and the operation's own fields (see operations/types.ts, tagged by `op`).
  * Loosely typed because a record may come from an older version; operations/index.ts `progressFromRecord` reads it.
  */
-export interface StoredProgress {
+interface StoredProgress {
   generation: number;
   op?: CopyOperation;
   [field: string]: unknown;

@@ -14,7 +14,7 @@ import type { AccountClient } from '../storage/connections';
 import { CopyError, restDetails, toCopyError } from '../base/errors';
 import { md5b64, normalizeEtag } from '../base/headers';
 import type { Job } from './job';
-import type { Logger } from '../base/log';
+import type { JobTable } from './jobTable';
 import type { MoveProgress } from '../operations/types';
 import { transientReason } from '../base/outage';
 import type { BlobLocation, CopySource, ErrorInfo } from '../base/types';
@@ -24,17 +24,11 @@ import type { Recoverability } from '../base/recoverability';
 // SDK-free (the move confirmation uses it without loading the SDK); re-exported for the engine's callers.
 export { describeRecoverability, type Recoverability } from '../base/recoverability';
 
-export interface MoveDeps {
+interface MoveDeps {
   resolve(connectionId: string): Promise<AccountClient>;
 }
 
 /** What the move asks of the engine: the journal, written through to disk before the source is deleted. */
-export interface MoveHost {
-  readonly log: Logger;
-  saveJournal(job: Job, urgent?: boolean): void;
-  /** Writes every pending journal record now (synchronously). */
-  flushJournal?(): void;
-}
 
 const KEPT_HINT = 'The copy at the destination is complete and verified; nothing was lost. Delete the source yourself, or retry the job.';
 
@@ -65,7 +59,7 @@ async function destClient(deps: MoveDeps, dest: BlobLocation): Promise<BlobClien
  */
 export async function moveAfterCopy(
   deps: MoveDeps,
-  host: MoveHost,
+  host: JobTable,
   job: Job,
   copied: { readonly dest: BlobClient; readonly sourceEtag: string; readonly sourceMd5?: string },
   what: string,
@@ -92,7 +86,7 @@ function outcomeOf(error: ErrorInfo | undefined): MoveOutcome {
 }
 
 async function verifyAndRecord(
-  host: MoveHost,
+  host: JobTable,
   job: Job,
   copied: { readonly dest: BlobClient; readonly sourceEtag: string; readonly sourceMd5?: string },
   what: string,
@@ -117,7 +111,7 @@ async function verifyAndRecord(
   // The phase goes to disk before the delete: a kill from here on resumes by deleting, never by copying again.
   job.progress.move = { phase: 'copied', destEtag: normalizeEtag(props.etag) ?? '', sourceEtag: copied.sourceEtag };
   host.saveJournal(job, true);
-  host.flushJournal?.();
+  host.flushJournal();
   return undefined;
 }
 
@@ -125,7 +119,7 @@ async function verifyAndRecord(
  * A job journaled in the phase 'copied' (killed, or a transient failure between copy and delete): re-verify that the
  * destination is the one the copy committed (its recorded ETag), then delete the source.
  */
-export async function resumeMove(deps: MoveDeps, host: MoveHost, job: Job, what: string): Promise<MoveOutcome> {
+export async function resumeMove(deps: MoveDeps, host: JobTable, job: Job, what: string): Promise<MoveOutcome> {
   const m = job.progress.move!;
   if (m.phase === 'source-deleted') return { state: 'succeeded' }; // killed after the delete, before the job finished
   let props;
@@ -153,7 +147,7 @@ export async function resumeMove(deps: MoveDeps, host: MoveHost, job: Job, what:
   return outcomeOf(await deleteSource(deps, host, job, what));
 }
 
-async function deleteSource(deps: MoveDeps, host: MoveHost, job: Job, what: string): Promise<ErrorInfo | undefined> {
+async function deleteSource(deps: MoveDeps, host: JobTable, job: Job, what: string): Promise<ErrorInfo | undefined> {
   const m = job.progress.move!;
   if (!m.sourceEtag) {
     return kept(job, 'source-changed', { message: `${what}: the source's ETag is unknown, so it cannot be deleted safely; it was kept.`, hint: KEPT_HINT });

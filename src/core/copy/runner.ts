@@ -7,14 +7,14 @@ import type { SourceAuthorizer } from '../storage/auth';
 import type { AccountClient } from '../storage/connections';
 import { CopyError, isAbortError, restDetails, toCopyError } from '../base/errors';
 import { describeSide, restartProgress, type Job } from './job';
-import type { Logger } from '../base/log';
 import { operationModule, pendingCopyId, type OperationContext, type Outcome } from '../operations';
 import { transientReason, waitForStorage } from '../base/outage';
 import { isNotImplemented } from '../operations/shared';
 import { CapabilityCache, fallbackOperation } from '../operations/operationChoice';
 import { learnableAlternatives, type OperationTimings } from '../operations/operationChoice';
 import { prepareCopy, type PreparedCopy } from './source';
-import type { CopyOperation, ErrorInfo, JobState } from '../base/types';
+import type { CopyOperation } from '../base/types';
+import type { JobTable } from './jobTable';
 import { completeAndVerify } from './verify';
 import { md5b64 } from '../base/headers';
 import { SMALL_BLOB_MAX_BYTES } from '../base/defaults';
@@ -22,29 +22,7 @@ import { moveAfterCopy, moveRetryCopiesAgain, resumeMove, type MoveOutcome } fro
 import { operationLabel, strategyOf } from '../../shared/vocabulary';
 import type { StoragePipelineOptions } from '@azure/storage-blob';
 
-/** What the runner asks of the engine: state changes, progress, journal. */
-export interface RunnerHost {
-  readonly log: Logger;
-  readonly rangeConcurrency: number;
-  readonly blockSize: number;
-  /** How long an outage is waited out before the job fails (resumable). */
-  readonly outageToleranceMs: number;
-  isDisposed(): boolean;
-  setState(job: Job, state: JobState, urgentJournal?: boolean): void;
-  setBytes(job: Job, bytes: number): void;
-  saveJournal(job: Job, urgent?: boolean): void;
-  emitJob(job: Job, force?: boolean): void;
-  finish(job: Job, state: JobState, error?: ErrorInfo): void;
-  /** Writes pending journal records now (a move journals 'copied' before it deletes the source). */
-  flushJournal?(): void;
-  /**
-   * Removes a canceled / failed attempt's partial destination once storage answers again (storage did not answer):
-   * `attempt` is tried with the outage back-off until it succeeds or the outage tolerance is spent.
-   */
-  deferCleanup?(job: Job, what: string, attempt: () => Promise<void>): void;
-}
-
-export interface RunnerDeps {
+interface RunnerDeps {
   resolve(connectionId: string): Promise<AccountClient>;
   pipelineOptions?: StoragePipelineOptions;
   authorizer: SourceAuthorizer;
@@ -63,7 +41,7 @@ interface Timed {
 export class JobRunner {
   constructor(
     private readonly deps: RunnerDeps,
-    private readonly host: RunnerHost,
+    private readonly host: JobTable,
   ) {}
 
   async run(job: Job): Promise<void> {
@@ -341,15 +319,15 @@ export class JobRunner {
     const attempt = () => mod.cleanup!(this.context(job, prepared, new AbortController().signal, what), outcome, wasPending);
     const defer = (reason: string) => {
       this.host.log.warn(`${what}: storage is not answering (${reason}); the partial destination is removed when it answers again (up to ${Math.round(this.host.outageToleranceMs / 1000)} s).`);
-      this.host.deferCleanup!(job, what, attempt);
+      this.host.deferCleanup(job, what, attempt);
     };
     if (mod.leavesPartial && !mod.leavesPartial(job.progress, outcome, wasPending)) return;
-    if (storageDown && this.host.deferCleanup) return defer('the copy was waiting for it');
+    if (storageDown) return defer('the copy was waiting for it');
     try {
       await attempt();
     } catch (e) {
       const reason = transientReason(e);
-      if (reason && this.host.deferCleanup) return defer(reason);
+      if (reason) return defer(reason);
       this.host.log.warn(`${what}: could not remove the partial destination: ${toCopyError(e, 'cleanup').message}`);
     }
   }

@@ -6,7 +6,7 @@ import type { BlobClient, BlobHTTPHeaders, Metadata, Tags } from '@azure/storage
 import { CopyError } from '../base/errors';
 import { headersDiffer, md5b64, sameMetadata } from '../base/headers';
 
-export interface VerifyTarget {
+interface VerifyTarget {
   readonly dest: BlobClient;
   readonly size: number;
   readonly headers: BlobHTTPHeaders;

@@ -4,9 +4,9 @@
  * the batch's position is journaled (after the journal has written every job made before it), so a resume lists
  * on from there and no blob is copied twice or missed.
  */
-import type { BatchRecord, JournalStore } from '../copy/journal';
+import type { BatchRecord } from '../copy/journal';
 import { sanitizeRequest } from '../copy/journal';
-import type { Logger } from '../base/log';
+import type { JobTable } from '../copy/jobTable';
 import { planPages, type PlanPage, type PlannerContext, type PlanPosition } from '../plan/planner';
 import { CopyError, toCopyError } from '../base/errors';
 import { transientReason, waitForStorage, type Outage } from '../base/outage';
@@ -18,26 +18,7 @@ import { beyondPosition } from './resume';
 
 const POSITION_INTERVAL_MS = 1000;
 
-export interface FeederHost {
-  readonly log: Logger;
-  readonly journal?: JournalStore;
-  /** Makes and queues a job for the item in the batch. */
-  admit(batch: Batch, item: PlannedCopy): Job;
-  /** Resolves when the batch has fewer than its window of jobs not final (or the engine stops). */
-  room(batch: Batch): Promise<void>;
-  batchChanged(batch: Batch): void;
-  /** Blobs the listing saw that cannot be copied: the batch is partial. */
-  refused(batch: Batch, refused: readonly Refusal[]): void;
-  isDisposed(): boolean;
-  /** Journals the batch's jobs not final (those that had no record while the batch was listing). */
-  recordLive(batch: Batch): void;
-  /** How long an outage is waited out (the jobs' tolerance): a listing that fails transiently lists on after it. */
-  readonly outageToleranceMs: number;
-  /** The plan again from a position: after an outage, the listing goes on after the last blob it had made a job of. */
-  replan(from: PlanPosition): AsyncGenerator<PlanPage>;
-}
-
-export interface Feed {
+interface Feed {
   readonly batch: Batch;
   readonly request: CopyRequest;
   readonly pages: AsyncGenerator<PlanPage>;
@@ -50,10 +31,14 @@ export interface Feed {
   readonly resumedDone?: ReadonlySet<string>;
   /** Where the plan started (a resume's position; the start otherwise). */
   readonly from?: PlanPosition;
+  /** Resolves when the batch has fewer than its window of jobs not final (or the engine stops). */
+  room(): Promise<void>;
+  /** The plan again from a position: after an outage, the listing goes on after the last blob it had made a job of. */
+  replan(from: PlanPosition): AsyncGenerator<PlanPage>;
 }
 
 /** How a blob is named in a batch's done log: its source's index and its name. */
-export function doneKey(source: number, name: string): string {
+function doneKey(source: number, name: string): string {
   return `${source}\t${name}`;
 }
 
@@ -62,7 +47,7 @@ export function doneKey(source: number, name: string): string {
  * the position advances over the prefix of final ones. A job that succeeds beyond the position is appended to the
  * batch's done log at once (Feeds.finished), so a resume skips it instead of copying it again.
  */
-export async function feed(host: FeederHost, f: Feed, sourceOf: WeakMap<Job, number>): Promise<void> {
+async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): Promise<void> {
   const { batch } = f;
   const { request: stored, secretOmitted } = sanitizeRequest(f.request);
   const order: Array<{ job: Job; source: number }> = [];
@@ -139,7 +124,7 @@ export async function feed(host: FeederHost, f: Feed, sourceOf: WeakMap<Job, num
         if (waited === 'spent') throw listingOutageError(e, outage, host.outageToleranceMs);
         if (waited === 'stopped') break;
         if (host.isDisposed()) return;
-        pages = host.replan(cursor);
+        pages = f.replan(cursor);
         continue;
       }
       if (outage) {
@@ -150,12 +135,12 @@ export async function feed(host: FeederHost, f: Feed, sourceOf: WeakMap<Job, num
       const page = next.value;
       next = undefined;
       for (const item of page.items) {
-        await host.room(batch);
+        await f.room();
         if (host.isDisposed()) return; // the journal keeps the position: a new engine lists on
         if (f.signal.aborted) break;
         const skip = f.resumed?.has((item.intendedDestination ?? item.destination).path) || f.resumedDone?.has(doneKey(page.source, item.sourceName));
         if (!skip) {
-          const job = host.admit(batch, item);
+          const job = host.admit(batch, item, f.request);
           if (batch.timing && batch.timing.firstJobAt === undefined) batch.timing.firstJobAt = performance.now();
           if (host.journal) {
             // Only a journaled batch needs the admission order (its position); without a journal nothing is kept.
@@ -201,19 +186,18 @@ function listingOutageError(cause: unknown, outage: Outage, toleranceMs: number)
   );
 }
 
-export interface FeedsHost {
-  readonly log: Logger;
-  /** How long an outage of the listing is waited out. */
-  readonly outageToleranceMs: number;
-  readonly journal?: JournalStore;
+/** The engine's job table as the feeds see it: its jobs, and its batches. */
+export interface BatchTable extends JobTable {
   readonly batches: Map<string, Batch>;
   /** Jobs of a batch not final at any time. */
   readonly window: number;
   plannerContext(): PlannerContext;
+  /** Makes and queues a job for the item in the batch (or records it skipped by the conflict policy). */
   admit(batch: Batch, item: PlannedCopy, request: CopyRequest): Job;
   batchChanged(batch: Batch): void;
+  /** Blobs the listing saw that cannot be copied: the batch is partial. */
   refused(batch: Batch, refused: readonly Refusal[]): void;
-  isDisposed(): boolean;
+  /** Journals the batch's jobs not final (those that had no record while the batch was listing). */
   recordLive(batch: Batch): void;
   /** A feed ended (the engine may be idle now). */
   ended(): void;
@@ -223,7 +207,7 @@ export interface FeedsHost {
 export class Feeds {
   private readonly feeding = new Map<string, { controller: AbortController; roomWaiters: Array<() => void>; sourceOf: WeakMap<Job, number> }>();
 
-  constructor(private readonly host: FeedsHost) {}
+  constructor(private readonly host: BatchTable) {}
 
   get active(): number {
     return this.feeding.size;
@@ -279,21 +263,9 @@ export class Feeds {
     host.batches.set(batchId, batch);
     const entry = { controller, roomWaiters: [] as Array<() => void>, sourceOf: new WeakMap<Job, number>() };
     this.feeding.set(batchId, entry);
-    const feedHost: FeederHost = {
-      log: host.log,
-      journal: host.journal,
-      admit: (b, item) => host.admit(b, item, request),
-      room: (b) => (b.live.size < host.window || host.isDisposed() ? Promise.resolve() : new Promise<void>((r) => entry.roomWaiters.push(r))),
-      batchChanged: (b) => host.batchChanged(b),
-      refused: (b, r) => host.refused(b, r),
-      isDisposed: () => host.isDisposed(),
-      recordLive: (b) => host.recordLive(b),
-      get outageToleranceMs() {
-        return host.outageToleranceMs;
-      },
-      replan: (position) => planPages({ ...host.plannerContext(), timing }, request, controller.signal, position),
-    };
-    void feed(feedHost, { batch, request, pages, first, signal: controller.signal, resumed, resumedDone, from }, entry.sourceOf).finally(() => {
+    const room = () => (batch.live.size < host.window || host.isDisposed() ? Promise.resolve() : new Promise<void>((r) => entry.roomWaiters.push(r)));
+    const replan = (position: PlanPosition) => planPages({ ...host.plannerContext(), timing }, request, controller.signal, position);
+    void feed(host, { batch, request, pages, first, signal: controller.signal, resumed, resumedDone, from, room, replan }, entry.sourceOf).finally(() => {
       signal?.removeEventListener('abort', onAbort);
       this.feeding.delete(batchId);
       host.ended();

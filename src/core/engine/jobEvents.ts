@@ -8,7 +8,7 @@ import { snapshotOf, type Job } from '../copy/job';
 import { isFinal, type ErrorInfo, type JobSnapshot, type JobState, type Refusal } from '../base/types';
 import { RefusalList } from '../base/refusals';
 
-export const PROGRESS_INTERVAL_MS = 250;
+const PROGRESS_INTERVAL_MS = 250;
 
 export interface BatchSummary {
   batchId: string;
@@ -65,7 +65,7 @@ export interface Batch {
   timing?: BatchTiming;
 }
 
-export interface BatchTiming {
+interface BatchTiming {
   readonly startedAt: number;
   /** Listing and planning (see PlanTiming). */
   listMs: number;
@@ -137,7 +137,7 @@ export function summaryOf(b: Batch): BatchSummary {
 }
 
 /** How many summaries name of a batch's refused blobs (events stay small; the engine keeps more). */
-export const REFUSED_IN_SUMMARY = 5;
+const REFUSED_IN_SUMMARY = 5;
 
 function refusedOf(b: Batch): Pick<BatchSummary, 'unplanned' | 'refusedFirst'> {
   return b.refused.count ? { unplanned: b.refused.count, refusedFirst: b.refused.first.slice(0, REFUSED_IN_SUMMARY) } : {};

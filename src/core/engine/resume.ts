@@ -6,7 +6,7 @@ import type { BatchRecord, JournalRecord, JournalStore } from '../copy/journal';
 import { compareNames } from '../plan/expand';
 import { isFinal, type PlannedCopy } from '../base/types';
 
-export interface ResumeSet {
+interface ResumeSet {
   /** Jobs not final, not known to this engine. */
   readonly jobs: JournalRecord[];
   /** Streamed batches to list on, by id. */
@@ -18,7 +18,7 @@ export interface ResumeSet {
 }
 
 /** A planned item's destination before any rename: unique in its batch. */
-export function intendedPath(item: PlannedCopy): string {
+function intendedPath(item: PlannedCopy): string {
   return (item.intendedDestination ?? item.destination).path;
 }
 

@@ -7,7 +7,6 @@ import { assertSourceUnchanged, isNotImplemented, pinnedSource, sourceAuthorizat
 import type { CopyOperationModule } from './types';
 import { APPEND_CHUNK_BYTES } from './sizes';
 
-export { APPEND_CHUNK_BYTES } from './sizes';
 
 export const appendBlockFromUrl: CopyOperationModule<'append-block-from-url'> = {
   id: 'append-block-from-url',

@@ -38,4 +38,4 @@ export function progressFromRecord(op: CopyOperation, stored: Record<string, unk
 }
 
 export { pendingCopyId } from './copyBlob';
-export type { CopyOperationModule, JobProgress, OperationContext, OperationProgress, Outcome } from './types';
+export type { JobProgress, OperationContext, Outcome } from './types';

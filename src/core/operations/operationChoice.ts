@@ -13,14 +13,14 @@ const MiB = 1024 * 1024;
  * the server lacks it). Above it, Put Block From URL with parallel ranges: resumable, and as fast on Azurite
  * (1 GiB: 16.5–16.9 s for parallel ranges vs 16.3 s for a plain upload). 256 MiB is also Copy Blob From URL's limit.
  */
-export const SINGLE_CALL_MAX_BYTES = 256 * MiB;
+const SINGLE_CALL_MAX_BYTES = 256 * MiB;
 
 /**
  * Same account, block blobs up to this size: Copy Blob From URL (synchronous: no polling, done when it answers).
  * Measured on Azurite 3.37 (500 × 4 KiB, 32 in flight, loaded 2-core machine): Copy Blob From URL 345/s, Copy Blob
  * (begin + poll) 169/s. Larger blobs use Copy Blob, which references the source without moving bytes (1 GiB: 0.01 s).
  */
-export const SAME_ACCOUNT_SYNC_MAX_BYTES = 4 * MiB;
+const SAME_ACCOUNT_SYNC_MAX_BYTES = 4 * MiB;
 
 /** How long attempts wait for the first one's answer about an operation before they try it themselves. */
 const ASK_WAIT_MS = 10_000;
@@ -100,7 +100,7 @@ export function fallbackOperation(op: CopyOperation, blobType: BlobType, size: n
   }
 }
 
-export interface Choice {
+interface Choice {
   operation: CopyOperation;
   reason: string;
   warning?: string;
@@ -163,7 +163,7 @@ export function chooseOperation(
 }
 
 /** Block blobs up to this size may run either one-call copy or Copy Blob, whichever an endpoint completes faster. */
-export const LEARNED_CHOICE_MAX_BYTES = SAME_ACCOUNT_SYNC_MAX_BYTES;
+const LEARNED_CHOICE_MAX_BYTES = SAME_ACCOUNT_SYNC_MAX_BYTES;
 
 /**
  * The operations `auto` may choose between for one small block blob, the planned one first; [] when there is no
@@ -203,7 +203,7 @@ export interface TimingOptions {
 }
 
 /** What the chooser picked for one small copy, and why. */
-export interface OperationPick {
+interface OperationPick {
   readonly operation: CopyOperation;
   readonly reason: string;
   /** Set for a probe copy: hand it back to record() (its completion counts for its probe block). */
@@ -247,7 +247,7 @@ interface EndpointState {
  * its time probing (W4: 0.81–0.85 of the bare SDK loop). From 2,000 on, only a large batch (or the second of two
  * 1,000-blob ones) probes, where one round costs well under 1 %.
  */
-export const DEFAULT_WARMUP = 2000;
+const DEFAULT_WARMUP = 2000;
 
 /**
  * Which operation completes small copies faster, learned per endpoint (origin) from measurements — as

@@ -10,7 +10,7 @@ import type { CopyOperation, PlannedCopy } from '../base/types';
 import type { RestCall } from '../../shared/vocabulary';
 
 /** What each operation remembers between calls and across processes (journaled). */
-export type OperationProgress =
+type OperationProgress =
   | { readonly op: 'copy-blob'; copyId?: string }
   | { readonly op: 'copy-blob-from-url' }
   | { readonly op: 'put-blob-from-url' }
@@ -77,7 +77,7 @@ export interface OperationContext<P extends OperationProgress = OperationProgres
   markPending(): void;
 }
 
-export interface OperationResult {
+interface OperationResult {
   /**
    * The operation's one request carried content, headers, metadata, tier and tags, pinned to the source ETag: the
    * destination is complete, so no verifying HEAD is needed.
@@ -88,7 +88,7 @@ export interface OperationResult {
 export type Outcome = 'canceled' | 'failed' | 'aborted';
 
 /** A REST call a copy makes: how many for sure, and how many more at most (e.g. ranges not known before listing). */
-export type CallCount = readonly [call: RestCall, certain: number, maybe?: number];
+type CallCount = readonly [call: RestCall, certain: number, maybe?: number];
 
 export interface CopyOperationModule<O extends CopyOperation = CopyOperation> {
   readonly id: O;

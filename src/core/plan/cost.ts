@@ -11,7 +11,7 @@ import type { CallRange, CostValue, PlannedCopy } from '../base/types';
 export type { CallRange, CostValue } from '../base/types';
 import { formatBytes, formatCount, REST_CALLS, type CopyOperation, type RestCall } from '../../shared/vocabulary';
 
-export interface CostOptions {
+interface CostOptions {
   /** The block size the engine will use for Put Block From URL (its configured default). */
   readonly blockSizeBytes: number;
   /** Blob index tags are carried (CopyOptions.tags, default true). */

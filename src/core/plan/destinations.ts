@@ -10,7 +10,7 @@ import { toCopyError } from '../base/errors';
 import { compareNames } from './expand';
 import type { RestCall } from '../../shared/vocabulary';
 
-export interface DestInfo {
+interface DestInfo {
   exists: boolean;
   lastModified?: Date;
 }

@@ -13,7 +13,7 @@ import type { CopySource, SourceProperties } from '../base/types';
 import { accountKey, parseBlobUrl } from '../base/urls';
 import type { BlobType, RestCall } from '../../shared/vocabulary';
 
-export interface SourceResolver {
+interface SourceResolver {
   resolve(connectionId: string): Promise<AccountClient>;
   pipelineOptions?: StoragePipelineOptions;
 }
@@ -36,7 +36,7 @@ function describeSource(s: CopySource): string {
 }
 
 /** Source blob client for a source (URL sources: anonymous, the URL carries its own SAS if any). */
-export async function sourceBlobClient(ctx: SourceResolver, source: CopySource): Promise<{ blob: BlobClient; accountKey: string }> {
+async function sourceBlobClient(ctx: SourceResolver, source: CopySource): Promise<{ blob: BlobClient; accountKey: string }> {
   if (source.kind === 'url') {
     const p = parseBlobUrl(source.url);
     return { blob: new BlobClient(source.url, new AnonymousCredential(), ctx.pipelineOptions), accountKey: accountKey(p.endpoint) };

@@ -24,8 +24,7 @@ import { decide, totalsOf } from '../base/conflictPolicy';
 import { syncPages } from './sync';
 import type { SyncTally } from '../base/types';
 
-export { normalizeEtag } from '../base/headers';
-export { CapabilityCache, chooseOperation, fallbackOperation } from '../operations/operationChoice';
+export { CapabilityCache, chooseOperation } from '../operations/operationChoice';
 
 /** "dir/name (n).ext" */
 export function renamedName(name: string, n: number): string {
@@ -45,7 +44,7 @@ export function globFilter(include: readonly string[] = [], exclude: readonly st
 }
 
 // SDK-free (the extension uses it without loading the SDK); re-exported for the engine's callers.
-export { totalsOf, withConflictPolicy } from '../base/conflictPolicy';
+export { withConflictPolicy } from '../base/conflictPolicy';
 
 export interface PlannerContext {
   resolve(connectionId: string): Promise<AccountClient>;
@@ -60,13 +59,13 @@ export interface PlannerContext {
 }
 
 /** Time spent waiting for source listing pages, and planning them (names, checks, destination probe, operations). */
-export interface PlanTiming {
+interface PlanTiming {
   listMs: number;
   planMs: number;
   pages: number;
 }
 /** A plan's totals as items arrive (no item is kept). */
-export class PlanTotals {
+class PlanTotals {
   count = 0;
   bytes = 0;
   conflicts = 0;

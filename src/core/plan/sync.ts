@@ -17,7 +17,7 @@ import { strategyOf, type CopyOperation, type RestCall } from '../../shared/voca
 import type { AccountClient } from '../storage/connections';
 import { compareNames, expandPages, isPrefixPath, type Expanded } from './expand';
 
-export type SyncGroup = 'new' | 'changed' | 'same' | 'extra';
+type SyncGroup = 'new' | 'changed' | 'same' | 'extra';
 
 /** What the merge and the comparison need of a listed blob. */
 export interface SyncEntry {
@@ -30,7 +30,7 @@ export interface SyncEntry {
 }
 
 /** One name of the merge: at the source, at the destination, or at both. */
-export type MergeStep<S, D> = { readonly source: S; readonly destination?: undefined } | { readonly source?: undefined; readonly destination: D } | { readonly source: S; readonly destination: D };
+type MergeStep<S, D> = { readonly source: S; readonly destination?: undefined } | { readonly source?: undefined; readonly destination: D } | { readonly source: S; readonly destination: D };
 
 /** How many names of each group a preview shows. */
 export const SYNC_FIRST_NAMES = 10;
@@ -152,15 +152,15 @@ export function tallyAdd(t: SyncTally, group: SyncGroup, name: string, bytes: nu
 }
 
 /** One line of a sync's report file: an extra at the destination, or the end (both listings read to the end). */
-export type ReportLine = { readonly x: string; readonly e?: string; readonly z: number } | { readonly end: true; readonly tally: SyncTally };
+type ReportLine = { readonly x: string; readonly e?: string; readonly z: number } | { readonly end: true; readonly tally: SyncTally };
 
-export interface SyncPlanContext {
+interface SyncPlanContext {
   resolve(connectionId: string): Promise<AccountClient>;
   pipelineOptions?: StoragePipelineOptions;
   capabilities: CapabilityCache;
 }
 
-export interface SyncPage {
+interface SyncPage {
   readonly items: readonly PlannedCopy[];
   readonly refused: readonly Refusal[];
   readonly last?: string;

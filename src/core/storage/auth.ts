@@ -39,7 +39,7 @@ export interface SourceAccess {
   readonly expiresOn?: number;
 }
 
-export interface SourceAuthorizerOptions {
+interface SourceAuthorizerOptions {
   /** Told once per account when Entra sources fall back to bearer source authorization. */
   warn?: (message: string) => void;
 }
@@ -48,7 +48,7 @@ export interface SourceAuthorizerOptions {
 export const STORAGE_SCOPE = 'https://storage.azure.com/.default';
 
 /** Whether a Get User Delegation Key failure means "not allowed" (then a bearer token may still read the source). */
-export function isDelegationRefused(err: unknown): boolean {
+function isDelegationRefused(err: unknown): boolean {
   const e = err as { statusCode?: number; response?: { status?: number } } | undefined;
   return (e?.statusCode ?? e?.response?.status) === 403;
 }

@@ -1,7 +1,7 @@
 /** A signed-in identity without a data role on an account: how to tell, and what to ask for. SDK-free. */
 
 /** The data roles a signed-in identity needs on an account, for a read or a write. */
-export const DATA_ROLES = { read: 'Storage Blob Data Reader', write: 'Storage Blob Data Contributor' } as const;
+const DATA_ROLES = { read: 'Storage Blob Data Reader', write: 'Storage Blob Data Contributor' } as const;
 
 /** Whether a data-plane error means the identity has no data role (403 AuthorizationPermissionMismatch). */
 export function isMissingDataRole(err: unknown): boolean {

@@ -184,7 +184,7 @@ function armError(e: unknown, doing: string): ArmError {
   return new ArmError(`Azure Resource Manager: could not ${doing}${where}: ${text}`, status, code);
 }
 
-export { DATA_ROLES, isMissingDataRole, missingDataRoleMessage } from './dataRole';
+export { isMissingDataRole, missingDataRoleMessage } from './dataRole';
 
 /**
  * Whether "Use access key for this account" can be offered after a missing data role: only when the account allows

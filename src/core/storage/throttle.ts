@@ -13,7 +13,7 @@ import { accountKey } from '../base/urls';
 /** Requests in flight per account when a gate is made (the engine's fixed figure before the limit adapted). */
 export const ACCOUNT_START_IN_FLIGHT = 64;
 /** The most requests in flight per account: the default cap of small copies plus room for listings and ranges. */
-export const DEFAULT_ACCOUNT_MAX_IN_FLIGHT = 320;
+const DEFAULT_ACCOUNT_MAX_IN_FLIGHT = 320;
 const DECREASE_INTERVAL_MS = 1000;
 const MAX_PAUSE_MS = 30_000;
 /** A window lasts at least this long and twice the latency it measured before (after one latency of settling). */
@@ -24,7 +24,7 @@ const MIN_WINDOW_SAMPLES = 16;
 /** Latencies a window keeps for its median (later ones only count toward the rate). */
 const MAX_WINDOW_SAMPLES = 4096;
 
-export interface GateStats {
+interface GateStats {
   readonly limit: number;
   readonly inFlight: number;
   /** Lowest limit since the gate was made: shows that throttling lowered it. */
@@ -38,7 +38,7 @@ export interface GateStats {
   readonly peakInFlight: number;
 }
 
-export interface GateOptions {
+interface GateOptions {
   /** The most requests in flight (default DEFAULT_ACCOUNT_MAX_IN_FLIGHT). */
   readonly max?: number;
   /** The limit the gate starts at (default ACCOUNT_START_IN_FLIGHT, at most max). */

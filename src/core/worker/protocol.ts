@@ -44,7 +44,7 @@ export const POSTS = ['configure', 'start', 'cancel', 'cancelBatch', 'retry', 'c
 export type PostName = (typeof POSTS)[number];
 
 /** A failure as it crosses: a CopyError's info, or a plain error's name and message. */
-export type WireError = { readonly info: ErrorInfo } | { readonly name: string; readonly message: string };
+type WireError = { readonly info: ErrorInfo } | { readonly name: string; readonly message: string };
 
 export type EngineEvent =
   | { readonly k: 'job'; readonly job: JobSnapshot }
@@ -87,7 +87,7 @@ export interface SpecAnswer {
 }
 
 /** A connection's spec as it crosses: a token connection without its credential (tokens are asked for one by one). */
-export type WireSpec = Exclude<ConnectionSpec, { kind: 'token' }> | { readonly kind: 'token'; readonly accountName: string; readonly blobEndpoint?: string };
+type WireSpec = Exclude<ConnectionSpec, { kind: 'token' }> | { readonly kind: 'token'; readonly accountName: string; readonly blobEndpoint?: string };
 
 export function toWireSpec(spec: ConnectionSpec): WireSpec {
   if (spec.kind !== 'token') return spec;

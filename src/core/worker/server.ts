@@ -14,7 +14,7 @@ import type { Logger } from '../base/log';
 import { CALLS, POSTS, WITH_SIGNAL, fromWireError, fromWireSpec, toWireError, type CallName, type EngineEvent, type FromWorker, type PostName, type SpecAnswer, type TokenOptions, type ToWorker, type WorkerInit } from './protocol';
 
 /** Longest an event waits in the worker before it is posted (ms): bounds the host's messages per second. */
-export const EVENT_FLUSH_MS = 30;
+const EVENT_FLUSH_MS = 30;
 
 type TlsStore = { getCACertificates?(type?: string): string[]; setDefaultCACertificates?(certs: string[]): void };
 

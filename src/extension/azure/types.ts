@@ -5,7 +5,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { AccountPage, DiscoveredAccount, DiscoveredSubscription, DiscoveredTenant } from '../../core/storage/discovery';
 
-export type { AccountPage, DiscoveredAccount, DiscoveredSubscription, DiscoveredTenant };
 
 /** Whether the Microsoft sign-in can be used here and whether an account is signed in. */
 export interface AzureStatus {

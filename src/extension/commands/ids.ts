@@ -37,7 +37,6 @@ export const COMMANDS = {
 } as const satisfies Record<string, `${typeof PREFIX}${string}`>;
 
 export type CommandName = keyof typeof COMMANDS;
-export type CommandId = (typeof COMMANDS)[CommandName];
 
 /** The storage tree view and the context key that enables Paste (package.json `when` clauses name them too). */
 export const VIEW_ID = 'blobCopy.storage';

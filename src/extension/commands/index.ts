@@ -16,8 +16,7 @@ import { syncTo } from './sync';
 import { abortPendingCopy, cancel, clearFinished, openJobs, resume, retryFailed } from './jobs';
 import type { CommandFactory } from './types';
 
-export { COMMANDS, CAN_PASTE_CONTEXT, VIEW_ID, type CommandId, type CommandName } from './ids';
-export type { CopyCommandArgs } from './invocation';
+export { COMMANDS, CAN_PASTE_CONTEXT, VIEW_ID } from './ids';
 
 export const commands: Record<CommandName, CommandFactory> = {
   addConnection,

@@ -13,7 +13,7 @@ import type { ConflictSetting } from '../config';
 import { isLocation, toSourceInfo, toSourceInfos, toTarget, type CopySourceInfo } from '../tree/capabilities';
 
 /** What a menu passes: a tree node (anything with a `treeItem()`); commands ask it for capabilities. */
-export interface MenuNode {
+interface MenuNode {
   readonly kind: string;
   treeItem(): unknown;
 }
@@ -26,7 +26,7 @@ export type Invocation<Node extends MenuNode = MenuNode> =
   | { readonly kind: 'list'; readonly items: readonly unknown[] };
 
 /** Explicit arguments of the copy commands (tests, other extensions). */
-export interface CopyCommandArgs {
+interface CopyCommandArgs {
   readonly sources?: readonly unknown[];
   readonly destination?: unknown;
   readonly conflict?: ConflictSetting;

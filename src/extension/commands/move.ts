@@ -57,7 +57,7 @@ export const moveTo: CommandFactory = (ctx) => async (inv): Promise<CopyOutcome 
 };
 
 /** "a/b/c.txt" → "a/b/new name"; a folder's new name is its whole new prefix. */
-export function renamedLocation(source: CopySourceInfo, newName: string): BlobLocation {
+function renamedLocation(source: CopySourceInfo, newName: string): BlobLocation {
   const name = newName.trim().replace(/^\/+/, '');
   const path = source.sourceKind === 'folder' ? `${name.replace(/\/+$/, '')}/` : name;
   return { ...source.location, path };

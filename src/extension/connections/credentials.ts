@@ -7,7 +7,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { tokenExpiry } from '../../core/storage/jwt';
 import { loadCore } from '../loadCore';
 
-export const STORAGE_SCOPES = ['https://storage.azure.com/.default'];
+const STORAGE_SCOPES = ['https://storage.azure.com/.default'];
 
 /** Signs in interactively (when asked) so later token requests can be silent. Resolves false when unavailable. */
 export async function signInWithVsCode(interactive: boolean): Promise<boolean> {

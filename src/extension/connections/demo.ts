@@ -46,7 +46,7 @@ export function parseDemoAccounts(text: string | undefined): { readonly accounts
 }
 
 /** What adding needs of the connection store. */
-export interface DemoConnectionTarget {
+interface DemoConnectionTarget {
   list(): ConnectionInfo[];
   add(input: AddConnectionInput): Promise<ConnectionInfo>;
 }

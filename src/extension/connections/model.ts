@@ -1,10 +1,10 @@
 /** What a saved connection is (non-secret part, kept in globalState) and what "Add Connection" accepts. */
 import type { BlobLocation } from '../../core';
 
-export type ConnectionKind = 'azurite' | 'connectionString' | 'accountKey' | 'sas' | 'entra' | 'azure';
+type ConnectionKind = 'azurite' | 'connectionString' | 'accountKey' | 'sas' | 'entra' | 'azure';
 
 /** Where a storage account found through the Azure sign-in lives (non-secret). */
-export interface AzureAccountInfo {
+interface AzureAccountInfo {
   readonly tenantId: string;
   /** VS Code's account id of the sign-in that found it. */
   readonly accountId: string;

@@ -3,7 +3,7 @@ import type { AccountClient, ConnectionSpec } from '../../core';
 import { redact } from '../../core/base/redact';
 import { loadCore } from '../loadCore';
 
-export const VALIDATION_TIMEOUT_MS = 10_000;
+const VALIDATION_TIMEOUT_MS = 10_000;
 
 /**
  * Checks a SAS token's expiry (`se=`) before any request: an expired token gets a message that says so, instead of

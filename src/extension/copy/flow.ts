@@ -19,13 +19,13 @@ import { regionNote } from './regions';
 import { confirmSync } from './syncPrompt';
 
 /** Plans of up to this many blobs are held (and started) whole; larger ones stream from the listing. */
-export const PLAN_IN_MEMORY = 5000;
+const PLAN_IN_MEMORY = 5000;
 
 function ellipsize(text: string, max = 60): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}… (${text.length.toLocaleString('en-US')} characters)`;
 }
 
-export interface CopyInput {
+interface CopyInput {
   readonly sources: readonly CopySource[];
   readonly destination: BlobLocation;
   /** Explicit policy (tests, args); undefined = the `blobCopy.defaultConflictPolicy` setting. */
@@ -48,12 +48,12 @@ export interface CopyOutcome {
   readonly summary: string;
 }
 
-export function describeLocation(ctx: Ctx, loc: BlobLocation): string {
+function describeLocation(ctx: Ctx, loc: BlobLocation): string {
   const conn = ctx.connections.get(loc.connectionId);
   return `${conn?.label ?? loc.connectionId} › ${loc.container}${loc.path ? `/${loc.path}` : ''}`;
 }
 
-export function planSummary(ctx: Ctx, plan: CopyPlan, destination: BlobLocation, verb: 'Copy' | 'Move' = 'Copy'): string {
+function planSummary(ctx: Ctx, plan: CopyPlan, destination: BlobLocation, verb: 'Copy' | 'Move' = 'Copy'): string {
   const t = plan.totals;
   const exist = t.conflicts > 0 ? ` — ${formatCountPhrase(t.conflicts)}` : '';
   const r = plan.refused;
@@ -69,7 +69,7 @@ export function planSummary(ctx: Ctx, plan: CopyPlan, destination: BlobLocation,
 /** Where a plan's bytes go, when every account's region is known (accounts found through the Azure sign-in). */
 const regionNotes = new WeakMap<CopyPlan, string>();
 
-export function costDetail(plan: CopyPlan): string {
+function costDetail(plan: CopyPlan): string {
   if (!plan.cost) return '';
   const streamed = plan.totals.count > PLAN_IN_MEMORY;
   const lines = describeCost(streamed ? plan.cost : withoutPlanning(plan.cost));

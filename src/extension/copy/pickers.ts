@@ -46,7 +46,7 @@ function pickOne<T>(ctx: Ctx, items: Item<T>[], options: { title: string; placeh
 }
 
 /** Containers of a connection (first pages), plus typing a new name (created when the copy needs it). */
-export async function pickContainer(ctx: Ctx, conn: ConnectionInfo, title: string, allowNew: boolean): Promise<{ name: string; isNew: boolean } | undefined> {
+async function pickContainer(ctx: Ctx, conn: ConnectionInfo, title: string, allowNew: boolean): Promise<{ name: string; isNew: boolean } | undefined> {
   const account = await ctx.connections.resolve(conn.id);
   const names: string[] = [];
   let token: string | undefined;
@@ -108,7 +108,7 @@ export async function pickContainer(ctx: Ctx, conn: ConnectionInfo, title: strin
 }
 
 /** A virtual folder prefix: "" or "a/b/". */
-export async function askPrefix(title: string, value = ''): Promise<string | undefined> {
+async function askPrefix(title: string, value = ''): Promise<string | undefined> {
   const prefix = await vscode.window.showInputBox({
     title,
     prompt: 'Folder (prefix) in the container; empty for the container root',

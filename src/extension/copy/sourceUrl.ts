@@ -32,7 +32,7 @@ export function lastSegment(url: string): string {
 }
 
 /** What a HEAD answer tells about the source (pure). */
-export interface HeadAnswer {
+interface HeadAnswer {
   readonly status: number;
   readonly headers: { get(name: string): string | null; has(name: string): boolean };
 }

@@ -14,7 +14,7 @@ import type { Ctx } from '../context';
 import { formatBytes, plural } from '../../shared/vocabulary';
 import { errorMessage } from '../logger';
 
-export interface SyncInput {
+interface SyncInput {
   readonly source: BlobLocation;
   readonly destination: BlobLocation;
   /** Default: the blobCopy.syncCompare setting. */
@@ -46,7 +46,7 @@ function where(ctx: Ctx, loc: BlobLocation): string {
 const folderOf = (loc: BlobLocation): BlobLocation => ({ ...loc, path: loc.path === '' || loc.path.endsWith('/') ? loc.path : `${loc.path}/` });
 
 /** "new: 2 blobs (11 B): new.txt, sub/new2.txt" per group, names relative to the destination folder. */
-export function groupLines(t: SyncTally, destPrefix: string): string[] {
+function groupLines(t: SyncTally, destPrefix: string): string[] {
   return GROUPS.map((g) => {
     const x = t[g];
     const names = x.first.map((n) => (n.startsWith(destPrefix) ? n.slice(destPrefix.length) : n));

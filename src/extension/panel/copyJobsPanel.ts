@@ -29,7 +29,6 @@ import { JobRelay, type JobSource } from './relay';
 import { performRequest, type PanelLog } from './requests';
 
 export type { JobSource } from './relay';
-export type { PanelLog } from './requests';
 
 // The protocol restates the engine's unions (it must not import src/core); these lines fail to compile if they drift.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -52,7 +51,7 @@ export interface CopyJobsPanelDeps {
   readonly trace?: (direction: 'toWebview' | 'fromWebview', message: unknown) => void;
 }
 
-export interface CopyJobsPanelStats {
+interface CopyJobsPanelStats {
   /** Every message posted to the webview (init, jobsUpdated, reply). */
   readonly messagesPosted: number;
   /** init + jobsUpdated messages posted. */

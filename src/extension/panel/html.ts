@@ -1,7 +1,7 @@
 /** The Copy Jobs webview's HTML: a strict CSP (nonce for scripts and styles, no inline code), assets from the bundle. */
 import type { JobFilter } from '../../shared/protocol';
 
-export interface PanelHtmlOptions {
+interface PanelHtmlOptions {
   /** `webview.cspSource`. */
   readonly cspSource: string;
   /** The webview URI of a file under dist/webview. */

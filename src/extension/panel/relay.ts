@@ -34,7 +34,7 @@ import {
 import { batchOutcome, JOB_STATES } from '../../shared/vocabulary';
 import { realClock, type JobRelayOptions, type RelayClock } from './relayTypes';
 
-export type { JobRelayOptions, JobSource, RelayClock } from './relayTypes';
+export type { JobSource, RelayClock } from './relayTypes';
 
 interface Held {
   snap: JobSnapshot;

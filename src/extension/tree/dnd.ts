@@ -7,7 +7,7 @@ import type { BlobLocation } from '../../core';
 import { copySourceOf, copyTargetOf, type CopySourceInfo } from './capabilities';
 import type { StorageNode } from './nodes';
 
-export const TREE_MIME = 'application/vnd.code.tree.blobcopy.storage';
+const TREE_MIME = 'application/vnd.code.tree.blobcopy.storage';
 
 export class StorageDragAndDrop implements vscode.TreeDragAndDropController<StorageNode> {
   readonly dragMimeTypes = [TREE_MIME, 'text/uri-list'];

@@ -11,7 +11,7 @@ import { COMMANDS } from '../commands/ids';
 import type { CopySourceInfo } from './capabilities';
 
 /** One page-at-a-time child list, kept on the parent node (reset on refresh). */
-export interface PageState {
+interface PageState {
   items?: StorageNode[];
   continuationToken?: string;
   error?: string;
@@ -24,7 +24,7 @@ export interface PageState {
 export type ParentNode = ConnectionNode | ContainerNode | FolderNode | AzureRootNode | TenantNode | SubscriptionNode;
 export type StorageNode = ParentNode | BlobNode | LoadMoreNode | MessageNode | ActionNode;
 
-export function nodeId(connectionId: string, container?: string, path?: string): string {
+function nodeId(connectionId: string, container?: string, path?: string): string {
   return [connectionId, container, path].filter((p) => p !== undefined).join('|');
 }
 

@@ -1,5 +1,5 @@
 /**
- * The extension's two bundles (issue 14, start-up time), built here with exactly the options of `npm run build`
+ * The extension's two bundles (start-up time), built here with exactly the options of `npm run build`
  * (scripts/build-config.mjs) into .cache/bundle-test: dist/extension.js holds no storage SDK and loads neither
  * dist/core.js nor any package when VS Code requires it; dist/core.js is the engine; and the build guard fails a
  * bundle that imports the engine eagerly.

@@ -1,5 +1,5 @@
 /**
- * The copy engine on first use (issue 14, start-up time), in plain Node: the holder creates nothing until asked,
+ * The copy engine on first use (start-up time), in plain Node: the holder creates nothing until asked,
  * attaches its hooks when it creates, disposes them with the engine; the start-up check reads the journal folder's
  * file names and creates the engine only when a journal file is there.
  */

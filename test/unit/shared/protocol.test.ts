@@ -170,7 +170,7 @@ describe('filters, totals, assertNever', () => {
   });
 });
 
-describe('JobView.waiting (issue 11: waiting for storage)', () => {
+describe('JobView.waiting (waiting for storage)', () => {
   const waiting = { reason: 'connection refused', since: 1_700_000_000_000, nextTryAt: 1_700_000_004_000 };
   it('accepts a job with a well-formed waiting, and a job without one', () => {
     assert.deepEqual(validateJobView(view({ waiting })), view({ waiting }));

@@ -116,7 +116,7 @@ describe('webview store: reducer', () => {
 });
 
 describe('webview store: visible rows', () => {
-  // Adapted: failed/aborted now come FIRST (issue #10: "failed first"; they were second, after running/pending).
+  // Adapted: failed/aborted now come FIRST ("failed first"; they were second, after running/pending).
   it('orders failed/aborted, then running/pending, then queued, then the rest; engine order within a group', () => {
     const s = init([
       view('done', { state: 'succeeded' }),

@@ -1,5 +1,5 @@
 /**
- * Plain-Node tests of the Copy Jobs panel's host side at a million jobs (issue #10): a fake engine source streams
+ * Plain-Node tests of the Copy Jobs panel's host side at a million jobs: a fake engine source streams
  * 1,000,000 synthetic jobs of one batch through a window of 1,000 live jobs, keeps per-batch counters and lists
  * only live + failed + the most recent 10,000 finished jobs (like src/core/engine/engine.ts). The relay must hold only
  * those views, take its totals from the counters, answer page requests (failed first, filter, search) in bounded
@@ -145,7 +145,7 @@ function runBatch(count: number, options: { sourceRetains?: number } = {}): Run 
   return { relay, source, posted, simulatedSeconds: clock.time / 1000, maxHeld, wallSeconds };
 }
 
-describe('panel relay at 1,000,000 jobs in one batch (issue #10)', () => {
+describe('panel relay at 1,000,000 jobs in one batch', () => {
   const run = runBatch(1_000_000);
   const { relay, source, posted } = run;
   const listed = source.jobs().length;
