@@ -6,6 +6,10 @@
  * destination folder (names only there). Then, each run in its own process under /usr/bin/time (peak RSS):
  *   first   `blob-copy sync --delete-destination`: N new blobs copied, N / 10 extras deleted;
  *   second  the same command again: the merge of two listings of N names each, nothing copied or deleted.
+ * `--mostly-same`: the destination holds the first 99 % of the source's blobs already (uploaded alike, so the same by
+ * Content-MD5) and N / 100 extras; the runs are a dry run, the sync (N / 100 copied, N / 100 deleted) and the same
+ * sync again. In-memory Azurite slows down with every blob it holds (a copy of 100,000 new blobs did not end within
+ * 15 minutes on a loaded 2-core machine), so this measures the merge of two listings of N names at every size.
  * Prints time and peak RSS per run, and writes bench/sync-scale-results.json.
  */
 import { spawn } from 'node:child_process';
@@ -42,6 +46,7 @@ function timed(cmd: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number
 async function main(): Promise<void> {
   const sizeArg = args.find((a) => a.startsWith('--sync-scale='));
   const sizes = sizeArg ? sizeArg.slice('--sync-scale='.length).split(',').map(Number) : [10_000, 100_000];
+  const mostlySame = args.includes('--mostly-same');
   const cli = path.join(root, 'dist', 'cli.js');
   if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first.');
   fs.chmodSync(cli, 0o755);
@@ -62,13 +67,25 @@ async function main(): Promise<void> {
       await pool(Array.from({ length: n }, (_, i) => `${prefix}f${String(i).padStart(7, '0')}.bin`), 64, async (name) => {
         await src.getBlockBlobClient(name).upload(body, body.length);
       });
-      await pool(Array.from({ length: n / 10 }, (_, i) => `mirror/x${String(i).padStart(7, '0')}.bin`), 64, async (name) => {
+      const extras = mostlySame ? n / 100 : n / 10;
+      const same = mostlySame ? n - n / 100 : 0;
+      await pool(Array.from({ length: same }, (_, i) => `mirror/f${String(i).padStart(7, '0')}.bin`), 64, async (name) => {
         await dst.getBlockBlobClient(name).upload(body, body.length);
       });
-      console.error(`[sync-scale] ${n.toLocaleString('en-US')} source blobs and ${(n / 10).toLocaleString('en-US')} extras uploaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      await pool(Array.from({ length: extras }, (_, i) => `mirror/x${String(i).padStart(7, '0')}.bin`), 64, async (name) => {
+        await dst.getBlockBlobClient(name).upload(body, body.length);
+      });
+      console.error(`[sync-scale] ${n.toLocaleString('en-US')} source blobs, ${same.toLocaleString('en-US')} of them and ${extras.toLocaleString('en-US')} extras at the destination, uploaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const cmd = [cli, 'sync', `${endpoint}/sync-src/${prefix}`, `${endpoint}/sync-dst-${n}/mirror/`, '--delete-destination', '--source-connection-string', cs, '--destination-connection-string', cs];
-      for (const run of ['first', 'second']) {
-        const r = await timed(cmd, { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`, AZURE_STORAGE_CONNECTION_STRING: '' });
+      for (const run of mostlySame ? ['dry run', 'first', 'second'] : ['first', 'second']) {
+        const r = await timed(run === 'dry run' ? [...cmd, '--dry-run'] : cmd, { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`, AZURE_STORAGE_CONNECTION_STRING: '' });
+        if (run === 'dry run') {
+          if (r.code !== 0) throw new Error(`sync --dry-run at ${n}: exit ${r.code}`);
+          const lines = r.out.trim().split('\n');
+          runs.push({ blobs: n, run, seconds: r.seconds, peakRssMiB: r.peakKiB / 1024, stdout: lines.slice(0, 5).join('\n') });
+          console.error(`[sync-scale] ${run} of ${n}: ${r.seconds.toFixed(1)} s, peak RSS ${(r.peakKiB / 1024).toFixed(0)} MiB:\n${lines.slice(0, 5).join('\n')}`);
+          continue;
+        }
         let count = 0;
         for await (const page of dst.listBlobsFlat().byPage({ maxPageSize: 5000 })) count += page.segment.blobItems.length;
         if (r.code !== 0 || count !== n) throw new Error(`sync ${run} at ${n}: exit ${r.code}, ${count} of ${n} blobs at the destination`);
