@@ -256,6 +256,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (rest.length > 2) throw new UsageError(`"${command}" takes two URLs, got ${rest.length} arguments (quote URLs that contain "&" or spaces).`);
   if (values['include-snapshots'] && command === 'copy') throw new UsageError('--include-snapshots applies to "move" and "sync" only.');
   if (command !== 'sync' && (values.compare !== undefined || values['delete-destination'])) throw new UsageError(`--${values.compare !== undefined ? 'compare' : 'delete-destination'} applies to "sync" only.`);
+  if (command === 'sync' && values.rehydrate !== undefined) throw new UsageError('--rehydrate does not apply to "sync": an archived blob is refused by name; rehydrate it first (set its tier to Hot or Cool).');
   if (command === 'sync' && values.conflict !== undefined) throw new UsageError('--conflict does not apply to "sync": a changed blob is copied over its destination, the others are left alone (see --compare).');
   const compare = values.compare as SyncCompare | undefined;
   if (compare !== undefined && !SYNC_COMPARES.includes(compare)) throw new UsageError(`--compare must be one of ${SYNC_COMPARES.join(', ')}; got "${values.compare}".`);
