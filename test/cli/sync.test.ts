@@ -149,6 +149,9 @@ describe('blob-copy sync against Azurite', () => {
     const conflict = await run(['sync', `${azurite.endpoint()}/overlap/data/`, `${azurite.endpoint()}/overlap/x/`, '--conflict', 'skip', ...creds]);
     assert.equal(conflict.code, 2);
     assert.match(conflict.stderr, /--conflict does not apply to "sync"/);
+    const rehydrate = await run(['sync', `${azurite.endpoint()}/overlap/data/`, `${azurite.endpoint()}/overlap/x/`, '--rehydrate', 'high', ...creds]);
+    assert.equal(rehydrate.code, 2);
+    assert.match(rehydrate.stderr, /^blob-copy: --rehydrate does not apply to "sync"/);
     const empty = await run(['sync', `${azurite.endpoint()}/overlap/nothing/`, `${azurite.endpoint(SECOND_ACCOUNT)}/emptydst/`, '--delete-destination', ...creds]);
     assert.equal(empty.code, 1);
     assert.match(empty.stderr, /^error: Nothing to sync: there is no blob under overlap\/nothing\//);
