@@ -3,6 +3,7 @@
  * with If-Match on the ETag the plan's listing saw, and with the move's rule for snapshots (a blob with snapshots is
  * kept unless snapshots were included). Read a line at a time: millions of extras are never in memory.
  */
+import { setMaxListeners } from 'node:events';
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import type { AccountClient } from '../storage/connections';
@@ -76,25 +77,32 @@ export async function deleteExtras(
     options.log?.warn(`Extra "${source}" kept: ${reason}`);
   };
   const tolerance = Math.max(0, options.outageToleranceMs ?? DEFAULT_OUTAGE_TOLERANCE_SECONDS * 1000);
+  // One signal of our own for the deletes in flight (each request listens to it): the caller's gets one listener.
+  const local = new AbortController();
+  setMaxListeners(4 * DELETE_CONCURRENCY, local.signal);
+  const stop = () => local.abort();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  if (options.signal?.aborted) stop();
+  const signal = local.signal;
   let warned = false;
   const one = async (name: string, etag: string | undefined, size: number) => {
     if (!etag) return keep(name, 'its ETag is unknown, so it cannot be deleted safely.');
     let outage: Outage | undefined;
     for (;;) {
       try {
-        await client.getBlobClient(name).delete({ conditions: { ifMatch: etag }, deleteSnapshots: options.includeSnapshots ? 'include' : undefined, abortSignal: options.signal });
+        await client.getBlobClient(name).delete({ conditions: { ifMatch: etag }, deleteSnapshots: options.includeSnapshots ? 'include' : undefined, abortSignal: signal });
         out.deleted++;
         out.deletedBytes += size;
         return;
       } catch (e) {
         const d = restDetails(e);
         // Storage not answering (past the SDK's retries): waited out as a copy waits, up to the outage tolerance.
-        const reason = options.signal?.aborted ? undefined : transientReason(e);
+        const reason = signal.aborted ? undefined : transientReason(e);
         if (reason) {
           const now = Date.now();
           outage ??= { since: now, reason, tries: 0, nextTryAt: now };
           outage.reason = reason;
-          const waited = await waitForStorage(outage, tolerance, options.signal ?? new AbortController().signal, (first) => {
+          const waited = await waitForStorage(outage, tolerance, signal, (first) => {
             if (first && !warned) options.log?.warn(`Delete the extras: storage is not answering (${reason}); waiting for it, up to ${Math.round(tolerance / 1000)} s.`);
             warned = true;
           });
@@ -105,7 +113,7 @@ export async function deleteExtras(
         else if (d.status === 412) keep(name, 'it changed after the sync was planned (its ETag is not the one listed), so it was kept.');
         else if (d.status === 409 && d.code === 'SnapshotsPresent') keep(name, 'it has snapshots, so it was kept (CLI: --include-snapshots deletes them with it).');
         else if (d.status === 403 || d.status === 401) keep(name, 'the destination credential may not delete (a SAS without "d", or an Entra ID role without delete).');
-        else if (options.signal?.aborted) keep(name, 'the sync was canceled before it was deleted.');
+        else if (signal.aborted) keep(name, 'the sync was canceled before it was deleted.');
         else keep(name, reason ? `storage did not answer (${reason}) within the outage tolerance; run the sync again to delete it.` : toCopyError(e, 'Delete', 'destination').info.message);
         return;
       }
@@ -121,7 +129,7 @@ export async function deleteExtras(
       if (v.x === undefined) continue;
       if (last !== undefined && compareNames(v.x, last) <= 0) continue;
       last = v.x;
-      if (options.signal?.aborted) {
+      if (signal.aborted) {
         keep(v.x, 'the sync was canceled before it was deleted.');
         continue;
       }
@@ -132,6 +140,7 @@ export async function deleteExtras(
   } finally {
     lines.close();
     await Promise.all(inFlight);
+    options.signal?.removeEventListener('abort', stop);
   }
   return out;
 }
