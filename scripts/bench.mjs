@@ -168,8 +168,10 @@ function ensureAzcopy() {
 
 // --scale[=N,N,…] [--scale-1m]: the scale workload (bench/scale.ts: the CLI against the bare SDK at several sizes).
 // --scale-host[=N,N]: the same folder copy through the extension in the real VS Code extension host (bench/scale.ts).
+// --sync-scale[=N,N]: the peak RSS of `blob-copy sync` (bench/syncScale.ts).
+const syncScale = args.some((a) => a === '--sync-scale' || a.startsWith('--sync-scale='));
 const scaleHost = args.some((a) => a === '--scale-host' || a.startsWith('--scale-host='));
-const scale = scaleHost || args.some((a) => a === '--scale' || a.startsWith('--scale='));
+const scale = syncScale || scaleHost || args.some((a) => a === '--scale' || a.startsWith('--scale='));
 // --small[=N,N,…] [--reps=N]: the small-blob workload W4 (bench/small.ts: CLI, engine and the bare SDK loops, interleaved).
 const small = !scale && args.some((a) => a === '--small' || a.startsWith('--small='));
 // --latency[=RTT,RTT] [--reps=N] [--blobs=N] [--baseline-cli=PATH]: small blobs through a proxy adding a round trip (bench/latency.ts).
@@ -178,7 +180,7 @@ const latency = !scale && !small && args.some((a) => a === '--latency' || a.star
 const cost = !scale && !small && !latency && args.some((a) => a === '--cost' || a.startsWith('--cost='));
 if ((scale || small || latency || cost) && spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
 if (scaleHost && spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json'], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
-const entry = scale ? 'scale' : small ? 'small' : latency ? 'latency' : cost ? 'cost' : 'bench';
+const entry = syncScale ? 'syncScale' : scale ? 'scale' : small ? 'small' : latency ? 'latency' : cost ? 'cost' : 'bench';
 const outfile = join(root, '.cache', 'bench', `${entry}.js`);
 await esbuild.build({
   entryPoints: [join(root, 'bench', `${entry}.ts`)],

@@ -3,12 +3,13 @@
  * (exit code 2) with a message that says what to type instead.
  */
 import { parseArgs } from 'node:util';
-import type { ConflictPolicy, RehydratePriority, StrategyChoice } from '../core/base/types';
+import type { ConflictPolicy, RehydratePriority, StrategyChoice, SyncCompare } from '../core/base/types';
 import { parseBlobUrl, type ParsedBlobUrl } from '../core/base/urls';
 import { STRATEGIES as STRATEGY_IDS } from '../shared/vocabulary';
 
 const STRATEGIES: readonly StrategyChoice[] = ['auto', ...STRATEGY_IDS];
 const CONFLICTS: readonly ConflictPolicy[] = ['overwrite', 'skip', 'rename', 'if-source-newer'];
+const SYNC_COMPARES: readonly SyncCompare[] = ['auto', 'size', 'md5', 'time'];
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -20,6 +21,7 @@ export class UsageError extends Error {
 export const USAGE = `Usage:
   blob-copy copy <source-url> <destination-url> [options]
   blob-copy move <source-url> <destination-url> [options]
+  blob-copy sync <source-folder-url> <destination-folder-url> [options]
   blob-copy --help | --version
 
 Copies Azure Storage blobs server-side: the bytes move inside the storage service, never through this machine.
@@ -27,6 +29,9 @@ Copies Azure Storage blobs server-side: the bytes move inside the storage servic
 If-Match on the source ETag read when planning: a source changed since then, a blob skipped by --conflict, a failed
 or interrupted copy, and a blob with snapshots (without --include-snapshots) keep their source. Run the same move
 again after an interruption: what was moved is gone from the source, the rest moves.
+"sync" compares the two folders (or containers) name by name and copies only what is new or changed at the
+source; names only at the destination are deleted with --delete-destination, and only after every copy was
+verified and both folders were listed to the end. --dry-run shows the groups (new, changed, same, extra).
 
   <source-url>       a blob URL, or with --recursive a container or folder URL (with --recursive, a URL
                      without a trailing "/" that names an existing blob copies that blob)
@@ -47,7 +52,13 @@ Options:
                                      to 64; without it, as many as the account takes, up to 256)
       --outage-tolerance <s>         seconds to wait out a storage outage or throttling before a blob fails
                                      (default 300)
-      --include-snapshots            move: delete a source's snapshots with it (they are not copied)
+      --include-snapshots            move: delete a source's snapshots with it (they are not copied); sync:
+                                     delete an extra's snapshots with it
+      --compare <c>                  sync: when a name at both ends changed: auto (default: length, then
+                                     Content-MD5 where both have one, else a later source last-modified) |
+                                     size | md5 | time
+      --delete-destination           sync: delete the blobs only at the destination (after every copy is
+                                     verified; never when a listing did not reach its end)
       --rehydrate <p>                copy Archive-tier sources (same account only) with a rehydrating Copy
                                      Blob to the Hot tier: standard | high priority (hours on Azure);
                                      without it an archived source is not copied and the copy is partial
@@ -64,7 +75,8 @@ Credentials, per side, first match wins: the side's --*-connection-string, a SAS
 AZURE_STORAGE_CONNECTION_STRING (used for each side whose account it names), else DefaultAzureCredential
 (Azure CLI login, environment, managed identity).
 
-Exit codes: 0 every blob under the source copied / moved (or skipped by the conflict policy), 1 anything less
+Exit codes: 0 every blob under the source copied / moved (or skipped by the conflict policy; sync: every new
+and changed blob copied and, with --delete-destination, every extra deleted), 1 anything less
 (a copy failed, a blob could not be planned, the listing failed, nothing to copy, a source was kept), 2 bad usage,
 130 interrupted.`;
 
@@ -82,8 +94,12 @@ export interface ParsedUrl {
 }
 
 export interface CopyCommand {
-  /** "move" deletes each source after its verified copy. */
-  readonly command: 'copy' | 'move';
+  /** "move" deletes each source after its verified copy; "sync" copies new and changed names only (see plan/sync.ts). */
+  readonly command: 'copy' | 'move' | 'sync';
+  /** sync: how a name at both ends is compared. */
+  readonly compare?: SyncCompare;
+  /** sync: delete the names only at the destination. */
+  readonly deleteDestination?: boolean;
   readonly includeSnapshots: boolean;
   readonly source: ParsedUrl;
   readonly destination: ParsedUrl;
@@ -217,6 +233,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
         'allow-empty': { type: 'boolean' },
         rehydrate: { type: 'string' },
         'include-snapshots': { type: 'boolean' },
+        compare: { type: 'string' },
+        'delete-destination': { type: 'boolean' },
         json: { type: 'boolean' },
         verbose: { type: 'boolean' },
         'source-connection-string': { type: 'string' },
@@ -233,10 +251,15 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (values.version) return { command: 'version' };
   if (positionals.length === 0) throw new UsageError('No command given: run "blob-copy --help" for the usage.');
   const [command, ...rest] = positionals;
-  if (command !== 'copy' && command !== 'move') throw new UsageError(`Unknown command "${command}": the commands are "copy" and "move".`);
+  if (command !== 'copy' && command !== 'move' && command !== 'sync') throw new UsageError(`Unknown command "${command}": the commands are "copy", "move" and "sync".`);
   if (rest.length < 2) throw new UsageError(`"${command}" needs a source URL and a destination URL.`);
   if (rest.length > 2) throw new UsageError(`"${command}" takes two URLs, got ${rest.length} arguments (quote URLs that contain "&" or spaces).`);
-  if (values['include-snapshots'] && command !== 'move') throw new UsageError('--include-snapshots applies to "move" only.');
+  if (values['include-snapshots'] && command === 'copy') throw new UsageError('--include-snapshots applies to "move" and "sync" only.');
+  if (command !== 'sync' && (values.compare !== undefined || values['delete-destination'])) throw new UsageError(`--${values.compare !== undefined ? 'compare' : 'delete-destination'} applies to "sync" only.`);
+  if (command === 'sync' && values.rehydrate !== undefined) throw new UsageError('--rehydrate does not apply to "sync": an archived blob is refused by name; rehydrate it first (set its tier to Hot or Cool).');
+  if (command === 'sync' && values.conflict !== undefined) throw new UsageError('--conflict does not apply to "sync": a changed blob is copied over its destination, the others are left alone (see --compare).');
+  const compare = values.compare as SyncCompare | undefined;
+  if (compare !== undefined && !SYNC_COMPARES.includes(compare)) throw new UsageError(`--compare must be one of ${SYNC_COMPARES.join(', ')}; got "${values.compare}".`);
 
   const strategy = (values.strategy ?? 'auto') as StrategyChoice;
   if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}; got "${values.strategy}".`);
@@ -251,14 +274,15 @@ export function parseCommandLine(argv: readonly string[]): Command {
     if (!g.trim()) throw new UsageError('--include / --exclude need a non-empty glob.');
   }
 
-  const recursive = values.recursive ?? false;
+  // A sync compares folders: it is recursive by nature.
+  const recursive = command === 'sync' || (values.recursive ?? false);
   let source = parseStorageUrl(rest[0], 'source URL');
   let destination = parseStorageUrl(rest[1], 'destination URL');
   let asBlob: CopyCommand['asBlob'];
   if (recursive) {
     // Without filters, a name without its trailing "/" is a blob if one exists (AzCopy's rule), else the folder.
     const filtered = (values.include?.length ?? 0) > 0 || (values.exclude?.length ?? 0) > 0;
-    if (source.path && !source.path.endsWith('/') && !filtered) asBlob = { source, destination };
+    if (source.path && !source.path.endsWith('/') && !filtered && command !== 'sync') asBlob = { source, destination };
     if (source.path && !source.path.endsWith('/')) source = { ...source, path: `${source.path}/` };
     if (destination.path && !destination.path.endsWith('/')) destination = { ...destination, path: `${destination.path}/` };
   } else {
@@ -271,6 +295,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
   return {
     command,
+    ...(command === 'sync' ? { compare: compare ?? 'auto', deleteDestination: values['delete-destination'] ?? false } : {}),
     includeSnapshots: values['include-snapshots'] ?? false,
     source,
     destination,

@@ -23,6 +23,7 @@ import { batchOutcome, formatBytes } from '../shared/vocabulary';
 import { Command, CopyCommand, USAGE, UsageError, parseCommandLine } from './args';
 import { blobOrFolder } from './blobOrFolder';
 import { createDefaultCredential, sideConnection } from './credentials';
+import { syncCommand } from './sync';
 
 interface CliIo {
   readonly env: NodeJS.ProcessEnv;
@@ -87,6 +88,7 @@ function buildRequest(cmd: CopyCommand): CopyRequest {
       allowEmpty: cmd.allowEmpty || undefined,
       rehydrate: cmd.rehydrate,
       ...(cmd.command === 'move' ? { move: true, includeSnapshots: cmd.includeSnapshots } : {}),
+      ...(cmd.command === 'sync' ? { sync: { compare: cmd.compare } } : {}),
     },
   };
 }
@@ -244,6 +246,28 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (cmd.json) out(`${JSON.stringify({ ok: false, dryRun: cmd.dryRun, error: describeError(e) })}\n`);
       return interrupted ? EXIT.interrupted : EXIT.failed;
     };
+    if (cmd.command === 'sync') {
+      const syncCmd = cmd;
+      return await syncCommand({
+        engine,
+        cmd: syncCmd,
+        request: buildRequest(syncCmd),
+        destination: async () => clients[DESTINATION_ID],
+        signal: abortPlan.signal,
+        out,
+        err,
+        failPlan,
+        refusedLines: (r) => refusedLines(r, err),
+        flushHeld,
+        errorText,
+        onStarted: (id) => {
+          batchId = id;
+          if (interrupted) engine.cancelBatch(id);
+        },
+        jobJson,
+        exit: EXIT,
+      }).then((code) => (interrupted ? EXIT.interrupted : code));
+    }
     if (cmd.dryRun && cmd.json) {
       let plan: CopyPlan;
       try {

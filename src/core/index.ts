@@ -18,3 +18,4 @@ export { CostEstimate, describeBytes, describeCost, describeRequests, withoutPla
 export { createDefaultAzureCredential } from './storage/identity';
 export { WorkerEngine, ENGINE_HEAP_MB, type WorkerEngineOptions } from './worker/workerEngine';
 export type { EngineApi } from './engine/engineApi';
+export { runSync, type SyncResult, type SyncRunOptions, type ExtrasOutcome } from './engine/sync';

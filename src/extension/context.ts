@@ -21,6 +21,11 @@ export interface Prompts {
    */
   confirmMove(summary: string, detail: string, plan: CopyPlan): Promise<'move' | 'move-with-snapshots' | undefined>;
   /**
+   * Asked before every sync: `detail` lists the groups (counts, bytes, first names) and the cost preview. 'sync'
+   * leaves the extras, 'sync-delete' deletes them after every copy is verified. undefined = cancel.
+   */
+  confirmSync(summary: string, detail: string, extras: number): Promise<'sync' | 'sync-delete' | undefined>;
+  /**
    * Some sources are in the Archive tier (same account): copy them with a rehydrating Copy Blob at this priority, or
    * undefined = leave them out (the batch is then partial, naming them).
    */

@@ -40,6 +40,8 @@ export function getEnv(): Promise<Env> {
 export const confirmations: string[] = [];
 /** What the default move confirmation was asked with (it answers Move), newest last. */
 export const moveConfirmations: Array<{ summary: string; detail: string }> = [];
+/** What the default sync confirmation was asked with (it answers Sync, keeping the extras), newest last. */
+export const syncConfirmations: Array<{ summary: string; detail: string; extras: number }> = [];
 
 /**
  * The questions and messages answered without UI: messages are recorded by the extension (api.shown) and answered
@@ -58,6 +60,10 @@ export function installDefaultSeams(api: BlobCopyApi): void {
   api.prompts.confirmMove = async (summary, detail) => {
     moveConfirmations.push({ summary, detail });
     return 'move';
+  };
+  api.prompts.confirmSync = async (summary, detail, extras) => {
+    syncConfirmations.push({ summary, detail, extras });
+    return 'sync';
   };
   api.prompts.createContainer = async () => false;
   api.prompts.rehydrate = async () => undefined;

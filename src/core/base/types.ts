@@ -49,6 +49,36 @@ export interface CopyOptions {
   readonly rehydrate?: RehydratePriority;
   /** A plan that finds no blob is not an error (by default "nothing to copy" fails: a mistyped folder or filter). */
   readonly allowEmpty?: boolean;
+  /** Sync: copy only the names that are new or changed at the source (see plan/sync.ts); one folder source only. */
+  readonly sync?: SyncOptions;
+}
+
+/** How a sync decides that a name present at both ends changed (see plan/sync.ts). */
+export type SyncCompare = 'auto' | 'size' | 'md5' | 'time';
+
+export interface SyncOptions {
+  /** auto (default): length, then Content-MD5 where both have one, else a later source last-modified. */
+  readonly compare?: SyncCompare;
+  /**
+   * A file the plan appends each extra (name, ETag) to, one JSON line each, and a last line with the groups once both
+   * listings were read to their end: what deletes the extras reads (nothing is held in memory).
+   */
+  readonly reportFile?: string;
+}
+
+/** A sync's group: how many names, their bytes, and the first names (at most SYNC_FIRST_NAMES). */
+export interface SyncGroupTally {
+  count: number;
+  bytes: number;
+  readonly first: string[];
+}
+
+/** The groups of a sync: new and changed are copied, same are left alone, extra are only at the destination. */
+export interface SyncTally {
+  readonly new: SyncGroupTally;
+  readonly changed: SyncGroupTally;
+  readonly same: SyncGroupTally;
+  readonly extra: SyncGroupTally;
 }
 
 export type RehydratePriority = 'standard' | 'high';

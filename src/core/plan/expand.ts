@@ -18,7 +18,7 @@ interface SourceResolver {
   pipelineOptions?: StoragePipelineOptions;
 }
 
-interface Expanded {
+export interface Expanded {
   source: CopySource;
   sourceName: string;
   relative: string;

@@ -21,6 +21,8 @@ import { accountKey, parseBlobUrl } from '../base/urls';
 import { strategyOf, type RestCall } from '../../shared/vocabulary';
 import { CostEstimate, type CostValue } from './cost';
 import { decide, totalsOf } from '../base/conflictPolicy';
+import { syncPages } from './sync';
+import type { SyncTally } from '../base/types';
 
 export { CapabilityCache, chooseOperation } from '../operations/operationChoice';
 
@@ -98,6 +100,8 @@ export interface PlanPage {
   readonly refused: readonly Refusal[];
   /** The last name the page listed (items and refusals): a listing that goes on after an outage starts after it. */
   readonly last?: string;
+  /** A sync's groups so far, cumulative (see sync.ts). */
+  readonly sync?: SyncTally;
 }
 
 /**
@@ -109,6 +113,7 @@ export interface PlanPage {
  */
 export async function* planPages(ctx: PlannerContext, request: CopyRequest, signal?: AbortSignal, from?: PlanPosition): AsyncGenerator<PlanPage> {
   const options = request.options ?? {};
+  if (options.sync) return yield* syncPlanPages(ctx, request, signal, from);
   const requested: StrategyChoice = options.strategy ?? 'auto';
   const policy: ConflictPolicy = options.conflict ?? 'overwrite';
   if (request.sources.length === 0) throw new CopyError({ message: 'Nothing to copy: the request names no source.' });
@@ -270,6 +275,28 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
   yield { items: [], refused: [], source: request.sources.length, warnings, calls };
 }
 
+/** A sync's plan (sync.ts) as the pages a copy's plan gives out: one source, new and changed names as copies. */
+async function* syncPlanPages(ctx: PlannerContext, request: CopyRequest, signal?: AbortSignal, from?: PlanPosition): AsyncGenerator<PlanPage> {
+  const o = request.options ?? {};
+  if (from && from.source >= 1) return void (yield { items: [], refused: [], source: 1, warnings: new Set(), calls: new Map() });
+  const calls = new Map<RestCall, number>();
+  const onCall = (c: RestCall) => void calls.set(c, (calls.get(c) ?? 0) + 1);
+  const warnings = new Set<string>();
+  let tally: SyncTally | undefined;
+  let mark = performance.now();
+  const pages = syncPages(ctx, request.sources, request.destination, { ...o.sync, allowEmpty: o.allowEmpty, strategy: o.strategy }, globFilter(o.include, o.exclude), onCall, signal, from?.after);
+  for await (const p of pages) {
+    if (ctx.timing) {
+      ctx.timing.listMs += performance.now() - mark;
+      ctx.timing.pages++;
+    }
+    tally = p.tally;
+    yield { items: p.items, refused: p.refused, last: p.last, source: 0, warnings, calls, sync: tally };
+    mark = performance.now();
+  }
+  yield { items: [], refused: [], source: 1, warnings, calls, sync: tally };
+}
+
 /** At most this many blobs are held in memory for a copy into the source's own subfolder (see intoOwnSubtree). */
 const OVERLAP_MAX_BLOBS = 200_000;
 
@@ -339,6 +366,7 @@ export async function summarizePlan(
   const cost = costEstimateFor(ctx, request);
   const refused = new RefusalList();
   let warnings: ReadonlySet<string> = new Set();
+  let sync: SyncTally | undefined;
   for await (const page of planPages(ctx, request, signal)) {
     totals.add(page.items);
     refused.add(page.refused);
@@ -346,8 +374,9 @@ export async function summarizePlan(
     cost.planned(page.calls);
     onPage?.(page.items);
     warnings = page.warnings;
+    sync = page.sync ?? sync;
   }
-  return { totals: totals.value(), warnings: [...warnings], cost: cost.value(), refused: refused.value() };
+  return { totals: totals.value(), warnings: [...warnings], cost: cost.value(), refused: refused.value(), ...(sync ? { sync } : {}) };
 }
 
 /** A plan's totals without its items (see summarizePlan). */
@@ -357,6 +386,8 @@ export interface PlanSummary {
   cost: CostValue;
   /** Blobs listed but not planned. */
   refused?: Refusals;
+  /** A sync's groups: counts, bytes and first names of new, changed, same and extra. */
+  sync?: SyncTally;
 }
 
 /**

@@ -18,6 +18,7 @@ export const COMMANDS = {
   copy: 'blobCopy.copy',
   paste: 'blobCopy.paste',
   moveTo: 'blobCopy.moveTo',
+  syncTo: 'blobCopy.syncTo',
   rename: 'blobCopy.rename',
   cut: 'blobCopy.cut',
   copyFromUrl: 'blobCopy.copyFromUrl',

@@ -12,6 +12,7 @@ import { copyFromUrl, copyMark, copyTo, copyUrl, copyWithOperation, paste } from
 import { COMMANDS, type CommandName } from './ids';
 import { isProgrammatic, parseInvocation } from './invocation';
 import { cut, moveTo, rename } from './move';
+import { syncTo } from './sync';
 import { abortPendingCopy, cancel, clearFinished, openJobs, resume, retryFailed } from './jobs';
 import type { CommandFactory } from './types';
 
@@ -30,6 +31,7 @@ export const commands: Record<CommandName, CommandFactory> = {
   copy: copyMark,
   paste,
   moveTo,
+  syncTo,
   rename,
   cut,
   copyFromUrl,

@@ -16,6 +16,7 @@ import type { Ctx, Prompts } from '../context';
 import { formatBytes, formatCount, plural } from '../../shared/vocabulary';
 import { errorMessage } from '../logger';
 import { regionNote } from './regions';
+import { confirmSync } from './syncPrompt';
 
 /** Plans of up to this many blobs are held (and started) whole; larger ones stream from the listing. */
 const PLAN_IN_MEMORY = 5000;
@@ -121,6 +122,7 @@ export const defaultPrompts: Prompts = {
     const pick = await vscode.window.showWarningMessage(`${summary}?`, { modal: true, detail }, 'Move', 'Move, Deleting Snapshots Too');
     return pick === 'Move' ? 'move' : pick === 'Move, Deleting Snapshots Too' ? 'move-with-snapshots' : undefined;
   },
+  confirmSync,
   async confirmBatch(summary, plan) {
     const pick = await vscode.window.showInformationMessage(
       `${summary}?`,
