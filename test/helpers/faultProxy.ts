@@ -57,10 +57,10 @@ export interface ProxyLogEntry {
   /** Whether the query carries a SAS signature (sig=…). */
   readonly sas: boolean;
   /**
-   * Whether the request carries x-ms-client-request-id: the SDK sends one with every request; a storage service's
-   * own read of a copy source (Azurite's, the shim's) has none.
+   * The request's x-ms-client-request-id: the SDK sends one with every call, the same one with each retry of it; a
+   * storage service's own read of a copy source (Azurite's, the shim's) has none.
    */
-  readonly clientRequestId?: boolean;
+  readonly clientRequestId?: string;
   /** x-ms-blob-type, when present (Put Blob, Put Blob From URL). */
   readonly blobType?: string;
   /** x-ms-requires-sync: true (Copy Blob From URL, the synchronous Copy Blob). */
@@ -379,7 +379,7 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
       copySource,
       authScheme: scheme(req.headers.authorization),
       sas: new URLSearchParams(query).has('sig'),
-      clientRequestId: req.headers['x-ms-client-request-id'] !== undefined,
+      clientRequestId: typeof req.headers['x-ms-client-request-id'] === 'string' ? req.headers['x-ms-client-request-id'] : undefined,
       blobType: typeof req.headers['x-ms-blob-type'] === 'string' ? req.headers['x-ms-blob-type'] : undefined,
       requiresSync: String(req.headers['x-ms-requires-sync'] ?? '').toLowerCase() === 'true' || undefined,
       copySourceAuthScheme: scheme(req.headers['x-ms-copy-source-authorization']),
