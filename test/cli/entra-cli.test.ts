@@ -1,5 +1,5 @@
 /**
- * Issue 13: the CLI on an Entra-only setup. No key and no SAS on the command line or in the environment: the CLI
+ * The CLI on an Entra-only setup. No key and no SAS on the command line or in the environment: the CLI
  * falls back to DefaultAzureCredential, whose environment credential (AZURE_TENANT_ID / AZURE_CLIENT_ID /
  * AZURE_CLIENT_SECRET) gets its token from a loopback HTTPS authority (AZURE_AUTHORITY_HOST, instance discovery
  * skipped); Azurite runs over HTTPS with `--oauth basic`. The CLI is bundled as dist/cli.js is and run as a child.

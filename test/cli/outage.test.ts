@@ -1,5 +1,5 @@
 /**
- * Issue 11 through the `blob-copy` CLI (bundled like dist/cli.js, run as a child process): with
+ * Through the `blob-copy` CLI (bundled like dist/cli.js, run as a child process): with
  * `--outage-tolerance 5` and the destination storage down, the copy waits, then exits 1 with the StorageUnavailable
  * message; `--json` reports the wait in `waitedForStorage`. Loopback only: Azurite and a fault proxy of this test.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 13, units: SourceAuthorizer.authorize() for Entra sources (user-delegation SAS, else a bearer token when
+ * Units: SourceAuthorizer.authorize() for Entra sources (user-delegation SAS, else a bearer token when
  * Get User Delegation Key is refused), the shim's check of x-ms-copy-source-authorization, and the error hints for
  * Entra ID failures.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 13: Entra ID end to end on an Entra-only setup. Azurite runs over HTTPS with `--oauth basic`; the engine's
+ * Entra ID end to end on an Entra-only setup. Azurite runs over HTTPS with `--oauth basic`; the engine's
  * connections are kind 'token' (no key anywhere on their side); a TLS fault proxy in pass-through records every
  * request they make. Setup and checks read Azurite directly with the account key (the harness, not the engine).
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 13: bearer source authorization end to end on an OAuth Azurite. A TLS fault proxy answers 403 to Get User
+ * Bearer source authorization end to end on an OAuth Azurite. A TLS fault proxy answers 403 to Get User
  * Delegation Key (an identity without "Storage Blob Delegator"); SourceAuthorizer.authorize() then returns the plain
  * blob URL and a bearer token, and the destination's From-URL calls carry it as x-ms-copy-source-authorization.
  * The source container is private and the URL has no SAS, so only that header lets the service read the source

@@ -1,5 +1,5 @@
 /**
- * Issue #10: the extension's engine in a worker thread (WorkerEngine), against Azurite: copies land with their bytes,
+ * The extension's engine in a worker thread (WorkerEngine), against Azurite: copies land with their bytes,
  * properties and metadata; the host thread's mirror (jobs(), batch()) follows the worker's events; errors cross as
  * CopyErrors; the worker's heap is bounded; dispose() leaves the journal on disk for a resume; a worker that dies
  * fails its calls clearly and the next call starts a new one. Entra ID tokens cross threads in workerEngineEntra.test.ts.

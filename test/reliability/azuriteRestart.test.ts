@@ -1,5 +1,5 @@
 /**
- * Issue 5, fault row 3: Azurite (on-disk storage) killed with SIGKILL in the middle of a multi-block copy and
+ * Azurite (on-disk storage) killed with SIGKILL in the middle of a multi-block copy and
  * restarted on the same port. The engine's journal resumes the copy and the result is byte-identical (MD5 of source
  * and destination, both downloaded by the test). Blocks Azurite lost in the crash are restaged: the service's block
  * list, not the journal, is the truth.

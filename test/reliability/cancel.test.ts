@@ -1,5 +1,5 @@
 /**
- * Issue 5, fault row 7: cancel at random (seeded) points of 20 copies. No destination blob exists for any job that
+ * Cancel at random (seeded) points of 20 copies. No destination blob exists for any job that
  * ended canceled; uncommitted blocks are left for the service to collect; retrying every canceled job succeeds and
  * the results are byte-identical.
  */

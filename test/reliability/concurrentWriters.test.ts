@@ -1,5 +1,5 @@
 /**
- * Issue 5, fault rows 5 and 6: someone else writes while we copy.
+ * Someone else writes while we copy.
  *   5. The source is modified mid-copy: the change is reported (ETag mismatch) and the destination is untouched
  *      (absent, or the old version intact).
  *   6. The destination is created by someone else mid-copy under conflict policy `skip`: theirs is kept.

@@ -1,5 +1,5 @@
 /**
- * Issue 5, fault row 8 (plain-Node part): 10,000 small blobs in one batch, within one account. The batch completes,
+ * 10,000 small blobs (the plain-Node part) in one batch, within one account. The batch completes,
  * the process's memory stays bounded (peak RSS sampled every 50 ms, reported), and the engine's progress events are
  * counted (messages per second; the UI layer throttles what it forwards to the webview, see test/ui).
  * The engine talks to Azurite directly here: a proxy in this process would add its own memory to the figure.

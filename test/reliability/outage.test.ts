@@ -1,5 +1,5 @@
 /**
- * Issue 11: storage outages and throttling ridden out with DEFAULT settings (the SDK's default retries from
+ * Storage outages and throttling ridden out with DEFAULT settings (the SDK's default retries from
  * createAccountClient, the engine's default outage tolerance of 300 s), losing nothing.
  *
  * Path: engine → fault proxy (outages, 503 storms) → from-URL shim (Append Block / Put Page From URL, which Azurite

@@ -1,5 +1,5 @@
 /**
- * Issue 5, fault row 2: connection resets mid-copy (before the request reaches the service) and responses cut off
+ * Connection resets mid-copy (before the request reaches the service) and responses cut off
  * after the service did the work. Each copy completes or fails with a clear error; never a committed partial blob.
  */
 import { after, before, describe, it } from 'node:test';

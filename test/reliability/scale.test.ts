@@ -1,5 +1,5 @@
 /**
- * Issue 10, the mechanisms that let a copy of millions of blobs run in flat memory, at CI-friendly sizes (the
+ * The mechanisms that let a copy of millions of blobs run in flat memory, at CI-friendly sizes (the
  * figures come from `npm run bench -- --scale`):
  *   - a streamed batch never holds more than its window of jobs that are not final;
  *   - finished jobs fold into the batch's counters (jobs() lists at most the retained ones, the counts are exact);

@@ -1,5 +1,5 @@
 /**
- * Issue 5, fault row 1: a throttling storm (503 ServerBusy + Retry-After on 30% of the engine's requests) during a
+ * A throttling storm (503 ServerBusy + Retry-After on 30% of the engine's requests) during a
  * 200-blob folder copy and a multi-block large blob copy. Everything completes, retried by the SDK pipeline, and the
  * destination is byte-identical.
  */

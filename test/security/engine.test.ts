@@ -1,5 +1,5 @@
 /**
- * Issue 5, security: what the engine writes and says never carries a credential, and the SAS tokens it generates
+ * Security: what the engine writes and says never carries a credential, and the SAS tokens it generates
  * for copy sources are read-only, scoped to one blob and short-lived.
  */
 import { after, before, describe, it } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Issue 13 in the extension host: an Entra ID connection through the extension's real code path
+ * In the extension host: an Entra ID connection through the extension's real code path
  * (blobCopy.addConnection → validation → ConnectionStore → createEntraCredential → DefaultAzureCredential's
  * environment credential) against Azurite over HTTPS with `--oauth basic`, with no key anywhere on the extension's
  * side. The token comes from a loopback HTTPS authority (AZURE_AUTHORITY_HOST, instance discovery skipped).

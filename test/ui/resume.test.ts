@@ -1,5 +1,5 @@
 /**
- * Issue 5 row 4: the extension host killed mid-copy → the next start offers to resume → resuming completes it.
+ * The extension host killed mid-copy → the next start offers to resume → resuming completes it.
  * A child Node process runs the real engine with the extension's journal folder and is SIGKILLed once its journal
  * shows staged blocks (what a killed host leaves behind); the extension's start-up check then finds the job, asks
  * (prompt seam), resumes, and the destination is byte-identical (MD5 of both downloads).

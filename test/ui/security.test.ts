@@ -1,5 +1,5 @@
 /**
- * Issue 5, Security: after a session that adds a key-based and a SAS connection and copies with them (and after
+ * Security: after a session that adds a key-based and a SAS connection and copies with them (and after
  * the other suites ran in this host: bad input, resume, load), no account key and no SAS signature is in the
  * settings, globalState, the Blob Copy log (every line, recorded by the logger in test mode), the messages shown,
  * the Copy Jobs webview's HTML and messages, or the journal folder.
