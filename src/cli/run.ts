@@ -24,6 +24,7 @@ import { Command, CopyCommand, USAGE, UsageError, parseCommandLine } from './arg
 import { blobOrFolder } from './blobOrFolder';
 import { createDefaultCredential, sideConnection } from './credentials';
 import { syncCommand } from './sync';
+import { countsJson } from './jsonCounts';
 
 interface CliIo {
   readonly env: NodeJS.ProcessEnv;
@@ -377,17 +378,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             batchId: done.batchId,
             source: cmd.source.url,
             destination: cmd.destination.url,
-            total: done.total,
-            succeeded: done.succeeded,
-            skipped: done.skipped,
-            failed: done.failed,
-            canceled: done.canceled,
-            aborted: done.aborted,
-            // Listed but not copied: refused by the plan (each named below), and why a listing stopped early.
-            unplanned: refusals?.count ?? 0,
-            refused: refusals?.first ?? [],
-            listingError: done.error,
-            bytes: done.bytes,
+            ...countsJson(done, refusals),
             durationMs,
             // Where the time went (ms): start-up of the process, waiting for listing pages, planning them, the
             // copy (first job to the last), and the operations that copied the blobs.

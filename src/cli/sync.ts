@@ -8,6 +8,7 @@ import { CopyError, describeCost, runSync, type AccountClient, type CopyEngine, 
 import type { PlanSummary } from '../core/plan/planner';
 import { formatBytes } from '../shared/vocabulary';
 import type { CopyCommand } from './args';
+import { countsJson } from './jsonCounts';
 
 interface SyncCliContext {
   readonly engine: CopyEngine;
@@ -112,15 +113,7 @@ export async function syncCommand(c: SyncCliContext): Promise<number> {
       compare: cmd.compare,
       deleteDestination,
       groups: t ? groupsJson(t, destPrefix) : undefined,
-      total: done.total,
-      succeeded: done.succeeded,
-      failed: done.failed,
-      canceled: done.canceled,
-      aborted: done.aborted,
-      unplanned: refusals?.count ?? 0,
-      refused: refusals?.first ?? [],
-      listingError: done.error,
-      bytes: done.bytes,
+      ...countsJson(done, refusals),
       deleted: d?.deleted ?? 0,
       deletedBytes: d?.deletedBytes ?? 0,
       alreadyGone: d?.gone ?? 0,
