@@ -58,6 +58,7 @@ describe('Sync To…', () => {
     assert.ok(lines.includes('same: 1 blob (5 B): same.txt'), asked[0].detail);
     assert.ok(lines.includes('extra: 1 blob (9 B): extra.txt'), asked[0].detail);
     assert.match(asked[0].detail, /List Blobs/, 'the cost preview');
+    assert.ok(lines.includes('Deleting the extras, if you choose so: 1 × Delete Blob more.'), asked[0].detail);
     assert.equal(outcome.result?.outcome, 'complete', outcome.message);
     assert.equal(outcome.result?.deletion?.deleted, 1);
     assert.equal(env.api.engine.batch(outcome.batchId!)?.succeeded, 2, 'the copies ran as a batch of the engine');

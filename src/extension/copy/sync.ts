@@ -13,6 +13,7 @@ import { loadCore } from '../loadCore';
 import type { Ctx } from '../context';
 import { formatBytes, plural } from '../../shared/vocabulary';
 import { errorMessage } from '../logger';
+import { readSettings } from '../config';
 
 interface SyncInput {
   readonly source: BlobLocation;
@@ -120,6 +121,7 @@ export async function runSyncFlow(ctx: Ctx, input: SyncInput): Promise<SyncOutco
     ...refused,
     '',
     ...describeCost(plan.cost),
+    ...(t.extra.count > 0 ? [`Deleting the extras, if you choose so: ${t.extra.count.toLocaleString('en-US')} × Delete Blob more.`] : []),
   ].join('\n');
   const answer = await ctx.prompts.confirmSync(summary, detail, t.extra.count);
   if (!answer) {
@@ -132,7 +134,7 @@ export async function runSyncFlow(ctx: Ctx, input: SyncInput): Promise<SyncOutco
   const result = await loadCore().runSync(ctx.engine, () => ctx.connections.resolve(destination.connectionId), request, {
     deleteDestination,
     log: ctx.log,
-    outageToleranceMs: Math.max(0, cfg.get<number>('outageToleranceSeconds', 300)) * 1000,
+    outageToleranceMs: readSettings().outageToleranceSeconds * 1000,
     onStarted: (id) => {
       batchId = id;
       ctx.log.info(`Started batch ${id}: ${summary}${deleteDestination ? ' (extras deleted after every copy is verified)' : ''}`);
