@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { SourceAuthorizer } from '../storage/auth';
 import { onTransientFailure } from '../storage/connections';
-import { BATCH_WINDOW, DEFAULT_BLOCK_SIZE, DEFAULT_CONCURRENCY, DEFAULT_SMALL_BLOB_CAP, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES, TUNING_KEYS, type CopyEngineOptions, type EngineTuning } from './engineOptions';
+import { BATCH_WINDOW, DEFAULT_CONCURRENCY, DEFAULT_SMALL_BLOB_CAP, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES, TUNING_KEYS, type CopyEngineOptions, type EngineTuning } from './engineOptions';
 import { CopyError, retryRefusal, toCopyError } from '../base/errors';
 import type { Disposable } from '../base/events';
 import { statsOf, type BatchStats, clearTimer, emptySummary, newBatch, summaryOf, type BatchSummary } from './jobEvents';
@@ -112,7 +112,7 @@ export class CopyEngine implements EngineApi {
       pipelineOptions: this.options.pipelineOptions,
       capabilities: this.capabilities,
       headConcurrency: Math.max(8, this.concurrency * 2),
-      blockSize: Math.max(1, Math.floor(this.tuning.blockSizeBytes || DEFAULT_BLOCK_SIZE)),
+      blockSize: this.table.blockSize,
     };
   }
 
