@@ -8,25 +8,12 @@ import {
   assertNever,
   emptyTotals,
   matchesFilter,
-  type JobView,
 } from '../../../src/shared/protocol';
 import { computeTotals } from '../../helpers/totals';
 import { validateHostMessage, validateJobView, validateWebviewMessage } from '../../../src/shared/protocolValidation';
+import { jobView } from '../../helpers/jobView';
 
-const view = (over: Partial<JobView> = {}): JobView => ({
-  id: 'j1',
-  batchId: 'b1',
-  source: 'azurite/src/a.txt',
-  destination: 'azurite/dst/a.txt',
-  strategy: 'put-blob-from-url',
-  state: 'running',
-  bytesDone: 10,
-  bytesTotal: 100,
-  throughput: 5,
-  abortable: false,
-  attempts: 1,
-  ...over,
-});
+const view = jobView;
 
 describe('validateWebviewMessage', () => {
   it('accepts every well-formed webview → host message', () => {

@@ -18,21 +18,9 @@ import {
   waitingJobs,
   type PanelState,
 } from '../../../src/webview/store';
+import { jobView } from '../../helpers/jobView';
 
-const view = (id: string, over: Partial<JobView> = {}): JobView => ({
-  id,
-  batchId: 'b1',
-  source: `azurite/src/${id}.txt`,
-  destination: `azurite/dst/${id}.txt`,
-  strategy: 'put-blob-from-url',
-  state: 'running',
-  bytesDone: 10,
-  bytesTotal: 100,
-  throughput: 5,
-  abortable: false,
-  attempts: 1,
-  ...over,
-});
+const view = (id: string, over: Partial<JobView> = {}): JobView => jobView({ id, source: `azurite/src/${id}.txt`, destination: `azurite/dst/${id}.txt`, ...over });
 
 function init(jobs: JobView[], state: PanelState = initialState(), filter: PanelState['filter'] = 'all', version = 1): PanelState {
   return reduce(state, { type: 'host', message: { type: 'init', version, jobs, filter, totals: computeTotals(jobs) } });

@@ -5,22 +5,11 @@ import { emptyTotals, type BatchView, type JobView } from '../../../src/shared/p
 import { computeTotals } from '../../helpers/totals';
 import { stateInfo, waitingStateInfo } from '../../../src/webview/format';
 import { batchText, emptyText, overallText, overallValue, rowText, summaryChips, waitingSummaryText, unlistedText, waitingText } from '../../../src/webview/text';
+import { jobView } from '../../helpers/jobView';
 
 const MiB = 1024 ** 2;
-const view = (over: Partial<JobView> = {}): JobView => ({
-  id: 'j1',
-  batchId: 'b1',
-  source: 'azurite/src/a.bin',
-  destination: 'azurite/dst/a.bin',
-  strategy: 'put-blob-from-url',
-  state: 'running',
-  bytesDone: 1.5 * MiB,
-  bytesTotal: 3 * MiB,
-  throughput: 0.5 * MiB,
-  abortable: false,
-  attempts: 1,
-  ...over,
-});
+const view = (over: Partial<JobView> = {}): JobView =>
+  jobView({ source: 'azurite/src/a.bin', destination: 'azurite/dst/a.bin', bytesDone: 1.5 * MiB, bytesTotal: 3 * MiB, throughput: 0.5 * MiB, ...over });
 
 describe('webview text: a row', () => {
   it('labels the operation from the shared vocabulary', () => {
