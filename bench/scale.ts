@@ -13,22 +13,16 @@
  * the Copy Jobs panel open: the host's peak RSS (`process.memoryUsage().rss` sampled in the host) at each size, and
  * its growth per extra blob. Writes bench/scale-host-results.json.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
+import { pool, timed } from './run';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
 
-async function pool<T>(items: readonly T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]);
-  }));
-}
 
 /** The peer, in its own process: `scale.js --peer <blobEndpoint> <container> <prefix> <destContainer>`. */
 async function peer(endpoint: string, container: string, prefix: string, destContainer: string): Promise<void> {
@@ -54,21 +48,6 @@ interface Run {
   peakRssMiB: number;
 }
 
-function timed(cmd: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; peakKiB: number; out: string; code: number }> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', 'PEAK_KIB=%M', ...cmd], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
-    child.on('close', (code) => {
-      const peak = Number(/PEAK_KIB=(\d+)/.exec(err)?.[1] ?? 0);
-      if (code !== 0) process.stderr.write(`[scale] ${cmd.slice(0, 3).join(' ')} exited ${code}: ${err}\n`);
-      resolve({ seconds: (performance.now() - t0) / 1000, peakKiB: peak, out, code: code ?? 1 });
-    });
-  });
-}
 
 interface HostRun {
   blobs: number;
@@ -159,7 +138,7 @@ async function main(): Promise<void> {
           who === 'cli'
             ? [cli, 'copy', `${endpoint}/scale-src/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--source-connection-string', cs, '--destination-connection-string', cs]
             : [process.execPath, __filename, '--peer', endpoint, 'scale-src', prefix, dest];
-        const r = await timed(cmd, { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`, AZURE_STORAGE_CONNECTION_STRING: '' });
+        const r = await timed(cmd, { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`, AZURE_STORAGE_CONNECTION_STRING: '' }, `[scale] ${cmd.slice(0, 3).join(' ')}`);
         let count = 0;
         for await (const page of service.getContainerClient(dest).listBlobsFlat().byPage({ maxPageSize: 5000 })) count += page.segment.blobItems.length;
         if (r.code !== 0 || count !== n) throw new Error(`${who} at ${n}: exit ${r.code}, ${count} of ${n} blobs arrived`);

@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { CopyEngine, createAccountClient } from '../src/core';
 import type { AccountClient, CopyRequest } from '../src/core';
+import { pool } from './run';
 import { DEV_ACCOUNT, SECOND_ACCOUNT, type AzuriteAccount, startAzurite } from '../test/helpers/azurite';
 
 const root = path.join(__dirname, '..', '..');
@@ -45,14 +46,6 @@ interface PeerResult {
   operations?: Record<string, number>;
 }
 
-async function pool<T>(items: readonly T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (i < items.length) await fn(items[i++]);
-    }),
-  );
-}
 
 const endpointOf = (host: string, port: number, a: AzuriteAccount) => `http://${host}:${port}/${a.name}`;
 

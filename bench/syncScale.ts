@@ -12,36 +12,15 @@
  * 15 minutes on a loaded 2-core machine), so this measures the merge of two listings of N names at every size.
  * Prints time and peak RSS per run, and writes bench/sync-scale-results.json.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
+import { pool, timed } from './run';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
 
-async function pool<T>(items: readonly T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]);
-  }));
-}
 
-function timed(cmd: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; peakKiB: number; out: string; code: number }> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', 'PEAK_KIB=%M', ...cmd], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
-    child.on('close', (code) => {
-      const peak = Number(/PEAK_KIB=(\d+)/.exec(err)?.[1] ?? 0);
-      if (code !== 0) process.stderr.write(`[sync-scale] exited ${code}: ${err}\n`);
-      resolve({ seconds: (performance.now() - t0) / 1000, peakKiB: peak, out, code: code ?? 1 });
-    });
-  });
-}
 
 async function main(): Promise<void> {
   const sizeArg = args.find((a) => a.startsWith('--sync-scale='));
@@ -78,7 +57,7 @@ async function main(): Promise<void> {
       console.error(`[sync-scale] ${n.toLocaleString('en-US')} source blobs, ${same.toLocaleString('en-US')} of them and ${extras.toLocaleString('en-US')} extras at the destination, uploaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const cmd = [cli, 'sync', `${endpoint}/sync-src/${prefix}`, `${endpoint}/sync-dst-${n}/mirror/`, '--delete-destination', '--source-connection-string', cs, '--destination-connection-string', cs];
       for (const run of mostlySame ? ['dry run', 'first', 'second'] : ['first', 'second']) {
-        const r = await timed(run === 'dry run' ? [...cmd, '--dry-run'] : cmd, { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`, AZURE_STORAGE_CONNECTION_STRING: '' });
+        const r = await timed(run === 'dry run' ? [...cmd, '--dry-run'] : cmd, { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`, AZURE_STORAGE_CONNECTION_STRING: '' }, '[sync-scale]');
         if (run === 'dry run') {
           if (r.code !== 0) throw new Error(`sync --dry-run at ${n}: exit ${r.code}`);
           const lines = r.out.trim().split('\n');
