@@ -1,6 +1,6 @@
 /**
  * A loopback storage endpoint for benchmarks (bench/cost.ts, bench/latency.ts): it stores nothing and answers at
- * once. List Blobs of the source container (generated names `data/f00000000.bin`…, 1 KiB each, real XML paged with
+ * once. List Containers (the source container), List Blobs of the source container (generated names `data/f00000000.bin`…, 1 KiB each, real XML paged with
  * NextMarker), of any other container (empty), Get Properties (source: 200; elsewhere: 200 once a copy call named
  * it, else 404), Get Container Properties, and the copy calls of a same-account copy (Copy Blob From URL, Copy Blob,
  * Put Blob From URL: success at once). It counts copy calls per name. Not a test double: no test claims correctness
@@ -72,6 +72,13 @@ export class Harness {
       res.end(body);
     };
     const comp = query.get('comp');
+    if (!container && comp === 'list') {
+      // List Containers (a connection's check when it is added): the source container.
+      const xml =
+        `<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="http://127.0.0.1:${this.port}/${ACCOUNT}/"><Containers><Container><Name>${SOURCE}</Name>` +
+        `<Properties><Last-Modified>${MODIFIED}</Last-Modified><Etag>${ETAG}</Etag><LeaseStatus>unlocked</LeaseStatus><LeaseState>available</LeaseState></Properties></Container></Containers><NextMarker /></EnumerationResults>`;
+      return send(200, { 'content-type': 'application/xml' }, xml);
+    }
     if (query.get('restype') === 'container' && comp === 'list') return this.list(container, query, send);
     if (query.get('restype') === 'container' && !comp) return send(200, { etag: ETAG, 'last-modified': MODIFIED });
     const index = this.indexOf(container, blob);

@@ -11,13 +11,16 @@
  * `--scale-host[=2000,20000]`: the same folder copy run through the EXTENSION in the real VS Code extension host
  * (the offline runtime, scripts/vscode-runtime.mjs; the workload is test/hostscale/index.ts, compiled to out/), with
  * the Copy Jobs panel open: the host's peak RSS (`process.memoryUsage().rss` sampled in the host) at each size, and
- * its growth per extra blob. Writes bench/scale-host-results.json.
+ * its growth per extra blob. Writes bench/scale-host-results.json. `--server=harness`: the source is the loopback
+ * endpoint of bench/harness.ts in this process (answers at once, stores nothing, counts copy calls per name), not
+ * Azurite, for sizes Azurite cannot be seeded with in a session (1,000,000).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
+import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
 import { pool, timed } from './run';
 
 const root = path.join(__dirname, '..', '..');
@@ -62,6 +65,8 @@ interface HostRun {
   known: number;
   liveHeapBeforeMiB?: number;
   liveHeapAfterMiB?: number;
+  /** --server=harness: what the endpoint saw. */
+  harness?: { copyCalls: number; namesCopied: number; namesCopiedTwice: number };
 }
 
 /** `--scale-host`: the folder copy through the extension in the real VS Code host; its peak RSS per size. */
@@ -72,14 +77,18 @@ async function hostScale(sizes: number[]): Promise<void> {
     runExtensionTests(o: { extensionTestsPath: string; env?: Record<string, string>; onLine?: (l: string) => void; timeoutMs?: number }): Promise<{ code: number }>;
   };
   const runs: HostRun[] = [];
+  const harness = args.includes('--server=harness') ? new Harness(0) : undefined;
+  await harness?.start();
   // One fresh extension host per size: each peak starts from the same baseline (sizes run in one host compared a
   // host that had already grown with the earlier copies).
   for (const n of sizes) {
     const before = runs.length;
+    harness?.reset(n);
+    const server = harness ? { BLOB_COPY_SCALE_HOST_ENDPOINT: `http://127.0.0.1:${harness.port}/${DEV_ACCOUNT.name}`, BLOB_COPY_SCALE_HOST_SOURCE: `${HARNESS_SOURCE}/${HARNESS_PREFIX}` } : {};
     const { code } = await runtime.runExtensionTests({
       extensionTestsPath: entry,
-      env: { BLOB_COPY_SCALE_HOST: String(n) },
-      timeoutMs: 60 * 60_000,
+      env: { BLOB_COPY_SCALE_HOST: String(n), ...server },
+      timeoutMs: 150 * 60_000,
       onLine: (line) => {
         const m = /^\[blob-copy-ui-scale\] (\{.*\})$/.exec(line.trim());
         if (m) runs.push(JSON.parse(m[1]) as HostRun);
@@ -87,7 +96,13 @@ async function hostScale(sizes: number[]): Promise<void> {
       },
     });
     if (code !== 0 || runs.length !== before + 1) throw new Error(`the extension host run for ${n} blobs exited ${code} without its figures`);
+    if (harness) {
+      const copied = harness.copies.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
+      runs[runs.length - 1].harness = { copyCalls: harness.copyCalls, namesCopied: copied, namesCopiedTwice: harness.twice };
+      console.error(`[scale-host] the harness saw ${harness.copyCalls.toLocaleString('en-US')} copy calls for ${copied.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} names, ${harness.twice} names copied twice`);
+    }
   }
+  await harness?.stop();
   console.log('\nScale in the extension host: same-account folder copy of N × 1 KiB blobs through the extension, Copy Jobs panel open, one host per size');
   console.log('blobs       time (s)  blobs/s  RSS before (MiB)  peak RSS (MiB)  peak per extra blob (KiB)  growth per extra blob (KiB)  held views  messages/s  live heap before → after a GC (MiB)');
   runs.forEach((r, i) => {
@@ -100,7 +115,7 @@ async function hostScale(sizes: number[]): Promise<void> {
     );
   });
   const out = path.join(root, 'bench', 'scale-host-results.json');
-  fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), loadAverage: (await import('node:os')).loadavg(), runs }, null, 2)}\n`);
+  fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), loadAverage: (await import('node:os')).loadavg(), server: harness ? 'harness' : 'azurite', runs }, null, 2)}\n`);
   console.log(`written ${path.relative(root, out)}`);
 }
 

@@ -192,8 +192,9 @@ await esbuild.build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  // The Azurite harness resolves azurite's entry at run time (require.resolve).
-  external: ['azurite', 'azurite/*'],
+  // The Azurite harness resolves azurite's entry at run time (require.resolve), and runs the package as installed
+  // here (BLOB_COPY_AZURITE=modules below), not the tests' bundle, so esbuild is never loaded.
+  external: ['azurite', 'azurite/*', 'esbuild'],
   // @azure/storage-common's ESM build needs import.meta.url at load time (see scripts/build.mjs).
   define: { 'import.meta.url': '__benchImportMetaUrl' },
   banner: { js: "const __benchImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
@@ -205,7 +206,7 @@ if (azcopy.unavailable) console.error(`[bench] AzCopy unavailable: ${azcopy.unav
 const child = spawn(process.execPath, ['--enable-source-maps', outfile, ...args], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, BLOB_COPY_BENCH_AZCOPY: JSON.stringify(azcopy), BLOB_COPY_BENCH_OUT: resultsFile },
+  env: { BLOB_COPY_AZURITE: 'modules', ...process.env, BLOB_COPY_BENCH_AZCOPY: JSON.stringify(azcopy), BLOB_COPY_BENCH_OUT: resultsFile },
 });
 const forward = (sig) => child.kill(sig);
 process.on('SIGINT', forward);

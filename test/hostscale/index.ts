@@ -13,7 +13,7 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import * as vscode from 'vscode';
 import type { CopyOutcome } from '../../src/extension/copy/flow';
-import { createContainer, getEnv, stopEnv, uniqueName, waitFor, waitForBatch } from '../ui/env';
+import { createContainer, getEnv, stopEnv, uniqueName, waitFor, waitForBatch, type Env } from '../ui/env';
 
 /** The source blobs, uploaded by a child process (upload.ts): the host's own heap stays as it was. */
 function upload(connectionString: string, container: string, count: number): Promise<void> {
@@ -36,16 +36,32 @@ function liveHeapMiB(): number {
   return process.memoryUsage().heapUsed / MiB;
 }
 
+/**
+ * The folder to copy and where to. Azurite: N blobs uploaded to a new container. With BLOB_COPY_SCALE_HOST_ENDPOINT
+ * (bench --server=harness): a connection to that endpoint, whose source folder holds N generated names already.
+ */
+async function copyPair(env: Env, n: number): Promise<{ connectionId: string; source: { container: string; path: string }; destination: string }> {
+  const endpoint = process.env.BLOB_COPY_SCALE_HOST_ENDPOINT;
+  if (endpoint) {
+    const [container, ...rest] = (process.env.BLOB_COPY_SCALE_HOST_SOURCE ?? '').split('/');
+    const account = env.azurite.accounts[0];
+    const conn = (await vscode.commands.executeCommand('blobCopy.addConnection', { kind: 'accountKey', label: `harness ${n}`, accountName: account.name, accountKey: account.key, blobEndpoint: endpoint })) as { id: string };
+    return { connectionId: conn.id, source: { container, path: rest.join('/') }, destination: uniqueName('hs-dst') };
+  }
+  const src = await createContainer(env.dev, uniqueName('hs-src'));
+  const t0 = Date.now();
+  await upload(env.azurite.connectionString(), src.containerName, n);
+  console.log(`[scale-host] ${n.toLocaleString('en-US')} source blobs uploaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const dst = await createContainer(env.dev, uniqueName('hs-dst'));
+  return { connectionId: 'azurite', source: { container: src.containerName, path: 'many/' }, destination: dst.containerName };
+}
+
 export async function run(): Promise<void> {
   const sizes = (process.env.BLOB_COPY_SCALE_HOST ?? '2000,20000').split(',').map(Number).filter((n) => n > 0);
   const env = await getEnv();
   try {
     for (const n of sizes) {
-      const src = await createContainer(env.dev, uniqueName('hs-src'));
-      const t0 = Date.now();
-      await upload(env.azurite.connectionString(), src.containerName, n);
-      console.log(`[scale-host] ${n.toLocaleString('en-US')} source blobs uploaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      const dst = await createContainer(env.dev, uniqueName('hs-dst'));
+      const { connectionId, source, destination } = await copyPair(env, n);
       console.log(`[scale-host] ${n.toLocaleString('en-US')}: opening the panel`);
       env.api.engine.clearFinished();
       env.api.panel.current?.dispose();
@@ -79,11 +95,11 @@ export async function run(): Promise<void> {
       let outcome: CopyOutcome | undefined;
       try {
         outcome = (await vscode.commands.executeCommand('blobCopy.copyFolderTo', {
-          sources: [{ connectionId: 'azurite', container: src.containerName, path: 'many/' }],
-          destination: { connectionId: 'azurite', container: dst.containerName, path: '' },
+          sources: [{ connectionId, container: source.container, path: source.path }],
+          destination: { connectionId, container: destination, path: '' },
         })) as CopyOutcome;
         if (!outcome?.batchId) throw new Error(`the copy did not start: ${JSON.stringify(outcome)}`);
-        await waitForBatch(env.api, outcome.batchId, 30 * 60_000);
+        await waitForBatch(env.api, outcome.batchId, 120 * 60_000);
         await new Promise((r) => setTimeout(r, 1_000)); // the panel's last updates
       } finally {
         clearInterval(sampler);

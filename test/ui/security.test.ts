@@ -77,7 +77,11 @@ describe('security: no key or SAS signature outside SecretStorage', () => {
     assert.ok(filesUnder(env.api.journalDir).length > 0, 'the journal holds the failed job');
     assert.equal((await readBlob(devDstClient, 'from-sas/two.txt')).text, 'two');
     assert.equal((await readBlob(devDstClient, 'from-url.txt')).text, 'beta');
-    await waitFor('the webview to get the last batch', () => (env.api.panel.trace.some((t) => t.direction === 'toWebview' && JSON.stringify(t.message).includes('from-url.txt')) ? true : undefined));
+    await waitFor('the webview to get the last batch', () => (env.api.panel.trace.some((t) => t.direction === 'toWebview' && JSON.stringify(t.message).includes('from-url.txt')) ? true : undefined)).catch((e: Error) => {
+      // Failed once on a loaded machine, not reproduced: say whether the panel was visible and ready, and what it was sent.
+      const sent = env.api.panel.trace.filter((t) => t.direction === 'toWebview').slice(-3).map((t) => JSON.stringify(t.message).slice(0, 300));
+      throw new Error(`${e.message}; panel visible ${panel.panel.visible}, active ${panel.panel.active}, stats ${JSON.stringify(panel.stats())}; last messages: ${sent.join(' | ')}`);
+    });
 
     const codeCacheDir = path.join(env.api.journalDir, 'code-cache');
     // Everything the extension keeps or shows, as text.
