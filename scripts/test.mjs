@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureDependencies } from './deps.mjs';
 import { formatFailures, tapFailures } from './test-failures.mjs';
@@ -133,7 +133,7 @@ async function nodeTests() {
   // Longest first, so the last minute is not one long file alone: the folders of long files (outages waited out in
   // real time, 10,000 blobs, the workbench) start first, the unit tests (a few seconds each) fill the end.
   const first = ['reliability', 'workbench', 'core', 'cli'];
-  const rank = (d) => (first.includes(d.split(/[\\/]/).pop()) ? first.indexOf(d.split(/[\\/]/).pop()) : first.length);
+  const rank = (d) => (first.includes(basename(d)) ? first.indexOf(basename(d)) : first.length);
   const files = [...dirs].sort((a, b) => rank(a) - rank(b)).flatMap(testFiles);
   mkdirSync(join(root, '.cache'), { recursive: true });
   const tap = join(root, '.cache', 'node-tests.tap');
@@ -166,8 +166,7 @@ async function nodeTests() {
 }
 
 async function uiTests() {
-  const print = (line) => console.log(line);
-  print('\n=== extension tests in a real VS Code extension host');
+  console.log('\n=== extension tests in a real VS Code extension host');
   const t0 = Date.now();
   let summary;
   let code;
@@ -178,12 +177,12 @@ async function uiTests() {
       onLine: (line) => {
         const m = /^\[blob-copy-ui\] (\{.*\})$/.exec(line.trim());
         if (m) summary = JSON.parse(m[1]);
-        print(line);
+        console.log(line);
       },
     }));
   } catch (err) {
     // The launcher itself failed (the server, the browser): still a summary, with the reason.
-    print(err?.stack ?? String(err));
+    console.log(err?.stack ?? String(err));
     crash = String(err?.message ?? err).split('\n')[0];
     code = 1;
   }
@@ -191,7 +190,7 @@ async function uiTests() {
   if (crash) r.failures.push({ file: 'scripts/vscode-runtime.mjs', title: 'extension host launch', error: crash });
   if (code !== 0 && r.failed === 0) r.failed = 1;
   if (!summary) {
-    print('extension tests printed no summary: counted as a failure');
+    console.log('extension tests printed no summary: counted as a failure');
     r.failed = Math.max(r.failed, 1);
   }
   if (r.failed > r.failures.length) r.failures.push({ file: 'out/test/ui', title: '(extension host)', error: summary ? `the extension host ended with exit code ${code}` : 'the extension tests printed no summary; see the output above' });
