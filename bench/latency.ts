@@ -13,7 +13,8 @@
  *   sdk-32       the bare SDK, no engine: list the folder, then 32 Copy Blob From URL in flight (source blob SAS);
  *   sdk-256      the same with 256 in flight.
  * Every client runs in its own process, started with spawn (never spawnSync: this process is the proxy). Reported:
- * blobs/s over the whole process (spawn to exit), and each copier's ratio to the 256 loop of the same RTT.
+ * blobs/s over the whole process (spawn to exit), each copier's ratio to the 256 loop of the same RTT, and its CPU time
+ * (user + system, from /usr/bin/time) per blob and peak RSS: on one machine the client's CPU is often the limit.
  * Writes bench/latency-results.json.
  */
 import { spawn } from 'node:child_process';
@@ -98,15 +99,19 @@ async function peer(spec: PeerSpec): Promise<void> {
   process.stdout.write(`RESULT ${JSON.stringify({ count: names.length, ms: performance.now() - t0 })}\n`);
 }
 
-function run(cmd: string[]): Promise<{ ms: number; out: string; err: string; code: number }> {
+/** Runs `cmd` under /usr/bin/time: wall time, the client's CPU time (user + system) and peak RSS. */
+function run(cmd: string[]): Promise<{ ms: number; cpuMs: number; peakMiB: number; out: string; err: string; code: number }> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AZURE_STORAGE_CONNECTION_STRING: '' } });
+    const child = spawn('/usr/bin/time', ['-f', 'CLIENT_TIME %U %S %M', ...cmd], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AZURE_STORAGE_CONNECTION_STRING: '' } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err = (err + d).slice(-8000)));
-    child.on('close', (code) => resolve({ ms: performance.now() - t0, out, err, code: code ?? 1 }));
+    child.on('close', (code) => {
+      const t = /CLIENT_TIME (\S+) (\S+) (\d+)/.exec(err);
+      resolve({ ms: performance.now() - t0, cpuMs: t ? (Number(t[1]) + Number(t[2])) * 1000 : NaN, peakMiB: t ? Number(t[3]) / 1024 : NaN, out, err, code: code ?? 1 });
+    });
   });
 }
 
@@ -135,7 +140,7 @@ async function main(): Promise<void> {
     ? { host: '127.0.0.1', port: harness.port, serviceClient: () => undefined, stop: () => harness.stop() }
     : await startAzurite();
   const srcContainer = harness ? HARNESS_SOURCE : 'lat-src';
-  const runs: Array<{ rtt: number; who: Who; rep: number; ms: number; blobsPerSecond: number; settled?: string }> = [];
+  const runs: Array<{ rtt: number; who: Who; rep: number; ms: number; blobsPerSecond: number; cpuMsPerBlob: number; peakMiB: number }> = [];
   try {
     const svc = az.serviceClient();
     const prefix = harness ? HARNESS_PREFIX : `n${n}/`;
@@ -168,10 +173,8 @@ async function main(): Promise<void> {
             if (svc) await svc.getContainerClient(dest).create();
             harness?.reset(n);
             let res;
-            let settled: string | undefined;
             if (w === 'cli' || w === 'cli-before') {
               res = await run([process.execPath, w === 'cli' ? cli : baseline!, 'copy', `${endpoint}/${srcContainer}/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs]);
-              settled = /Requests in flight settled at [^\n]*/.exec(res.err)?.[0];
             } else {
               const spec: PeerSpec = { endpoint, container: srcContainer, prefix, dest, inFlight: w === 'sdk-32' ? 32 : 256 };
               res = await run([process.execPath, __filename, '--peer', JSON.stringify(spec)]);
@@ -183,9 +186,9 @@ async function main(): Promise<void> {
               await svc.getContainerClient(dest).delete();
             } else count = harness!.copies.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
             if (count !== n) throw new Error(`${w} at ${rtt} ms: ${count} of ${n} blobs arrived`);
-            const r = { rtt, who: w, rep, ms: res.ms, blobsPerSecond: n / (res.ms / 1000), settled };
+            const r = { rtt, who: w, rep, ms: res.ms, blobsPerSecond: n / (res.ms / 1000), cpuMsPerBlob: res.cpuMs / n, peakMiB: res.peakMiB };
             runs.push(r);
-            log(`${rtt} ms ${w.padEnd(10)} run ${rep}: ${(res.ms / 1000).toFixed(2)} s, ${r.blobsPerSecond.toFixed(0)} blobs/s${settled ? `; ${settled}` : ''}`);
+            log(`${rtt} ms ${w.padEnd(10)} run ${rep}: ${(res.ms / 1000).toFixed(2)} s, ${r.blobsPerSecond.toFixed(0)} blobs/s, client CPU ${r.cpuMsPerBlob.toFixed(2)} ms/blob, peak RSS ${r.peakMiB.toFixed(0)} MiB`);
           }
         }
       } finally {
@@ -198,17 +201,26 @@ async function main(): Promise<void> {
   const rows = rtts.flatMap((rtt) =>
     who.map((w) => {
       const mine = runs.filter((r) => r.rtt === rtt && r.who === w);
-      return { rtt, who: w, runs: mine.length, medianMs: median(mine.map((r) => r.ms)), blobsPerSecond: n / (median(mine.map((r) => r.ms)) / 1000), ratio: 0 };
+      return {
+        rtt,
+        who: w,
+        runs: mine.length,
+        medianMs: median(mine.map((r) => r.ms)),
+        blobsPerSecond: n / (median(mine.map((r) => r.ms)) / 1000),
+        ratio: 0,
+        cpuMsPerBlob: median(mine.map((r) => r.cpuMsPerBlob)),
+        peakMiB: median(mine.map((r) => r.peakMiB)),
+      };
     }),
   );
   for (const r of rows) r.ratio = r.blobsPerSecond / rows.find((x) => x.rtt === r.rtt && x.who === 'sdk-256')!.blobsPerSecond;
   const loadAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   console.log(`\nLatency: same-account folder copy of ${n.toLocaleString('en-US')} × 1 KiB through a TCP proxy adding the RTT (${harness ? 'bench/harness.ts, answering at once' : 'Azurite in memory'}); whole-process blobs/s, medians of ${reps} interleaved run(s)`);
-  console.log(`copier       ${rtts.map((r) => `${String(r).padStart(5)} ms RTT  ratio vs sdk-256`).join('   ')}`);
+  console.log(`copier       ${rtts.map((r) => `${String(r).padStart(5)} ms RTT  ratio vs sdk-256  CPU ms/blob  peak MiB`).join('   ')}`);
   for (const w of who) {
     const cells = rtts.map((rtt) => {
       const r = rows.find((x) => x.rtt === rtt && x.who === w)!;
-      return `${r.blobsPerSecond.toFixed(0).padStart(12)}  ${r.ratio.toFixed(2).padStart(16)}`;
+      return `${r.blobsPerSecond.toFixed(0).padStart(12)}  ${r.ratio.toFixed(2).padStart(16)}  ${r.cpuMsPerBlob.toFixed(2).padStart(11)}  ${r.peakMiB.toFixed(0).padStart(8)}`;
     });
     console.log(`${w.padEnd(12)} ${cells.join('   ')}`);
   }

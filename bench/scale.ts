@@ -84,7 +84,7 @@ async function hostScale(sizes: number[]): Promise<void> {
   for (const n of sizes) {
     const before = runs.length;
     harness?.reset(n);
-    const server = harness ? { BLOB_COPY_SCALE_HOST_ENDPOINT: `http://127.0.0.1:${harness.port}/${DEV_ACCOUNT.name}`, BLOB_COPY_SCALE_HOST_SOURCE: `${HARNESS_SOURCE}/${HARNESS_PREFIX}` } : {};
+    const server: Record<string, string> = harness ? { BLOB_COPY_SCALE_HOST_ENDPOINT: `http://127.0.0.1:${harness.port}/${DEV_ACCOUNT.name}`, BLOB_COPY_SCALE_HOST_SOURCE: `${HARNESS_SOURCE}/${HARNESS_PREFIX}` } : {};
     const { code } = await runtime.runExtensionTests({
       extensionTestsPath: entry,
       env: { BLOB_COPY_SCALE_HOST: String(n), ...server },

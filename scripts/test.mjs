@@ -112,6 +112,7 @@ if (only === 'unit') {
           { name: 'lint (eslint)', cmd: npx('eslint'), args: ['.'] },
           { name: 'lint (exports nobody imports)', cmd: process.execPath, args: ['scripts/unused-exports.mjs'] },
           { name: 'type-check webview (tsc, strict)', cmd: npx('tsc'), args: ['-p', 'src/webview', '--noEmit'] },
+          { name: 'type-check benchmarks (tsc, strict)', cmd: npx('tsc'), args: ['-p', 'bench', '--noEmit'] },
         ]
       : [],
     [

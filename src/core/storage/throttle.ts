@@ -56,6 +56,10 @@ interface GateOptions {
 
 /** The process's event loop this busy or more over a window: the client, not the account, is the limit. */
 const CLIENT_BUSY = 0.9;
+/** A busy process still grows the limit while each window completes this much more than the one before, with more in flight... */
+const CLIENT_BOUND_GAIN = 1.1;
+/** ...or at the same limit, while latency falls to this share of the window before (a backlog being worked off). */
+const CLIENT_CAUGHT_UP = 0.75;
 /** Below this, a latency rise is the account's (the client answers its sockets at once). */
 const CLIENT_CALM = 0.5;
 /** Rising latency alone never takes the limit below this (503/429 and timeouts can: they are the account's word). */
@@ -110,6 +114,8 @@ export class AccountGate {
   /** A request found the limit full during the window (else the window says nothing about more in flight). */
   private winLimited = false;
   private previous?: Measured;
+  /** The window before was judged with this process's event loop saturated. */
+  private wasBound = false;
   readonly name?: string;
   private readonly busy: () => number;
 
@@ -186,7 +192,7 @@ export class AccountGate {
     this.winDone++;
     if (this.winLatencies.length < MAX_WINDOW_SAMPLES) this.winLatencies.push(latencyMs);
     const length = now - this.winStart - this.settleMs;
-    if (this.winDone >= MIN_WINDOW_SAMPLES && length >= Math.min(MAX_WINDOW_MS, Math.max(MIN_WINDOW_MS, 2 * this.settleMs))) this.judge(now, length);
+    if (this.winDone >= MIN_WINDOW_SAMPLES && length >= Math.min(MAX_WINDOW_MS, Math.max(MIN_WINDOW_MS, (this.slowStart ? 1 : 2) * this.settleMs))) this.judge(now, length);
   }
 
   /** The limit now (stats() without the object). */
@@ -216,10 +222,14 @@ export class AccountGate {
     const clientBound = busy >= CLIENT_BUSY;
     if (!this.winLimited) {
       // The limit was never full: nothing learned about more in flight.
-    } else if (clientBound) {
-      // This process had no time to spare: more in flight would only wait in it (and cost it memory and CPU).
-      if (p && m.limit > p.limit) next = p.limit;
-      this.slowStart = false;
+    } else if (clientBound && !(p && m.rate >= p.rate * CLIENT_BOUND_GAIN && (m.limit > p.limit || m.latency <= p.latency * CLIENT_CAUGHT_UP))) {
+      // This process had no time to spare: more in flight would only wait in it (and cost it memory and CPU), unless
+      // the rate still grows, with more in flight or as the process works off a backlog (latency fell). One such
+      // window holds the limit (a copy's start-up, its first connections, can fill one); two in a row step back.
+      if (this.wasBound) {
+        if (p && m.limit > p.limit) next = p.limit;
+        this.slowStart = false;
+      }
     } else if (!p) next = this.grown();
     else {
       const gain = m.rate / p.rate;
@@ -227,10 +237,11 @@ export class AccountGate {
       if (m.limit > p.limit) {
         // More in flight than the window before: grow on if the rate grew (by a third of the step at least) and
         // latency did not rise with it (by half the step at most: an account at its capacity answers more in flight
-        // with proportionally more latency); step back if it brought nothing but latency.
+        // with proportionally more latency); keep it if the rate grew a little (an eighth of the step: a busy client
+        // still fills its idle moments); step back if it brought nothing but latency.
         const step = m.limit / p.limit - 1;
         if (gain >= 1 + step / 3 && slower <= 1 + step / 2) next = this.grown();
-        else if (gain < 1 + step / 3) {
+        else if (gain < 1 + step / 8) {
           next = p.limit;
           this.slowStart = false;
         }
@@ -242,6 +253,7 @@ export class AccountGate {
         this.slowStart = false;
       } else if (m.limit === p.limit) next = this.grown(); // probe for room
     }
+    this.wasBound = this.winLimited && clientBound;
     this.previous = this.winLimited ? m : undefined;
     this.setLimit(next);
     this.startWindow(now, lat);
