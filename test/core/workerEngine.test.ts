@@ -62,6 +62,8 @@ describe('WorkerEngine: the engine in a worker thread', () => {
     const thread = engine.thread;
     assert.ok(thread && thread.threadId !== threadId, 'the engine runs in another thread');
     assert.equal(thread.resourceLimits?.maxOldGenerationSizeMb, ENGINE_HEAP_MB);
+    // A main thread's young generation, not the 192 MiB V8 derives for a worker from its old-space limit.
+    assert.equal(thread.resourceLimits?.maxYoungGenerationSizeMb, 48);
     const jobs: JobSnapshot[] = [];
     const batches: BatchSummary[] = [];
     engine.onJob((j) => jobs.push(j));
