@@ -8,6 +8,8 @@
  *   [blob-copy-ui-scale] {"blobs":N,"seconds":…,"rssBeforeMiB":…,"peakRssMiB":…,"heldViews":…,…}
  */
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as inspector from 'node:inspector';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
@@ -72,6 +74,16 @@ export async function run(): Promise<void> {
       // BLOB_COPY_HEAP_SNAPSHOTS=<folder>: the host's heap before and after the copy, to find what it keeps.
       const snapshots = process.env.BLOB_COPY_HEAP_SNAPSHOTS;
       if (snapshots) v8.writeHeapSnapshot(path.join(snapshots, `host-before-${n}.heapsnapshot`));
+      // BLOB_COPY_HEAP_PROFILE=<folder>: where the host thread allocates during the copy (V8's sampling heap profiler,
+      // objects collected or not), to find the garbage that grows its heap.
+      const heapProfile = process.env.BLOB_COPY_HEAP_PROFILE;
+      const session = heapProfile ? new inspector.Session() : undefined;
+      const post = (method: string, params?: object) =>
+        new Promise<unknown>((resolve, reject) => session!.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
+      if (session) {
+        session.connect();
+        await post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      }
       const rssBefore = process.memoryUsage().rss;
       let peak = rssBefore;
       let maxHeld = 0;
@@ -104,6 +116,11 @@ export async function run(): Promise<void> {
       } finally {
         clearInterval(sampler);
         clearInterval(workerSampler);
+      }
+      if (session) {
+        const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+        fs.writeFileSync(path.join(heapProfile!, `host-${n}.heapprofile`), JSON.stringify(profile));
+        session.disconnect();
       }
       const seconds = (Date.now() - started) / 1000;
       const summary = env.api.engine.batch(outcome.batchId!);
