@@ -83,6 +83,11 @@ describe('WorkerEngine: the engine in a worker thread', () => {
     const listed = engine.jobs();
     assert.equal(listed.length, 50, 'the mirror keeps retainFinished succeeded jobs, as the engine does');
     assert.ok(listed.every((j) => j.state === 'succeeded' && j.batchId === batchId));
+    // A job crosses whole once, then as changes: the mirror's snapshots are whole.
+    assert.ok(
+      listed.every((j) => j.source.startsWith('src/many/f') && j.destinationLocation.container === 'dst2' && j.bytesDone === j.bytesTotal && j.finishedAt! >= j.startedAt!),
+      JSON.stringify(listed[0]),
+    );
     assert.equal(engine.liveJobs(batchId).length, 0);
     assert.equal(new Set(jobs.filter((j) => j.state === 'succeeded').map((j) => j.id)).size, 60, 'every job reached the host as succeeded');
     // Each connection's spec was asked for once, however many jobs used it.

@@ -48,6 +48,12 @@ type WireError = { readonly info: ErrorInfo } | { readonly name: string; readonl
 
 export type EngineEvent =
   | { readonly k: 'job'; readonly job: JobSnapshot }
+  /**
+   * A newer snapshot of a job the host holds: only the fields that changed (a field in `gone` is no longer there).
+   * A job's first event is whole; a small copy's queued → running → done then cost the host and the worker's
+   * serializer a third of the snapshots (the host's heap grew with them).
+   */
+  | { readonly k: 'jobDelta'; readonly id: string; readonly changed: Partial<JobSnapshot>; readonly gone?: readonly string[] }
   | { readonly k: 'batch'; readonly summary: BatchSummary }
   | { readonly k: 'removed'; readonly ids: readonly string[] }
   /** The engine forgot a batch (Clear Finished after it was done). */
@@ -109,4 +115,30 @@ export function toWireError(e: unknown): WireError {
   if (info && typeof info.message === 'string') return { info };
   if (e instanceof Error) return { name: e.name, message: e.message };
   return { name: 'Error', message: String(e) };
+}
+
+/** A job's event for the host, which holds `held` of it (undefined: nothing): the whole snapshot, or what changed. */
+export function jobEvent(job: JobSnapshot, held: JobSnapshot | undefined): EngineEvent {
+  if (!held) return { k: 'job', job };
+  const now = job as unknown as Record<string, unknown>;
+  const before = held as unknown as Record<string, unknown>;
+  const changed: Record<string, unknown> = {};
+  let gone: string[] | undefined;
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null;
+  for (const key in now) {
+    const a = before[key];
+    const b = now[key];
+    // Nested values (locations, error, waiting) are rebuilt with each snapshot: compared by content.
+    const same = key in before && (a === b || (isObject(a) && isObject(b) && JSON.stringify(a) === JSON.stringify(b)));
+    if (!same) changed[key] = b;
+  }
+  for (const key in before) if (!(key in now)) (gone ??= []).push(key);
+  return gone ? { k: 'jobDelta', id: job.id, changed, gone } : { k: 'jobDelta', id: job.id, changed };
+}
+
+/** The snapshot a jobDelta makes of the one held. */
+export function applyJobDelta(held: JobSnapshot, e: { readonly changed: Partial<JobSnapshot>; readonly gone?: readonly string[] }): JobSnapshot {
+  const next: Record<string, unknown> = { ...held, ...e.changed };
+  for (const key of e.gone ?? []) delete next[key];
+  return next as unknown as JobSnapshot;
 }

@@ -11,7 +11,8 @@ import type { StoragePipelineOptions } from '@azure/storage-blob';
 import { createAccountClient, type AccountClient } from '../storage/connections';
 import { CopyEngine } from '../engine/engine';
 import type { Logger } from '../base/log';
-import { CALLS, POSTS, WITH_SIGNAL, fromWireError, fromWireSpec, toWireError, type CallName, type EngineEvent, type FromWorker, type PostName, type SpecAnswer, type TokenOptions, type ToWorker, type WorkerInit } from './protocol';
+import type { JobSnapshot } from '../base/types';
+import { CALLS, POSTS, WITH_SIGNAL, fromWireError, fromWireSpec, jobEvent, toWireError, type CallName, type EngineEvent, type FromWorker, type PostName, type SpecAnswer, type TokenOptions, type ToWorker, type WorkerInit } from './protocol';
 
 /** Longest an event waits in the worker before it is posted (ms): bounds the host's messages per second. */
 const EVENT_FLUSH_MS = 30;
@@ -109,11 +110,20 @@ export function serveEngine(port: MessagePort, init: WorkerInit): void {
   let pending = new Map<string, EngineEvent>();
   let removals = 0;
   let timer: NodeJS.Timeout | undefined;
+  // The snapshot the host holds of each job it holds (it drops one on a removal event, as the engine does).
+  const held = new Map<string, JobSnapshot>();
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
     if (pending.size === 0) return;
-    const events = [...pending.values()];
+    const events: EngineEvent[] = [];
+    for (const e of pending.values()) {
+      if (e.k !== 'job') events.push(e);
+      else {
+        events.push(jobEvent(e.job, held.get(e.job.id)));
+        held.set(e.job.id, e.job);
+      }
+    }
     pending = new Map();
     post({ t: 'events', events });
   };
@@ -142,7 +152,10 @@ export function serveEngine(port: MessagePort, init: WorkerInit): void {
   engine.onJobsRemoved((ids) => {
     if (ids.length === 0) return;
     // A job removed after its newest event: drop that event (the removal says it all).
-    for (const id of ids) pending.delete(`j${id}`);
+    for (const id of ids) {
+      pending.delete(`j${id}`);
+      held.delete(id);
+    }
     queue(`r${removals++}`, { k: 'removed', ids });
   });
 

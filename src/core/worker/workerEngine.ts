@@ -30,7 +30,7 @@ import type { Logger } from '../base/log';
 import type { TimingOptions } from '../operations/operationChoice';
 import { isFinal, type CopyPlan, type CopyRequest, type JobSnapshot, type PlannedCopy } from '../base/types';
 import { serveEngine } from './server';
-import { fromWireError, toWireError, toWireSpec, type CallName, type EngineEvent, type FromWorker, type PostName, type TokenOptions, type SpecAnswer, type ToWorker, type WorkerInit } from './protocol';
+import { applyJobDelta, fromWireError, toWireError, toWireSpec, type CallName, type EngineEvent, type FromWorker, type PostName, type TokenOptions, type SpecAnswer, type ToWorker, type WorkerInit } from './protocol';
 
 /** The worker's old-space limit (MiB): the CLI's, which keeps a 100,000-blob copy near 150 MiB of RSS. */
 export const ENGINE_HEAP_MB = 256;
@@ -287,6 +287,14 @@ export class WorkerEngine implements EngineApi {
     switch (e.k) {
       case 'job': {
         const job = e.job;
+        this.jobsById.set(job.id, job);
+        this.jobEmitter.fire(job);
+        break;
+      }
+      case 'jobDelta': {
+        const held = this.jobsById.get(e.id);
+        if (!held) break; // the worker sends a delta only for a job it sent whole and did not remove
+        const job = applyJobDelta(held, e);
         this.jobsById.set(job.id, job);
         this.jobEmitter.fire(job);
         break;
