@@ -342,14 +342,22 @@ export class GateFollowingQueue {
 
   run<T>(task: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      const done = () => {
+        this.active--;
+        this.next();
+      };
       const go = () => {
         this.active++;
-        task()
-          .then(resolve, reject)
-          .finally(() => {
-            this.active--;
-            this.next();
-          });
+        task().then(
+          (v) => {
+            resolve(v);
+            done();
+          },
+          (e: unknown) => {
+            reject(e);
+            done();
+          },
+        );
       };
       if (this.queue.length === this.head && this.active < this.room()) go();
       else this.queue.push(go);
@@ -435,7 +443,7 @@ export async function throughAccountGate<R extends { status: number; headers: { 
   send: () => Promise<R>,
 ): Promise<R> {
   const gate = gateOfUrl(url);
-  await gate.acquire(signal);
+  if (!gate.tryAcquire()) await gate.acquire(signal); // a place free now costs no await (one per request)
   const t0 = performance.now();
   try {
     const res = await send();
