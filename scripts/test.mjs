@@ -81,7 +81,6 @@ try {
   process.exit(1);
 }
 
-/** Every *.test.js below dir, as paths relative to the repository. */
 /**
  * Removes what tsc emitted into out/ for a source that no longer exists (a deleted or renamed test would still run);
  * the rest stays for the incremental compile.
@@ -99,6 +98,7 @@ function pruneOut() {
   }
 }
 
+/** Every *.test.js below dir, as paths relative to the repository. */
 function testFiles(dir) {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true, recursive: true })

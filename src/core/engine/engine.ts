@@ -21,7 +21,7 @@ import { CapabilityCache, planCopy, summarizePlan, type PlannerContext, type Pla
 import { readResume } from './resume';
 import { OperationTimings } from '../operations/operationChoice';
 import { JobRunner } from '../copy/runner';
-import { GateFollowingQueue } from '../storage/throttle';
+import { GateFollowingQueue } from '../storage/gateQueue';
 import type { EngineApi } from './engineApi';
 import { isFinal, type CopyPlan, type CopyRequest, type JobSnapshot, type PlannedCopy, type Refusals } from '../base/types';
 

@@ -136,8 +136,9 @@ export function jobEvent(job: JobSnapshot, held: JobSnapshot | undefined): Engin
   return gone ? { k: 'jobDelta', id: job.id, changed, gone } : { k: 'jobDelta', id: job.id, changed };
 }
 
-/** The snapshot a jobDelta makes of the one held. */
-export function applyJobDelta(held: JobSnapshot, e: { readonly changed: Partial<JobSnapshot>; readonly gone?: readonly string[] }): JobSnapshot {
+/** The snapshot a jobDelta makes of the one held (none held: none). */
+export function applyJobDelta(held: JobSnapshot | undefined, e: { readonly changed: Partial<JobSnapshot>; readonly gone?: readonly string[] }): JobSnapshot | undefined {
+  if (!held) return undefined;
   const next: Record<string, unknown> = { ...held, ...e.changed };
   for (const key of e.gone ?? []) delete next[key];
   return next as unknown as JobSnapshot;

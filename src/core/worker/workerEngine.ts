@@ -35,9 +35,8 @@ import { applyJobDelta, fromWireError, toWireError, toWireSpec, type CallName, t
 /** The worker's old-space limit (MiB): the CLI's, which keeps a 100,000-blob copy near 150 MiB of RSS. */
 export const ENGINE_HEAP_MB = 256;
 /**
- * The worker's young generation (MiB: two semi-spaces and the space objects are promoted through), as a main
- * thread's default. Unset, V8 sizes a worker's from its old-space limit (192 MiB for 256), and a copy's garbage
- * filled it: the worker's heap grew to 160 MiB with 30–50 MiB in use, the extension host's RSS with it.
+ * The worker's young generation (MiB), a main thread's default. Unset, V8 derives a worker's from its old-space limit
+ * (192 MiB for 256), and a copy's garbage filled it: 160 MiB of heap reserved for 30–50 MiB in use.
  */
 const ENGINE_YOUNG_MB = 48;
 /** Longest dispose() waits for the worker to write the journal (ms). */
@@ -285,16 +284,10 @@ export class WorkerEngine implements EngineApi {
 
   private apply(e: EngineEvent): void {
     switch (e.k) {
-      case 'job': {
-        const job = e.job;
-        this.jobsById.set(job.id, job);
-        this.jobEmitter.fire(job);
-        break;
-      }
+      case 'job':
       case 'jobDelta': {
-        const held = this.jobsById.get(e.id);
-        if (!held) break; // the worker sends a delta only for a job it sent whole and did not remove
-        const job = applyJobDelta(held, e);
+        const job = e.k === 'job' ? e.job : applyJobDelta(this.jobsById.get(e.id), e);
+        if (!job) break; // a delta follows the whole snapshot of a job the worker has not removed since
         this.jobsById.set(job.id, job);
         this.jobEmitter.fire(job);
         break;

@@ -5,7 +5,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { AccountGate, ACCOUNT_START_IN_FLIGHT, GateFollowingQueue, gateFor, throughAccountGate } from '../../../src/core/storage/throttle';
+import { AccountGate, ACCOUNT_START_IN_FLIGHT, gateFor, throughAccountGate } from '../../../src/core/storage/throttle';
+import { GateFollowingQueue } from '../../../src/core/storage/gateQueue';
 import { accountKey } from '../../../src/core/base/urls';
 
 type Answer = 'ok' | '503' | 'timeout';
