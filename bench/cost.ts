@@ -13,7 +13,6 @@
  * at about half; a second process resumes from the journal; the harness says how many names were copied twice.
  * Writes bench/cost-results.json.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,6 +21,7 @@ import { CopyEngine, createAccountClient } from '../src/core';
 import type { AccountClient } from '../src/core';
 import { DEV_ACCOUNT } from '../test/helpers/azurite';
 import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
+import { measured } from './run';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -78,31 +78,6 @@ async function enginePeer(spec: PeerSpec): Promise<void> {
   process.stdout.write(`RESULT ${JSON.stringify({ batches: ids.length, total, succeeded })}\n`);
 }
 
-interface Timed {
-  code: number;
-  seconds: number;
-  peakMiB: number;
-  cpuSeconds: number;
-  out: string;
-  err: string;
-}
-
-function timed(cmd: string[], onStart?: (c: ChildProcess) => void): Promise<Timed> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', 'PEAK_KIB=%M USER=%U SYS=%S', ...cmd], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AZURE_STORAGE_CONNECTION_STRING: '' } });
-    onStart?.(child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err = (err + d).slice(-8000)));
-    child.on('close', (code) => {
-      const m = /PEAK_KIB=(\d+) USER=([\d.]+) SYS=([\d.]+)/.exec(err);
-      resolve({ code: code ?? 1, seconds: (performance.now() - t0) / 1000, peakMiB: Number(m?.[1] ?? 0) / 1024, cpuSeconds: Number(m?.[2] ?? 0) + Number(m?.[3] ?? 0), out, err });
-    });
-  });
-}
-
 async function main(): Promise<void> {
   if (args[0] === '--peer') return sdkPeer(JSON.parse(args[1]) as PeerSpec);
   if (args[0] === '--engine-peer') return enginePeer(JSON.parse(args[1]) as PeerSpec);
@@ -134,8 +109,8 @@ async function main(): Promise<void> {
         const progress = setInterval(() => log(`${w} ${count}: ${harness.copyCalls.toLocaleString('en-US')} copy calls; client ${clientMemory(timePid)}`), 60_000);
         const r =
           w === 'cli'
-            ? await timed([process.execPath, ...prof, cli, 'copy', `${endpoint}/${SOURCE}/${PREFIX}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs], (c) => (timePid = c.pid ?? 0))
-            : await timed([process.execPath, ...prof, __filename, '--peer', JSON.stringify({ endpoint, dest } satisfies PeerSpec)], (c) => (timePid = c.pid ?? 0));
+            ? await measured([process.execPath, ...prof, cli, 'copy', `${endpoint}/${SOURCE}/${PREFIX}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs], { onStart: (c) => (timePid = c.pid ?? 0) })
+            : await measured([process.execPath, ...prof, __filename, '--peer', JSON.stringify({ endpoint, dest } satisfies PeerSpec)], { onStart: (c) => (timePid = c.pid ?? 0) });
         clearInterval(progress);
         if (r.code !== 0) throw new Error(`${w} ${count}: exit ${r.code}: ${r.err}`);
         const copied = harness.copies.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
@@ -166,21 +141,23 @@ async function main(): Promise<void> {
       const spec: PeerSpec = { endpoint, dest: `cost-dst-${++seq}`, journalDir };
       let killedAt = 0;
       let journalBytes = 0;
-      const first = await timed([process.execPath, __filename, '--engine-peer', JSON.stringify(spec)], (child) => {
-        const poll = setInterval(() => {
-          if (harness.copyCalls >= n / 2) {
-            clearInterval(poll);
-            killedAt = harness.copyCalls;
-            journalBytes = dirBytes(journalDir);
-            // /usr/bin/time's child, by its id: the engine's process (the one that must die without a word).
-            const pid = Number(fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]);
-            if (pid > 0) process.kill(pid, 'SIGKILL');
-          }
-        }, 50);
-        child.on('close', () => clearInterval(poll));
+      const first = await measured([process.execPath, __filename, '--engine-peer', JSON.stringify(spec)], {
+        onStart: (child) => {
+          const poll = setInterval(() => {
+            if (harness.copyCalls >= n / 2) {
+              clearInterval(poll);
+              killedAt = harness.copyCalls;
+              journalBytes = dirBytes(journalDir);
+              // /usr/bin/time's child, by its id: the engine's process (the one that must die without a word).
+              const pid = Number(fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]);
+              if (pid > 0) process.kill(pid, 'SIGKILL');
+            }
+          }, 50);
+          child.on('close', () => clearInterval(poll));
+        },
       });
       log(`resume: first process ended (exit ${first.code}) after ${killedAt.toLocaleString('en-US')} copy calls; journal ${journalBytes} bytes`);
-      const second = await timed([process.execPath, __filename, '--engine-peer', JSON.stringify({ ...spec, resume: true })]);
+      const second = await measured([process.execPath, __filename, '--engine-peer', JSON.stringify({ ...spec, resume: true })]);
       const result = JSON.parse(/RESULT (.*)/.exec(second.out)?.[1] ?? '{}') as { batches?: number; total?: number; succeeded?: number };
       const copied = harness.copies.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
       const row = {

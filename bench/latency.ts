@@ -17,7 +17,6 @@
  * (user + system, from /usr/bin/time) per blob and peak RSS: on one machine the client's CPU is often the limit.
  * Writes bench/latency-results.json.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -25,6 +24,7 @@ import * as path from 'node:path';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
 import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
+import { measured } from './run';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -99,22 +99,6 @@ async function peer(spec: PeerSpec): Promise<void> {
   process.stdout.write(`RESULT ${JSON.stringify({ count: names.length, ms: performance.now() - t0 })}\n`);
 }
 
-/** Runs `cmd` under /usr/bin/time: wall time, the client's CPU time (user + system) and peak RSS. */
-function run(cmd: string[]): Promise<{ ms: number; cpuMs: number; peakMiB: number; out: string; err: string; code: number }> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', 'CLIENT_TIME %U %S %M', ...cmd], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AZURE_STORAGE_CONNECTION_STRING: '' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err = (err + d).slice(-8000)));
-    child.on('close', (code) => {
-      const t = /CLIENT_TIME (\S+) (\S+) (\d+)/.exec(err);
-      resolve({ ms: performance.now() - t0, cpuMs: t ? (Number(t[1]) + Number(t[2])) * 1000 : NaN, peakMiB: t ? Number(t[3]) / 1024 : NaN, out, err, code: code ?? 1 });
-    });
-  });
-}
-
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -174,10 +158,10 @@ async function main(): Promise<void> {
             harness?.reset(n);
             let res;
             if (w === 'cli' || w === 'cli-before') {
-              res = await run([process.execPath, w === 'cli' ? cli : baseline!, 'copy', `${endpoint}/${srcContainer}/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs]);
+              res = await measured([process.execPath, w === 'cli' ? cli : baseline!, 'copy', `${endpoint}/${srcContainer}/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs]);
             } else {
               const spec: PeerSpec = { endpoint, container: srcContainer, prefix, dest, inFlight: w === 'sdk-32' ? 32 : 256 };
-              res = await run([process.execPath, __filename, '--peer', JSON.stringify(spec)]);
+              res = await measured([process.execPath, __filename, '--peer', JSON.stringify(spec)]);
             }
             if (res.code !== 0) throw new Error(`${w} at ${rtt} ms: exit ${res.code}: ${res.err}`);
             let count = 0;
@@ -186,9 +170,9 @@ async function main(): Promise<void> {
               await svc.getContainerClient(dest).delete();
             } else count = harness!.copies.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
             if (count !== n) throw new Error(`${w} at ${rtt} ms: ${count} of ${n} blobs arrived`);
-            const r = { rtt, who: w, rep, ms: res.ms, blobsPerSecond: n / (res.ms / 1000), cpuMsPerBlob: res.cpuMs / n, peakMiB: res.peakMiB };
+            const r = { rtt, who: w, rep, ms: res.seconds * 1000, blobsPerSecond: n / res.seconds, cpuMsPerBlob: (res.cpuSeconds * 1000) / n, peakMiB: res.peakMiB };
             runs.push(r);
-            log(`${rtt} ms ${w.padEnd(10)} run ${rep}: ${(res.ms / 1000).toFixed(2)} s, ${r.blobsPerSecond.toFixed(0)} blobs/s, client CPU ${r.cpuMsPerBlob.toFixed(2)} ms/blob, peak RSS ${r.peakMiB.toFixed(0)} MiB`);
+            log(`${rtt} ms ${w.padEnd(10)} run ${rep}: ${res.seconds.toFixed(2)} s, ${r.blobsPerSecond.toFixed(0)} blobs/s, client CPU ${r.cpuMsPerBlob.toFixed(2)} ms/blob, peak RSS ${r.peakMiB.toFixed(0)} MiB`);
           }
         }
       } finally {

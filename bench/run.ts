@@ -1,5 +1,5 @@
-/** What the benchmark scripts share: a bounded pool of async work, and a child process timed with its peak RSS. */
-import { spawn } from 'node:child_process';
+/** What the benchmark scripts share: a bounded pool of async work, and a child process measured by /usr/bin/time. */
+import { spawn, type ChildProcess } from 'node:child_process';
 
 /** Runs `fn` on every item, at most `n` at a time. */
 export async function pool<T>(items: readonly T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
@@ -11,19 +11,38 @@ export async function pool<T>(items: readonly T[], n: number, fn: (x: T) => Prom
   );
 }
 
-/** Runs `cmd` under /usr/bin/time: wall time, peak RSS (KiB), stdout and exit code; a failure's stderr goes out tagged. */
-export function timed(cmd: string[], env: NodeJS.ProcessEnv, tag: string): Promise<{ seconds: number; peakKiB: number; out: string; code: number }> {
+/** What /usr/bin/time says of a child process, with its wall time, its stdout and the end of its stderr. */
+export interface Measured {
+  code: number;
+  seconds: number;
+  peakMiB: number;
+  /** User + system CPU time. */
+  cpuSeconds: number;
+  out: string;
+  err: string;
+}
+
+/** Runs `cmd` under /usr/bin/time (default environment: this one without AZURE_STORAGE_CONNECTION_STRING). */
+export function measured(cmd: string[], options: { env?: NodeJS.ProcessEnv; onStart?: (c: ChildProcess) => void } = {}): Promise<Measured> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', 'PEAK_KIB=%M', ...cmd], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = options.env ?? { ...process.env, AZURE_STORAGE_CONNECTION_STRING: '' };
+    const child = spawn('/usr/bin/time', ['-f', 'PEAK_KIB=%M USER=%U SYS=%S', ...cmd], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    options.onStart?.(child);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
+    child.stderr.on('data', (d) => (err = (err + d).slice(-8000)));
     child.on('close', (code) => {
-      const peak = Number(/PEAK_KIB=(\d+)/.exec(err)?.[1] ?? 0);
-      if (code !== 0) process.stderr.write(`${tag} exited ${code}: ${err}\n`);
-      resolve({ seconds: (performance.now() - t0) / 1000, peakKiB: peak, out, code: code ?? 1 });
+      const m = /PEAK_KIB=(\d+) USER=([\d.]+) SYS=([\d.]+)/.exec(err);
+      resolve({ code: code ?? 1, seconds: (performance.now() - t0) / 1000, peakMiB: Number(m?.[1] ?? 0) / 1024, cpuSeconds: Number(m?.[2] ?? 0) + Number(m?.[3] ?? 0), out, err });
     });
   });
+}
+
+/** measured(), with peak RSS in KiB; a failure's stderr goes out tagged. */
+export async function timed(cmd: string[], env: NodeJS.ProcessEnv, tag: string): Promise<{ seconds: number; peakKiB: number; out: string; code: number }> {
+  const r = await measured(cmd, { env });
+  if (r.code !== 0) process.stderr.write(`${tag} exited ${r.code}: ${r.err}\n`);
+  return { seconds: r.seconds, peakKiB: r.peakMiB * 1024, out: r.out, code: r.code };
 }
