@@ -125,6 +125,11 @@ describe('WorkerEngine: the engine in a worker thread', () => {
     const s = await engine.summarize(request, undefined, (items) => (paged += items.length));
     assert.equal(s.totals.count, 60);
     assert.equal(paged, 60);
+    // A caller that keeps no items (a plan of millions) is sent the counts alone.
+    let counted = 0;
+    let sent = 0;
+    await engine.summarize(request, undefined, (items, count) => ((sent += items.length), (counted += count)), 0);
+    assert.deepEqual({ counted, sent }, { counted: 60, sent: 0 });
     // A planned copy started from the host: the batch id is the host's, the copy lands.
     const batchId = engine.start(plan);
     const done = await engine.waitForBatch(batchId);

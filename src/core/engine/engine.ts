@@ -17,13 +17,13 @@ import { FileJournal, type JournalRecord, type JournalStore } from '../copy/jour
 import { redactingLogger, type Logger } from '../base/log';
 import { operationModule, pendingCopyId } from '../operations';
 import { DeferredCleanups } from '../copy/cleanups';
-import { CapabilityCache, planCopy, summarizePlan, type PlannerContext, type PlanSummary } from '../plan/planner';
+import { CapabilityCache, planCopy, summarizePlan, type PlannerContext, type PlanPageListener, type PlanSummary } from '../plan/planner';
 import { readResume } from './resume';
 import { OperationTimings } from '../operations/operationChoice';
 import { JobRunner } from '../copy/runner';
 import { GateFollowingQueue } from '../storage/gateQueue';
 import type { EngineApi } from './engineApi';
-import { isFinal, type CopyPlan, type CopyRequest, type JobSnapshot, type PlannedCopy, type Refusals } from '../base/types';
+import { isFinal, type CopyPlan, type CopyRequest, type JobSnapshot, type Refusals } from '../base/types';
 
 export type { BatchStats, BatchSummary } from './jobEvents';
 export type { Logger } from '../base/log';
@@ -186,8 +186,8 @@ export class CopyEngine implements EngineApi {
   }
 
   /** Totals of a plan without keeping its items (a confirmation of millions); onPage sees each page as it is planned. */
-  summarize(request: CopyRequest, signal?: AbortSignal, onPage?: (items: readonly PlannedCopy[]) => void): Promise<PlanSummary> {
-    return summarizePlan(this.plannerContext(), request, signal, onPage);
+  summarize(request: CopyRequest, signal?: AbortSignal, onPage?: PlanPageListener, keepItems?: number): Promise<PlanSummary> {
+    return summarizePlan(this.plannerContext(), request, signal, onPage, keepItems);
   }
 
   batch(batchId: string): BatchSummary | undefined {

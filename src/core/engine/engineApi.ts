@@ -5,9 +5,9 @@
  */
 import type { Disposable } from '../base/events';
 import type { BatchSummary } from './jobEvents';
-import type { PlanSummary } from '../plan/planner';
+import type { PlanPageListener, PlanSummary } from '../plan/planner';
 import type { EngineTuning } from './engineOptions';
-import type { CopyPlan, CopyRequest, JobSnapshot, PlannedCopy } from '../base/types';
+import type { CopyPlan, CopyRequest, JobSnapshot } from '../base/types';
 
 export interface EngineApi extends Disposable {
   /** Concurrency, block size, outage tolerance for jobs that start from now on. */
@@ -25,7 +25,8 @@ export interface EngineApi extends Disposable {
   jobs(): JobSnapshot[];
   /** The jobs of a batch not final yet. */
   liveJobs(batchId: string): JobSnapshot[];
-  summarize(request: CopyRequest, signal?: AbortSignal, onPage?: (items: readonly PlannedCopy[]) => void): Promise<PlanSummary>;
+  /** A plan's totals without its items; onPage sees each page's count, and its items up to `keepItems` (default all). */
+  summarize(request: CopyRequest, signal?: AbortSignal, onPage?: PlanPageListener, keepItems?: number): Promise<PlanSummary>;
   batch(batchId: string): BatchSummary | undefined;
   onJob(listener: (job: JobSnapshot) => void): Disposable;
   onBatch(listener: (b: BatchSummary) => void): Disposable;

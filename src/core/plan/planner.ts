@@ -360,9 +360,11 @@ export async function summarizePlan(
   ctx: PlannerContext,
   request: CopyRequest,
   signal?: AbortSignal,
-  onPage?: (items: readonly PlannedCopy[]) => void,
+  onPage?: PlanPageListener,
+  keepItems = Infinity,
 ): Promise<PlanSummary> {
   const totals = new PlanTotals();
+  let listed = 0;
   const cost = costEstimateFor(ctx, request);
   const refused = new RefusalList();
   let warnings: ReadonlySet<string> = new Set();
@@ -372,12 +374,19 @@ export async function summarizePlan(
     refused.add(page.refused);
     cost.add(page.items);
     cost.planned(page.calls);
-    onPage?.(page.items);
+    listed += page.items.length;
+    onPage?.(listed <= keepItems ? page.items : [], page.items.length);
     warnings = page.warnings;
     sync = page.sync ?? sync;
   }
   return { totals: totals.value(), warnings: [...warnings], cost: cost.value(), refused: refused.value(), ...(sync ? { sync } : {}) };
 }
+
+/**
+ * Sees each page of a summarized plan as it is planned: its blob count, and its items while the plan so far holds at
+ * most `keepItems` (past that, none: a caller that keeps no plan of millions is not sent millions of items).
+ */
+export type PlanPageListener = (items: readonly PlannedCopy[], count: number) => void;
 
 /** A plan's totals without its items (see summarizePlan). */
 export interface PlanSummary {

@@ -74,7 +74,7 @@ export type FromWorker =
   | { readonly t: 'events'; readonly events: readonly EngineEvent[] }
   | { readonly t: 'reply'; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly t: 'reply'; readonly id: number; readonly ok: false; readonly error: WireError }
-  | { readonly t: 'page'; readonly id: number; readonly items: readonly unknown[] }
+  | { readonly t: 'page'; readonly id: number; readonly items: readonly unknown[]; readonly count: number }
   | { readonly t: 'request'; readonly id: number; readonly method: 'spec'; readonly args: readonly [connectionId: string] }
   | { readonly t: 'request'; readonly id: number; readonly method: 'getToken'; readonly args: readonly [connectionId: string, scopes: string | string[], options: TokenOptions] }
   | { readonly t: 'log'; readonly level: 'info' | 'warn' | 'error' | 'debug'; readonly message: string };

@@ -11,7 +11,7 @@ import type { StoragePipelineOptions } from '@azure/storage-blob';
 import { createAccountClient, type AccountClient } from '../storage/connections';
 import { CopyEngine } from '../engine/engine';
 import type { Logger } from '../base/log';
-import type { JobSnapshot } from '../base/types';
+import type { CopyRequest, JobSnapshot } from '../base/types';
 import { CALLS, POSTS, WITH_SIGNAL, fromWireError, fromWireSpec, jobEvent, toWireError, type CallName, type EngineEvent, type FromWorker, type PostName, type SpecAnswer, type TokenOptions, type ToWorker, type WorkerInit } from './protocol';
 
 /** Longest an event waits in the worker before it is posted (ms): bounds the host's messages per second. */
@@ -188,9 +188,11 @@ export function serveEngine(port: MessagePort, init: WorkerInit): void {
     if (!WITH_SIGNAL.has(method)) return (engine[method] as (...a: unknown[]) => unknown)(...args);
     const controller = new AbortController();
     controllers.set(id, controller);
-    const extra: unknown[] = [controller.signal];
-    if (method === 'summarize') extra.push((items: readonly unknown[]) => post({ t: 'page', id, items }));
-    return (engine[method] as (...a: unknown[]) => unknown)(...args, ...extra);
+    if (method === 'summarize') {
+      const [request, keepItems] = args as [CopyRequest, number];
+      return engine.summarize(request, controller.signal, (items, count) => post({ t: 'page', id, items, count }), keepItems);
+    }
+    return (engine[method] as (...a: unknown[]) => unknown)(...args, controller.signal);
   };
 
   const postCall = (method: PostName, args: readonly unknown[]) => {

@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { isMainThread, parentPort, Worker, workerData, type ResourceLimits } from 'node:worker_threads';
-import type { PlanSummary } from '../plan/planner';
+import type { PlanPageListener, PlanSummary } from '../plan/planner';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { codeCacheKey, compileWithCodeCache } from '../base/codeCache';
 import type { ConnectionSpec } from '../storage/connections';
@@ -81,7 +81,7 @@ function workerCodeCacheFile(dir: string, main: string): string {
 interface PendingCall {
   resolve(value: unknown): void;
   reject(error: unknown): void;
-  onPage?: (items: readonly PlannedCopy[]) => void;
+  onPage?: PlanPageListener;
   signal?: AbortSignal;
   onAbort?: () => void;
 }
@@ -174,7 +174,7 @@ export class WorkerEngine implements EngineApi {
     this.ensure().postMessage(m);
   }
 
-  private call<T>(method: CallName, args: readonly unknown[], signal?: AbortSignal, onPage?: (items: readonly PlannedCopy[]) => void): Promise<T> {
+  private call<T>(method: CallName, args: readonly unknown[], signal?: AbortSignal, onPage?: PlanPageListener): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.disposed) return reject(new CopyError({ message: 'The copy engine was disposed.' }));
       const id = this.nextCall++;
@@ -219,7 +219,7 @@ export class WorkerEngine implements EngineApi {
         break;
       }
       case 'page':
-        this.calls.get(m.id)?.onPage?.(m.items as PlannedCopy[]);
+        this.calls.get(m.id)?.onPage?.(m.items as PlannedCopy[], m.count);
         break;
       case 'request':
         void this.answer(worker, m.id, m.method === 'spec' ? () => this.wireSpec(m.args[0]) : () => this.token(m.args[0], m.args[1], m.args[2]));
@@ -344,8 +344,9 @@ export class WorkerEngine implements EngineApi {
     return this.jobs().filter((j) => j.batchId === batchId && !isFinal(j.state));
   }
 
-  summarize(request: CopyRequest, signal?: AbortSignal, onPage?: (items: readonly PlannedCopy[]) => void): Promise<PlanSummary> {
-    return this.call('summarize', [request], signal, onPage);
+  summarize(request: CopyRequest, signal?: AbortSignal, onPage?: PlanPageListener, keepItems?: number): Promise<PlanSummary> {
+    // The worker posts a page's items only up to keepItems: past it, the count alone crosses.
+    return this.call('summarize', [request, keepItems ?? Infinity], signal, onPage);
   }
 
   batch(batchId: string): BatchSummary | undefined {

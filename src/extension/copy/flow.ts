@@ -230,11 +230,11 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
       const items: PlannedCopy[] = [];
       let seen = 0;
       try {
-        const { totals, warnings, cost, refused } = await ctx.engine.summarize(request, controller.signal, (page) => {
-          seen += page.length;
-          if (seen <= PLAN_IN_MEMORY) items.push(...page);
+        const { totals, warnings, cost, refused } = await ctx.engine.summarize(request, controller.signal, (page, count) => {
+          seen += count;
+          items.push(...page);
           progress.report({ message: `${plural(seen, 'blob')} listed` });
-        });
+        }, PLAN_IN_MEMORY);
         return { id: '', request, items: totals.count <= PLAN_IN_MEMORY ? items : [], totals, warnings, cost, refused } satisfies CopyPlan;
       } catch (err) {
         if (err instanceof Error && (err as { info?: { code?: string } }).info?.code === 'NothingToCopy') return err;
