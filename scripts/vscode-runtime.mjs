@@ -298,12 +298,27 @@ export async function runExtensionTests({ extensionTestsPath, workspace, timeout
       }
     });
     await page.goto(srv.url);
+    // BLOB_COPY_RENDERER_METRICS=<ms>: the workbench renderer's heap, DOM and time, every <ms> (bench --scale-host).
+    const metricsEvery = Number(process.env.BLOB_COPY_RENDERER_METRICS ?? 0);
+    let metricsTimer;
+    if (metricsEvery > 0) {
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Performance.enable');
+      metricsTimer = setInterval(() => {
+        cdp.send('Performance.getMetrics').then(({ metrics }) => {
+          const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
+          const mib = (b) => Math.round(b / 2 ** 20);
+          onLine(`[renderer] heap ${mib(m.JSHeapUsedSize)}/${mib(m.JSHeapTotalSize)} MiB, nodes ${m.Nodes}, listeners ${m.JSEventListeners}, documents ${m.Documents}, frames ${m.Frames}, layouts ${m.LayoutCount} (${m.LayoutDuration?.toFixed(1)} s), style recalcs ${m.RecalcStyleCount} (${m.RecalcStyleDuration?.toFixed(1)} s), script ${m.ScriptDuration?.toFixed(1)} s, tasks ${m.TaskDuration?.toFixed(1)} s`);
+        }, () => undefined);
+      }, metricsEvery);
+    }
     let timer;
     const timeout = new Promise((resolveTimeout) => {
       timer = setTimeout(() => resolveTimeout('timeout'), timeoutMs);
     });
     const result = await Promise.race([exit, timeout]);
     clearTimeout(timer);
+    clearInterval(metricsTimer);
     if (result === 'timeout') {
       onLine(`[vscode-runtime] extension tests did not finish within ${timeoutMs / 1000} s`);
       return { code: 1, lines };

@@ -23,9 +23,19 @@ function isJobAction(x: string | undefined): x is JobActionType {
 export function renderActions(cell: HTMLElement, job: JobView, previousKey: string): string {
   const actions = actionsFor(job);
   const key = actions.join(',');
-  if (key === previousKey) return key;
-  const hadFocus = cell.contains(document.activeElement);
   const name = shortName(job.destination) || job.id;
+  if (key === previousKey) {
+    // The same buttons, perhaps for another job (a row reused): they name this one.
+    for (const b of cell.children) {
+      const button = b as HTMLElement;
+      const a = button.dataset.action as JobActionType;
+      if (button.dataset.job === job.id) break;
+      button.dataset.job = job.id;
+      button.setAttribute('label', `${ACTION_UI[a].label}: ${name}`);
+    }
+    return key;
+  }
+  const hadFocus = cell.contains(document.activeElement);
   cell.replaceChildren(
     ...actions.map((a) => h('vscode-toolbar-button', { icon: ACTION_UI[a].icon, label: `${ACTION_UI[a].label}: ${name}`, title: ACTION_UI[a].label, 'data-action': a, 'data-job': job.id })),
   );

@@ -14,7 +14,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
 }
 
 export function icon(name: string, spin = false): HTMLSpanElement {
-  return h('span', { class: `codicon codicon-${name}${spin ? ' codicon-modifier-spin' : ''}`, 'aria-hidden': 'true' });
+  return h('span', { class: iconClass(name, spin), 'aria-hidden': 'true' });
+}
+
+export function iconClass(name: string, spin = false): string {
+  return `codicon codicon-${name}${spin ? ' codicon-modifier-spin' : ''}`;
 }
 
 export function setText(el: Element, text: string): void {

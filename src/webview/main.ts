@@ -32,7 +32,21 @@ function dispatch(action: PanelAction): void {
   const next = reduce(state, action);
   if (next === state) return;
   state = next;
-  render();
+  scheduleRender();
+}
+
+/**
+ * One render per frame, of the newest state: messages that arrive while the webview is busy (a copy of many small
+ * blobs sends a few per second, each replacing most rows) are reduced at once and drawn once, so it never falls behind.
+ */
+let renderQueued = false;
+function scheduleRender(): void {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    render();
+  });
 }
 
 function send(body: RequestBody, done?: string): void {

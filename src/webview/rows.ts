@@ -10,7 +10,7 @@ import './table.css';
 import type { VscodeProgressBar } from '@vscode-elements/elements/dist/vscode-progress-bar/vscode-progress-bar.js';
 import type { JobErrorView, JobView } from '../shared/protocol';
 import { renderActions } from './actions';
-import { h, icon, setText, setTitle } from './dom';
+import { h, icon, iconClass, setText, setTitle } from './dom';
 import { shortName, stateInfo, waitingStateInfo } from './format';
 import type { PanelState, VisibleRows } from './store';
 import { emptyText, rowText, unlistedText, waitingText } from './text';
@@ -29,8 +29,15 @@ const COLUMNS = [
 interface RowHandle {
   readonly row: HTMLElement;
   readonly stateCell: HTMLElement;
+  /** The state cell's badge: its class, icon and label change in place. */
+  readonly stateBadge: HTMLElement;
+  readonly stateIcon: HTMLElement;
+  readonly stateLabel: HTMLElement;
   readonly source: HTMLElement;
   readonly destination: HTMLElement;
+  readonly destinationText: HTMLElement;
+  readonly operationText: HTMLElement;
+  readonly attemptText: HTMLElement;
   readonly error: HTMLElement;
   /** "Waiting for storage — … · next try in 4 s", shown while the job waits (ticks every second). */
   readonly waiting: HTMLElement;
@@ -52,7 +59,13 @@ function cell(key: string, ...children: (Node | string)[]): HTMLElement {
 
 function createRow(id: string): RowHandle {
   const source = h('div', { class: 'path source' });
-  const destination = h('div', { class: 'path destination' });
+  const destinationText = h('span', {});
+  const destination = h('div', { class: 'path destination' }, icon('arrow-right'), destinationText);
+  const stateIcon = icon('blank');
+  const stateLabel = h('span', { class: 'state-label' });
+  const stateBadge = h('span', { class: 'state' }, stateIcon, stateLabel);
+  const operationText = h('span', {});
+  const attemptText = h('div', { class: 'muted', hidden: true });
   const error = h('div', { class: 'error', hidden: true });
   const waiting = h('div', { class: 'waiting', role: 'status', hidden: true });
   const bar = h('vscode-progress-bar', {}) as VscodeProgressBar;
@@ -60,8 +73,8 @@ function createRow(id: string): RowHandle {
   const percentText = h('span', { class: 'percent' });
   const jobCell = cell('job', source, destination, waiting, error);
   const r = {
-    stateCell: cell('state'),
-    operation: cell('operation'),
+    stateCell: cell('state', stateBadge),
+    operation: cell('operation', operationText, attemptText),
     progress: cell('progress', h('div', { class: 'progress-wrap' }, bar, percentText)),
     bytes: cell('bytes num'),
     speed: cell('speed num'),
@@ -69,7 +82,16 @@ function createRow(id: string): RowHandle {
     actions: cell('actions'),
   };
   const row = h('div', { class: 'jobs-row', role: 'row', 'data-job': id }, r.stateCell, jobCell, r.operation, r.progress, r.bytes, r.speed, r.eta, r.actions);
-  return { ...r, row, source, destination, error, waiting, bar, percentText, job: undefined, actionsKey: '' };
+  return { ...r, row, stateBadge, stateIcon, stateLabel, source, destination, destinationText, operationText, attemptText, error, waiting, bar, percentText, job: undefined, actionsKey: '' };
+}
+
+/** Spare rows kept (a page holds at most MAX_PAGE_ROWS; most pages are far smaller). */
+const MAX_SPARE_ROWS = 200;
+
+/** A spare row for another job: everything is drawn again by the next updateRow, as for a new row. */
+function rebindRow(r: RowHandle, id: string): void {
+  r.row.dataset.job = id;
+  r.job = undefined;
 }
 
 function errorParts(e: JobErrorView): (Node | string)[] {
@@ -89,13 +111,16 @@ function updateRow(r: RowHandle, job: JobView): void {
     const cls = job.waiting ? 'state state-waiting' : `state state-${job.state}`;
     r.row.dataset.state = job.state;
     r.row.classList.toggle('is-waiting', !!job.waiting);
-    r.stateCell.replaceChildren(h('span', { class: cls, title: info.description }, icon(info.icon, info.spin), h('span', { class: 'state-label' }, info.label)));
+    r.stateBadge.className = cls;
+    setTitle(r.stateBadge, info.description);
+    r.stateIcon.className = iconClass(info.icon, info.spin);
+    setText(r.stateLabel, info.label);
   }
   updateWaiting(r, Date.now());
   if (!prev || prev.source !== job.source || prev.destination !== job.destination) {
     setText(r.source, job.source);
     setTitle(r.source, `From: ${job.source}`);
-    r.destination.replaceChildren(icon('arrow-right'), h('span', {}, job.destination));
+    setText(r.destinationText, job.destination);
     setTitle(r.destination, `To: ${job.destination}`);
   }
   if (!prev || prev.error !== job.error) {
@@ -105,7 +130,9 @@ function updateRow(r: RowHandle, job: JobView): void {
   }
   const text = rowText(job);
   if (!prev || prev.strategy !== job.strategy || prev.attempts !== job.attempts) {
-    r.operation.replaceChildren(text.operation, ...(text.attempt ? [h('div', { class: 'muted' }, text.attempt)] : []));
+    setText(r.operationText, text.operation);
+    setText(r.attemptText, text.attempt ?? '');
+    r.attemptText.hidden = !text.attempt;
   }
   if (text.value === undefined) {
     if (r.bar.value !== undefined) r.bar.value = undefined;
@@ -160,6 +187,12 @@ export function createJobsTable(): JobsTableView {
   const more = h('div', { class: 'more', hidden: true });
   const empty = h('div', { class: 'empty', hidden: true });
   const rows = new Map<string, RowHandle>();
+  /**
+   * Rows that left the page, kept to show the next new jobs: while a copy runs, most of a page's rows change jobs at
+   * every update, and a row made anew each time (its cells, progress bar and buttons) filled the webview's memory
+   * with elements to collect faster than it could render.
+   */
+  const spare: RowHandle[] = [];
   /** Height of a row, measured on the rows on screen (they vary: errors, waiting lines, narrow layouts). */
   let rowHeight = 44;
   /** Height a spacer gives each row it stands for: the row height, less when the list would be taller than a browser allows. */
@@ -198,12 +231,15 @@ export function createJobsTable(): JobsTableView {
         if (wanted.has(id)) continue;
         r.row.remove();
         rows.delete(id);
+        if (spare.length < MAX_SPARE_ROWS) spare.push(r);
       }
       let cursor = body.firstElementChild;
       for (const job of visible.rows) {
         let r = rows.get(job.id);
         if (!r) {
-          r = createRow(job.id);
+          r = spare.pop();
+          if (r) rebindRow(r, job.id);
+          else r = createRow(job.id);
           rows.set(job.id, r);
         }
         updateRow(r, job);
