@@ -3,7 +3,7 @@
  * Copy Jobs panel, hidden when idle. Driven by a `switch` on a small tagged state, updated at most every 250 ms.
  */
 import * as vscode from 'vscode';
-import type { JobSnapshot } from '../core';
+import type { BatchSummary, JobSnapshot } from '../core';
 import { COMMANDS } from './commands/ids';
 import { computeStatus, statusText, type CopyStatus } from './statusModel';
 
@@ -15,6 +15,7 @@ export class CopyStatusBar implements vscode.Disposable {
 
   constructor(
     private readonly jobs: () => readonly JobSnapshot[],
+    private readonly batchOf: (batchId: string) => BatchSummary | undefined = () => undefined,
     private readonly throttleMs = 250,
   ) {
     this.item = vscode.window.createStatusBarItem('blobCopy.status', vscode.StatusBarAlignment.Left, 50);
@@ -34,7 +35,7 @@ export class CopyStatusBar implements vscode.Disposable {
 
   render(): void {
     this.last = Date.now();
-    this.status = computeStatus(this.jobs());
+    this.status = computeStatus(this.jobs(), this.batchOf);
     const view = statusText(this.status);
     if (!view) {
       this.item.hide();

@@ -2,7 +2,7 @@
  * What the status bar item shows while copies run, computed from the job snapshots (pure, no `vscode`): a small
  * tagged state, and its text and tooltip by a `switch` on it.
  */
-import type { JobSnapshot } from '../core';
+import type { BatchSummary, JobSnapshot } from '../core';
 import { formatBytes, formatDuration, isActive, plural } from '../shared/vocabulary';
 
 export type CopyStatus =
@@ -19,8 +19,13 @@ export type CopyStatus =
       readonly waitingReason?: string;
     };
 
-/** Pure: the status of the batches that still have active jobs. */
-export function computeStatus(jobs: readonly JobSnapshot[]): CopyStatus {
+/**
+ * Pure: the status of the batches that still have active jobs. Bytes and failures come from the engine's counters of
+ * each such batch (`batchOf`) when it has them: they count every job of the batch, where the listed jobs are only the
+ * live ones and the most recent finished (a percentage over those said nothing of a batch of thousands). Active jobs,
+ * speed and waits come from the live jobs.
+ */
+export function computeStatus(jobs: readonly JobSnapshot[], batchOf: (batchId: string) => BatchSummary | undefined = () => undefined): CopyStatus {
   const activeBatches = new Set(jobs.filter((j) => isActive(j.state)).map((j) => j.batchId));
   if (activeBatches.size === 0) return { kind: 'idle' };
   let active = 0;
@@ -30,6 +35,15 @@ export function computeStatus(jobs: readonly JobSnapshot[]): CopyStatus {
   let failed = 0;
   let waiting = 0;
   let waitingReason: string | undefined;
+  const counted = new Set<string>();
+  for (const id of activeBatches) {
+    const b = batchOf(id);
+    if (!b) continue;
+    counted.add(id);
+    bytesDone += b.bytes;
+    bytesTotal += b.bytesTotal ?? 0;
+    failed += b.failed;
+  }
   for (const j of jobs) {
     if (!activeBatches.has(j.batchId)) continue;
     if (isActive(j.state)) {
@@ -40,12 +54,13 @@ export function computeStatus(jobs: readonly JobSnapshot[]): CopyStatus {
         waitingReason ??= j.waiting.reason;
       }
     }
+    if (counted.has(j.batchId)) continue;
     if (j.state === 'failed') failed++;
     if (j.state === 'skipped') continue;
     bytesTotal += j.bytesTotal;
     bytesDone += j.state === 'succeeded' ? j.bytesTotal : Math.min(j.bytesDone, j.bytesTotal);
   }
-  return { kind: 'copying', active, bytesDone, bytesTotal, throughput, failed, waiting, ...(waitingReason !== undefined ? { waitingReason } : {}) };
+  return { kind: 'copying', active, bytesDone: Math.min(bytesDone, bytesTotal), bytesTotal, throughput, failed, waiting, ...(waitingReason !== undefined ? { waitingReason } : {}) };
 }
 
 export function statusText(status: CopyStatus): { text: string; tooltip: string } | undefined {

@@ -30,6 +30,19 @@ describe('pure helpers of the shells', () => {
     assert.match(view.tooltip, /ETA 10 s/);
   });
 
+  it('status bar: a batch\'s bytes and failures from the engine\'s counters, which count the jobs no longer listed', () => {
+    const listed = [job('a', 'b1', 'running', 50, 100, 25), job('b', 'b1', 'succeeded', 100, 100)];
+    const counters = { batchId: 'b1', total: 1_000, succeeded: 799, skipped: 0, failed: 2, canceled: 0, aborted: 0, bytes: 80_050, bytesTotal: 100_000, done: false };
+    const status = computeStatus(listed, (id) => (id === 'b1' ? counters : undefined));
+    assert.ok(status.kind === 'copying');
+    assert.deepEqual([status.active, status.bytesDone, status.bytesTotal, status.failed], [1, 80_050, 100_000, 2]);
+    assert.equal(statusText(status)!.text, '$(sync~spin) 1 copying · 80%');
+    assert.match(statusText(status)!.tooltip, /1 job active, 2 failed/);
+    // Without counters (a batch the engine does not know), the listed jobs: 150 of 200 bytes.
+    const fallback = computeStatus(listed);
+    assert.ok(fallback.kind === 'copying' && fallback.bytesDone === 150 && fallback.bytesTotal === 200);
+  });
+
   it('status bar: "waiting for storage" while an active job waits, with the reason in the tooltip', () => {
     const waiting = { ...job('b', 'b1', 'running', 50, 100), waiting: { reason: 'connection refused', since: 1, nextTryAt: 2 } };
     const status = computeStatus([job('a', 'b1', 'running', 50, 100, 10), waiting]);
