@@ -191,7 +191,12 @@ describe('workbench: right-click a blob, Copy Blob To…, the job finishes in th
     await webview.locator('text=/8 jobs · .*\\(100%\\)/').first().waitFor({ timeout: 30_000 });
     await shot('copy-jobs');
 
-    // Search by name (the host filters the paged list): only bengal.jpg's row stays, then every row again.
+    // Search by name (the host filters the paged list): only bengal.jpg's row stays, then every row again. The rows
+    // that left are reused for the rows that come back (while small blobs copy, most rows change jobs at each update):
+    // each row element on the page now carries a mark, and every row shown after the search must carry one.
+    const rows = webview.locator('.jobs-row[data-job]');
+    const shown = await rows.count();
+    await rows.evaluateAll((els: object[]) => els.forEach((el) => Object.assign(el, { blobCopyMark: true })));
     const search = webview.locator('#search');
     await search.fill('bengal');
     await webview.locator('.jobs-row[data-job]', { hasText: 'tabby.jpg' }).first().waitFor({ state: 'detached', timeout: 15_000 });
@@ -199,6 +204,9 @@ describe('workbench: right-click a blob, Copy Blob To…, the job finishes in th
     assert.match(await webview.locator('.jobs-row[data-job]').first().innerText(), /bengal\.jpg/);
     await search.fill('');
     await webview.locator('.jobs-row[data-job]', { hasText: 'tabby.jpg' }).first().waitFor({ timeout: 15_000 });
+    assert.equal(await rows.count(), shown, 'every row is back');
+    const reused = await rows.evaluateAll((els: object[]) => els.filter((el) => (el as { blobCopyMark?: boolean }).blobCopyMark === true).length);
+    assert.equal(reused, shown, 'the rows shown again are the row elements that were on the page (reused, not built anew)');
 
     // The panel at three window widths: the job's source and destination are readable, its actions are not cut off.
     for (const width of [600, 900, 1400]) await checkPanelAt(width, webview);
