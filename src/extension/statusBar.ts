@@ -15,7 +15,7 @@ export class CopyStatusBar implements vscode.Disposable {
 
   constructor(
     private readonly jobs: () => readonly JobSnapshot[],
-    private readonly batchOf: (batchId: string) => BatchSummary | undefined = () => undefined,
+    private readonly batchOf: (batchId: string) => BatchSummary | undefined,
     private readonly throttleMs = 250,
   ) {
     this.item = vscode.window.createStatusBarItem('blobCopy.status', vscode.StatusBarAlignment.Left, 50);

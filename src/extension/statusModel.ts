@@ -1,6 +1,6 @@
 /**
- * What the status bar item shows while copies run, computed from the job snapshots (pure, no `vscode`): a small
- * tagged state, and its text and tooltip by a `switch` on it.
+ * What the status bar item shows while copies run, computed from the job snapshots and the batches' counters (pure,
+ * no `vscode`): a small tagged state, and its text and tooltip by a `switch` on it.
  */
 import type { BatchSummary, JobSnapshot } from '../core';
 import { formatBytes, formatDuration, isActive, plural } from '../shared/vocabulary';

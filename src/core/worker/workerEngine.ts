@@ -345,7 +345,6 @@ export class WorkerEngine implements EngineApi {
   }
 
   summarize(request: CopyRequest, signal?: AbortSignal, onPage?: PlanPageListener, keepItems?: number): Promise<PlanSummary> {
-    // The worker posts a page's items only up to keepItems: past it, the count alone crosses.
     return this.call('summarize', [request, keepItems ?? Infinity], signal, onPage);
   }
 
