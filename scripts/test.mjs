@@ -231,7 +231,7 @@ if (only === 'unit') {
   process.env.NODE_EXTRA_CA_CERTS ??= ensureTestCertificate().certPath;
   // Azurite as one bundle (test/helpers/azurite.ts), built here once rather than by the first test files at once.
   const { azuriteBundle } = await import(pathToFileURL(join(root, 'out', 'test', 'helpers', 'azurite.js')).href);
-  azuriteBundle();
+  await azuriteBundle();
   // One after the other: side by side on 2 cores, both halves took about twice as long and the whole run longer.
   if (only !== 'ui') await nodeTests();
   if (only !== 'node') await uiTests();

@@ -1,8 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { startAzurite, AzuriteInstance, SECOND_ACCOUNT } from '../helpers/azurite';
+import { Readable } from 'node:stream';
+import * as vm from 'node:vm';
+import { AZURITE_PATCHES, patchAzuriteSource, startAzurite, AzuriteInstance, SECOND_ACCOUNT } from '../helpers/azurite';
 import { createAccountClient } from '../../src/core/storage/connections';
 import { listBlobsPage, listContainersPage } from '../../src/core/storage/listing';
 
@@ -63,5 +68,35 @@ describe('Azurite harness: a start that fails', () => {
     if (result === 'still running') process.kill(-child.pid!, 'SIGKILL');
     assert.equal(result, 0, `the process ended by itself (output: ${out})`);
     assert.match(out, /Azurite did not start within 1 ms/);
+  });
+});
+
+describe("Azurite harness: the test bundle's patches", () => {
+  const src = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist', 'src');
+
+  it('each still applies to the installed Azurite (its text found once)', () => {
+    for (const p of AZURITE_PATCHES) {
+      const text = fs.readFileSync(path.join(src, p.file), 'utf8');
+      assert.equal(text.split(p.find).length - 1, 1, `${p.file}: ${p.find.split('\n')[0]}`);
+      assert.notEqual(patchAzuriteSource(path.join(src, p.file), text), text);
+    }
+  });
+
+  it('the CRC-64 computed eight bytes at a time equals Azurite\'s own, whole and in chunks', async () => {
+    type Crc = { getCRC64FromString(b: Buffer | string): Uint8Array; getCRC64FromStream(s: Readable): Promise<Uint8Array> };
+    const file = path.join(src, 'common', 'utils', 'utils.js');
+    const original = createRequire(file)(file) as Crc;
+    const patchedText = patchAzuriteSource(file, fs.readFileSync(file, 'utf8'));
+    assert.match(patchedText, /crc64SliceTables/);
+    const patched = { exports: {} as Crc };
+    (new vm.Script(`(function (exports, require, module) {${patchedText}\n})`, { filename: file }).runInThisContext() as (e: object, r: NodeJS.Require, m: object) => void)(patched.exports, createRequire(file), patched);
+    // CRC-64/NVME's check value (the CRC of "123456789"), little-endian as Azurite sends it.
+    assert.equal(Buffer.from(patched.exports.getCRC64FromString('123456789')).toString('hex'), Buffer.from('ae8b14860a799888', 'hex').reverse().toString('hex'));
+    for (const size of [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 4096 + 3, 100_003]) {
+      const data = randomBytes(size);
+      assert.deepEqual(patched.exports.getCRC64FromString(data), original.getCRC64FromString(data), `${size} bytes`);
+      const chunks = [data.subarray(0, size >> 2), data.subarray(size >> 2, (size >> 1) + 3), data.subarray((size >> 1) + 3)];
+      assert.deepEqual(await patched.exports.getCRC64FromStream(Readable.from(chunks)), original.getCRC64FromString(data), `${size} bytes in 3 chunks`);
+    }
   });
 });
