@@ -121,6 +121,24 @@ export const AZURITE_PATCHES: readonly { readonly file: string; readonly find: s
     replace: 'const uriTemplate = (globalThis.__blobCopyUriTemplates ??= new Map()).get(template) ?? globalThis.__blobCopyUriTemplates.set(template, (0, uri_templates_1.default)(template)).get(template);',
   },
   {
+    // … and matches each request's path against the same two templates for every operation of its method: keep the
+    // answers for the request's path (dispatch checks one request's operations in one go).
+    file: 'blob/generated/utils/utils.js',
+    find: 'function isURITemplateMatch(url, template) {',
+    replace: `let lastUrl;
+let lastMatches = new Map();
+function isURITemplateMatch(url, template) {
+    if (url !== lastUrl) {
+        lastUrl = url;
+        lastMatches = new Map();
+    }
+    let matched = lastMatches.get(template);
+    if (matched === undefined) lastMatches.set(template, (matched = isURITemplateMatchOnce(url, template)));
+    return matched;
+}
+function isURITemplateMatchOnce(url, template) {`,
+  },
+  {
     // Application Insights (and OpenTelemetry under it) loaded at start although the tests turn telemetry off.
     file: 'common/Telemetry.js',
     find: 'AzuriteTelemetryClient.appInsights = require("applicationinsights");',
