@@ -249,7 +249,7 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
   registerCopyJobsSerializer(context, panelDeps);
 
   // Nothing to show while no engine exists (it renders on engine events only).
-  const statusBar = new CopyStatusBar(() => engines.peek()?.jobs() ?? [], (id) => engines.peek()?.batch(id));
+  const statusBar = new CopyStatusBar(() => engines.peek()?.jobs() ?? [], (id) => engines.peek()?.batch(id), () => engines.peek()?.batches() ?? []);
   context.subscriptions.push(statusBar);
   const prompts: Prompts = { ...defaultPrompts };
 

@@ -16,6 +16,7 @@ export class CopyStatusBar implements vscode.Disposable {
   constructor(
     private readonly jobs: () => readonly JobSnapshot[],
     private readonly batchOf: (batchId: string) => BatchSummary | undefined,
+    private readonly batches: () => readonly BatchSummary[],
     private readonly throttleMs = 250,
   ) {
     this.item = vscode.window.createStatusBarItem('blobCopy.status', vscode.StatusBarAlignment.Left, 50);
@@ -35,7 +36,7 @@ export class CopyStatusBar implements vscode.Disposable {
 
   render(): void {
     this.last = Date.now();
-    this.status = computeStatus(this.jobs(), this.batchOf);
+    this.status = computeStatus(this.jobs(), this.batchOf, this.batches().filter((b) => !b.done && b.unreported).map((b) => b.batchId));
     const view = statusText(this.status);
     if (!view) {
       this.item.hide();

@@ -23,10 +23,12 @@ export type CopyStatus =
  * Pure: the status of the batches that still have active jobs. Bytes and failures come from the engine's counters of
  * each such batch (`batchOf`) when it has them: they count every job of the batch, where the listed jobs are only the
  * live ones and the most recent finished (a percentage over those said nothing of a batch of thousands). Active jobs,
- * speed and waits come from the live jobs.
+ * speed and waits come from the live jobs, plus a large batch's live jobs not reported one by one
+ * (`BatchSummary.unreported`, for the batches in `quietBatches`).
  */
-export function computeStatus(jobs: readonly JobSnapshot[], batchOf: (batchId: string) => BatchSummary | undefined = () => undefined): CopyStatus {
+export function computeStatus(jobs: readonly JobSnapshot[], batchOf: (batchId: string) => BatchSummary | undefined = () => undefined, quietBatches: Iterable<string> = []): CopyStatus {
   const activeBatches = new Set(jobs.filter((j) => isActive(j.state)).map((j) => j.batchId));
+  for (const id of quietBatches) if (batchOf(id)?.unreported) activeBatches.add(id);
   if (activeBatches.size === 0) return { kind: 'idle' };
   let active = 0;
   let bytesDone = 0;
@@ -40,6 +42,7 @@ export function computeStatus(jobs: readonly JobSnapshot[], batchOf: (batchId: s
     const b = batchOf(id);
     if (!b) continue;
     counted.add(id);
+    active += b.unreported ?? 0;
     bytesDone += b.bytes;
     bytesTotal += b.bytesTotal ?? 0;
     failed += b.failed;

@@ -98,6 +98,7 @@ interface EmptyText {
 
 /** What an empty table says, under a filter, with `known` jobs in total. */
 export function emptyText(filter: JobFilter, known: number): EmptyText {
+  if (filter === 'all' && known > 0) return { icon: 'info', text: 'No job listed.', detail: ' Every job is counted above.' };
   const text = filter === 'active' ? 'No copies in progress.' : filter === 'failed' ? 'No failed copies.' : 'No copy jobs yet.';
   const detail = known > 0 && filter !== 'all' ? ` ${plural(known, 'job')} under "All".` : ' Start one from the storage tree: Copy Blob To…, Paste, or drag and drop.';
   return { icon: filter === 'failed' ? 'pass' : 'inbox', text, detail };
@@ -105,12 +106,12 @@ export function emptyText(filter: JobFilter, known: number): EmptyText {
 
 /**
  * Under the list when the summary counts more jobs than the host lists (the engine keeps failed, active and the
- * most recent finished jobs; older finished ones live on as counts): "989,000 older finished jobs are counted
- * above, not listed." Undefined when every job is listed.
+ * most recent finished jobs; older finished ones live on as counts, and so do the small blobs of a batch past its
+ * first 10,000 jobs): "989,000 jobs counted above, not listed." Undefined when every job is listed.
  */
 export function unlistedText(known: number, listed: number): string | undefined {
   const n = known - listed;
-  return n > 0 ? `${plural(n, 'older finished job', 'older finished jobs')} counted above, not listed.` : undefined;
+  return n > 0 ? `${plural(n, 'job')} counted above, not listed: older finished ones, and a large copy's small blobs.` : undefined;
 }
 
 /** A batch's line: "1,000,000 jobs · 999,000 done · 12 failed · 3.0 GiB of 4.0 GiB · listing…". */

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { startAzurite, type AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
-import { CopyError, ENGINE_HEAP_MB, WorkerEngine, type BatchSummary, type ConnectionSpec, type JobSnapshot, type WorkerEngineOptions } from '../../src/core';
+import { CopyError, ENGINE_HEAP_MB, ENGINE_YOUNG_MB, WorkerEngine, type BatchSummary, type ConnectionSpec, type JobSnapshot, type WorkerEngineOptions } from '../../src/core';
 import { proxyOptions } from '../../src/core/worker/server';
 import { A1, A2, blobMd5, data, md5, MemoryLog, stopFast } from '../helpers/engine';
 import { waitFor } from '../helpers/wait';
@@ -62,8 +62,9 @@ describe('WorkerEngine: the engine in a worker thread', () => {
     const thread = engine.thread;
     assert.ok(thread && thread.threadId !== threadId, 'the engine runs in another thread');
     assert.equal(thread.resourceLimits?.maxOldGenerationSizeMb, ENGINE_HEAP_MB);
-    // A main thread's young generation, not the 192 MiB V8 derives for a worker from its old-space limit.
-    assert.equal(thread.resourceLimits?.maxYoungGenerationSizeMb, 48);
+    // A small young generation, not the 192 MiB V8 derives for a worker from its old-space limit.
+    assert.equal(thread.resourceLimits?.maxYoungGenerationSizeMb, ENGINE_YOUNG_MB);
+    assert.ok(ENGINE_YOUNG_MB <= 16);
     const jobs: JobSnapshot[] = [];
     const batches: BatchSummary[] = [];
     engine.onJob((j) => jobs.push(j));
@@ -114,6 +115,38 @@ describe('WorkerEngine: the engine in a worker thread', () => {
     assert.equal(removed.length, 50);
     assert.deepEqual(batchesGone, [batchId]);
     assert.equal(engine.batch(batchId), undefined);
+  });
+
+  it("past a batch's first jobs, only the jobs the host has a use for cross; the counters carry the rest", async () => {
+    // 60 blobs, the first 20 jobs listed (10,000 by default), live jobs never long enough to cross here.
+    const { engine, log } = make({ crossing: { listedPerBatch: 20, longJobMs: 60_000 } });
+    const seen = new Set<string>();
+    const batches: BatchSummary[] = [];
+    engine.onJob((j) => seen.add(j.id));
+    engine.onBatch((b) => batches.push(b));
+    const batchId = await engine.startStreaming({
+      sources: [{ kind: 'location', location: { connectionId: A1, container: 'src', path: 'many/' } }],
+      destination: { connectionId: A1, container: 'src', path: 'quiet/' },
+    });
+    const summary = await engine.waitForBatch(batchId);
+    assert.equal(summary.succeeded, 60, JSON.stringify({ summary, log: log.lines.slice(-10) }));
+    assert.equal(seen.size, 20, 'the host heard of the first 20 jobs only');
+    assert.ok(engine.jobs().every((j) => j.state === 'succeeded' && seen.has(j.id)));
+    assert.equal(engine.batch(batchId)?.unreported, undefined, 'done: no live job left unreported');
+    assert.ok(batches.every((b) => (b.unreported ?? 0) <= 40));
+    // Every blob was copied all the same.
+    let n = 0;
+    for await (const b of azurite.serviceClient().getContainerClient('src').listBlobsFlat({ prefix: 'quiet/' })) n += b.name.startsWith('quiet/f') ? 1 : 0;
+    assert.equal(n, 60);
+    // Clear Finished: removals cross for the jobs the host holds only.
+    const removed: string[] = [];
+    engine.onJobsRemoved((ids) => removed.push(...ids));
+    const listed = engine.jobs().length;
+    engine.clearFinished();
+    await waitFor(() => engine.jobs().length === 0, 5_000, 'the mirror to empty');
+    assert.ok(listed > 0);
+    assert.equal(removed.length, listed);
+    assert.ok(removed.every((id) => seen.has(id)));
   });
 
   it('plans and summarizes in the worker: pages stream back, errors cross as CopyError with their hint', async () => {

@@ -195,6 +195,10 @@ export class CopyEngine implements EngineApi {
     return b ? summaryOf(b) : undefined;
   }
 
+  batches(): BatchSummary[] {
+    return [...this.table.batches.values()].map(summaryOf);
+  }
+
   /** The blobs a batch's listing saw but could not plan: how many, and the first REFUSALS_KEPT of them. */
   batchRefusals(batchId: string): Refusals | undefined {
     return this.table.batches.get(batchId)?.refused.value();

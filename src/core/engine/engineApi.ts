@@ -28,6 +28,8 @@ export interface EngineApi extends Disposable {
   /** A plan's totals without its items; onPage sees each page's count, and its items up to `keepItems` (default all). */
   summarize(request: CopyRequest, signal?: AbortSignal, onPage?: PlanPageListener, keepItems?: number): Promise<PlanSummary>;
   batch(batchId: string): BatchSummary | undefined;
+  /** The batches the engine keeps (running and finished, until Clear Finished forgets them). */
+  batches(): BatchSummary[];
   onJob(listener: (job: JobSnapshot) => void): Disposable;
   onBatch(listener: (b: BatchSummary) => void): Disposable;
   /** Jobs the engine no longer lists (cleared, or past its retention of finished jobs). */

@@ -10,6 +10,7 @@ import type { EngineTuning } from '../engine/engineOptions';
 import type { BatchSummary } from '../engine/jobEvents';
 import { CopyError } from '../base/errors';
 import type { ErrorInfo, JobSnapshot } from '../base/types';
+import type { CrossingOptions } from './crossing';
 
 /** workerData: marks the thread as the engine's and carries the engine's options. */
 export interface WorkerInit {
@@ -29,6 +30,8 @@ export interface WorkerInit {
   readonly debugLog: boolean;
   /** The engine bundle compiled with a V8 code cache (see codeCacheBoot in workerEngine.ts). */
   readonly codeCache?: { readonly main: string; readonly file: string };
+  /** Which job events cross (tests set smaller numbers; see crossing.ts). */
+  readonly crossing?: CrossingOptions;
   /** Set: Int32Array over it, [0] becomes 1 when dispose() finished (the journal is on disk). */
   readonly disposed: SharedArrayBuffer;
 }

@@ -10,6 +10,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { StoragePipelineOptions } from '@azure/storage-blob';
 import { createAccountClient, type AccountClient } from '../storage/connections';
 import { CopyEngine } from '../engine/engine';
+import { JobCrossing } from './crossing';
 import type { Logger } from '../base/log';
 import type { CopyRequest, JobSnapshot } from '../base/types';
 import { CALLS, POSTS, WITH_SIGNAL, fromWireError, fromWireSpec, jobEvent, toWireError, type CallName, type EngineEvent, type FromWorker, type PostName, type SpecAnswer, type TokenOptions, type ToWorker, type WorkerInit } from './protocol';
@@ -112,20 +113,28 @@ export function serveEngine(port: MessagePort, init: WorkerInit): void {
   let timer: NodeJS.Timeout | undefined;
   // The snapshot the host holds of each job it holds (it drops one on a removal event, as the engine does).
   const held = new Map<string, JobSnapshot>();
+  // Which jobs the host is told of (all of a batch's first 10,000; beyond, those it has a use for: crossing.ts).
+  const crossing = new JobCrossing(init.crossing);
+  let dueTimer: NodeJS.Timeout | undefined;
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
+    for (const job of crossing.due()) pending.set(`j${job.id}`, { k: 'job', job });
     if (pending.size === 0) return;
     const events: EngineEvent[] = [];
+    const crosses = new Set<string>();
+    for (const e of pending.values()) if (e.k === 'job' && crossing.crosses(e.job, held.has(e.job.id))) crosses.add(e.job.id);
     for (const e of pending.values()) {
-      if (e.k !== 'job') events.push(e);
-      else {
+      if (e.k === 'batch') events.push(crossing.unreportedOf(e.summary.batchId) > 0 ? { k: 'batch', summary: { ...e.summary, unreported: crossing.unreportedOf(e.summary.batchId) } } : e);
+      else if (e.k !== 'job') events.push(e);
+      else if (crosses.has(e.job.id)) {
         events.push(jobEvent(e.job, held.get(e.job.id)));
         held.set(e.job.id, e.job);
       }
     }
     pending = new Map();
-    post({ t: 'events', events });
+    if (crossing.waiting) dueTimer ??= setTimeout(() => ((dueTimer = undefined), flush()), crossing.checkEveryMs);
+    if (events.length > 0) post({ t: 'events', events });
   };
   const queue = (key: string, e: EngineEvent) => {
     pending.delete(key);
@@ -146,17 +155,20 @@ export function serveEngine(port: MessagePort, init: WorkerInit): void {
   engine.onBatchesRemoved((ids) => {
     for (const batchId of ids) {
       pending.delete(`b${batchId}`);
+      crossing.forgetBatch(batchId);
       queue(`g${batchId}`, { k: 'batchGone', batchId });
     }
   });
   engine.onJobsRemoved((ids) => {
-    if (ids.length === 0) return;
-    // A job removed after its newest event: drop that event (the removal says it all).
+    // A job removed after its newest event: drop that event (the removal says it all). Only the jobs the host holds
+    // cross: it never heard of the others.
+    const told: string[] = [];
     for (const id of ids) {
       pending.delete(`j${id}`);
-      held.delete(id);
+      crossing.forget(id);
+      if (held.delete(id)) told.push(id);
     }
-    queue(`r${removals++}`, { k: 'removed', ids });
+    if (told.length > 0) queue(`r${removals++}`, { k: 'removed', ids: told });
   });
 
   // ---- calls from the host's thread
@@ -231,6 +243,7 @@ export function serveEngine(port: MessagePort, init: WorkerInit): void {
         break;
       case 'dispose': {
         flush();
+        if (dueTimer) clearTimeout(dueTimer);
         engine.dispose(); // the journal is written synchronously here
         const flag = new Int32Array(init.disposed);
         Atomics.store(flag, 0, 1);

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { JobSnapshot } from '../../core';
 import { isActive } from '../../shared/vocabulary';
+import { cancelChoices, toGo } from './cancelChoices';
 import { errorMessage } from '../logger';
 import { batchIdOf, jobIdsOf } from './invocation';
 import type { CommandFactory } from './types';
@@ -24,13 +25,29 @@ export const cancel: CommandFactory = (ctx) => async (inv): Promise<number> => {
     ctx.engine.cancelBatch(batchId);
     return active.filter((j) => j.batchId === batchId).length;
   }
-  const ids = jobIdsOf(inv, active) ?? (await pickJobs(active, 'Cancel copy jobs'));
-  if (!ids) {
-    if (active.length === 0) void ctx.notify.info('No copy is running.');
+  const given = jobIdsOf(inv, active);
+  if (given) {
+    for (const id of given) ctx.engine.cancel(id);
+    return given.length;
+  }
+  const batches = ctx.engine.batches();
+  const choices = cancelChoices(active, batches);
+  if (choices.length === 0) {
+    void ctx.notify.info('No copy is running.');
     return 0;
   }
-  for (const id of ids) ctx.engine.cancel(id);
-  return ids.length;
+  const picks = await vscode.window.showQuickPick(choices, { title: 'Cancel copy jobs', canPickMany: true, ignoreFocusOut: true });
+  let n = 0;
+  for (const p of picks ?? []) {
+    if (p.batchId !== undefined) {
+      ctx.engine.cancelBatch(p.batchId);
+      n += toGo(batches.find((b) => b.batchId === p.batchId)!);
+    } else if (p.jobId !== undefined) {
+      ctx.engine.cancel(p.jobId);
+      n++;
+    }
+  }
+  return n;
 };
 
 export const retryFailed: CommandFactory = (ctx) => (inv): number => {

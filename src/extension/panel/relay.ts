@@ -62,6 +62,8 @@ export class JobRelay {
   private readonly held = new Map<string, Held>();
   /** Per-batch counters, most recently seen last. */
   private readonly batches = new Map<string, BatchView>();
+  /** Live jobs of a batch the engine counts but did not report one by one (BatchSummary.unreported). */
+  private readonly unreported = new Map<string, number>();
   private readonly clock: RelayClock;
   private isReady = false;
   private timer: unknown;
@@ -92,7 +94,7 @@ export class JobRelay {
     if (batch) {
       for (const id of new Set([...this.held.values()].map((h) => h.snap.batchId))) {
         const b = batch.call(options.source, id);
-        if (b) this.batches.set(id, batchView(b));
+        if (b) this.setBatch(b);
       }
     }
   }
@@ -156,16 +158,29 @@ export class JobRelay {
   /** Batches the engine forgot (Clear Finished). */
   onBatchesRemoved(batchIds: readonly string[]): void {
     let any = false;
-    for (const id of batchIds) any = this.batches.delete(id) || any;
+    for (const id of batchIds) {
+      any = this.batches.delete(id) || any;
+      this.unreported.delete(id);
+    }
     if (any) this.markDirty();
   }
 
   /** A batch's counters changed. */
   onBatch(summary: BatchSummary): void {
     this.batches.delete(summary.batchId); // most recent last
-    this.batches.set(summary.batchId, batchView(summary));
-    while (this.batches.size > MAX_BATCHES) this.batches.delete(this.batches.keys().next().value as string);
+    this.setBatch(summary);
+    while (this.batches.size > MAX_BATCHES) {
+      const oldest = this.batches.keys().next().value as string;
+      this.batches.delete(oldest);
+      this.unreported.delete(oldest);
+    }
     this.markDirty();
+  }
+
+  private setBatch(summary: BatchSummary): void {
+    this.batches.set(summary.batchId, batchView(summary));
+    if (summary.unreported) this.unreported.set(summary.batchId, summary.unreported);
+    else this.unreported.delete(summary.batchId);
   }
 
   /** The webview said `ready`: post the first page and the counters now. */
@@ -269,6 +284,8 @@ export class JobRelay {
     }
     for (const b of counted.values()) {
       count += b.total;
+      // Live jobs it did not report one by one (a large batch): in the engine's hands, counted as copying.
+      byState.running += this.unreported.get(b.batchId) ?? 0;
       byState.succeeded += b.succeeded;
       byState.skipped += b.skipped;
       byState.failed += b.failed;

@@ -5,6 +5,7 @@ import type { JobSnapshot } from '../../../src/core';
 import { locationUrl, type ConnectionInfo } from '../../../src/extension/connections/model';
 import { batchMessage, failureText, firstFailure } from '../../../src/extension/notificationText';
 import { computeStatus, statusText } from '../../../src/extension/statusModel';
+import { cancelChoices, toGo } from '../../../src/extension/commands/cancelChoices';
 import { formatBytes, formatDuration, strategiesFor } from '../../../src/shared/vocabulary';
 import { regionNote } from '../../../src/extension/copy/regions';
 
@@ -13,6 +14,24 @@ function job(id: string, batchId: string, state: JobSnapshot['state'], bytesDone
 }
 
 describe('pure helpers of the shells', () => {
+  it("status bar and Cancel Copy…: a large batch's unreported live jobs make it active and offered whole", () => {
+    const b = { batchId: 'big', total: 50_000, succeeded: 30_000, skipped: 0, failed: 2, canceled: 0, aborted: 0, bytes: 30_000, bytesTotal: 50_000, done: false, listing: true, unreported: 900 };
+    const batchOf = (id: string) => (id === 'big' ? b : undefined);
+    // No job of the batch listed on the host: still copying, with its counters.
+    assert.equal(computeStatus([], batchOf).kind, 'idle', 'not told which batches are large: idle');
+    const status = computeStatus([job('f', 'big', 'failed', 0, 1)], batchOf, ['big']);
+    assert.deepEqual(status, { kind: 'copying', active: 900, bytesDone: 30_000, bytesTotal: 50_000, throughput: 0, failed: 2, waiting: 0 });
+    const choices = cancelChoices([job('r', 'small', 'running', 0, 1)], [b, { ...b, batchId: 'done', done: true }, { ...b, batchId: 'listed', unreported: undefined }]);
+    assert.deepEqual(
+      choices.map((c) => [c.label, c.description, c.batchId, c.jobId]),
+      [
+        ['Whole copy of 50,000 jobs', '19,998 to go, still listing', 'big', undefined],
+        ['r', 'running', undefined, 'r'],
+      ],
+    );
+    assert.equal(toGo(b), 19_998);
+  });
+
   it('status bar: idle when nothing is active, count + percent + ETA while copying', () => {
     assert.deepEqual(computeStatus([job('a', 'b1', 'succeeded', 10, 10)]), { kind: 'idle' });
     assert.equal(statusText({ kind: 'idle' }), undefined);

@@ -73,8 +73,10 @@ describe('webview text: summary and messages', () => {
     assert.equal(emptyText('failed', 3).icon, 'pass');
     assert.equal(emptyText('failed', 3).detail, ' 3 jobs under "All".');
     assert.match(emptyText('all', 0).detail, /Copy Blob To…/);
-    assert.equal(unlistedText(1, 0), '1 older finished job counted above, not listed.');
-    assert.equal(unlistedText(1_000_000, 11_000), '989,000 older finished jobs counted above, not listed.');
+    assert.equal(unlistedText(1, 0), "1 job counted above, not listed: older finished ones, and a large copy's small blobs.");
+    assert.equal(unlistedText(1_000_000, 11_000), "989,000 jobs counted above, not listed: older finished ones, and a large copy's small blobs.");
+    // A large copy's jobs are all counted, none listed: the empty list says so instead of "No copy jobs yet."
+    assert.deepEqual(emptyText('all', 20_000), { icon: 'info', text: 'No job listed.', detail: ' Every job is counted above.' });
     assert.equal(unlistedText(8, 8), undefined);
   });
 

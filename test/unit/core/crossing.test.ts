@@ -1,0 +1,89 @@
+/**
+ * Which job events cross from the engine's worker to the extension host (src/core/worker/crossing.ts): a batch's
+ * first jobs whole; past them only the jobs the host has a use for (failed, canceled, aborted, waiting, long-lived),
+ * the others counted as `unreported` while live. A fake clock: nothing here waits.
+ */
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { JobCrossing, LISTED_JOBS_PER_BATCH, LONG_JOB_MS } from '../../../src/core/worker/crossing';
+import type { JobSnapshot, JobState } from '../../../src/core/base/types';
+
+const job = (id: string, state: JobState, extra: Partial<JobSnapshot> = {}): JobSnapshot => ({
+  id,
+  batchId: extra.batchId ?? 'b1',
+  source: `src/${id}`,
+  destination: `dst/${id}`,
+  destinationLocation: { connectionId: 'a', container: 'dst', path: id },
+  strategy: 'copy-blob',
+  state,
+  bytesDone: 0,
+  bytesTotal: 1024,
+  throughput: 0,
+  attempts: 1,
+  ...extra,
+});
+
+describe('JobCrossing: the job events the extension host is told of', () => {
+  it('tells every change of a batch\'s first jobs, then only what the host has a use for', () => {
+    const now = 1_000;
+    const c = new JobCrossing({ listedPerBatch: 2, longJobMs: 500 }, () => now);
+    // The first two jobs of b1 cross from their first event on, whatever they do.
+    assert.equal(c.crosses(job('a', 'queued'), false), true);
+    assert.equal(c.crosses(job('b', 'running'), false), true);
+    assert.equal(c.crosses(job('a', 'succeeded'), true), true, 'a held job: every change crosses');
+    // A third job of b1 does not cross while it is live and young, nor when it succeeds: its batch counts it.
+    assert.equal(c.crosses(job('c', 'queued'), false), false);
+    assert.equal(c.crosses(job('c', 'running'), false), false);
+    assert.equal(c.unreportedOf('b1'), 1);
+    assert.equal(c.crosses(job('c', 'succeeded'), false), false);
+    assert.equal(c.unreportedOf('b1'), 0, 'final: no longer live and unreported');
+    assert.equal(c.crosses(job('d', 'skipped'), false), false);
+    // Failed, canceled, aborted jobs cross (the host lists them); so does one waiting for storage.
+    assert.equal(c.crosses(job('e', 'running'), false), false);
+    assert.equal(c.crosses(job('e', 'failed'), false), true);
+    assert.equal(c.crosses(job('f', 'canceled'), false), true);
+    assert.equal(c.crosses(job('g', 'aborted'), false), true);
+    assert.equal(c.crosses(job('h', 'running', { waiting: { reason: 'the account is throttling (503)', since: now } as JobSnapshot['waiting'] }), false), true);
+    assert.equal(c.unreportedOf('b1'), 0);
+    // Another batch has its own first jobs.
+    assert.equal(c.crosses(job('x', 'queued', { batchId: 'b2' }), false), true);
+  });
+
+  it('a live job crosses once it has been live longJobMs: at its next event, or from due() without one', () => {
+    let now = 0;
+    const c = new JobCrossing({ listedPerBatch: 0, longJobMs: 500 }, () => now);
+    assert.equal(c.crosses(job('a', 'queued'), false), false);
+    assert.equal(c.crosses(job('b', 'queued'), false), false);
+    assert.equal(c.waiting, true);
+    now = 499;
+    assert.equal(c.crosses(job('a', 'running', { bytesDone: 10 }), false), false);
+    assert.deepEqual(c.due(), [], 'nothing is long yet');
+    now = 500;
+    assert.equal(c.crosses(job('a', 'running', { bytesDone: 20 }), false), true, 'live 500 ms: its progress shows');
+    // b had no event since: due() gives its newest snapshot, once.
+    const due = c.due();
+    assert.deepEqual(due.map((j) => [j.id, j.state]), [['b', 'queued']]);
+    assert.deepEqual(c.due(), []);
+    assert.equal(c.unreportedOf('b1'), 0);
+    assert.equal(c.waiting, false);
+  });
+
+  it('forgets removed jobs and forgotten batches', () => {
+    const c = new JobCrossing({ listedPerBatch: 1, longJobMs: 500 }, () => 0);
+    assert.equal(c.crosses(job('a', 'queued'), false), true);
+    assert.equal(c.crosses(job('b', 'queued'), false), false);
+    c.forget('b');
+    assert.equal(c.unreportedOf('b1'), 0);
+    assert.equal(c.waiting, false);
+    c.forgetBatch('b1');
+    assert.equal(c.crosses(job('c', 'queued'), false), true, 'a batch id seen again starts its count again');
+  });
+
+  it('defaults: a batch\'s first 10,000 jobs cross, a live job after 2 s', () => {
+    assert.equal(LISTED_JOBS_PER_BATCH, 10_000);
+    assert.equal(LONG_JOB_MS, 2_000);
+    const c = new JobCrossing(undefined, () => 0);
+    for (let i = 0; i < LISTED_JOBS_PER_BATCH; i++) assert.equal(c.crosses(job(`j${i}`, 'succeeded'), false), true);
+    assert.equal(c.crosses(job('last', 'succeeded'), false), false);
+  });
+});
