@@ -21,7 +21,10 @@ export interface EngineApi extends Disposable {
   copy(request: CopyRequest, signal?: AbortSignal): Promise<BatchSummary>;
   /** Resolves when every job of the batch is final (the signal cancels the batch). */
   waitForBatch(batchId: string, signal?: AbortSignal): Promise<BatchSummary>;
-  /** Live jobs, failed/canceled/aborted ones and the most recent finished ones. */
+  /**
+   * Live jobs, failed/canceled/aborted ones and the most recent finished ones. WorkerEngine: those the worker told the
+   * host of (a large batch's small blobs are in its counters only, see worker/crossing.ts).
+   */
   jobs(): JobSnapshot[];
   /** The jobs of a batch not final yet. */
   liveJobs(batchId: string): JobSnapshot[];

@@ -5,21 +5,20 @@
  * longer competes with the host's other extensions on one event loop.
  *
  * This thread keeps a mirror of what the UI reads synchronously (jobs(), batch(), liveJobs()), fed by the worker's
- * coalesced events; calls with an answer cross as messages. The worker asks this thread for connection specs and
- * Entra ID tokens (VS Code's sign-in is reachable only here). dispose() waits (bounded) until the worker wrote the
+ * coalesced events (past a batch's first 10,000 jobs, only of the jobs the UI has a use for: crossing.ts); calls with
+ * an answer cross as messages. The worker asks this thread for connection specs and Entra ID tokens (VS Code's
+ * sign-in is reachable only here). dispose() waits (bounded) until the worker wrote the
  * journal, as CopyEngine.dispose() does synchronously.
  *
  * The worker runs this very file (dist/core.js in the release build, out/src/core/workerEngine.js compiled by tsc):
  * at load, in a thread marked by its workerData, it serves the engine instead.
  */
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { isMainThread, parentPort, Worker, workerData, type ResourceLimits } from 'node:worker_threads';
 import type { PlanPageListener, PlanSummary } from '../plan/planner';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { codeCacheKey, compileWithCodeCache } from '../base/codeCache';
+import { CODE_CACHE_BOOT, workerCodeCacheFile } from './codeCacheBoot';
 import type { ConnectionSpec } from '../storage/connections';
 import type { EngineApi } from '../engine/engineApi';
 import type { EngineTuning } from '../engine/engineOptions';
@@ -66,20 +65,6 @@ export interface WorkerEngineOptions {
    * the bytecode kept from an earlier worker, written after its first finished batch. Unset: no cache.
    */
   codeCacheDir?: string;
-}
-
-/**
- * The worker's first code when it has a code cache (a worker started with `eval`): compileWithCodeCache's own source
- * compiles this bundle with the cache and runs it as the worker's main module; the worker writes the cache after its
- * first finished batch (server.ts), unless V8 took it.
- */
-const CODE_CACHE_BOOT = `const c = (${compileWithCodeCache.toString()})(require('node:worker_threads').workerData.codeCache.main, require('node:worker_threads').workerData.codeCache.file);
-globalThis.blobCopyWriteCodeCache = c.write;
-c.run();`;
-
-/** The worker's code cache file for this bundle and Node (the name carries the bundle's SHA-256, as the CLI's does). */
-function workerCodeCacheFile(dir: string, main: string): string {
-  return path.join(dir, `engine-${codeCacheKey(fs.readFileSync(main))}.v8cache`);
 }
 
 interface PendingCall {
