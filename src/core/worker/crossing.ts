@@ -78,12 +78,11 @@ export class JobCrossing {
     return false;
   }
 
-  /** Live jobs not told of that have become long (they cross now, and are no longer unreported). */
+  /** The newest snapshots of live jobs not told of that have become long: crosses() lets them cross now. */
   due(): JobSnapshot[] {
     const now = this.now();
     const jobs: JobSnapshot[] = [];
     for (const u of this.unreported.values()) if (now - u.since >= this.longJobMs) jobs.push(u.job);
-    for (const j of jobs) this.forget(j.id);
     return jobs;
   }
 

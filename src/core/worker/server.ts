@@ -10,10 +10,10 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { StoragePipelineOptions } from '@azure/storage-blob';
 import { createAccountClient, type AccountClient } from '../storage/connections';
 import { CopyEngine } from '../engine/engine';
-import { JobCrossing } from './crossing';
+import { EventOutbox } from './outbox';
 import type { Logger } from '../base/log';
-import type { CopyRequest, JobSnapshot } from '../base/types';
-import { CALLS, POSTS, WITH_SIGNAL, fromWireError, fromWireSpec, jobEvent, toWireError, type CallName, type EngineEvent, type FromWorker, type PostName, type SpecAnswer, type TokenOptions, type ToWorker, type WorkerInit } from './protocol';
+import type { CopyRequest } from '../base/types';
+import { CALLS, POSTS, WITH_SIGNAL, fromWireError, fromWireSpec, toWireError, type CallName, type FromWorker, type PostName, type SpecAnswer, type TokenOptions, type ToWorker, type WorkerInit } from './protocol';
 
 /** Longest an event waits in the worker before it is posted (ms): bounds the host's messages per second. */
 const EVENT_FLUSH_MS = 30;
@@ -107,41 +107,20 @@ export function serveEngine(port: MessagePort, init: WorkerInit): void {
     ...init.tuning,
   });
 
-  // ---- events, coalesced: one entry per job and per batch, in the order of their newest event
-  let pending = new Map<string, EngineEvent>();
-  let removals = 0;
+  // ---- events, coalesced (outbox.ts), posted at most every EVENT_FLUSH_MS
+  const outbox = new EventOutbox(init.crossing);
   let timer: NodeJS.Timeout | undefined;
-  // The snapshot the host holds of each job it holds (it drops one on a removal event, as the engine does).
-  const held = new Map<string, JobSnapshot>();
-  // Which jobs the host is told of (all of a batch's first 10,000; beyond, those it has a use for: crossing.ts).
-  const crossing = new JobCrossing(init.crossing);
   let dueTimer: NodeJS.Timeout | undefined;
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    for (const job of crossing.due()) pending.set(`j${job.id}`, { k: 'job', job });
-    if (pending.size === 0) return;
-    const events: EngineEvent[] = [];
-    const crosses = new Set<string>();
-    for (const e of pending.values()) if (e.k === 'job' && crossing.crosses(e.job, held.has(e.job.id))) crosses.add(e.job.id);
-    for (const e of pending.values()) {
-      if (e.k === 'batch') events.push(crossing.unreportedOf(e.summary.batchId) > 0 ? { k: 'batch', summary: { ...e.summary, unreported: crossing.unreportedOf(e.summary.batchId) } } : e);
-      else if (e.k !== 'job') events.push(e);
-      else if (crosses.has(e.job.id)) {
-        events.push(jobEvent(e.job, held.get(e.job.id)));
-        held.set(e.job.id, e.job);
-      }
-    }
-    pending = new Map();
-    if (crossing.waiting) dueTimer ??= setTimeout(() => ((dueTimer = undefined), flush()), crossing.checkEveryMs);
+    const events = outbox.take();
+    // A large batch's live jobs the host was not told of: looked at again, for those that become long.
+    if (outbox.unreported) dueTimer ??= setTimeout(() => ((dueTimer = undefined), flush()), outbox.checkEveryMs);
     if (events.length > 0) post({ t: 'events', events });
   };
-  const queue = (key: string, e: EngineEvent) => {
-    pending.delete(key);
-    pending.set(key, e);
-    timer ??= setTimeout(flush, EVENT_FLUSH_MS);
-  };
-  engine.onJob((job) => queue(`j${job.id}`, { k: 'job', job }));
+  const later = () => (timer ??= setTimeout(flush, EVENT_FLUSH_MS));
+  engine.onJob((job) => (outbox.job(job), later()));
   // The first finished batch has run the copy code: the V8 code cache (when the worker was started with one) is
   // written now, once, so the next worker compiles none of it again.
   let cacheWritten = false;
@@ -150,25 +129,13 @@ export function serveEngine(port: MessagePort, init: WorkerInit): void {
       cacheWritten = true;
       (globalThis as { blobCopyWriteCodeCache?: () => void }).blobCopyWriteCodeCache?.();
     }
-    queue(`b${summary.batchId}`, { k: 'batch', summary });
+    outbox.batch(summary);
+    later();
   });
-  engine.onBatchesRemoved((ids) => {
-    for (const batchId of ids) {
-      pending.delete(`b${batchId}`);
-      crossing.forgetBatch(batchId);
-      queue(`g${batchId}`, { k: 'batchGone', batchId });
-    }
-  });
+  engine.onBatchesRemoved((ids) => (outbox.batchesRemoved(ids), later()));
   engine.onJobsRemoved((ids) => {
-    // A job removed after its newest event: drop that event (the removal says it all). Only the jobs the host holds
-    // cross: it never heard of the others.
-    const told: string[] = [];
-    for (const id of ids) {
-      pending.delete(`j${id}`);
-      crossing.forget(id);
-      if (held.delete(id)) told.push(id);
-    }
-    if (told.length > 0) queue(`r${removals++}`, { k: 'removed', ids: told });
+    outbox.jobsRemoved(ids);
+    if (outbox.pendingEvents) later();
   });
 
   // ---- calls from the host's thread

@@ -60,9 +60,10 @@ describe('JobCrossing: the job events the extension host is told of', () => {
     assert.deepEqual(c.due(), [], 'nothing is long yet');
     now = 500;
     assert.equal(c.crosses(job('a', 'running', { bytesDone: 20 }), false), true, 'live 500 ms: its progress shows');
-    // b had no event since: due() gives its newest snapshot, once.
+    // b had no event since: due() gives its newest snapshot, which then crosses (once: it is held from now on).
     const due = c.due();
     assert.deepEqual(due.map((j) => [j.id, j.state]), [['b', 'queued']]);
+    assert.equal(c.crosses(due[0], false), true);
     assert.deepEqual(c.due(), []);
     assert.equal(c.unreportedOf('b1'), 0);
     assert.equal(c.waiting, false);
