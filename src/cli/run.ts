@@ -19,7 +19,7 @@ import {
   type WaitingInfo,
   SETTLED_LINE,
 } from '../core';
-import { batchOutcome, formatBytes } from '../shared/vocabulary';
+import { batchOutcome, finishedOf, formatBytes } from '../shared/vocabulary';
 import { Command, CopyCommand, USAGE, UsageError, parseCommandLine } from './args';
 import { blobOrFolder } from './blobOrFolder';
 import { createDefaultCredential, sideConnection } from './credentials';
@@ -338,7 +338,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const draw = () => {
         const b = engine.batch(batchId!);
         if (!b) return;
-        const finished = b.succeeded + b.skipped + b.failed + b.canceled + b.aborted;
+        const finished = finishedOf(b);
         const secs = (Date.now() - started) / 1000;
         const waiting = engine.liveJobs(batchId!).find((j) => j.waiting)?.waiting;
         io.stderr.write(

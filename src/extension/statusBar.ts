@@ -36,7 +36,7 @@ export class CopyStatusBar implements vscode.Disposable {
 
   render(): void {
     this.last = Date.now();
-    this.status = computeStatus(this.jobs(), this.batchOf, this.batches().filter((b) => !b.done && b.unreported).map((b) => b.batchId));
+    this.status = computeStatus(this.jobs(), this.batchOf, this.batches());
     const view = statusText(this.status);
     if (!view) {
       this.item.hide();

@@ -24,11 +24,11 @@ export type CopyStatus =
  * each such batch (`batchOf`) when it has them: they count every job of the batch, where the listed jobs are only the
  * live ones and the most recent finished (a percentage over those said nothing of a batch of thousands). Active jobs,
  * speed and waits come from the live jobs, plus a large batch's live jobs not reported one by one
- * (`BatchSummary.unreported`, for the batches in `quietBatches`).
+ * (`BatchSummary.unreported`: such a batch of `batches` is active without a listed job).
  */
-export function computeStatus(jobs: readonly JobSnapshot[], batchOf: (batchId: string) => BatchSummary | undefined = () => undefined, quietBatches: Iterable<string> = []): CopyStatus {
+export function computeStatus(jobs: readonly JobSnapshot[], batchOf: (batchId: string) => BatchSummary | undefined = () => undefined, batches: readonly BatchSummary[] = []): CopyStatus {
   const activeBatches = new Set(jobs.filter((j) => isActive(j.state)).map((j) => j.batchId));
-  for (const id of quietBatches) if (batchOf(id)?.unreported) activeBatches.add(id);
+  for (const b of batches) if (!b.done && b.unreported) activeBatches.add(b.batchId);
   if (activeBatches.size === 0) return { kind: 'idle' };
   let active = 0;
   let bytesDone = 0;

@@ -158,6 +158,11 @@ export interface BatchCounts {
   readonly unplanned?: number;
 }
 
+/** Jobs of the batch that are final: succeeded, skipped, failed, canceled or aborted. */
+export function finishedOf(b: BatchCounts): number {
+  return b.succeeded + b.skipped + b.failed + b.canceled + b.aborted;
+}
+
 export function batchOutcome(b: BatchCounts, listingFailed: boolean): BatchOutcome {
   if (!b.done) return 'running';
   const ok = b.succeeded + b.skipped;

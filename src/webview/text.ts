@@ -3,7 +3,7 @@
  * chips, the overall progress line, the per-batch lines, the empty message and the note on unlisted jobs.
  */
 import { type BatchView, type JobFilter, type JobTotals, type JobView, type WaitingView } from '../shared/protocol';
-import { formatBytes, formatCount, formatDuration, formatRate, operationLabel, plural } from '../shared/vocabulary';
+import { finishedOf, formatBytes, formatCount, formatDuration, formatRate, operationLabel, plural } from '../shared/vocabulary';
 import { etaSeconds, percent } from './format';
 
 interface RowText {
@@ -117,7 +117,7 @@ export function unlistedText(known: number, listed: number): string | undefined 
 /** A batch's line: "1,000,000 jobs · 999,000 done · 12 failed · 3.0 GiB of 4.0 GiB · listing…". */
 export function batchText(b: BatchView): string {
   const parts = [plural(b.total, 'job')];
-  const finished = b.succeeded + b.skipped + b.failed + b.canceled + b.aborted;
+  const finished = finishedOf(b);
   if (b.succeeded > 0) parts.push(`${formatCount(b.succeeded)} done`);
   if (b.skipped > 0) parts.push(`${formatCount(b.skipped)} skipped`);
   if (b.failed + b.aborted > 0) parts.push(`${formatCount(b.failed + b.aborted)} failed`);

@@ -2,18 +2,15 @@
 import * as vscode from 'vscode';
 import type { JobSnapshot } from '../../core';
 import { isActive } from '../../shared/vocabulary';
-import { cancelChoices, toGo } from './cancelChoices';
+import { cancelChoices, jobChoice, toGo } from './cancelChoices';
 import { errorMessage } from '../logger';
 import { batchIdOf, jobIdsOf } from './invocation';
 import type { CommandFactory } from './types';
 
 async function pickJobs(jobs: readonly JobSnapshot[], title: string): Promise<string[] | undefined> {
   if (jobs.length === 0) return undefined;
-  const picks = await vscode.window.showQuickPick(
-    jobs.map((j) => ({ label: j.source.split('/').pop() ?? j.source, description: j.state, detail: `${j.source} → ${j.destination}`, id: j.id })),
-    { title, canPickMany: true, ignoreFocusOut: true },
-  );
-  return picks?.map((p) => p.id);
+  const picks = await vscode.window.showQuickPick(jobs.map(jobChoice), { title, canPickMany: true, ignoreFocusOut: true });
+  return picks?.map((p) => p.jobId);
 }
 
 export const openJobs: CommandFactory = (ctx) => () => ctx.openJobs();

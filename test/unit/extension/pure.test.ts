@@ -19,7 +19,7 @@ describe('pure helpers of the shells', () => {
     const batchOf = (id: string) => (id === 'big' ? b : undefined);
     // No job of the batch listed on the host: still copying, with its counters.
     assert.equal(computeStatus([], batchOf).kind, 'idle', 'not told which batches are large: idle');
-    const status = computeStatus([job('f', 'big', 'failed', 0, 1)], batchOf, ['big']);
+    const status = computeStatus([job('f', 'big', 'failed', 0, 1)], batchOf, [b]);
     assert.deepEqual(status, { kind: 'copying', active: 900, bytesDone: 30_000, bytesTotal: 50_000, throughput: 0, failed: 2, waiting: 0 });
     const choices = cancelChoices([job('r', 'small', 'running', 0, 1)], [b, { ...b, batchId: 'done', done: true }, { ...b, batchId: 'listed', unreported: undefined }]);
     assert.deepEqual(
