@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --cost[=1000000] [--sdk-blobs=N] [--resume] [--only=cli|sdk] [--profile=DIR]` (bundled and run by
+ * `npm run bench -- --cost[=1000000] [--sdk-blobs=N] [--reps=N] [--resume] [--only=cli|sdk] [--profile=DIR]` (bundled and run by
  * scripts/bench.mjs): the client's own cost per blob at sizes Azurite cannot hold. A benchmark tool only: no test
  * claims correctness from it.
  *
@@ -9,6 +9,9 @@
  *   cli   `blob-copy copy --recursive --json` of the folder (dist/cli.js), defaults;
  *   sdk   the bare SDK loop: list the folder, then 256 Copy Blob From URL in flight (source blob SAS).
  * Reported: blobs/s, peak RSS, client CPU (user + system) per blob, and copy calls per name (none twice).
+ * --reps=N (default 1): N runs of each copier, interleaved (cli, sdk; then sdk, cli; …), and the CPU-per-blob ratio
+ * cli / sdk of each pair, its median, min and max: on a shared machine one run's CPU per blob varies by ±20 %, and
+ * pairing keeps a drift of the machine's speed out of the ratio.
  * --resume: the engine (in its own process, journal in a temporary folder) copies N blobs and is killed (SIGKILL)
  * at about half; a second process resumes from the journal; the harness says how many names were copied twice.
  * Writes bench/cost-results.json.
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
   if (args[0] === '--peer') return sdkPeer(JSON.parse(args[1]) as PeerSpec);
   if (args[0] === '--engine-peer') return enginePeer(JSON.parse(args[1]) as PeerSpec);
   const sizes = (arg('cost') ?? '1000000').split(',').map(Number);
+  const reps = Math.max(1, Number(arg('reps') ?? 1));
   const only = arg('only');
   // --profile=DIR: a CPU profile of each client process (node --cpu-prof), for finding per-blob overhead.
   const profileDir = arg('profile');
@@ -99,8 +103,9 @@ async function main(): Promise<void> {
     for (const n of sizes) {
       const sdkBlobs = Math.min(n, Number(arg('sdk-blobs') ?? 200_000));
       // --only=none: no copier runs (with --resume: only the resume).
-      const who = (['cli', 'sdk'] as const).filter((w) => !only || only === w);
-      for (const w of who) {
+      const copiers = (['cli', 'sdk'] as const).filter((w) => !only || only === w);
+      const order = Array.from({ length: reps }, (_, i) => (i % 2 ? [...copiers].reverse() : copiers).map((w) => ({ w, rep: i + 1 }))).flat();
+      for (const { w, rep } of order) {
         const count = w === 'cli' ? n : sdkBlobs;
         harness.reset(count);
         const dest = `cost-dst-${++seq}`;
@@ -117,6 +122,7 @@ async function main(): Promise<void> {
         const settled = /Requests in flight settled at [^\n]*/.exec(r.err)?.[0];
         const row = {
           who: w,
+          rep,
           blobs: count,
           seconds: Math.round(r.seconds * 10) / 10,
           blobsPerSecond: Math.round(count / r.seconds),
@@ -191,6 +197,10 @@ async function main(): Promise<void> {
       `${String(r.who).padEnd(8)} ${String(r.blobs).padStart(11)} ${String(r.seconds).padStart(8)} ${String(r.blobsPerSecond).padStart(9)} ${String(r.peakRssMiB).padStart(13)} ${String(r.cpuMsPerBlob).padStart(12)} ${String(r.copyCalls).padStart(11)} ${String(r.namesCopiedTwice).padStart(13)}`,
     );
   }
+  const ratios = cpuRatios(rows);
+  for (const r of ratios) {
+    console.log(`CPU per blob, cli / sdk, ${r.blobs} blobs: median ${r.median} over ${r.pairs.length} pair(s) (min ${Math.min(...r.pairs)}, max ${Math.max(...r.pairs)}); cli median ${r.cli} ms, sdk median ${r.sdk} ms`);
+  }
   for (const r of rows.filter((x) => x.who === 'engine-resume')) console.log(`resume: ${JSON.stringify(r)}`);
   console.log(`Load average (1/5/15 min): start ${loadAtStart.join(' ')}, end ${loadAtEnd.join(' ')}`);
   const out = path.join(root, 'bench', 'cost-results.json');
@@ -200,9 +210,24 @@ async function main(): Promise<void> {
   } catch {
     /* first run */
   }
-  all[sizes.join(',')] = { date: new Date().toISOString(), loadAverage: { start: loadAtStart, end: loadAtEnd }, rows };
+  all[sizes.join(',')] = { date: new Date().toISOString(), loadAverage: { start: loadAtStart, end: loadAtEnd }, reps, cpuRatios: ratios, rows };
   fs.writeFileSync(out, `${JSON.stringify(all, null, 2)}\n`);
   console.log(`written ${path.relative(root, out)}`);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Per size: the CPU-per-blob ratio cli / sdk of each rep (both copiers ran in it at that size), and medians. */
+function cpuRatios(rows: Array<Record<string, unknown>>): Array<{ blobs: number; pairs: number[]; median: number; cli: number; sdk: number }> {
+  const out = [];
+  for (const blobs of new Set(rows.filter((r) => r.who === 'cli').map((r) => r.blobs as number))) {
+    const of = (who: string) => rows.filter((r) => r.who === who && r.blobs === blobs);
+    const pairs = of('cli').flatMap((c) => of('sdk').filter((x) => x.rep === c.rep).map((x) => round3((c.cpuMsPerBlob as number) / (x.cpuMsPerBlob as number))));
+    if (!pairs.length) continue;
+    out.push({ blobs, pairs, median: median(pairs), cli: median(of('cli').map((r) => r.cpuMsPerBlob as number)), sdk: median(of('sdk').map((r) => r.cpuMsPerBlob as number)) });
+  }
+  return out;
 }
 
 /** RSS now and at its peak (VmRSS, VmHWM) of the process /usr/bin/time started, from /proc. */

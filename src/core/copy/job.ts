@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BlobClient } from '@azure/storage-blob';
 import type { JobOptions, JournalRecord } from './journal';
-import { sanitizeItem } from './journal';
+import { itemHasSecret, sanitizeItem } from './journal';
 import { freshProgress, pendingCopyId, progressFromRecord, type JobProgress } from '../operations';
 import type { Outage } from '../base/outage';
 import { redact } from '../base/redact';
@@ -45,6 +45,14 @@ export interface Job {
    * no journal record: it lies beyond the batch's journaled position, so a resume lists and plans it again.
    */
   durable?: boolean;
+  /** describeSide of the current item, both sides (asked for each event and each attempt's messages). */
+  sides?: Sides;
+}
+
+interface Sides {
+  readonly item: PlannedCopy;
+  readonly source: string;
+  readonly destination: string;
 }
 
 function base(id: string, batchId: string, item: PlannedCopy, operation: CopyOperation, options: JobOptions): Job {
@@ -61,7 +69,7 @@ function base(id: string, batchId: string, item: PlannedCopy, operation: CopyOpe
     controller: new AbortController(),
     abortRequested: false,
     acceptNewSource: false,
-    sourceSecretOmitted: sanitizeItem(item).secretOmitted,
+    sourceSecretOmitted: itemHasSecret(item),
     samples: [],
     lastEmit: 0,
   };
@@ -96,6 +104,13 @@ export function describeSide(item: PlannedCopy, side: 'source' | 'destination'):
   return `${item.destination.container}/${item.destination.path}`;
 }
 
+/** Both sides of the job's current item, described once per item. */
+export function sidesOf(job: Job): Sides {
+  const s = job.sides;
+  if (s && s.item === job.item) return s;
+  return (job.sides = { item: job.item, source: describeSide(job.item, 'source'), destination: describeSide(job.item, 'destination') });
+}
+
 /** Records bytes done and a throughput sample. */
 export function recordBytes(job: Job, bytes: number, now = Date.now()): void {
   job.bytesDone = Math.min(bytes, job.item.size);
@@ -112,11 +127,12 @@ function throughputOf(job: Job, now: number): number {
 }
 
 export function snapshotOf(job: Job, now = Date.now()): JobSnapshot {
+  const sides = sidesOf(job);
   return {
     id: job.id,
     batchId: job.batchId,
-    source: describeSide(job.item, 'source'),
-    destination: describeSide(job.item, 'destination'),
+    source: sides.source,
+    destination: sides.destination,
     sourceLocation: job.item.source.kind === 'location' ? job.item.source.location : undefined,
     destinationLocation: job.item.destination,
     strategy: strategyOf(job.operation),

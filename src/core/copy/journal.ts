@@ -94,6 +94,11 @@ export function sanitizeRequest(request: CopyRequest): { request: CopyRequest; s
   return { request: { ...request, sources }, secretOmitted };
 }
 
+/** Whether the journal leaves a secret out of the item: a URL source's query (its SAS), see sanitizeItem. */
+export function itemHasSecret(item: PlannedCopy): boolean {
+  return item.source.kind === 'url' && item.source.url.includes('?');
+}
+
 export function sanitizeItem(item: PlannedCopy): { item: PlannedCopy; secretOmitted: boolean } {
   if (item.source.kind !== 'url') return { item, secretOmitted: false };
   const q = item.source.url.indexOf('?');

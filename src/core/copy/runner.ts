@@ -6,13 +6,13 @@
 import type { SourceAuthorizer } from '../storage/auth';
 import type { AccountClient } from '../storage/connections';
 import { CopyError, isAbortError, restDetails, toCopyError } from '../base/errors';
-import { describeSide, restartProgress, type Job } from './job';
+import { restartProgress, sidesOf, type Job } from './job';
 import { operationModule, pendingCopyId, type OperationContext, type Outcome } from '../operations';
 import { transientReason, waitForStorage } from '../base/outage';
 import { isNotImplemented } from '../operations/shared';
 import { CapabilityCache, fallbackOperation } from '../operations/operationChoice';
 import { learnableAlternatives, type OperationTimings } from '../operations/operationChoice';
-import { prepareCopy, type PreparedCopy } from './source';
+import { prepareCopy, type PreparedCopy, type SourceDeps } from './source';
 import type { CopyOperation } from '../base/types';
 import type { JobTable } from './jobTable';
 import { completeAndVerify } from './verify';
@@ -39,6 +39,9 @@ interface Timed {
 }
 
 export class JobRunner {
+  /** What prepareCopy needs: the runner's dependencies and the table's log (one object, not one per attempt). */
+  private sourceDeps?: SourceDeps;
+
   constructor(
     private readonly deps: RunnerDeps,
     private readonly host: JobTable,
@@ -49,7 +52,8 @@ export class JobRunner {
     if (job.state !== 'queued' || host.isDisposed()) return;
     job.startedAt = Date.now();
     const signal = job.controller.signal;
-    const what = `${job.options.move ? 'Move' : 'Copy'} ${describeSide(job.item, 'source')} → ${describeSide(job.item, 'destination')}`;
+    const sides = sidesOf(job);
+    const what = `${job.options.move ? 'Move' : 'Copy'} ${sides.source} → ${sides.destination}`;
     for (;;) {
       job.attempts++;
       job.samples = [[Date.now(), job.bytesDone]];
@@ -66,7 +70,7 @@ export class JobRunner {
             return;
           }
         }
-        prepared = await prepareCopy({ ...this.deps, log: host.log }, job, signal, what);
+        prepared = await prepareCopy((this.sourceDeps ??= { ...this.deps, log: host.log }), job, signal, what);
         const timed: Timed = { t0: 0 };
         const complete = await this.execute(job, prepared, signal, what, timed);
         // The content is at the destination now: a cancel from here on cannot undo it, so the post-copy steps

@@ -14,7 +14,7 @@ import type { PreparedCopy } from '../operations/types';
 
 export type { PreparedCopy } from '../operations/types';
 
-interface SourceDeps {
+export interface SourceDeps {
   resolve(connectionId: string): Promise<AccountClient>;
   pipelineOptions?: StoragePipelineOptions;
   authorizer: SourceAuthorizer;

@@ -50,8 +50,17 @@ export class EngineJobTable implements BatchTable {
   readonly events = new JobEvents((job) => this.batches.get(job.batchId));
   /** Streamed batches still listing. */
   readonly feeds: Feeds;
-  /** Succeeded/skipped jobs still listed by jobs(), oldest first (see RETAINED_FINISHED). */
-  private readonly retained = new Set<Job>();
+  /** Succeeded/skipped jobs still listed by jobs() (see RETAINED_FINISHED)... */
+  private readonly retained = new Map<Job, number>();
+  /**
+   * ...oldest first, from `retainedHead` on, each with the number it was retained under (an entry whose job was
+   * reopened, or retained again since, is skipped when reached). Arrays, not a Set's own order: taking the first of
+   * a Set whose front keeps being deleted walks the holes the deletions left.
+   */
+  private retainedOrder: Job[] = [];
+  private retainedSeq: number[] = [];
+  private retainedHead = 0;
+  private retainCount = 0;
   /** The account gates a batch's copies went through (for the line that says where they settled). */
   private readonly batchGates = new WeakMap<Batch, Set<AccountGate>>();
 
@@ -237,6 +246,9 @@ export class EngineJobTable implements BatchTable {
       }
     }
     this.retained.clear();
+    this.retainedOrder = [];
+    this.retainedSeq = [];
+    this.retainedHead = 0;
     const gone: string[] = [];
     const cleared: Batch[] = [];
     for (const [id, b] of this.batches) {
@@ -253,9 +265,24 @@ export class EngineJobTable implements BatchTable {
 
   /** A succeeded/skipped job stays listed until RETAINED_FINISHED newer ones push it out (its batch keeps the count). */
   private retain(job: Job): void {
-    this.retained.add(job);
+    const seq = ++this.retainCount;
+    this.retained.set(job, seq);
+    this.retainedOrder.push(job);
+    this.retainedSeq.push(seq);
     if (this.retained.size <= this.deps.retainFinished) return;
-    const oldest = this.retained.values().next().value as Job;
+    const order = this.retainedOrder;
+    let oldest: Job;
+    let oldestSeq: number;
+    do {
+      oldest = order[this.retainedHead];
+      oldestSeq = this.retainedSeq[this.retainedHead];
+      order[this.retainedHead++] = undefined as unknown as Job;
+    } while (this.retained.get(oldest) !== oldestSeq);
+    if (this.retainedHead > 1024 && this.retainedHead * 2 > order.length) {
+      order.splice(0, this.retainedHead);
+      this.retainedSeq.splice(0, this.retainedHead);
+      this.retainedHead = 0;
+    }
     this.retained.delete(oldest);
     this.jobsById.delete(oldest.id);
     this.events.jobEvicted(oldest.id);

@@ -55,6 +55,10 @@ const transientFailureEmitter = new Emitter<TransientFailure>();
 /** Every transient failure of every attempt, from all clients made by createAccountClient (the engine logs them). */
 export const onTransientFailure: Event<TransientFailure> = transientFailureEmitter.event;
 
+function reportTransient(request: PipelineRequest, status?: number, code?: string, requestId?: string): void {
+  transientFailureEmitter.fire({ method: request.method, url: request.url.split('?')[0], status, code, requestId });
+}
+
 /**
  * Reports transient failures of every attempt and passes every try through its account's gate (per-account
  * throttling: see throttle.ts). A policy of the SDK's own (v2) pipeline, placed after its retry policy and before
@@ -65,18 +69,15 @@ export const onTransientFailure: Event<TransientFailure> = transientFailureEmitt
 export const attemptPolicy: PipelinePolicy = {
   name: 'blobCopyAttempt',
   async sendRequest(request: PipelineRequest, next: SendRequest): Promise<PipelineResponse> {
-    const url = request.url;
-    const report = (status?: number, code?: string, requestId?: string) =>
-      transientFailureEmitter.fire({ method: request.method, url: url.split('?')[0], status, code, requestId });
     try {
-      const res = await throughAccountGate(url, request.abortSignal, () => next(request));
+      const res = await throughAccountGate(request.url, request.abortSignal, () => next(request));
       if (res.status >= 500 || res.status === 408 || res.status === 429) {
-        report(res.status, res.headers.get('x-ms-error-code') ?? undefined, res.headers.get('x-ms-request-id') ?? undefined);
+        reportTransient(request, res.status, res.headers.get('x-ms-error-code') ?? undefined, res.headers.get('x-ms-request-id') ?? undefined);
       }
       return res;
     } catch (e) {
       const err = e as { code?: string; statusCode?: number; name?: string };
-      if (err.name !== 'AbortError' && err.statusCode === undefined) report(undefined, err.code ?? err.name);
+      if (err.name !== 'AbortError' && err.statusCode === undefined) reportTransient(request, undefined, err.code ?? err.name);
       throw e;
     }
   },
