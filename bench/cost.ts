@@ -215,7 +215,10 @@ async function main(): Promise<void> {
   console.log(`written ${path.relative(root, out)}`);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Per size: the CPU-per-blob ratio cli / sdk of each rep (both copiers ran in it at that size), and medians. */
@@ -225,7 +228,7 @@ function cpuRatios(rows: Array<Record<string, unknown>>): Array<{ blobs: number;
     const of = (who: string) => rows.filter((r) => r.who === who && r.blobs === blobs);
     const pairs = of('cli').flatMap((c) => of('sdk').filter((x) => x.rep === c.rep).map((x) => round3((c.cpuMsPerBlob as number) / (x.cpuMsPerBlob as number))));
     if (!pairs.length) continue;
-    out.push({ blobs, pairs, median: median(pairs), cli: median(of('cli').map((r) => r.cpuMsPerBlob as number)), sdk: median(of('sdk').map((r) => r.cpuMsPerBlob as number)) });
+    out.push({ blobs, pairs, median: round3(median(pairs)), cli: round3(median(of('cli').map((r) => r.cpuMsPerBlob as number))), sdk: round3(median(of('sdk').map((r) => r.cpuMsPerBlob as number))) });
   }
   return out;
 }
