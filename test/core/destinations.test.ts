@@ -1,7 +1,8 @@
 /**
  * Destination probe: one forward walk over the destination folder's listing answers every page of a
  * streamed plan (each destination blob listed once), names outside a page's range get a HEAD, a busy folder falls
- * back to a listing of each page's own prefix; and the service's name order without allocating.
+ * back to a listing of each page's own prefix, the folder's first page can be asked for before the first page of
+ * names comes; and the service's name order without allocating.
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -120,5 +121,36 @@ describe('DestinationProbe against Azurite', () => {
     const page = Array.from({ length: 25 }, (_, i) => `n${i}`);
     await probe.prepare(page, undefined, '');
     assert.equal((await probe.info('n3')).exists, false);
+  });
+
+  it('prefetch: the folder\'s first page is asked for at once; the walk takes it (no second call), also for a few names', async () => {
+    const { probe, calls } = counted('dst');
+    probe.prefetch('folder/');
+    assert.equal(calls.get('List Blobs'), 1, 'asked for before any page of names');
+    // Fewer names than are HEADed otherwise: the page on its way answers them.
+    const few = ['folder/f0007.txt', 'folder/f0008.txt', 'folder/f0014.txt'];
+    await probe.prepare(few, undefined, 'folder/');
+    assert.deepEqual(await Promise.all(few.map(async (n) => (await probe.info(n)).exists)), [true, false, true]);
+    assert.equal((await probe.info('folder/f0014.txt')).lastModified?.getTime(), existing.get('folder/f0014.txt')!.getTime());
+    const page = Array.from({ length: 50 }, (_, i) => `folder/f${String(i + 100).padStart(4, '0')}.txt`);
+    await probe.prepare(page, undefined, 'folder/');
+    const found = [];
+    for (const n of page) if ((await probe.info(n)).exists) found.push(n);
+    assert.deepEqual(found, page.filter((n) => existing.has(n)));
+    assert.equal(calls.get('List Blobs'), 1);
+    assert.equal(calls.get('Get Blob Properties'), undefined);
+    // Once taken, a few names are HEADed again.
+    await probe.prepare(['folder/f0280.txt'], undefined, 'folder/');
+    assert.equal((await probe.info('folder/f0280.txt')).exists, true);
+    assert.equal(calls.get('Get Blob Properties'), 1);
+  });
+
+  it('prefetch into a container that does not exist: the walk meets the 404, and nothing conflicts', async () => {
+    const { probe, calls } = counted('missing-too');
+    probe.prefetch('');
+    const page = Array.from({ length: 25 }, (_, i) => `n${i}`);
+    await probe.prepare(page, undefined, '');
+    assert.equal((await probe.info('n3')).exists, false);
+    assert.equal(calls.get('List Blobs'), 1);
   });
 });

@@ -40,6 +40,8 @@ interface Cursor {
   done: boolean;
   /** The first name of the page prepared before (a page before it restarts the walk). */
   from?: string;
+  /** The first page, asked for before the first source page came (see prefetch); taken by the walk. */
+  pending?: Promise<IteratorResult<ListPage>>;
 }
 
 /** Existence of destination names: a forward cursor over the folder's listing, a page's prefix listing, or HEADs. */
@@ -70,7 +72,8 @@ export class DestinationProbe {
   async prepare(names: readonly string[], signal?: AbortSignal, scope?: string): Promise<void> {
     this.listed = undefined;
     this.range = undefined;
-    if (names.length < HEAD_BELOW) return;
+    // A few names are HEADed, unless the folder's first page is already on its way (then the walk answers them).
+    if (names.length < HEAD_BELOW && !(scope !== undefined && this.cursor?.scope === scope && this.cursor.pending)) return;
     let first = names[0];
     let last = names[0];
     for (const n of names) {
@@ -96,10 +99,7 @@ export class DestinationProbe {
   /** Moves the cursor over [first, last]; false when it lists too many unrelated blobs (then it is given up). */
   private async walk(scope: string, first: string, last: string, count: number, signal?: AbortSignal): Promise<boolean> {
     let c = this.cursor;
-    if (!c || c.scope !== scope || (c.from !== undefined && compareNames(first, c.from) < 0)) {
-      const pages = this.container.listBlobsFlat({ prefix: scope || undefined, abortSignal: signal }).byPage({ maxPageSize: this.listPage });
-      c = this.cursor = { scope, pages: pages[Symbol.asyncIterator]() as AsyncIterator<ListPage>, ahead: [], done: false };
-    }
+    if (!c || c.scope !== scope || (c.from !== undefined && compareNames(first, c.from) < 0)) c = this.cursor = this.newCursor(scope, signal);
     c.from = first;
     const map = new Map<string, DestInfo>();
     let skipped = 0;
@@ -122,8 +122,10 @@ export class DestinationProbe {
         this.noCursor = scope;
         return false;
       }
-      this.onCall?.('List Blobs');
-      const r = await c.pages.next();
+      const pending = c.pending;
+      c.pending = undefined;
+      if (!pending) this.onCall?.('List Blobs'); // a prefetched page was counted when asked for
+      const r = await (pending ?? c.pages.next());
       if (r.done) {
         c.done = true;
         break;
@@ -136,6 +138,24 @@ export class DestinationProbe {
     this.listed = map;
     this.range = { first, last };
     return true;
+  }
+
+  /**
+   * Asks for the first page of the destination folder's listing now, before the first source page has come, so the
+   * check of that page does not wait a round trip of its own (a folder copy's first copies start one round trip
+   * sooner). The walk takes the page; a failure (a missing container: 404) is met there.
+   */
+  prefetch(scope: string, signal?: AbortSignal): void {
+    if (this.cursor || this.noCursor === scope) return;
+    const c = (this.cursor = this.newCursor(scope, signal));
+    this.onCall?.('List Blobs');
+    c.pending = c.pages.next();
+    c.pending.catch(() => undefined); // met when the walk awaits it; never unhandled when no walk comes
+  }
+
+  private newCursor(scope: string, signal?: AbortSignal): Cursor {
+    const pages = this.container.listBlobsFlat({ prefix: scope || undefined, abortSignal: signal }).byPage({ maxPageSize: this.listPage });
+    return { scope, pages: pages[Symbol.asyncIterator]() as AsyncIterator<ListPage>, ahead: [], done: false };
   }
 
   /** One listing of the names' common prefix (capped: too many unrelated blobs under it leave HEADs to answer). */

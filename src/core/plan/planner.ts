@@ -145,6 +145,8 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
   const held: PlanPage[] | undefined = overlaps ? [] : undefined;
   let heldItems = 0;
 
+  // A folder copy: the destination folder's listing starts now, beside the source's (see DestinationProbe.prefetch).
+  if (!singleBlob && !overlaps) probe.prefetch(destPrefix, signal);
   for (let si = from?.source ?? 0; si < request.sources.length; si++) {
     const after = si === from?.source ? from.after : undefined;
     let mark = performance.now();
