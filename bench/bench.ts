@@ -34,6 +34,7 @@ import {
 import { CopyEngine, createAccountClient } from '../src/core';
 import type { AccountClient, CopyRequest, StrategyChoice } from '../src/core';
 import { AzuriteAccount, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../test/helpers/azurite';
+import { median } from './run';
 
 const MiB = 1024 * 1024;
 
@@ -268,12 +269,6 @@ interface Measurement {
   peer: 'blob-copy' | 'azcopy' | 'naive' | 'upload' | 'sdk';
   runs: WorkerResult[];
   note?: string;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function runWorkerProcess(spec: WorkerSpec, timeoutMs: number): Promise<WorkerResult> {

@@ -24,7 +24,7 @@ import { CopyEngine, createAccountClient } from '../src/core';
 import type { AccountClient } from '../src/core';
 import { DEV_ACCOUNT } from '../test/helpers/azurite';
 import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
-import { measured } from './run';
+import { measured, median } from './run';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -215,10 +215,6 @@ async function main(): Promise<void> {
   console.log(`written ${path.relative(root, out)}`);
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Per size: the CPU-per-blob ratio cli / sdk of each rep (both copiers ran in it at that size), and medians. */

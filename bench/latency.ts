@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
 import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
-import { measured } from './run';
+import { measured, median } from './run';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -99,11 +99,6 @@ async function peer(spec: PeerSpec): Promise<void> {
   process.stdout.write(`RESULT ${JSON.stringify({ count: names.length, ms: performance.now() - t0 })}\n`);
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 async function main(): Promise<void> {
   if (args[0] === '--peer') return peer(JSON.parse(args[1]) as PeerSpec);

@@ -1,5 +1,12 @@
-/** What the benchmark scripts share: a bounded pool of async work, and a child process measured by /usr/bin/time. */
+/** What the benchmark scripts share: a median, a bounded pool of async work, and a child process measured by /usr/bin/time. */
 import { spawn, type ChildProcess } from 'node:child_process';
+
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
 
 /** Runs `fn` on every item, at most `n` at a time. */
 export async function pool<T>(items: readonly T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {

@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { CopyEngine, createAccountClient } from '../src/core';
 import type { AccountClient, CopyRequest } from '../src/core';
-import { pool } from './run';
+import { median, pool } from './run';
 import { DEV_ACCOUNT, SECOND_ACCOUNT, type AzuriteAccount, startAzurite } from '../test/helpers/azurite';
 
 const root = path.join(__dirname, '..', '..');
@@ -116,12 +116,6 @@ function spawnTimed(cmd: string[]): Promise<{ ms: number; out: string; err: stri
     child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
     child.on('close', (code) => resolve({ ms: performance.now() - t0, out, err, code: code ?? 1 }));
   });
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 export interface SmallRow {

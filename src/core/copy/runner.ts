@@ -40,12 +40,14 @@ interface Timed {
 
 export class JobRunner {
   /** What prepareCopy needs: the runner's dependencies and the table's log (one object, not one per attempt). */
-  private sourceDeps?: SourceDeps;
+  private readonly sourceDeps: SourceDeps;
 
   constructor(
     private readonly deps: RunnerDeps,
     private readonly host: JobTable,
-  ) {}
+  ) {
+    this.sourceDeps = { ...deps, log: host.log };
+  }
 
   async run(job: Job): Promise<void> {
     const host = this.host;
@@ -70,7 +72,7 @@ export class JobRunner {
             return;
           }
         }
-        prepared = await prepareCopy((this.sourceDeps ??= { ...this.deps, log: host.log }), job, signal, what);
+        prepared = await prepareCopy(this.sourceDeps, job, signal, what);
         const timed: Timed = { t0: 0 };
         const complete = await this.execute(job, prepared, signal, what, timed);
         // The content is at the destination now: a cancel from here on cannot undo it, so the post-copy steps

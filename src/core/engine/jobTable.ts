@@ -51,16 +51,13 @@ export class EngineJobTable implements BatchTable {
   /** Streamed batches still listing. */
   readonly feeds: Feeds;
   /** Succeeded/skipped jobs still listed by jobs() (see RETAINED_FINISHED)... */
-  private readonly retained = new Map<Job, number>();
+  private readonly retained = new Set<Job>();
   /**
-   * ...oldest first, from `retainedHead` on, each with the number it was retained under (an entry whose job was
-   * reopened, or retained again since, is skipped when reached). Arrays, not a Set's own order: taking the first of
-   * a Set whose front keeps being deleted walks the holes the deletions left.
+   * ...oldest first, from `retainedHead` on. An array, not the Set's own order: taking the first of a Set whose front
+   * keeps being deleted walks the holes the deletions left. An entry no longer in `retained` is skipped.
    */
   private retainedOrder: Job[] = [];
-  private retainedSeq: number[] = [];
   private retainedHead = 0;
-  private retainCount = 0;
   /** The account gates a batch's copies went through (for the line that says where they settled). */
   private readonly batchGates = new WeakMap<Batch, Set<AccountGate>>();
 
@@ -247,7 +244,6 @@ export class EngineJobTable implements BatchTable {
     }
     this.retained.clear();
     this.retainedOrder = [];
-    this.retainedSeq = [];
     this.retainedHead = 0;
     const gone: string[] = [];
     const cleared: Batch[] = [];
@@ -265,22 +261,17 @@ export class EngineJobTable implements BatchTable {
 
   /** A succeeded/skipped job stays listed until RETAINED_FINISHED newer ones push it out (its batch keeps the count). */
   private retain(job: Job): void {
-    const seq = ++this.retainCount;
-    this.retained.set(job, seq);
+    this.retained.add(job);
     this.retainedOrder.push(job);
-    this.retainedSeq.push(seq);
     if (this.retained.size <= this.deps.retainFinished) return;
     const order = this.retainedOrder;
     let oldest: Job;
-    let oldestSeq: number;
     do {
       oldest = order[this.retainedHead];
-      oldestSeq = this.retainedSeq[this.retainedHead];
       order[this.retainedHead++] = undefined as unknown as Job;
-    } while (this.retained.get(oldest) !== oldestSeq);
+    } while (!this.retained.has(oldest));
     if (this.retainedHead > 1024 && this.retainedHead * 2 > order.length) {
       order.splice(0, this.retainedHead);
-      this.retainedSeq.splice(0, this.retainedHead);
       this.retainedHead = 0;
     }
     this.retained.delete(oldest);
