@@ -116,6 +116,12 @@ export class AccountGate {
   private previous?: Measured;
   /** The window before was judged with this process's event loop saturated. */
   private wasBound = false;
+  /**
+   * The best rate of the windows judged with the event loop saturated, since the last decrease or the last window
+   * with time to spare: a saturated process grows the limit only for a rate above it, not above the window before
+   * (its rate jumps after each stall of its event loop; compared window to window, the limit crept up on that noise).
+   */
+  private boundBest = 0;
   readonly name?: string;
   private readonly busy: () => number;
 
@@ -220,9 +226,11 @@ export class AccountGate {
     let next = this.limit;
     const busy = this.busy();
     const clientBound = busy >= CLIENT_BUSY;
+    const bestBefore = Math.max(p?.rate ?? 0, this.boundBest);
+    this.boundBest = clientBound ? Math.max(this.boundBest, m.rate) : 0;
     if (!this.winLimited) {
       // The limit was never full: nothing learned about more in flight.
-    } else if (clientBound && !(p && m.rate >= p.rate * CLIENT_BOUND_GAIN && (m.limit > p.limit || m.latency <= p.latency * CLIENT_CAUGHT_UP))) {
+    } else if (clientBound && !(p && m.rate >= bestBefore * CLIENT_BOUND_GAIN && (m.limit > p.limit || m.latency <= p.latency * CLIENT_CAUGHT_UP))) {
       // This process had no time to spare: more in flight would only wait in it (and cost it memory and CPU), unless
       // the rate still grows, with more in flight or as the process works off a backlog (latency fell). One such
       // window holds the limit (a copy's start-up, its first connections, can fill one); two in a row step back.
@@ -285,6 +293,7 @@ export class AccountGate {
     this.slowStart = false;
     if (now - this.lastDecrease < DECREASE_INTERVAL_MS) return;
     this.lastDecrease = now;
+    this.boundBest = 0;
     this.setLimit(this.limit / 2);
     this.previous = undefined;
     this.startWindow(now, this.settleMs);

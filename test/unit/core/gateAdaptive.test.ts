@@ -92,6 +92,20 @@ describe('account gate: adaptive requests in flight (fake clock)', () => {
     assert.ok(gate.stats().limit > ACCOUNT_START_IN_FLIGHT, `grew to ${gate.stats().limit} once the process had time`);
   });
 
+  it('a saturated client does not ratchet the limit up on noise (its rate jumps after each stall of its event loop)', () => {
+    // The client completes at most 2,000 requests a second whatever is in flight (an endpoint that answers at once:
+    // latency is the client's own queue, n / rate), and every 3 s its event loop stalls for 400 ms (a listing page
+    // parsed): the window after a stall completes the backlog, a rate well above the window before it.
+    const clock = { t: 0 };
+    const gate = new AccountGate({ max: 320, now: () => clock.t, busy: () => 1 });
+    const stall = (t: number) => (t % 3000 < 400 ? 400 - (t % 3000) : 0);
+    // Its speed varies from one 150 ms slot to the next by ±30 % (collections, timers), deterministically.
+    const speed = (t: number) => 2000 * (0.7 + 0.6 * ((Math.sin(Math.floor(t / 150) * 12.9898) * 43758.5453) % 1 + 1) % 1);
+    const run = drive(gate, clock, { latency: (n, t) => Math.max(2, (n / speed(t)) * 1000) + stall(t) }, 200_000);
+    const highest = gate.stats().highestLimit;
+    assert.ok(highest <= 2 * ACCOUNT_START_IN_FLIGHT, `rose to ${highest} (limits: ${[...new Set(run.limits.map(([, l]) => l))].join(', ')})`);
+  });
+
   it('one busy window (a copy starting up) holds the limit without ending the ramp', () => {
     const clock = { t: 0 };
     let calls = 0;
