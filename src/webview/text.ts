@@ -107,7 +107,7 @@ export function emptyText(filter: JobFilter, known: number): EmptyText {
 /**
  * Under the list when the summary counts more jobs than the host lists (the engine keeps failed, active and the
  * most recent finished jobs; older finished ones live on as counts, and so do the small blobs of a batch past its
- * first 10,000 jobs): "989,000 jobs counted above, not listed." Undefined when every job is listed.
+ * first 1,000 jobs): "989,000 jobs counted above, not listed." Undefined when every job is listed.
  */
 export function unlistedText(known: number, listed: number): string | undefined {
   const n = known - listed;

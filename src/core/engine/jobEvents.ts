@@ -33,7 +33,7 @@ export interface BatchSummary {
   /** The first of them, with why (all kept ones: CopyEngine.batchRefusals). */
   refusedFirst?: readonly Refusal[];
   /**
-   * Live jobs of the batch not reported one by one (set by the engine's worker for a batch past its first 10,000
+   * Live jobs of the batch not reported one by one (set by the engine's worker for a batch past its first 1,000
    * jobs, see worker/crossing.ts): they are in these counters only.
    */
   unreported?: number;

@@ -5,7 +5,7 @@
  * longer competes with the host's other extensions on one event loop.
  *
  * This thread keeps a mirror of what the UI reads synchronously (jobs(), batch(), liveJobs()), fed by the worker's
- * coalesced events (past a batch's first 10,000 jobs, only of the jobs the UI has a use for: crossing.ts); calls with
+ * coalesced events (past a batch's first 1,000 jobs, only of the jobs the UI has a use for: crossing.ts); calls with
  * an answer cross as messages. The worker asks this thread for connection specs and Entra ID tokens (VS Code's
  * sign-in is reachable only here). dispose() waits (bounded) until the worker wrote the
  * journal, as CopyEngine.dispose() does synchronously.
@@ -56,7 +56,7 @@ export interface WorkerEngineOptions {
   network?: { proxyUrl?: string; systemCertificates?: boolean };
   /** Whether the worker sends debug lines (default false: one per blob copied); see setDebugLog(). */
   debugLog?: boolean;
-  /** Which job events cross to this thread (default: a batch's first 10,000, then those it has a use for). */
+  /** Which job events cross to this thread (default: a batch's first 1,000, then those it has a use for). */
   crossing?: CrossingOptions;
   /** The worker's old-space limit, MiB (default ENGINE_HEAP_MB). */
   heapMb?: number;

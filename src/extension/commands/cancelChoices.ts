@@ -1,6 +1,6 @@
 /**
  * What "Cancel Copy…" offers (pure, no `vscode`): each running batch whose small blobs are in its counters only
- * (BatchSummary.unreported: past its first 10,000 jobs) as one item, then each listed active job.
+ * (BatchSummary.unreported: past its first 1,000 jobs) as one item, then each listed active job.
  */
 import type { BatchSummary, JobSnapshot } from '../../core';
 import { finishedOf, formatCount, plural } from '../../shared/vocabulary';
