@@ -61,6 +61,8 @@ interface HostRun {
   growthMiB: number;
   heldViews: number;
   maxHeldViews: number;
+  /** Job snapshots that crossed from the engine's worker to the host thread. */
+  jobEvents?: number;
   messagesPerSecond: number;
   known: number;
   liveHeapBeforeMiB?: number;
@@ -104,14 +106,14 @@ async function hostScale(sizes: number[]): Promise<void> {
   }
   await harness?.stop();
   console.log('\nScale in the extension host: same-account folder copy of N × 1 KiB blobs through the extension, Copy Jobs panel open, one host per size');
-  console.log('blobs       time (s)  blobs/s  RSS before (MiB)  peak RSS (MiB)  peak per extra blob (KiB)  growth per extra blob (KiB)  held views  messages/s  live heap before → after a GC (MiB)');
+  console.log('blobs       time (s)  blobs/s  RSS before (MiB)  peak RSS (MiB)  peak per extra blob (KiB)  growth per extra blob (KiB)  held views  job events  messages/s  live heap before → after a GC (MiB)');
   runs.forEach((r, i) => {
     const prev = runs[i - 1];
     const per = prev ? ((r.peakRssMiB - prev.peakRssMiB) * 1024) / (r.blobs - prev.blobs) : undefined;
     const growth = prev ? ((r.growthMiB - prev.growthMiB) * 1024) / (r.blobs - prev.blobs) : undefined;
     console.log(
       `${r.blobs.toLocaleString('en-US').padEnd(11)} ${r.seconds.toFixed(1).padStart(8)}  ${(r.blobs / r.seconds).toFixed(0).padStart(7)}  ${r.rssBeforeMiB.toFixed(0).padStart(16)}  ` +
-        `${r.peakRssMiB.toFixed(0).padStart(14)}  ${(per === undefined ? '—' : per.toFixed(3)).padStart(25)}  ${(growth === undefined ? '—' : growth.toFixed(3)).padStart(27)}  ${String(r.maxHeldViews).padStart(10)}  ${r.messagesPerSecond.toFixed(1).padStart(10)}  ${r.liveHeapBeforeMiB?.toFixed(0) ?? '?'} → ${r.liveHeapAfterMiB?.toFixed(0) ?? '?'}`,
+        `${r.peakRssMiB.toFixed(0).padStart(14)}  ${(per === undefined ? '—' : per.toFixed(3)).padStart(25)}  ${(growth === undefined ? '—' : growth.toFixed(3)).padStart(27)}  ${String(r.maxHeldViews).padStart(10)}  ${(r.jobEvents?.toLocaleString('en-US') ?? '?').padStart(10)}  ${r.messagesPerSecond.toFixed(1).padStart(10)}  ${r.liveHeapBeforeMiB?.toFixed(0) ?? '?'} → ${r.liveHeapAfterMiB?.toFixed(0) ?? '?'}`,
     );
   });
   const out = path.join(root, 'bench', 'scale-host-results.json');

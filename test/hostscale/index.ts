@@ -101,6 +101,10 @@ export async function run(): Promise<void> {
         peak = Math.max(peak, m.rss);
         maxHeld = Math.max(maxHeld, panel.stats().heldViews);
       }, 100);
+      // Job snapshots that crossed from the engine's worker to the host thread (past a batch's first 1,000, only the
+      // jobs the host has a use for; the others are in the batch's counters).
+      let jobEvents = 0;
+      const jobSub = env.api.engine.onJob(() => jobEvents++);
       const before = panel.stats();
       console.log(`[scale-host] ${n.toLocaleString('en-US')}: copying`);
       const started = Date.now();
@@ -116,6 +120,7 @@ export async function run(): Promise<void> {
       } finally {
         clearInterval(sampler);
         clearInterval(workerSampler);
+        jobSub.dispose();
       }
       if (session) {
         const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
@@ -137,6 +142,7 @@ export async function run(): Promise<void> {
         growthMiB: (peak - rssBefore) / MiB,
         heldViews: after.heldViews,
         maxHeldViews: maxHeld,
+        jobEvents,
         messagesPerSecond: (after.messagesPosted - before.messagesPosted) / seconds,
         known: after.lastRendered?.known ?? 0,
         liveHeapBeforeMiB: liveBefore,

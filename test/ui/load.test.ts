@@ -13,7 +13,7 @@
 import * as assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import type { JobSnapshot } from '../../src/core';
+import type { BatchSummary, JobSnapshot } from '../../src/core';
 import type { CopyOutcome } from '../../src/extension/copy/flow';
 import { CopyJobsPanel, type JobSource } from '../../src/extension/panel';
 import { MAX_PAGE_ROWS } from '../../src/shared/protocol';
@@ -24,11 +24,19 @@ const FULL = process.env.BLOB_COPY_UI_LOAD_REAL === '1';
 const REAL = FULL ? TOTAL : 2_000;
 const SYNTHETIC = TOTAL - REAL;
 
-/** The engine's jobs and events plus synthetic jobs (same batch id) that run queued → running → succeeded. */
+/**
+ * The engine's jobs, events and batch counters plus synthetic jobs (same batch id) that run queued → running →
+ * succeeded. Its counters add the synthetic jobs to the engine's: past a batch's first LISTED_JOBS_PER_BATCH jobs the
+ * engine's worker tells the host of a job only when it has a use for it, so the panel knows the batch's size from the
+ * counters, as with the engine itself.
+ */
 class RelaySource implements JobSource {
   private readonly listeners = new Set<(job: JobSnapshot) => void>();
   private readonly removedListeners = new Set<(ids: readonly string[]) => void>();
+  private readonly batchListeners = new Set<(summary: BatchSummary) => void>();
   private readonly synthetic = new Map<string, JobSnapshot>();
+  /** Synthetic jobs per batch: how many, how many succeeded. */
+  private readonly counts = new Map<string, { total: number; succeeded: number }>();
   emitted = 0;
   constructor(private readonly engine: Env['api']['engine']) {}
   onJob(listener: (job: JobSnapshot) => void): { dispose(): void } {
@@ -41,13 +49,34 @@ class RelaySource implements JobSource {
     const sub = this.engine.onJobsRemoved(listener);
     return { dispose: () => (this.removedListeners.delete(listener), sub.dispose()) };
   }
+  onBatch(listener: (summary: BatchSummary) => void): { dispose(): void } {
+    this.batchListeners.add(listener);
+    const sub = this.engine.onBatch((b) => listener(this.withSynthetic(b)));
+    return { dispose: () => (this.batchListeners.delete(listener), sub.dispose()) };
+  }
+  batch(batchId: string): BatchSummary | undefined {
+    const b = this.engine.batch(batchId);
+    return b && this.withSynthetic(b);
+  }
   jobs(): JobSnapshot[] {
     return [...this.engine.jobs(), ...this.synthetic.values()];
   }
   emit(job: JobSnapshot): void {
+    const before = this.synthetic.get(job.id);
     this.synthetic.set(job.id, job);
+    const c = this.counts.get(job.batchId) ?? { total: 0, succeeded: 0 };
+    this.counts.set(job.batchId, c);
+    if (!before) c.total++;
+    if (job.state === 'succeeded' && before?.state !== 'succeeded') c.succeeded++;
     this.emitted++;
     for (const l of [...this.listeners]) l(job);
+    const b = this.batch(job.batchId);
+    if (b) for (const l of [...this.batchListeners]) l(b);
+  }
+  private withSynthetic(b: BatchSummary): BatchSummary {
+    const c = this.counts.get(b.batchId);
+    if (!c) return b;
+    return { ...b, total: b.total + c.total, succeeded: b.succeeded + c.succeeded, bytes: b.bytes + c.succeeded * 1024, bytesTotal: (b.bytesTotal ?? 0) + c.total * 1024, done: b.done && c.succeeded === c.total };
   }
   cancel(id: string): void {
     this.engine.cancel(id);
@@ -93,10 +122,17 @@ async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) =
 
 describe('load: 10,000 jobs in one batch (UI part)', () => {
   let env: Env;
+  /** Disposed after the test whatever its outcome, with the finished jobs: a later suite gets a clean panel. */
+  let openPanel: { dispose(): void } | undefined;
   before(async () => {
     env = await getEnv();
   });
-  afterEach(() => installDefaultSeams(env.api));
+  afterEach(() => {
+    installDefaultSeams(env.api);
+    openPanel?.dispose();
+    openPanel = undefined;
+    env.api.engine.clearFinished();
+  });
 
   it('the panel receives throttled updates and the extension host stays responsive', async function () {
     this.timeout(240_000);
@@ -117,6 +153,7 @@ describe('load: 10,000 jobs in one batch (UI part)', () => {
     const panel = FULL
       ? env.api.panel.show()
       : CopyJobsPanel.createOrShow({ extensionUri: vscode.extensions.getExtension('blob-copy.blob-copy')!.extensionUri, jobs: relay, log: { info: () => undefined, warn: () => undefined, error: () => undefined }, reveal: () => undefined });
+    openPanel = panel;
     await waitFor('the webview to be ready', () => (panel.stats().ready ? true : undefined), 20_000);
     const before = panel.stats();
     let engineEvents = 0;
@@ -195,8 +232,6 @@ describe('load: 10,000 jobs in one batch (UI part)', () => {
     let copied = 0;
     for await (const page of dstClient.listBlobsFlat().byPage({ maxPageSize: 5000 })) copied += page.segment.blobItems.length;
     assert.equal(copied, REAL);
-    panel.dispose();
-    env.api.engine.clearFinished();
   });
 });
 

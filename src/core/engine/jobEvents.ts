@@ -37,6 +37,8 @@ export interface BatchSummary {
    * jobs, see worker/crossing.ts): they are in these counters only.
    */
   unreported?: number;
+  /** Of the `unreported` jobs, how many are still queued (the others are copying). */
+  unreportedQueued?: number;
 }
 
 export function emptySummary(batchId: string): BatchSummary {

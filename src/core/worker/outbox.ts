@@ -75,8 +75,8 @@ export class EventOutbox {
         events.push(jobEvent(e.job, this.held.get(e.job.id)));
         this.held.set(e.job.id, e.job);
       } else if (e.k === 'batch') {
-        const unreported = this.crossing.unreportedOf(e.summary.batchId);
-        events.push(unreported > 0 ? { k: 'batch', summary: { ...e.summary, unreported } } : e);
+        const { live, queued } = this.crossing.unreportedOf(e.summary.batchId);
+        events.push(live > 0 ? { k: 'batch', summary: { ...e.summary, unreported: live, ...(queued > 0 ? { unreportedQueued: queued } : {}) } } : e);
       } else events.push(e);
     }
     this.pending = new Map();

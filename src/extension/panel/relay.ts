@@ -62,8 +62,8 @@ export class JobRelay {
   private readonly held = new Map<string, Held>();
   /** Per-batch counters, most recently seen last. */
   private readonly batches = new Map<string, BatchView>();
-  /** Live jobs of a batch the engine counts but did not report one by one (BatchSummary.unreported). */
-  private readonly unreported = new Map<string, number>();
+  /** Live jobs of a batch the engine counts but did not report one by one, and how many of them are queued. */
+  private readonly unreported = new Map<string, { live: number; queued: number }>();
   private readonly clock: RelayClock;
   private isReady = false;
   private timer: unknown;
@@ -179,7 +179,7 @@ export class JobRelay {
 
   private setBatch(summary: BatchSummary): void {
     this.batches.set(summary.batchId, batchView(summary));
-    if (summary.unreported) this.unreported.set(summary.batchId, summary.unreported);
+    if (summary.unreported) this.unreported.set(summary.batchId, { live: summary.unreported, queued: summary.unreportedQueued ?? 0 });
     else this.unreported.delete(summary.batchId);
   }
 
@@ -284,8 +284,12 @@ export class JobRelay {
     }
     for (const b of counted.values()) {
       count += b.total;
-      // Live jobs it did not report one by one (a large batch): in the engine's hands, counted as copying.
-      byState.running += this.unreported.get(b.batchId) ?? 0;
+      // Live jobs it did not report one by one (a large batch): queued, or copying.
+      const u = this.unreported.get(b.batchId);
+      if (u) {
+        byState.queued += u.queued;
+        byState.running += u.live - u.queued;
+      }
       byState.succeeded += b.succeeded;
       byState.skipped += b.skipped;
       byState.failed += b.failed;

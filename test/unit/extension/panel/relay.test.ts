@@ -72,15 +72,16 @@ describe('panel relay: engine events → protocol messages', () => {
     assert.equal(posted.length, 3);
   });
 
-  it("a large batch's live jobs the engine did not report one by one count as copying, from its counters", () => {
+  it("a large batch's live jobs the engine did not report one by one count as queued or copying, from its counters", () => {
     const { relay: r, posted, clock } = relay([job(1, { state: 'failed' })]);
     r.setReady();
     const summary = { batchId: 'batch-1', total: 20_000, succeeded: 15_000, skipped: 0, failed: 1, canceled: 0, aborted: 0, bytes: 1, bytesTotal: 2, done: false };
-    r.onBatch({ ...summary, unreported: 700 });
+    r.onBatch({ ...summary, unreported: 700, unreportedQueued: 450 });
     clock.advance(200);
     const update = posted.at(-1) as JobsUpdatedMessage;
     assert.equal(update.totals.count, 20_000);
-    assert.equal(update.totals.byState.running, 700);
+    assert.equal(update.totals.byState.running, 250);
+    assert.equal(update.totals.byState.queued, 450);
     assert.equal(update.totals.byState.succeeded, 15_000);
     assert.equal(update.window?.matching, 1, 'only the listed (failed) job is a row');
     assert.ok(validateHostMessage(JSON.parse(JSON.stringify(update))));
@@ -88,6 +89,7 @@ describe('panel relay: engine events → protocol messages', () => {
     r.onBatch({ ...summary, succeeded: 19_999, done: true });
     clock.advance(200);
     assert.equal((posted.at(-1) as JobsUpdatedMessage).totals.byState.running, 0);
+    assert.equal((posted.at(-1) as JobsUpdatedMessage).totals.byState.queued, 0);
   });
 
   it('posts removals from onJobsRemoved (no polling), ignoring unknown ids', () => {
