@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --cost[=1000000] [--sdk-blobs=N] [--reps=N] [--resume] [--only=cli|sdk] [--profile=DIR]` (bundled and run by
+ * `npm run bench -- --cost[=1000000] [--sdk-blobs=N] [--reps=N] [--resume] [--only=cli|sdk] [--sdk-like-cli] [--profile=DIR]` (bundled and run by
  * scripts/bench.mjs): the client's own cost per blob at sizes Azurite cannot hold. A benchmark tool only: no test
  * claims correctness from it.
  *
@@ -8,6 +8,9 @@
  * own processes (spawn) under /usr/bin/time:
  *   cli   `blob-copy copy --recursive --json` of the folder (dist/cli.js), defaults;
  *   sdk   the bare SDK loop: list the folder, then 256 Copy Blob From URL in flight (source blob SAS).
+ *         --sdk-like-cli: the loop sends what the CLI's copies send besides (lists with metadata and tags in pages
+ *         of 1,000; each copy pinned to the source's ETag, with its MD5, and given an abort signal), so the ratio
+ *         shows the engine's own cost, not the requests a safe copy needs.
  * Reported: blobs/s, peak RSS, client CPU (user + system) per blob, and copy calls per name (none twice).
  * --reps=N (default 1): N runs of each copier, interleaved (cli, sdk; then sdk, cli; …), and the CPU-per-blob ratio
  * cli / sdk of each pair, its median, min and max: on a shared machine one run's CPU per blob varies by ±20 %, and
@@ -38,6 +41,8 @@ interface PeerSpec {
   dest: string;
   journalDir?: string;
   resume?: boolean;
+  /** The loop sends what the CLI's copies send (see --sdk-like-cli). */
+  likeCli?: boolean;
 }
 
 /** The bare SDK loop, in its own process: list, then 256 Copy Blob From URL in flight. */
@@ -47,15 +52,25 @@ async function sdkPeer(spec: PeerSpec): Promise<void> {
   const src = service.getContainerClient(SOURCE);
   const dst = service.getContainerClient(spec.dest);
   const names: string[] = [];
-  for await (const b of src.listBlobsFlat({ prefix: PREFIX })) names.push(b.name);
+  const pinned: Array<{ etag?: string; md5?: Uint8Array }> = [];
+  if (spec.likeCli) {
+    for await (const page of src.listBlobsFlat({ prefix: PREFIX, includeMetadata: true, includeTags: true }).byPage({ maxPageSize: 1000 })) {
+      for (const b of page.segment.blobItems) {
+        names.push(b.name);
+        pinned.push({ etag: b.properties.etag, md5: b.properties.contentMD5 });
+      }
+    }
+  } else for await (const b of src.listBlobsFlat({ prefix: PREFIX })) names.push(b.name);
   const expiresOn = new Date(Date.now() + 24 * 3600_000);
   let i = 0;
   await Promise.all(
     Array.from({ length: 256 }, async () => {
       while (i < names.length) {
-        const name = names[i++];
+        const at = i++;
+        const name = names[at];
         const sas = generateBlobSASQueryParameters({ containerName: SOURCE, blobName: name, permissions: BlobSASPermissions.parse('r'), expiresOn }, cred).toString();
-        await dst.getBlobClient(name.slice(PREFIX.length)).syncCopyFromURL(`${src.getBlobClient(name).url}?${sas}`);
+        const options = spec.likeCli ? { sourceConditions: { ifMatch: pinned[at].etag }, sourceContentMD5: pinned[at].md5, abortSignal: new AbortController().signal } : {};
+        await dst.getBlobClient(name.slice(PREFIX.length)).syncCopyFromURL(`${src.getBlobClient(name).url}?${sas}`, options);
       }
     }),
   );
@@ -87,6 +102,7 @@ async function main(): Promise<void> {
   const sizes = (arg('cost') ?? '1000000').split(',').map(Number);
   const reps = Math.max(1, Number(arg('reps') ?? 1));
   const only = arg('only');
+  const likeCli = args.includes('--sdk-like-cli');
   // --profile=DIR: a CPU profile of each client process (node --cpu-prof), for finding per-blob overhead.
   const profileDir = arg('profile');
   const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
@@ -115,7 +131,7 @@ async function main(): Promise<void> {
         const r =
           w === 'cli'
             ? await measured([process.execPath, ...prof, cli, 'copy', `${endpoint}/${SOURCE}/${PREFIX}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs], { onStart: (c) => (timePid = c.pid ?? 0) })
-            : await measured([process.execPath, ...prof, __filename, '--peer', JSON.stringify({ endpoint, dest } satisfies PeerSpec)], { onStart: (c) => (timePid = c.pid ?? 0) });
+            : await measured([process.execPath, ...prof, __filename, '--peer', JSON.stringify({ endpoint, dest, likeCli } satisfies PeerSpec)], { onStart: (c) => (timePid = c.pid ?? 0) });
         clearInterval(progress);
         if (r.code !== 0) throw new Error(`${w} ${count}: exit ${r.code}: ${r.err}`);
         const copied = harness.copies.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
@@ -199,7 +215,7 @@ async function main(): Promise<void> {
   }
   const ratios = cpuRatios(rows);
   for (const r of ratios) {
-    console.log(`CPU per blob, cli / sdk, ${r.blobs} blobs: median ${r.median} over ${r.pairs.length} pair(s) (min ${Math.min(...r.pairs)}, max ${Math.max(...r.pairs)}); cli median ${r.cli} ms, sdk median ${r.sdk} ms`);
+    console.log(`CPU per blob, cli / ${likeCli ? 'sdk (like the CLI)' : 'sdk'}, ${r.blobs} blobs: median ${r.median} over ${r.pairs.length} pair(s) (min ${Math.min(...r.pairs)}, max ${Math.max(...r.pairs)}); cli median ${r.cli} ms, sdk median ${r.sdk} ms`);
   }
   for (const r of rows.filter((x) => x.who === 'engine-resume')) console.log(`resume: ${JSON.stringify(r)}`);
   console.log(`Load average (1/5/15 min): start ${loadAtStart.join(' ')}, end ${loadAtEnd.join(' ')}`);
@@ -210,7 +226,7 @@ async function main(): Promise<void> {
   } catch {
     /* first run */
   }
-  all[sizes.join(',')] = { date: new Date().toISOString(), loadAverage: { start: loadAtStart, end: loadAtEnd }, reps, cpuRatios: ratios, rows };
+  all[`${sizes.join(',')}${likeCli ? '-sdk-like-cli' : ''}`] = { date: new Date().toISOString(), loadAverage: { start: loadAtStart, end: loadAtEnd }, reps, sdkLikeCli: likeCli, cpuRatios: ratios, rows };
   fs.writeFileSync(out, `${JSON.stringify(all, null, 2)}\n`);
   console.log(`written ${path.relative(root, out)}`);
 }

@@ -176,7 +176,7 @@ const scale = syncScale || scaleHost || args.some((a) => a === '--scale' || a.st
 const small = !scale && args.some((a) => a === '--small' || a.startsWith('--small='));
 // --latency[=RTT,RTT] [--reps=N] [--blobs=N] [--baseline-cli=PATH]: small blobs through a proxy adding a round trip (bench/latency.ts).
 const latency = !scale && !small && args.some((a) => a === '--latency' || a.startsWith('--latency='));
-// --cost[=N,N] [--sdk-blobs=N] [--resume] [--only=cli|sdk]: the client's CPU and memory per blob against a loopback endpoint (bench/cost.ts).
+// --cost[=N,N] [--sdk-blobs=N] [--resume] [--only=cli|sdk] [--sdk-like-cli]: the client's CPU and memory per blob against a loopback endpoint (bench/cost.ts).
 const cost = !scale && !small && !latency && args.some((a) => a === '--cost' || a.startsWith('--cost='));
 if ((scale || small || latency || cost) && spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
 if (scaleHost && spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json'], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
