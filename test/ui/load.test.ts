@@ -35,8 +35,8 @@ class RelaySource implements JobSource {
   private readonly removedListeners = new Set<(ids: readonly string[]) => void>();
   private readonly batchListeners = new Set<(summary: BatchSummary) => void>();
   private readonly synthetic = new Map<string, JobSnapshot>();
-  /** Synthetic jobs per batch: how many, how many succeeded. */
-  private readonly counts = new Map<string, { total: number; succeeded: number }>();
+  /** Synthetic jobs per batch: how many and their bytes, how many succeeded and their bytes. */
+  private readonly counts = new Map<string, { total: number; bytesTotal: number; succeeded: number; bytes: number }>();
   emitted = 0;
   constructor(private readonly engine: Env['api']['engine']) {}
   onJob(listener: (job: JobSnapshot) => void): { dispose(): void } {
@@ -64,10 +64,16 @@ class RelaySource implements JobSource {
   emit(job: JobSnapshot): void {
     const before = this.synthetic.get(job.id);
     this.synthetic.set(job.id, job);
-    const c = this.counts.get(job.batchId) ?? { total: 0, succeeded: 0 };
+    const c = this.counts.get(job.batchId) ?? { total: 0, bytesTotal: 0, succeeded: 0, bytes: 0 };
     this.counts.set(job.batchId, c);
-    if (!before) c.total++;
-    if (job.state === 'succeeded' && before?.state !== 'succeeded') c.succeeded++;
+    if (!before) {
+      c.total++;
+      c.bytesTotal += job.bytesTotal;
+    }
+    if (job.state === 'succeeded' && before?.state !== 'succeeded') {
+      c.succeeded++;
+      c.bytes += job.bytesDone;
+    }
     this.emitted++;
     for (const l of [...this.listeners]) l(job);
     const b = this.batch(job.batchId);
@@ -76,7 +82,7 @@ class RelaySource implements JobSource {
   private withSynthetic(b: BatchSummary): BatchSummary {
     const c = this.counts.get(b.batchId);
     if (!c) return b;
-    return { ...b, total: b.total + c.total, succeeded: b.succeeded + c.succeeded, bytes: b.bytes + c.succeeded * 1024, bytesTotal: (b.bytesTotal ?? 0) + c.total * 1024, done: b.done && c.succeeded === c.total };
+    return { ...b, total: b.total + c.total, succeeded: b.succeeded + c.succeeded, bytes: b.bytes + c.bytes, bytesTotal: (b.bytesTotal ?? 0) + c.bytesTotal, done: b.done && c.succeeded === c.total };
   }
   cancel(id: string): void {
     this.engine.cancel(id);
