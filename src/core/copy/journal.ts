@@ -79,6 +79,8 @@ export interface JournalStore {
   /** Replaces the batch's done log with these lines (atomically): what lies beyond a position just saved. */
   rewriteDone?(batchId: string, lines: readonly string[]): void;
   readDone(batchId: string): string[];
+  /** Resolves once no write is pending or in flight (every temp file renamed or removed); pending writes start now. */
+  settled?(): Promise<void>;
 }
 
 /** A request as the journal keeps it: URL sources lose their query (a SAS). */
@@ -107,6 +109,18 @@ export function sanitizeItem(item: PlannedCopy): { item: PlannedCopy; secretOmit
 }
 
 const FILE_RE = /^job-[A-Za-z0-9-]+\.json$/;
+/** A temp file of a write (job, batch or done log): `<file>.<pid>[.<seq>].tmp`. */
+const TMP_RE = /^(?:job|batch)-[A-Za-z0-9-]+\.(?:json|done)\.(\d+)(?:\.\d+)?\.tmp$/;
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
+}
 const BATCH_RE = /^batch-[A-Za-z0-9-]+\.json$/;
 
 /**
@@ -145,12 +159,50 @@ export class FileJournal implements JournalStore {
   private drainScheduled = false;
   private draining = false;
   private disposed = false;
+  private settleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly dir: string,
     private readonly minIntervalMs = 200,
   ) {
     fs.mkdirSync(dir, { recursive: true });
+    this.sweepTorn();
+  }
+
+  /**
+   * Removes the temp files of processes that no longer run (killed between a write and its rename): they are never
+   * read, and would otherwise pile up in the folder. Another live process's temp files are its writes in flight.
+   */
+  private sweepTorn(): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const m = TMP_RE.exec(n);
+      if (!m || isAlive(Number(m[1]))) continue;
+      fs.rmSync(path.join(this.dir, n), { force: true });
+    }
+  }
+
+  settled(): Promise<void> {
+    if (this.isSettled()) return Promise.resolve();
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.scheduleDrain();
+    return new Promise((resolve) => this.settleWaiters.push(resolve));
+  }
+
+  private isSettled(): boolean {
+    return this.disposed || (this.pending.size === 0 && this.writing.size === 0 && !this.draining && !this.drainScheduled);
+  }
+
+  private wakeSettled(): void {
+    if (this.settleWaiters.length > 0 && this.isSettled()) for (const w of this.settleWaiters.splice(0)) w();
   }
 
   private file(jobId: string): string {
@@ -201,14 +253,18 @@ export class FileJournal implements JournalStore {
     } finally {
       this.draining = false;
     }
-    if (this.pending.size > 0 && !this.disposed && !this.timer) {
-      // Records that arrived while their job's previous write was in flight.
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.scheduleDrain();
-      }, 0);
-      this.timer.unref?.();
+    if (this.pending.size > 0 && !this.disposed) {
+      if (this.settleWaiters.length > 0) this.scheduleDrain();
+      else if (!this.timer) {
+        // Records that arrived while their job's previous write was in flight.
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.scheduleDrain();
+        }, 0);
+        this.timer.unref?.();
+      }
     }
+    this.wakeSettled();
   }
 
   private serialize(record: JournalRecord): string {
@@ -235,7 +291,7 @@ export class FileJournal implements JournalStore {
       this.lastWrite.set(jobId, now);
     } catch {
       // A journal write failure must not fail the copy; the next write tries again.
-      fs.rm(tmp, { force: true }, () => undefined);
+      fs.rmSync(tmp, { force: true });
     } finally {
       this.writing.delete(jobId);
       // Removed jobs are tombstoned with +Infinity only while a write is in flight.
@@ -384,5 +440,6 @@ export class FileJournal implements JournalStore {
     this.timer = undefined;
     this.flush();
     this.disposed = true;
+    for (const w of this.settleWaiters.splice(0)) w();
   }
 }

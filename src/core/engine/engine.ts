@@ -309,9 +309,10 @@ export class CopyEngine implements EngineApi {
   }
 
 
-  whenIdle(): Promise<void> {
-    if (!this.hasActive()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  /** Resolves when no job, listing or cleanup is active and the journal has no write in flight. */
+  async whenIdle(): Promise<void> {
+    if (this.hasActive()) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await this.journal?.settled?.();
   }
 
   /** Stops all work. Unfinished jobs stay in the journal (a new engine can resume them). */

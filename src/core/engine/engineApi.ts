@@ -49,6 +49,6 @@ export interface EngineApi extends Disposable {
   unfinished(): Promise<JobSnapshot[]>;
   /** Resumes the journal's unfinished jobs and batches; returns their batch ids. */
   resume(): Promise<string[]>;
-  /** Resolves when no job is active and no batch is listing. */
+  /** Resolves when no job is active, no batch is listing and the journal has no write in flight. */
   whenIdle(): Promise<void>;
 }

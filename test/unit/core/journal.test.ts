@@ -1,6 +1,7 @@
 /** The job journal: coalesced asynchronous writes, removal, and a synchronous flush on dispose. */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,10 +32,6 @@ function record(jobId: string, bytesDone = 0): JournalRecord {
   };
 }
 
-async function waitForFiles(dir: string, n: number): Promise<void> {
-  for (let i = 0; i < 200 && fs.readdirSync(dir).filter((f) => f.endsWith('.json')).length < n; i++) await new Promise((r) => setTimeout(r, 10));
-}
-
 describe('FileJournal (coalesced, asynchronous writes)', () => {
   it('writes urgent records on the next turn, keeps the newest per job, and a job removed before its write costs no file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-journal-'));
@@ -44,8 +41,7 @@ describe('FileJournal (coalesced, asynchronous writes)', () => {
       j.save(record('j1', 5), true);
       j.save(record('j2'), true);
       j.remove('j2'); // finished before its record was written
-      await waitForFiles(dir, 1);
-      await new Promise((r) => setTimeout(r, 50));
+      await j.settled();
       assert.deepEqual(fs.readdirSync(dir).sort(), ['job-j1.json']);
       assert.equal(j.list()[0].bytesDone, 5);
       j.remove('j1');
@@ -66,6 +62,37 @@ describe('FileJournal (coalesced, asynchronous writes)', () => {
       assert.equal(names.filter((n) => n.endsWith('.json')).length, 50);
       assert.equal(names.filter((n) => n.endsWith('.tmp')).length, 0);
       assert.equal(new FileJournal(dir).list().length, 50);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('settled() waits for writes in flight: a job removed while its record was being written leaves no file, no temp file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-journal-'));
+    try {
+      const j = new FileJournal(dir);
+      for (let i = 0; i < 20; i++) j.save(record(`w${i}`), true);
+      await new Promise((r) => setImmediate(r)); // the drain has started its writes
+      for (let i = 0; i < 20; i++) j.remove(`w${i}`);
+      j.save(record('late', 3)); // throttled (not urgent): settled() writes it now
+      await j.settled();
+      assert.deepEqual(fs.readdirSync(dir), ['job-late.json']);
+      assert.equal(j.list()[0].bytesDone, 3);
+      j.dispose();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a new journal removes the temp files of processes that are gone, and keeps a live process\'s', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-journal-'));
+    try {
+      const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+      const torn = [`job-a.json.${gone}.7.tmp`, `batch-b.json.${gone}.2.tmp`, `batch-b.done.${gone}.tmp`];
+      const live = [`job-c.json.${process.pid}.1.tmp`, 'job-d.json', 'notes.tmp'];
+      for (const n of [...torn, ...live]) fs.writeFileSync(path.join(dir, n), '{');
+      new FileJournal(dir).dispose();
+      assert.deepEqual(fs.readdirSync(dir).sort(), [...live].sort());
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
