@@ -25,6 +25,7 @@ import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, 
 import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
 import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
 import { measured, median } from './run';
+import { SETTLED_LINE } from '../src/core/engine/jobTable';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -100,6 +101,19 @@ async function peer(spec: PeerSpec): Promise<void> {
 }
 
 
+/** The CLI's own account of a run: its phases (--json) and where its requests in flight settled (--verbose). */
+function cliDiagnostics(out: string, err: string): string {
+  let phases = '';
+  try {
+    const p = (JSON.parse(out) as { phases?: Record<string, number> }).phases ?? {};
+    phases = `start-up ${p.startupMs} ms, first copy after ${p.firstCopyAfterMs} ms, listing ${p.listMs} ms, copying ${p.copyMs} ms`;
+  } catch {
+    phases = 'no --json output';
+  }
+  const settled = err.split('\n').find((l) => l.includes(SETTLED_LINE))?.trim() ?? 'no settled line';
+  return `${phases}; ${settled}`;
+}
+
 async function main(): Promise<void> {
   if (args[0] === '--peer') return peer(JSON.parse(args[1]) as PeerSpec);
   const rtts = (arg('latency') ?? '0,100').split(',').map(Number);
@@ -153,7 +167,7 @@ async function main(): Promise<void> {
             harness?.reset(n);
             let res;
             if (w === 'cli' || w === 'cli-before') {
-              res = await measured([process.execPath, w === 'cli' ? cli : baseline!, 'copy', `${endpoint}/${srcContainer}/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs]);
+              res = await measured([process.execPath, w === 'cli' ? cli : baseline!, 'copy', `${endpoint}/${srcContainer}/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--verbose', '--source-connection-string', cs, '--destination-connection-string', cs]);
             } else {
               const spec: PeerSpec = { endpoint, container: srcContainer, prefix, dest, inFlight: w === 'sdk-32' ? 32 : 256 };
               res = await measured([process.execPath, __filename, '--peer', JSON.stringify(spec)]);
@@ -168,6 +182,7 @@ async function main(): Promise<void> {
             const r = { rtt, who: w, rep, ms: res.seconds * 1000, blobsPerSecond: n / res.seconds, cpuMsPerBlob: (res.cpuSeconds * 1000) / n, peakMiB: res.peakMiB };
             runs.push(r);
             log(`${rtt} ms ${w.padEnd(10)} run ${rep}: ${res.seconds.toFixed(2)} s, ${r.blobsPerSecond.toFixed(0)} blobs/s, client CPU ${r.cpuMsPerBlob.toFixed(2)} ms/blob, peak RSS ${r.peakMiB.toFixed(0)} MiB`);
+            if (w === 'cli' || w === 'cli-before') log(`  ${cliDiagnostics(res.out, res.err)}`);
           }
         }
       } finally {
