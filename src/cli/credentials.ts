@@ -4,7 +4,7 @@
  * same account, else DefaultAzureCredential (created lazily, only when a side needs it).
  */
 import type { TokenCredential } from '@azure/core-auth';
-import { DefaultAzureCredential, type DefaultAzureCredentialOptions } from '@azure/identity';
+import type { DefaultAzureCredentialOptions } from '@azure/identity';
 import { ConnectionSpec, parseConnectionString, accountNameFromEndpoint } from '../core/storage/connections';
 import { entraAuthorityOptions } from '../core/storage/auth';
 import { ParsedUrl, UsageError } from './args';
@@ -77,7 +77,18 @@ export function defaultCredentialOptions(env: NodeJS.ProcessEnv): DefaultAzureCr
   }
 }
 
-/** The CLI's Entra ID credential: DefaultAzureCredential (environment, workload/managed identity, Azure CLI…). */
+/**
+ * The CLI's Entra ID credential: DefaultAzureCredential (environment, workload/managed identity, Azure CLI…). Its
+ * options are checked now (a bad authority is a usage error before anything runs); @azure/identity and MSAL are
+ * loaded on the first token only (~25 ms of start-up that a copy with keys or a SAS does not pay).
+ */
 export function createDefaultCredential(env: NodeJS.ProcessEnv): TokenCredential {
-  return new DefaultAzureCredential(defaultCredentialOptions(env));
+  const options = defaultCredentialOptions(env);
+  let credential: Promise<TokenCredential> | undefined;
+  return {
+    async getToken(scopes, getTokenOptions) {
+      credential ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential(options));
+      return (await credential).getToken(scopes, getTokenOptions);
+    },
+  };
 }

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { attemptPolicy, corePipelineOf, createAccountClient, onTransientFailure, type TransientFailure } from '../../src/core/storage/connections';
+import { attemptPolicy, corePipelineOf, createAccountClient, FORM_DATA_POLICY, onTransientFailure, type TransientFailure } from '../../src/core/storage/connections';
 import { gateFor } from '../../src/core/storage/throttle';
 import { accountKey } from '../../src/core/base/urls';
 import { DEV_ACCOUNT, startAzurite, type AzuriteInstance } from '../helpers/azurite';
@@ -23,7 +23,7 @@ describe('connections: the per-try policy in the SDK pipeline', () => {
     await azurite?.stop();
   });
 
-  it('every kind of connection has it once, between the retry policy and signing, shared by derived clients', () => {
+  it('every kind of connection has it once, between the retry policy and signing, shared by derived clients; no form-data policy', () => {
     const endpoint = `http://127.0.0.1:1/${DEV_ACCOUNT.name}`;
     const clients = [
       createAccountClient({ kind: 'sharedKey', accountName: DEV_ACCOUNT.name, accountKey: DEV_ACCOUNT.key, blobEndpoint: endpoint }),
@@ -37,6 +37,7 @@ describe('connections: the per-try policy in the SDK pipeline', () => {
       assert.ok(pipeline, 'the SDK pipeline is reachable');
       const names = pipeline.getOrderedPolicies().map((p) => p.name);
       assert.equal(names.filter((n) => n === attemptPolicy.name).length, 1, names.join(', '));
+      assert.ok(!names.includes(FORM_DATA_POLICY), `no form-data policy (blob requests carry none): ${names.join(', ')}`);
       const at = names.indexOf(attemptPolicy.name);
       const retry = names.findIndex((n) => /retry/i.test(n));
       assert.ok(retry >= 0 && retry < at, `after the retry policy: ${names.join(', ')}`);
