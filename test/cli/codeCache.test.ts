@@ -79,6 +79,13 @@ describe('CLI code cache: the launcher against Azurite', () => {
   }
   const cacheFiles = () => (fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : []);
 
+  it('the CLI bundle is ASCII without comments (V8 keeps it as a one-byte string), its names kept for stack traces', () => {
+    const main = fs.readFileSync(path.join(path.dirname(cliPath), 'cli-main.js'), 'latin1');
+    assert.equal(/[^\t\n\r\x20-\x7e]/.exec(main)?.index, undefined, 'only printable ASCII');
+    assert.ok(!main.includes('\n// node_modules/'), 'no module path comments: whitespace and comments are minified');
+    assert.ok(/\bJobRunner=class\b/.test(main), 'names are kept');
+  });
+
   it('a failed run writes no cache; the first successful copy writes one, the next copies use it', { timeout: 120_000 }, async () => {
     const failed = await runCli(cliPath, ['copy', 'not-a-url', 'neither'], { BLOB_COPY_CACHE_DIR: cacheDir });
     assert.notEqual(failed.code, 0);
