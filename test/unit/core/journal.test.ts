@@ -32,10 +32,19 @@ function record(jobId: string, bytesDone = 0): JournalRecord {
   };
 }
 
+/** Runs fn with a fresh temporary folder, removed afterwards (pass or fail). */
+async function inDir(fn: (dir: string) => void | Promise<void>): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-journal-'));
+  try {
+    await fn(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('FileJournal (coalesced, asynchronous writes)', () => {
-  it('writes urgent records on the next turn, keeps the newest per job, and a job removed before its write costs no file', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-journal-'));
-    try {
+  it('writes urgent records on the next turn, keeps the newest per job, and a job removed before its write costs no file', () =>
+    inDir(async (dir) => {
       const j = new FileJournal(dir);
       j.save(record('j1'), true);
       j.save(record('j1', 5), true);
@@ -47,14 +56,10 @@ describe('FileJournal (coalesced, asynchronous writes)', () => {
       j.remove('j1');
       assert.deepEqual(fs.readdirSync(dir), []);
       j.dispose();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('dispose() writes every pending record synchronously (a new engine can resume them)', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-journal-'));
-    try {
+  it('dispose() writes every pending record synchronously (a new engine can resume them)', () =>
+    inDir((dir) => {
       const j = new FileJournal(dir);
       for (let i = 0; i < 50; i++) j.save(record(`k${i}`), i % 2 === 0);
       j.dispose();
@@ -62,14 +67,10 @@ describe('FileJournal (coalesced, asynchronous writes)', () => {
       assert.equal(names.filter((n) => n.endsWith('.json')).length, 50);
       assert.equal(names.filter((n) => n.endsWith('.tmp')).length, 0);
       assert.equal(new FileJournal(dir).list().length, 50);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('settled() waits for writes in flight: a job removed while its record was being written leaves no file, no temp file', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-journal-'));
-    try {
+  it('settled() waits for writes in flight: a job removed while its record was being written leaves no file, no temp file', () =>
+    inDir(async (dir) => {
       const j = new FileJournal(dir);
       for (let i = 0; i < 20; i++) j.save(record(`w${i}`), true);
       await new Promise((r) => setImmediate(r)); // the drain has started its writes
@@ -79,22 +80,15 @@ describe('FileJournal (coalesced, asynchronous writes)', () => {
       assert.deepEqual(fs.readdirSync(dir), ['job-late.json']);
       assert.equal(j.list()[0].bytesDone, 3);
       j.dispose();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('a new journal removes the temp files of processes that are gone, and keeps a live process\'s', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-journal-'));
-    try {
+  it('a new journal removes the temp files of processes that are gone, and keeps a live process\'s', () =>
+    inDir((dir) => {
       const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
       const torn = [`job-a.json.${gone}.7.tmp`, `batch-b.json.${gone}.2.tmp`, `batch-b.done.${gone}.tmp`];
       const live = [`job-c.json.${process.pid}.1.tmp`, 'job-d.json', 'notes.tmp'];
       for (const n of [...torn, ...live]) fs.writeFileSync(path.join(dir, n), '{');
       new FileJournal(dir).dispose();
       assert.deepEqual(fs.readdirSync(dir).sort(), [...live].sort());
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
