@@ -109,9 +109,11 @@ export function sanitizeItem(item: PlannedCopy): { item: PlannedCopy; secretOmit
 }
 
 const FILE_RE = /^job-[A-Za-z0-9-]+\.json$/;
+const BATCH_RE = /^batch-[A-Za-z0-9-]+\.json$/;
 /** A temp file of a write (job, batch or done log): `<file>.<pid>[.<seq>].tmp`. */
 const TMP_RE = /^(?:job|batch)-[A-Za-z0-9-]+\.(?:json|done)\.(\d+)(?:\.\d+)?\.tmp$/;
 
+/** Whether a process runs (signal 0 checks without sending anything). */
 function isAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
@@ -121,7 +123,6 @@ function isAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
   }
 }
-const BATCH_RE = /^batch-[A-Za-z0-9-]+\.json$/;
 
 /**
  * Whether `dir` holds any job or batch record, by file name only (nothing is read or parsed): the extension's
