@@ -75,10 +75,23 @@ describe('FileJournal (coalesced, asynchronous writes)', () => {
       for (let i = 0; i < 20; i++) j.save(record(`w${i}`), true);
       await new Promise((r) => setImmediate(r)); // the drain has started its writes
       for (let i = 0; i < 20; i++) j.remove(`w${i}`);
-      j.save(record('late', 3)); // throttled (not urgent): settled() writes it now
+      j.save(record('late', 3)); // saved while the drain runs: settled() waits for its write too
       await j.settled();
       assert.deepEqual(fs.readdirSync(dir), ['job-late.json']);
       assert.equal(j.list()[0].bytesDone, 3);
+      j.dispose();
+    }));
+
+  it('settled() writes a throttled record now instead of waiting out the throttle', () =>
+    inDir(async (dir) => {
+      const j = new FileJournal(dir, 60_000);
+      j.save(record('t', 1), true);
+      await j.settled();
+      j.save(record('t', 2)); // within a minute of its last write: held for the throttle
+      const t0 = Date.now();
+      await j.settled();
+      assert.ok(Date.now() - t0 < 30_000, 'not held for the throttle');
+      assert.equal(j.list()[0].bytesDone, 2);
       j.dispose();
     }));
 
