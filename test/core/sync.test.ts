@@ -2,7 +2,8 @@
  * Sync in the engine against a real Azurite (src/core/plan/sync.ts, src/core/engine/sync.ts): an extra changed after
  * planning is kept (If-Match on the listed ETag); an extra with snapshots is kept unless snapshots are included (the
  * move's rule); directory markers, names that differ only by Unicode normalization and blob types are handled as the
- * copy handles them; a plan whose listing did not end writes no end line, so nothing can be deleted.
+ * copy handles them; a plan whose listing did not end writes no end line, so nothing can be deleted; a plan that goes
+ * on from a page's position (after an outage) counts every name once.
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from '../helpers/azurit
 import { A1, A2, makeEngine, resolverFor, stopFast } from '../helpers/engine';
 import { runSync, type CopyEngine, type CopyRequest } from '../../src/core';
 import { deleteExtras, readReportEnd } from '../../src/core/engine/sync';
+import { CapabilityCache, planPages, type PlanPage } from '../../src/core/plan/planner';
 import { createAccountClient } from '../../src/core/storage/connections';
 import { startFaultProxy } from '../helpers/faultProxy';
 
@@ -170,5 +172,38 @@ describe('sync in the engine', () => {
     assert.equal(readReportEnd(reportFile), undefined);
     fs.writeFileSync(reportFile, `${JSON.stringify({ x: 'a', e: '"1"', z: 1 })}\n`);
     assert.equal(readReportEnd(reportFile), undefined, 'extras without the end line');
+  });
+
+  it('a plan that goes on from any page\'s position counts every name once (an extra that ended a page too)', async () => {
+    const src = dev.getContainerClient('pos');
+    const dst = acct2.getContainerClient('posdst');
+    await src.create();
+    await dst.create();
+    const rel = (i: number) => `s${String(i).padStart(3, '0')}.bin`;
+    for (let i = 0; i < 200; i++) await put(src, `m/${rel(i)}`, `v${i}`);
+    // The destination's first listing page (100 names) ends at an extra that sorts after the last source name the
+    // merge had met there ("s097x.bin" before "s098.bin"): a plan going on after that source name counted it twice.
+    const destNames = ['a0.bin', ...Array.from({ length: 98 }, (_, i) => rel(i)), 's097x.bin', 's150x.bin'];
+    for (const n of destNames) await put(dst, n, n.includes('x') || n === 'a0.bin' ? 'extra' : 'older, longer content');
+    const ctx = { resolve: resolverFor(azurite), capabilities: new CapabilityCache(), headConcurrency: 8 };
+    const request = syncRequest('pos', 'm/', 'posdst', '');
+    const run = async (from?: PlanPage) => {
+      const pages: PlanPage[] = [];
+      for await (const p of planPages(ctx, request, undefined, from && { source: from.source, after: from.last, sync: from.sync })) pages.push(p);
+      return pages;
+    };
+    const counts = (p: PlanPage | undefined) => ({ new: p?.sync?.new.count, changed: p?.sync?.changed.count, same: p?.sync?.same.count, extra: p?.sync?.extra.count });
+    const full = await run();
+    const whole = counts(full.at(-1));
+    assert.deepEqual(whole, { new: 102, changed: 98, same: 0, extra: 3 });
+    assert.ok(full.some((p) => p.last === 'm/s097x.bin'), `a page ends at the extra: ${full.map((p) => p.last).join(', ')}`);
+    const names = (pages: PlanPage[]) => pages.flatMap((p) => p.items.map((i) => i.destination.path));
+    for (let k = 0; k < full.length - 1; k++) {
+      if (full[k].last === undefined) continue;
+      const rest = await run(full[k]);
+      assert.deepEqual(counts(rest.at(-1)), whole, `going on after page ${k} (${full[k].last})`);
+      assert.deepEqual(names(rest), names(full.slice(k + 1)), `the copies after page ${k}`);
+      assert.deepEqual(rest.at(-1)?.sync?.extra.first, ['a0.bin', 's097x.bin', 's150x.bin']);
+    }
   });
 });

@@ -1,14 +1,15 @@
 /**
  * An outage while a streamed copy is still listing its source: with DEFAULT settings
  * the listing waits for storage like the copies do, then lists on after the last blob it had made a job of. Every
- * blob arrives, none is made a job of twice, and the log says what happened.
+ * blob arrives, none is made a job of twice, and the log says what happened. A sync that meets an outage while
+ * listing counts every group once (the groups before the outage too) and deletes the extras it found before it.
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { AzuriteInstance } from '../helpers/azurite';
 import type { FaultProxy } from '../helpers/faultProxy';
-import { CopyEngine } from '../../src/core';
+import { CopyEngine, runSync } from '../../src/core';
 import { A1, azuriteBehindProxy, data, fromSdk, md5, MemoryLog, resolverThrough, uploadMany } from '../helpers/proxiedEngine';
 
 describe('an outage while the source is being listed', () => {
@@ -90,5 +91,56 @@ describe('an outage while the source is being listed', () => {
       const name = names[i].slice('lst/'.length);
       assert.equal(md5(await dest.getBlobClient(name).downloadToBuffer()), sums.get(name), name);
     }
+  });
+
+  it('a sync with an outage at its third listing page: every group counted once, the extras found before it deleted', { timeout: 120_000 }, async () => {
+    const log = new MemoryLog();
+    const resolve = resolverThrough(proxy, {});
+    const e = new CopyEngine({ resolve, log });
+    engines.push(e);
+    const dest = azurite.serviceClient().getContainerClient('lst-sync');
+    await dest.create();
+    // The destination: the first 98 source blobs as they are (same), and three extras, all before the outage; the
+    // first listing page of the destination (100 names) ends at the extra "f00097a.bin".
+    const SAME = 98;
+    const sameBytes = await Promise.all(names.slice(0, SAME).map((n) => src.getBlobClient(n).downloadToBuffer()));
+    await uploadMany(dest, names.slice(0, SAME).map((n) => n.slice('lst/'.length)), (i) => sameBytes[i], 32);
+    const extras = ['a-first-extra.bin', 'f00097a.bin', 'f00150a.bin'];
+    for (const x of extras) await dest.getBlockBlobClient(x).upload('extra', 5);
+    let lists = 0;
+    let downAt = 0;
+    const hook = proxy.onRequest((r) => {
+      if (downAt || r.comp !== 'list' || !fromSdk(r) || !r.path.endsWith('/src') || !r.query.includes('prefix=lst')) return;
+      if (++lists === 3) {
+        downAt = Date.now();
+        void proxy.setDown('refuse', { maxDownMs: 12_000 });
+      }
+    });
+    let result: Awaited<ReturnType<typeof runSync>>;
+    try {
+      result = await runSync(e, () => resolve(A1), {
+        sources: [{ kind: 'location', location: { connectionId: A1, container: 'src', path: 'lst/' } }],
+        destination: { connectionId: A1, container: 'lst-sync', path: '' },
+        options: { sync: { compare: 'auto' } },
+      }, { deleteDestination: true });
+    } finally {
+      hook.dispose();
+      await proxy.setDown(false);
+    }
+    assert.ok(downAt > 0, 'the outage happened while listing');
+    assert.ok(log.lines.some((l) => l.startsWith('warn') && l.includes('List the sources: storage is not answering')), log.lines.filter((l) => !l.startsWith('debug')).slice(0, 10).join('\n'));
+    const t = result.tally;
+    assert.deepEqual(
+      { new: t?.new.count, changed: t?.changed.count, same: t?.same.count, extra: t?.extra.count },
+      { new: N - SAME, changed: 0, same: SAME, extra: extras.length },
+      'each group counted once, before and after the outage',
+    );
+    assert.deepEqual(t?.extra.first, extras);
+    assert.equal(result.copies.succeeded, N - SAME);
+    assert.equal(result.deletion?.deleted, extras.length, JSON.stringify(result.deletion ?? result.deletionSkipped));
+    assert.equal(result.outcome, 'complete');
+    const arrived: string[] = [];
+    for await (const b of dest.listBlobsFlat()) arrived.push(b.name);
+    assert.deepEqual(arrived, names.map((n) => n.slice('lst/'.length)), 'the destination holds the source names, no extra');
   });
 });

@@ -153,7 +153,7 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
       }
       if (f.signal.aborted) break;
       if (page.refused.length) host.refused(batch, page.refused);
-      if (page.last !== undefined) cursor = { source: page.source, after: page.last };
+      if (page.last !== undefined) cursor = { source: page.source, after: page.last, sync: page.sync };
       for (const w of page.warnings) {
         if (reported.has(w)) continue;
         reported.add(w);

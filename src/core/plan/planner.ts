@@ -87,6 +87,8 @@ class PlanTotals {
 export interface PlanPosition {
   readonly source: number;
   readonly after?: string;
+  /** A sync's groups counted up to `after` (a page's `sync`): a plan that goes on from here counts on from them. */
+  readonly sync?: SyncTally;
 }
 
 /** One page of a streamed plan: its items, the source they came from, and the warnings so far. */
@@ -98,7 +100,10 @@ export interface PlanPage {
   readonly calls: ReadonlyMap<RestCall, number>;
   /** Blobs of the page that cannot be copied (the batch is partial), in listing order. */
   readonly refused: readonly Refusal[];
-  /** The last name the page listed (items and refusals): a listing that goes on after an outage starts after it. */
+  /**
+   * The last name the page listed (items and refusals): a listing that goes on after an outage starts after it. A
+   * sync's: where its merge of the two listings is (an extra's name as the source would have it, when one came last).
+   */
   readonly last?: string;
   /** A sync's groups so far, cumulative (see sync.ts). */
   readonly sync?: SyncTally;
@@ -286,7 +291,7 @@ async function* syncPlanPages(ctx: PlannerContext, request: CopyRequest, signal?
   const warnings = new Set<string>();
   let tally: SyncTally | undefined;
   let mark = performance.now();
-  const pages = syncPages(ctx, request.sources, request.destination, { ...o.sync, allowEmpty: o.allowEmpty, strategy: o.strategy }, globFilter(o.include, o.exclude), onCall, signal, from?.after);
+  const pages = syncPages(ctx, request.sources, request.destination, { ...o.sync, allowEmpty: o.allowEmpty, strategy: o.strategy }, globFilter(o.include, o.exclude), onCall, signal, from?.after, from?.sync);
   for await (const p of pages) {
     if (ctx.timing) {
       ctx.timing.listMs += performance.now() - mark;

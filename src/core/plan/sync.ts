@@ -143,6 +143,12 @@ export function emptyTally(): SyncTally {
   return { new: g(), changed: g(), same: g(), extra: g() };
 }
 
+/** A copy of a tally (a page carries one: the generator goes on counting into its own). */
+export function cloneTally(t: SyncTally): SyncTally {
+  const g = (x: SyncGroupTally): SyncGroupTally => ({ count: x.count, bytes: x.bytes, first: [...x.first] });
+  return { new: g(t.new), changed: g(t.changed), same: g(t.same), extra: g(t.extra) };
+}
+
 /** Counts a name into its group (keeping the first SYNC_FIRST_NAMES names of each). */
 export function tallyAdd(t: SyncTally, group: SyncGroup, name: string, bytes: number): void {
   const g = t[group];
@@ -195,6 +201,7 @@ export async function* syncPages(
   onCall: (call: RestCall) => void,
   signal?: AbortSignal,
   after?: string,
+  counted?: SyncTally,
 ): AsyncGenerator<SyncPage> {
   if (sources.length !== 1) throw new CopyError({ message: `A sync compares one source folder with one destination folder (got ${sources.length} sources).`, code: 'SyncSources' });
   const source = sources[0];
@@ -225,7 +232,8 @@ export async function* syncPages(
   const lacks = (op: CopyOperation) => ctx.capabilities.lacks(destOrigin, op);
   const destAfter = after !== undefined ? destPrefix + after.slice(src.prefix.length) : undefined;
   const destSource: CopySource = { kind: 'location', location: { connectionId: dest.connectionId, container: dest.container, path: destPrefix } };
-  const tally = emptyTally();
+  // A plan that goes on after `after` (an outage met its listing) goes on counting from the groups counted up to it.
+  const tally = counted ? cloneTally(counted) : emptyTally();
   let report = options.reportFile;
 
   // A folder's own marker is the place itself: neither new nor extra.
@@ -261,7 +269,7 @@ export async function* syncPages(
   };
   const page = (): SyncPage => {
     if (extras.length) write(extras.join(''));
-    const out = { items, refused, last, tally };
+    const out = { items, refused, last, tally: cloneTally(tally) };
     items = [];
     refused = [];
     extras = [];
@@ -271,6 +279,9 @@ export async function* syncPages(
     const s = step.source;
     const d = step.destination;
     if (!s) {
+      // Where the merge is: every name up to this one, on both sides, is counted (a plan that goes on after an
+      // outage lists both sides after it; after the last source name alone it would count this extra again).
+      last = src.prefix + d!.relative;
       tallyAdd(tally, 'extra', d!.sourceName, d!.size);
       extras.push(`${JSON.stringify({ x: d!.sourceName, e: d!.etag, z: d!.size } satisfies ReportLine)}\n`);
       return;
