@@ -113,6 +113,7 @@ export class CopyEngine implements EngineApi {
       capabilities: this.capabilities,
       headConcurrency: Math.max(8, this.concurrency * 2),
       blockSize: this.table.blockSize,
+      outages: { toleranceMs: this.table.outageToleranceMs, log: this.log },
     };
   }
 

@@ -7,9 +7,8 @@
 import type { BatchRecord } from '../copy/journal';
 import { sanitizeRequest } from '../copy/journal';
 import type { JobTable } from '../copy/jobTable';
-import { planPages, type PlanPage, type PlannerContext, type PlanPosition } from '../plan/planner';
-import { CopyError, toCopyError } from '../base/errors';
-import { transientReason, waitForStorage, type Outage } from '../base/outage';
+import { planPagesThroughOutages, type PlanPage, type PlannerContext, type PlanPosition } from '../plan/planner';
+import { toCopyError } from '../base/errors';
 import type { CopyRequest, PlannedCopy, Refusal } from '../base/types';
 import { newBatch, newBatchTiming, type Batch } from './jobEvents';
 import type { Job } from '../copy/job';
@@ -33,8 +32,6 @@ interface Feed {
   readonly from?: PlanPosition;
   /** Resolves when the batch has fewer than its window of jobs not final (or the engine stops). */
   room(): Promise<void>;
-  /** The plan again from a position: after an outage, the listing goes on after the last blob it had made a job of. */
-  replan(from: PlanPosition): AsyncGenerator<PlanPage>;
 }
 
 /** How a blob is named in a batch's done log: its source's index and its name. */
@@ -98,39 +95,12 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
     host.journal?.flush(); // every job not final has its own record on disk from here on …
     host.journal?.removeBatch(batch.id); // … so the batch's position is no longer needed
   };
-  // The last blob made a job of (or skipped as resumed): after an outage the listing goes on right after it.
-  let cursor: PlanPosition = f.from ?? { source: 0 };
-  let pages = f.pages;
-  let outage: Outage | undefined;
   try {
     savePosition(true);
     let next: IteratorResult<PlanPage> | undefined = f.first;
     for (;;) {
-      try {
-        next ??= await pages.next();
-      } catch (e) {
-        // ---- an outage while listing: waited out like a job's, then the listing goes on from the cursor.
-        const reason = f.signal.aborted || host.isDisposed() ? undefined : transientReason(e);
-        if (!reason) throw e;
-        const now = Date.now();
-        outage ??= { since: now, reason, tries: 0, nextTryAt: now };
-        outage.reason = reason;
-        const waited = await waitForStorage(outage, host.outageToleranceMs, f.signal, (first) => {
-          if (!first) return;
-          host.log.warn(
-            `List the sources: storage is not answering (${reason}); the copies already listed go on, and the listing waits for storage, up to ${Math.round(host.outageToleranceMs / 1000)} s, then lists on after "${cursor.after ?? '(the start)'}".`,
-          );
-        });
-        if (waited === 'spent') throw listingOutageError(e, outage, host.outageToleranceMs);
-        if (waited === 'stopped') break;
-        if (host.isDisposed()) return;
-        pages = f.replan(cursor);
-        continue;
-      }
-      if (outage) {
-        host.log.info(`List the sources: storage answers again after ${Math.round((Date.now() - outage.since) / 1000)} s; listing on.`);
-        outage = undefined;
-      }
+      // Outages on the way are waited out by the pages (throughOutages.ts): what comes here is the end or an error.
+      next ??= await f.pages.next();
       if (next.done) break;
       const page = next.value;
       next = undefined;
@@ -148,12 +118,10 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
             sourceOf.set(job, page.source);
           }
         }
-        cursor = { source: page.source, after: item.sourceName };
         savePosition();
       }
       if (f.signal.aborted) break;
       if (page.refused.length) host.refused(batch, page.refused);
-      if (page.last !== undefined) cursor = { source: page.source, after: page.last, sync: page.sync };
       for (const w of page.warnings) {
         if (reported.has(w)) continue;
         reported.add(w);
@@ -172,18 +140,6 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
   } finally {
     if (!host.isDisposed()) host.batchChanged(batch);
   }
-}
-
-/** A listing that stayed unreachable past the outage tolerance: what happened, and how to go on. */
-function listingOutageError(cause: unknown, outage: Outage, toleranceMs: number): CopyError {
-  return new CopyError(
-    {
-      message: `List the sources: storage did not answer for ${Math.round((Date.now() - outage.since) / 1000)} s (${outage.reason}); gave up after the outage tolerance of ${Math.round(toleranceMs / 1000)} s.`,
-      hint: 'The blobs listed before the outage were copied (or failed) on their own. When storage is back, run the copy again with the conflict choice "if-source-newer" or "skip" (CLI: --conflict skip) so the blobs already copied are not copied again. A longer wait is the setting blobCopy.outageToleranceSeconds (CLI: --outage-tolerance).',
-      code: 'StorageUnavailable',
-    },
-    { cause },
-  );
 }
 
 /** The engine's job table as the feeds see it: its jobs, and its batches. */
@@ -248,7 +204,8 @@ export class Feeds {
     const onAbort = () => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     const timing = host.batches.get(batchId)?.timing ?? newBatchTiming();
-    const pages = planPages({ ...host.plannerContext(), timing }, request, controller.signal, from);
+    // Outages are waited out (the copies already listed go on meanwhile).
+    const pages = planPagesThroughOutages({ ...host.plannerContext(), timing }, request, controller.signal, from, true);
     let first: IteratorResult<PlanPage>;
     try {
       first = await pages.next();
@@ -264,8 +221,7 @@ export class Feeds {
     const entry = { controller, roomWaiters: [] as Array<() => void>, sourceOf: new WeakMap<Job, number>() };
     this.feeding.set(batchId, entry);
     const room = () => (batch.live.size < host.window || host.isDisposed() ? Promise.resolve() : new Promise<void>((r) => entry.roomWaiters.push(r)));
-    const replan = (position: PlanPosition) => planPages({ ...host.plannerContext(), timing }, request, controller.signal, position);
-    void feed(host, { batch, request, pages, first, signal: controller.signal, resumed, resumedDone, from, room, replan }, entry.sourceOf).finally(() => {
+    void feed(host, { batch, request, pages, first, signal: controller.signal, resumed, resumedDone, from, room }, entry.sourceOf).finally(() => {
       signal?.removeEventListener('abort', onAbort);
       this.feeding.delete(batchId);
       host.ended();

@@ -21,6 +21,7 @@ import { accountKey, parseBlobUrl } from '../base/urls';
 import { strategyOf, type RestCall } from '../../shared/vocabulary';
 import { CostEstimate, type CostValue } from './cost';
 import { decide, totalsOf } from '../base/conflictPolicy';
+import { pagesThroughOutages, type OutageRide } from './throughOutages';
 import { syncPages } from './sync';
 import type { SyncTally } from '../base/types';
 
@@ -56,6 +57,8 @@ export interface PlannerContext {
   blockSize?: number;
   /** Where planning's time goes (a streamed batch's phases), added to as pages are listed and planned. */
   timing?: PlanTiming;
+  /** How outages met while listing are waited out (see throughOutages.ts); without it, they fail the plan. */
+  outages?: OutageRide;
 }
 
 /** Time spent waiting for source listing pages, and planning them (names, checks, destination probe, operations). */
@@ -344,13 +347,22 @@ function nothingToCopy(request: CopyRequest, options: CopyOptions): CopyError {
   });
 }
 
+/**
+ * planPages with the outages on the way waited out (when the context says how): the one way the engine lists a plan.
+ * `copying`: a streamed copy, whose pages are copied as they come.
+ */
+export function planPagesThroughOutages(ctx: PlannerContext, request: CopyRequest, signal?: AbortSignal, from?: PlanPosition, copying = false): AsyncGenerator<PlanPage> {
+  const plan = (position?: PlanPosition) => planPages(ctx, request, signal, position);
+  return ctx.outages ? pagesThroughOutages(plan, { ...ctx.outages, copying }, signal, from) : plan(from);
+}
+
 /** The whole plan in memory (what a confirmation lists, and small copies). Large copies stream: see planPages. */
 export async function planCopy(ctx: PlannerContext, request: CopyRequest, signal?: AbortSignal): Promise<CopyPlan> {
   const items: PlannedCopy[] = [];
   let warnings: ReadonlySet<string> = new Set();
   const cost = costEstimateFor(ctx, request);
   const refused = new RefusalList();
-  for await (const page of planPages(ctx, request, signal)) {
+  for await (const page of planPagesThroughOutages(ctx, request, signal)) {
     items.push(...page.items);
     refused.add(page.refused);
     cost.add(page.items);
@@ -376,7 +388,7 @@ export async function summarizePlan(
   const refused = new RefusalList();
   let warnings: ReadonlySet<string> = new Set();
   let sync: SyncTally | undefined;
-  for await (const page of planPages(ctx, request, signal)) {
+  for await (const page of planPagesThroughOutages(ctx, request, signal)) {
     totals.add(page.items);
     refused.add(page.refused);
     cost.add(page.items);

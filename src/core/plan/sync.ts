@@ -144,7 +144,7 @@ export function emptyTally(): SyncTally {
 }
 
 /** A copy of a tally (a page carries one: the generator goes on counting into its own). */
-export function cloneTally(t: SyncTally): SyncTally {
+function cloneTally(t: SyncTally): SyncTally {
   const g = (x: SyncGroupTally): SyncGroupTally => ({ count: x.count, bytes: x.bytes, first: [...x.first] });
   return { new: g(t.new), changed: g(t.changed), same: g(t.same), extra: g(t.extra) };
 }

@@ -1,0 +1,83 @@
+/**
+ * Outages while a plan is made, with DEFAULT settings (src/core/plan/throughOutages.ts): storage down in the middle
+ * of a plan made to the end before anything is written (a move, a dry run, a confirmation: summarize) is waited out
+ * like a copy's outage, then the plan goes on; storage down when a copy starts is said at once (the endpoint may be
+ * wrong). The rules on their own (the tolerance, a resume, a stop): test/unit/core/throughOutages.test.ts.
+ */
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import type { ContainerClient } from '@azure/storage-blob';
+import type { AzuriteInstance } from '../helpers/azurite';
+import type { FaultProxy } from '../helpers/faultProxy';
+import { CopyEngine, type CopyRequest } from '../../src/core';
+import { A1, azuriteBehindProxy, data, fromSdk, MemoryLog, resolverThrough, uploadMany } from '../helpers/proxiedEngine';
+
+describe('outages while a plan is made', () => {
+  let azurite: AzuriteInstance;
+  let proxy: FaultProxy;
+  let src: ContainerClient;
+  const engines: CopyEngine[] = [];
+  // Listing pages of 100, 300, then the rest: an outage at the second page meets a plan half made.
+  const MANY = 700;
+
+  before(async () => {
+    ({ azurite, proxy, src } = await azuriteBehindProxy());
+    await uploadMany(src, ['few/a.bin', 'few/b.bin'], (i) => data(100 + i, i));
+    await uploadMany(src, Array.from({ length: MANY }, (_, i) => `many/m${String(i).padStart(4, '0')}.bin`), (i) => data(64 + (i % 5), i), 64);
+  });
+  after(async () => {
+    for (const e of engines) e.dispose();
+    await proxy?.stop();
+    await azurite?.stop();
+  });
+
+  const request = (path: string, container: string): CopyRequest => ({
+    sources: [{ kind: 'location', location: { connectionId: A1, container: 'src', path } }],
+    destination: { connectionId: A1, container, path: '' },
+  });
+
+  it('storage down when a copy starts: said at once as it is (the endpoint may be wrong), nothing waited out, nothing written', { timeout: 120_000 }, async () => {
+    const log = new MemoryLog();
+    const e = new CopyEngine({ resolve: resolverThrough(proxy, {}), log });
+    engines.push(e);
+    await proxy.setDown('refuse', { maxDownMs: 60_000 });
+    const t0 = Date.now();
+    try {
+      await assert.rejects(e.startStreaming(request('few/', 'few-dest')), /ECONNREFUSED/);
+    } finally {
+      await proxy.setDown(false);
+    }
+    assert.ok(Date.now() - t0 < 30_000, `failed after the SDK's retries, not the outage tolerance (${Date.now() - t0} ms)`);
+    assert.ok(!log.lines.some((l) => l.includes('storage is not answering')), log.lines.join('\n'));
+    assert.equal(await azurite.serviceClient().getContainerClient('few-dest').exists(), false);
+  });
+
+  it('a plan made to the end (a move, a dry run) through an outage at its second listing page: every blob counted once', { timeout: 120_000 }, async () => {
+    const log = new MemoryLog();
+    const e = new CopyEngine({ resolve: resolverThrough(proxy, {}), log });
+    engines.push(e);
+    let lists = 0;
+    let listsAfter = 0;
+    let downAt = 0;
+    const hook = proxy.onRequest((r) => {
+      if (r.comp !== 'list' || !fromSdk(r) || !r.path.endsWith('/src') || !r.query.includes('prefix=many')) return;
+      if (downAt) listsAfter++;
+      else if (++lists === 2) {
+        downAt = Date.now();
+        void proxy.setDown('refuse', { maxDownMs: 12_000 });
+      }
+    });
+    let summary;
+    try {
+      summary = await e.summarize({ ...request('many/', 'many-dest'), options: { move: true } });
+    } finally {
+      hook.dispose();
+      await proxy.setDown(false);
+    }
+    assert.ok(downAt > 0 && listsAfter >= 1, `the outage met the plan (${lists} pages before, ${listsAfter} after)`);
+    assert.equal(summary.totals.count, MANY, 'every blob counted once');
+    assert.equal(summary.totals.bytes, Array.from({ length: MANY }, (_, i) => 64 + (i % 5)).reduce((a, b) => a + b, 0));
+    assert.ok((summary.cost.planning?.['List Blobs'] ?? 0) >= 3, `the listing calls of both plans: ${JSON.stringify(summary.cost.planning)}`);
+    assert.ok(log.lines.some((l) => l.startsWith('warn') && l.includes('List the sources: storage is not answering')));
+  });
+});
