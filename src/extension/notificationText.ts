@@ -1,5 +1,6 @@
 /** The text of the one notification per finished batch (pure, no `vscode`). */
 import type { BatchSummary, JobSnapshot } from '../core';
+import type { PlanWaiting } from '../core/plan/planner';
 import { batchOutcome, formatBytes, formatCount, plural } from '../shared/vocabulary';
 import type { ConnectionInfo } from './connections/model';
 import { errorMessage } from './logger';
@@ -40,4 +41,15 @@ export function failureText(job: JobSnapshot, connectionOf: (id: string) => Conn
     return `${text} The destination "${conn.label}" is a SAS connection whose token cannot write: add it again with a SAS that has create and write permission (sp=cw or more).`;
   }
   return text;
+}
+
+/**
+ * The planning notification's line: how many blobs were listed (when the count means that), and while the plan waits
+ * out an outage, why and for how long at most ("" for nothing to say).
+ */
+export function planningProgress(listed: number | undefined, waiting?: PlanWaiting): string {
+  const count = listed === undefined ? '' : `${plural(listed, 'blob')} listed`;
+  if (!waiting) return count;
+  const wait = `storage is not answering (${waiting.reason}): waiting for it, up to ${formatCount(waiting.toleranceSeconds)} s`;
+  return count ? `${count}; ${wait}` : wait.charAt(0).toUpperCase() + wait.slice(1);
 }

@@ -2,7 +2,8 @@
  * The extension's engine in a worker thread (WorkerEngine), against Azurite: copies land with their bytes,
  * properties and metadata; the host thread's mirror (jobs(), batch()) follows the worker's events; errors cross as
  * CopyErrors; the worker's heap is bounded; dispose() leaves the journal on disk for a resume; a worker that dies
- * fails its calls clearly and the next call starts a new one. Entra ID tokens cross threads in workerEngineEntra.test.ts.
+ * fails its calls clearly and the next call starts a new one; a plan that waits out an outage says so across the
+ * threads. Entra ID tokens cross threads in workerEngineEntra.test.ts.
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ import { CopyError, ENGINE_HEAP_MB, ENGINE_YOUNG_MB, WorkerEngine, type BatchSum
 import { proxyOptions } from '../../src/core/worker/server';
 import { A1, A2, blobMd5, data, md5, MemoryLog, stopFast } from '../helpers/engine';
 import { waitFor } from '../helpers/wait';
+import { startFaultProxy } from '../helpers/faultProxy';
 
 /** Polls (at most 5 s) until cond holds: the worker writes its cache as its first batch ends. */
 async function waitForFile(cond: () => boolean): Promise<void> {
@@ -26,8 +28,12 @@ describe('WorkerEngine: the engine in a worker thread', () => {
   let azurite: AzuriteInstance;
   const engines: WorkerEngine[] = [];
   const specCalls: string[] = [];
+  /** Connections through a fault proxy (id → connection string). */
+  const proxied = new Map<string, string>();
   const spec = async (id: string): Promise<ConnectionSpec> => {
     specCalls.push(id);
+    const viaProxy = proxied.get(id);
+    if (viaProxy) return { kind: 'connectionString', connectionString: viaProxy };
     const account = id === A1 ? DEV_ACCOUNT : id === A2 ? SECOND_ACCOUNT : undefined;
     if (!account) throw new Error(`Unknown connection "${id}": it was removed.`);
     return { kind: 'connectionString', connectionString: azurite.connectionString(account) };
@@ -185,6 +191,37 @@ describe('WorkerEngine: the engine in a worker thread', () => {
     const controller = new AbortController();
     controller.abort();
     await assert.rejects(engine.plan(request, controller.signal));
+  });
+
+  it('a plan that waits out an outage says so across the threads (its page listener hears why), then counts every blob', { timeout: 90_000 }, async () => {
+    const src = azurite.serviceClient().getContainerClient('src');
+    // Listing pages of 100, then 300: the outage meets the plan after its first page.
+    await Promise.all(Array.from({ length: 150 }, (_, i) => src.getBlockBlobClient(`wait/w${String(i).padStart(3, '0')}.txt`).upload('w', 1)));
+    const proxy = await startFaultProxy({ host: azurite.host, port: azurite.port });
+    proxied.set('via-proxy', proxy.connectionString(DEV_ACCOUNT.name, DEV_ACCOUNT.key));
+    let lists = 0;
+    const hook = proxy.onRequest((r) => {
+      if (r.comp === 'list' && r.query.includes('prefix=wait') && ++lists === 2) void proxy.setDown('refuse', { maxDownMs: 9_000 });
+    });
+    const heard: Array<{ count: number; waiting?: { reason: string; toleranceSeconds: number } }> = [];
+    try {
+      const { engine } = make();
+      const s = await engine.summarize(
+        { sources: [{ kind: 'location', location: { connectionId: 'via-proxy', container: 'src', path: 'wait/' } }], destination: { connectionId: A1, container: 'src', path: 'waited/' } },
+        undefined,
+        (_items, count, waiting) => heard.push({ count, waiting }),
+        0,
+      );
+      assert.equal(s.totals.count, 150, 'every blob counted once');
+    } finally {
+      hook.dispose();
+      await proxy.stop();
+    }
+    const at = heard.findIndex((h) => h.waiting);
+    assert.ok(at > 0, `a page, then the wait: ${JSON.stringify(heard)}`);
+    assert.deepEqual(heard[at], { count: 0, waiting: { reason: 'connection refused', toleranceSeconds: 300 } });
+    assert.equal(heard.filter((h) => h.waiting).length, 1, 'told once per outage');
+    assert.equal(heard.reduce((n, h) => n + h.count, 0), 150);
   });
 
   it('dispose() leaves unfinished jobs in the journal; a new worker resumes them and the copy completes', async () => {

@@ -388,7 +388,9 @@ export async function summarizePlan(
   const refused = new RefusalList();
   let warnings: ReadonlySet<string> = new Set();
   let sync: SyncTally | undefined;
-  for await (const page of planPagesThroughOutages(ctx, request, signal)) {
+  const outages = ctx.outages;
+  const told = onPage && outages ? { ...ctx, outages: { ...outages, onWait: (reason: string) => onPage([], 0, { reason, toleranceSeconds: Math.round(outages.toleranceMs / 1000) }) } } : ctx;
+  for await (const page of planPagesThroughOutages(told, request, signal)) {
     totals.add(page.items);
     refused.add(page.refused);
     cost.add(page.items);
@@ -403,9 +405,16 @@ export async function summarizePlan(
 
 /**
  * Sees each page of a summarized plan as it is planned: its blob count, and its items while the plan so far holds at
- * most `keepItems` (past that, none: a caller that keeps no plan of millions is not sent millions of items).
+ * most `keepItems` (past that, none: a caller that keeps no plan of millions is not sent millions of items). Called
+ * with no items and `waiting` when the plan starts to wait out an outage (the next page says it goes on).
  */
-export type PlanPageListener = (items: readonly PlannedCopy[], count: number) => void;
+export type PlanPageListener = (items: readonly PlannedCopy[], count: number, waiting?: PlanWaiting) => void;
+
+/** Why a plan waits for storage, and for how long at most (seconds). */
+export interface PlanWaiting {
+  readonly reason: string;
+  readonly toleranceSeconds: number;
+}
 
 /** A plan's totals without its items (see summarizePlan). */
 export interface PlanSummary {

@@ -17,6 +17,8 @@ export interface OutageRide {
   /** How long an outage is waited out (ms). */
   readonly toleranceMs: number;
   readonly log: Logger;
+  /** Told when a wait begins (after the log's warning), e.g. for a progress notification. */
+  readonly onWait?: (reason: string) => void;
 }
 
 /** Where a plan goes on (planner.ts's PlanPosition). */
@@ -68,6 +70,7 @@ export async function* pagesThroughOutages<P extends Positioned>(
         ride.log.warn(
           `List the sources: storage is not answering (${reason}); ${ride.copying && last ? 'the copies already listed go on, and ' : ''}the listing waits for storage, up to ${Math.round(ride.toleranceMs / 1000)} s, then lists on ${cursor?.after !== undefined ? `after "${cursor.after}"` : 'from the start'}.`,
         );
+        ride.onWait?.(reason);
       });
       if (waited === 'spent') throw listingOutageError(e, outage, ride.toleranceMs, ride.copying === true && (last !== undefined || from !== undefined));
       if (waited === 'stopped') throw signal?.reason ?? e; // the caller stopped the plan

@@ -11,6 +11,7 @@ import type { BatchSummary } from '../engine/jobEvents';
 import { CopyError } from '../base/errors';
 import type { ErrorInfo, JobSnapshot } from '../base/types';
 import type { CrossingOptions } from './crossing';
+import type { PlanWaiting } from '../plan/planner';
 
 /** workerData: marks the thread as the engine's and carries the engine's options. */
 export interface WorkerInit {
@@ -77,7 +78,7 @@ export type FromWorker =
   | { readonly t: 'events'; readonly events: readonly EngineEvent[] }
   | { readonly t: 'reply'; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly t: 'reply'; readonly id: number; readonly ok: false; readonly error: WireError }
-  | { readonly t: 'page'; readonly id: number; readonly items: readonly unknown[]; readonly count: number }
+  | { readonly t: 'page'; readonly id: number; readonly items: readonly unknown[]; readonly count: number; readonly waiting?: PlanWaiting }
   | { readonly t: 'request'; readonly id: number; readonly method: 'spec'; readonly args: readonly [connectionId: string] }
   | { readonly t: 'request'; readonly id: number; readonly method: 'getToken'; readonly args: readonly [connectionId: string, scopes: string | string[], options: TokenOptions] }
   | { readonly t: 'log'; readonly level: 'info' | 'warn' | 'error' | 'debug'; readonly message: string };

@@ -169,7 +169,7 @@ export function serveEngine(port: MessagePort, init: WorkerInit): void {
     controllers.set(id, controller);
     if (method === 'summarize') {
       const [request, keepItems] = args as [CopyRequest, number];
-      return engine.summarize(request, controller.signal, (items, count) => post({ t: 'page', id, items, count }), keepItems);
+      return engine.summarize(request, controller.signal, (items, count, waiting) => post({ t: 'page', id, items, count, waiting }), keepItems);
     }
     return (engine[method] as (...a: unknown[]) => unknown)(...args, controller.signal);
   };

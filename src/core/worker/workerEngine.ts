@@ -209,7 +209,7 @@ export class WorkerEngine implements EngineApi {
         break;
       }
       case 'page':
-        this.calls.get(m.id)?.onPage?.(m.items as PlannedCopy[], m.count);
+        this.calls.get(m.id)?.onPage?.(m.items as PlannedCopy[], m.count, m.waiting);
         break;
       case 'request':
         void this.answer(worker, m.id, m.method === 'spec' ? () => this.wireSpec(m.args[0]) : () => this.token(m.args[0], m.args[1], m.args[2]));

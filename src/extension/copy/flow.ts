@@ -15,6 +15,7 @@ import { readSettings, type ConflictSetting } from '../config';
 import type { Ctx, Prompts } from '../context';
 import { formatBytes, formatCount, plural } from '../../shared/vocabulary';
 import { errorMessage } from '../logger';
+import { planningProgress } from '../notificationText';
 import { regionNote } from './regions';
 import { confirmSync } from './syncPrompt';
 
@@ -230,10 +231,10 @@ export async function runCopy(ctx: Ctx, input: CopyInput): Promise<CopyOutcome> 
       const items: PlannedCopy[] = [];
       let seen = 0;
       try {
-        const { totals, warnings, cost, refused } = await ctx.engine.summarize(request, controller.signal, (page, count) => {
+        const { totals, warnings, cost, refused } = await ctx.engine.summarize(request, controller.signal, (page, count, waiting) => {
           seen += count;
           items.push(...page);
-          progress.report({ message: `${plural(seen, 'blob')} listed` });
+          progress.report({ message: planningProgress(seen, waiting) });
         }, PLAN_IN_MEMORY);
         return { id: '', request, items: totals.count <= PLAN_IN_MEMORY ? items : [], totals, warnings, cost, refused } satisfies CopyPlan;
       } catch (err) {

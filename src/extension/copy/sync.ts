@@ -13,6 +13,7 @@ import { loadCore } from '../loadCore';
 import type { Ctx } from '../context';
 import { formatBytes, plural } from '../../shared/vocabulary';
 import { errorMessage } from '../logger';
+import { planningProgress } from '../notificationText';
 import { readSettings } from '../config';
 
 interface SyncInput {
@@ -85,11 +86,12 @@ export async function runSyncFlow(ctx: Ctx, input: SyncInput): Promise<SyncOutco
   try {
     plan = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Blob Copy: comparing ${from} with ${to}…`, cancellable: true },
-      async (_progress, token) => {
+      async (progress, token) => {
         const controller = new AbortController();
         const sub = token.onCancellationRequested(() => controller.abort());
         try {
-          return await ctx.engine.summarize(request, controller.signal);
+          // Counts only (no items cross from the engine's worker); the line says when the comparison waits for storage.
+          return await ctx.engine.summarize(request, controller.signal, (_items, _count, waiting) => progress.report({ message: planningProgress(undefined, waiting) }), 0);
         } finally {
           sub.dispose();
         }

@@ -56,7 +56,9 @@ describe('plan pages through outages', () => {
     let failed = 0;
     const { plan, starts } = pagedPlan(names, 3, (k, from) => (k === 2 && !from && failed++ === 0 ? netError('ECONNREFUSED') : undefined));
     const warns: string[] = [];
-    const pages = await all(pagesThroughOutages(plan, { toleranceMs: 200, log: { ...quiet, warn: (m) => warns.push(m) }, copying: true }));
+    const waits: string[] = [];
+    const pages = await all(pagesThroughOutages(plan, { toleranceMs: 200, log: { ...quiet, warn: (m) => warns.push(m) }, copying: true, onWait: (r) => waits.push(r) }));
+    assert.deepEqual(waits, ['connection refused'], 'told once, with the reason');
     assert.deepEqual(pages.flatMap((p) => p.names), names, 'every name once, in order');
     assert.equal(starts.length, 2);
     assert.equal(starts[1]?.after, 'n5');

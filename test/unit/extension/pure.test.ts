@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { JobSnapshot } from '../../../src/core';
 import { locationUrl, type ConnectionInfo } from '../../../src/extension/connections/model';
-import { batchMessage, failureText, firstFailure } from '../../../src/extension/notificationText';
+import { batchMessage, failureText, firstFailure, planningProgress } from '../../../src/extension/notificationText';
 import { computeStatus, statusText } from '../../../src/extension/statusModel';
 import { cancelChoices, toGo } from '../../../src/extension/commands/cancelChoices';
 import { formatBytes, formatDuration, strategiesFor } from '../../../src/shared/vocabulary';
@@ -73,6 +73,14 @@ describe('pure helpers of the shells', () => {
     const calm = computeStatus([job('a', 'b1', 'running', 50, 100, 10), { ...job('c', 'b1', 'failed', 0, 100), waiting: waiting.waiting }]);
     assert.ok(calm.kind === 'copying' && calm.waiting === 0);
     assert.equal(statusText(calm)!.text, '$(sync~spin) 1 copying · 25%');
+  });
+
+  it('the planning notification: blobs listed, and while the plan waits out an outage, why and how long at most', () => {
+    assert.equal(planningProgress(1234), '1,234 blobs listed');
+    const waiting = { reason: 'connection refused', toleranceSeconds: 300 };
+    assert.equal(planningProgress(1234, waiting), '1,234 blobs listed; storage is not answering (connection refused): waiting for it, up to 300 s');
+    assert.equal(planningProgress(undefined, waiting), 'Storage is not answering (connection refused): waiting for it, up to 300 s');
+    assert.equal(planningProgress(undefined), '');
   });
 
   it('Copy With Operation offers only the operations that apply', () => {
