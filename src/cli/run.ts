@@ -308,8 +308,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     let resolveDone: (b: BatchSummary) => void = () => undefined;
     const donePromise = new Promise<BatchSummary>((r) => (resolveDone = r));
     const seen = new Map<string, BatchSummary>();
+    // The listing's waits for storage (an outage while it lists), for the summary: the longest, why.
+    let listingWait: { reason: string; since: number } | undefined;
+    let listingLongestMs = 0;
+    const listingReasons = new Set<string>();
     const sub = engine.onBatch((b) => {
       seen.set(b.batchId, b);
+      if (b.listingWaiting) {
+        listingWait = b.listingWaiting;
+        listingReasons.add(b.listingWaiting.reason);
+      } else if (listingWait) {
+        listingLongestMs = Math.max(listingLongestMs, Date.now() - listingWait.since);
+        listingWait = undefined;
+      }
       if (batchId !== undefined && b.batchId === batchId && b.done) resolveDone(b);
     });
     // Outages waited out, for the summary: which jobs waited, the longest wait, why.
@@ -341,9 +352,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const finished = finishedOf(b);
         const secs = (Date.now() - started) / 1000;
         const waiting = engine.liveJobs(batchId!).find((j) => j.waiting)?.waiting;
+        const lw = b.listingWaiting;
         io.stderr.write(
           `\r\x1b[K${finished}/${b.total}${b.listing ? '+' : ''} blobs · ${formatBytes(b.bytes)} / ${formatBytes(b.bytesTotal ?? 0)} · ${formatBytes(secs > 0 ? b.bytes / secs : 0)}/s` +
-            (waiting ? ` · ${describeWaiting(waiting)}` : ''),
+            (waiting ? ` · ${describeWaiting(waiting)}` : lw ? ` · listing waits for storage (${lw.reason}) for ${Math.round((Date.now() - lw.since) / 1000)} s` : ''),
         );
       };
       timer = setInterval(draw, 250);
@@ -384,7 +396,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             // copy (first job to the last), and the operations that copied the blobs.
             phases: phasesOf(startupMs, engine.batchStats(batchId)),
             operations: engine.batchStats(batchId)?.operations,
-            waitedForStorage: { jobs: waited.size, longestSeconds: Math.round(Math.max(0, ...waited.values()) / 1000), reasons: [...reasons] },
+            waitedForStorage: {
+              jobs: waited.size,
+              longestSeconds: Math.round(Math.max(0, ...waited.values()) / 1000),
+              reasons: [...reasons],
+              ...(listingReasons.size ? { listing: { longestSeconds: Math.round(Math.max(listingLongestMs, listingWait ? Date.now() - listingWait.since : 0) / 1000), reasons: [...listingReasons] } } : {}),
+            },
             jobs: jobs.map(jobJson),
           },
           null,

@@ -80,6 +80,8 @@ export interface BatchView extends BatchCounts {
   readonly bytesTotal: number;
   /** Still listing sources: more jobs may come. */
   readonly listing: boolean;
+  /** The listing waits for storage (an outage): why ("connection refused", "503 ServerBusy", …). */
+  readonly listingWaiting?: string;
   /** running, or once done: complete, partial or failed (see batchOutcome). */
   readonly outcome?: BatchOutcome;
   /** Why a finished batch is not complete beyond its failed jobs: the listing's error or the first refused blob. */

@@ -158,10 +158,10 @@ const BATCH_COUNTS = ['total', 'succeeded', 'skipped', 'failed', 'canceled', 'ab
 function validateBatches(x: unknown): BatchView[] | undefined {
   if (!Array.isArray(x) || x.length > MAX_BATCHES) return undefined;
   for (const b of x) {
-    if (!isObj(b) || !onlyKeys(b, ['batchId', ...BATCH_COUNTS, 'done', 'listing', 'unplanned', 'outcome', 'problem'])) return undefined;
+    if (!isObj(b) || !onlyKeys(b, ['batchId', ...BATCH_COUNTS, 'done', 'listing', 'listingWaiting', 'unplanned', 'outcome', 'problem'])) return undefined;
     if (!isStr(b.batchId, 1_000) || !BATCH_COUNTS.every((k) => isNonNeg(b[k])) || typeof b.done !== 'boolean' || typeof b.listing !== 'boolean') return undefined;
     if (!optional(b.unplanned, isNonNeg) || !optional(b.outcome, (o): o is string => typeof o === 'string' && (BATCH_OUTCOMES as readonly string[]).includes(o))) return undefined;
-    if (!optional(b.problem, (p): p is string => isStr(p, 2_000))) return undefined;
+    if (!optional(b.problem, (p): p is string => isStr(p, 2_000)) || !optional(b.listingWaiting, (w): w is string => isStr(w, 200))) return undefined;
   }
   return x as BatchView[];
 }

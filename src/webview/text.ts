@@ -125,7 +125,7 @@ export function batchText(b: BatchView): string {
   if (b.unplanned) parts.push(`${formatCount(b.unplanned)} not copied`);
   if (b.total > finished) parts.push(`${formatCount(b.total - finished)} to go`);
   parts.push(`${formatBytes(b.bytes)} of ${formatBytes(b.bytesTotal)}`);
-  if (b.listing) parts.push('listing…');
+  if (b.listing) parts.push(b.listingWaiting ? `listing waits for storage (${b.listingWaiting})…` : 'listing…');
   else if (b.done && (b.outcome === 'partial' || b.outcome === 'failed')) parts.push(`${b.outcome}${b.problem ? `: ${b.problem}` : ''}`);
   else if (b.done) parts.push('finished');
   return parts.join(' · ');

@@ -1,12 +1,14 @@
 /**
  * Through the `blob-copy` CLI (bundled like dist/cli.js, run as a child process): with
  * `--outage-tolerance 5` and the destination storage down, the copy waits, then exits 1 with the StorageUnavailable
- * message; `--json` reports the wait in `waitedForStorage`. Loopback only: Azurite and a fault proxy of this test.
+ * message; `--json` reports the wait in `waitedForStorage`. An outage while a folder is listed is waited out with the
+ * defaults: every blob arrives, exit 0, and `waitedForStorage.listing` says so. Loopback only: Azurite and a fault
+ * proxy of this test.
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
-import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
+import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
 import { bundleCli, runCli } from '../helpers/cli';
 import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
 
@@ -70,5 +72,38 @@ describe('blob-copy CLI: storage outage', () => {
       await proxy.setDown(false);
     }
     assert.equal(await azurite.serviceClient(SECOND_ACCOUNT).getContainerClient('dst').getBlobClient('one.bin').exists(), false);
+  });
+
+  it('an outage while the folder is listed: waited out with the defaults, exit 0, every blob copied, waitedForStorage.listing', { timeout: 90_000 }, async () => {
+    const src = azurite.serviceClient().getContainerClient('src');
+    await azurite.serviceClient().createContainer('dstmany');
+    const N = 250;
+    for (let i = 0; i < N; i += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => src.getBlockBlobClient(`many/b${String(i + k).padStart(3, '0')}.txt`).upload('x', 1)));
+    // The source's second listing page (the one with a marker) meets an outage of 10 s.
+    let downAt = 0;
+    const hook = proxy.onRequest((r) => {
+      if (downAt || r.comp !== 'list' || !r.path.endsWith('/src') || !/(^|&)marker=/.test(r.query)) return;
+      downAt = Date.now();
+      void proxy.setDown('refuse', { maxDownMs: 10_000 });
+    });
+    let r;
+    try {
+      const cs = proxy.connectionString(DEV_ACCOUNT.name, DEV_ACCOUNT.key);
+      r = await run(['copy', `${proxy.endpoint(DEV_ACCOUNT.name)}/src/many/`, `${proxy.endpoint(DEV_ACCOUNT.name)}/dstmany/many/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs], 80_000);
+    } finally {
+      hook.dispose();
+      await proxy.setDown(false);
+    }
+    assert.ok(downAt > 0, 'the outage met the listing');
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /warning: List the sources: storage is not answering \(connection (refused|reset)\); the copies already listed go on/);
+    const summary = JSON.parse(r.stdout) as { ok: boolean; succeeded: number; waitedForStorage?: { listing?: { longestSeconds: number; reasons: string[] } } };
+    assert.equal(summary.ok, true);
+    assert.equal(summary.succeeded, N);
+    const listing = summary.waitedForStorage?.listing;
+    assert.ok(listing && listing.longestSeconds >= 1 && listing.reasons.some((x) => /connection/.test(x)), JSON.stringify(summary.waitedForStorage));
+    let copied = 0;
+    for await (const b of azurite.serviceClient().getContainerClient('dstmany').listBlobsFlat({ prefix: 'many/' })) copied += b.properties.contentLength === 1 ? 1 : 0;
+    assert.equal(copied, N);
   });
 });

@@ -82,6 +82,11 @@ export interface FaultRules {
   resetRatio?: number;
   /** Delay every matching request this long before handling it (capped at 30 000 ms). */
   delayMs?: number;
+  /**
+   * Matching requests wait until this settles, then go on as usual: a test that acts at a point of a copy holds the
+   * copy there until it is done (exact, where a delay is a window a slow machine can miss).
+   */
+  holdUntil?: Promise<unknown>;
   /** Share of matching requests whose response is cut off: headers and part of the body, then the socket dies. */
   cutResponseRatio?: number;
   /** Only requests for which this returns true are subject to faults (default: all). */
@@ -405,6 +410,7 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
       return;
     }
     const { delay, fault } = decide(info);
+    const hold = current.holdUntil && (!current.match || current.match(info)) ? current.holdUntil : undefined;
     const act = () => {
       if (req.socket.destroyed) return;
       if (fault) {
@@ -415,12 +421,18 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
       else if (fault === 'reset') resetSocket(req.socket);
       else forward(req, res, entry, fault === 'cut');
     };
-    if (delay > 0) {
-      stats.faults.delay++;
-      entry.fault ??= 'delay';
+    const go = () => {
+      if (delay > 0) {
+        stats.faults.delay++;
+        entry.fault ??= 'delay';
+        req.pause();
+        setTimeout(act, delay);
+      } else act();
+    };
+    if (hold) {
       req.pause();
-      setTimeout(act, delay);
-    } else act();
+      void hold.then(go, go);
+    } else go();
   };
   const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler);
   server.keepAliveTimeout = 5000;

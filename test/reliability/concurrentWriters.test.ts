@@ -4,7 +4,8 @@
  *      (absent, or the old version intact).
  *   6. The destination is created by someone else mid-copy under conflict policy `skip`: theirs is kept.
  * "Mid-copy" is made exact with the fault proxy: the other writer acts when the engine's n-th request of a kind
- * passes the proxy (writing straight to Azurite, not through the proxy).
+ * passes the proxy (writing straight to Azurite, not through the proxy), and the engine's requests wait at the proxy
+ * until it is done (a 12 MiB overwrite racing the rest of the copy lost on a busy machine: the copy ended first).
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -20,13 +21,20 @@ describe('rows 5 and 6: concurrent writers', () => {
   let src: ContainerClient;
   let dst2: ContainerClient;
 
-  /** Runs `act` (once) when the proxy sees the n-th request matching `pred`; returns a promise of act's completion. */
+  /** Staging is slowed a little so there is a "middle" of the copy to write in. */
+  const slowStaging = () => proxy.setRules({ delayMs: 30, maxDelays: 100_000, match: (r) => fromSdk(r) && r.comp === 'block' });
+
+  /**
+   * Runs `act` (once) when the proxy sees the n-th request matching `pred`, and holds the engine's requests (that one
+   * too) until act is done; returns a promise of act's completion (after which staging is slowed again, as before).
+   */
   const when = (pred: (r: ProxyRequestInfo) => boolean, n: number, act: () => Promise<unknown>) => {
     let seen = 0;
     let done: Promise<unknown> | undefined;
     const sub = proxy.onRequest((r) => {
       if (!done && pred(r) && ++seen >= n) {
         done = act();
+        proxy.setRules({ match: fromSdk, holdUntil: done });
         sub.dispose();
       }
     });
@@ -35,6 +43,7 @@ describe('rows 5 and 6: concurrent writers', () => {
       settled: async () => {
         await waitFor(() => done !== undefined, 30_000, 'the other writer to act');
         await done;
+        slowStaging();
       },
     };
   };
@@ -51,8 +60,7 @@ describe('rows 5 and 6: concurrent writers', () => {
     await src.create();
     dst2 = azurite.serviceClient(SECOND_ACCOUNT).getContainerClient('dst2');
     await dst2.create();
-    // Staging is slowed a little so there is a "middle" of the copy to write in.
-    proxy.setRules({ delayMs: 30, maxDelays: 100_000, match: (r) => fromSdk(r) && r.comp === 'block' });
+    slowStaging();
   });
   after(async () => {
     await proxy?.stop();
@@ -139,8 +147,7 @@ describe('rows 5 and 6: concurrent writers', () => {
     await src.getBlockBlobClient('r6/small.txt').upload('ours', 4);
     const theirs = Buffer.from('theirs, written mid-copy');
     const isOurCopy = (r: ProxyRequestInfo) => fromSdk(r) && r.copySource !== undefined && r.path.endsWith('/dst2/r6/small.txt');
-    // Hold the copy request 300 ms at the proxy; the other writer writes in that window.
-    proxy.setRules({ delayMs: 300, maxDelays: 10, match: isOurCopy });
+    // The copy request waits at the proxy while the other writer writes (see `when`).
     const writer = when(isOurCopy, 1, () => dst2.getBlockBlobClient('r6/small.txt').upload(theirs, theirs.length));
     const { engine, log } = makeEngine(proxy, { pipeline: fastRetries(4) });
     try {
@@ -156,7 +163,7 @@ describe('rows 5 and 6: concurrent writers', () => {
       assert.equal(await blobMd5(dst2.getBlobClient('r6/small.txt')), md5(theirs), 'theirs is kept');
     } finally {
       engine.dispose();
-      proxy.setRules({ delayMs: 30, maxDelays: 100_000, match: (r) => fromSdk(r) && r.comp === 'block' });
+      slowStaging();
     }
   });
 });

@@ -50,6 +50,11 @@ describe('an outage while the source is being listed', () => {
     let lists = 0;
     let listsAfter = 0;
     let downAt = 0;
+    // What the batch said of its listing while it waited (BatchSummary.listingWaiting), in order.
+    const said: Array<string | undefined> = [];
+    const batchSub = e.onBatch((b) => {
+      if (said.at(-1) !== b.listingWaiting?.reason) said.push(b.listingWaiting?.reason);
+    });
     const hook = proxy.onRequest((r) => {
       // The source's listing pages (the destination probe lists another container).
       if (r.comp !== 'list' || !fromSdk(r) || !r.path.endsWith('/src') || !r.query.includes('prefix=lst')) return;
@@ -75,8 +80,11 @@ describe('an outage while the source is being listed', () => {
       assert.equal(summary.succeeded, N, JSON.stringify({ summary, errors: log.lines.filter((l) => l.startsWith('error')).slice(0, 3) }));
     } finally {
       hook.dispose();
+      batchSub.dispose();
       await proxy.setDown(false);
     }
+    assert.deepEqual(said.filter((x) => x !== undefined), ['connection refused'], `the batch said its listing waited, once: ${JSON.stringify(said)}`);
+    assert.equal(said.at(-1), undefined, 'and that it listed on');
     assert.ok(
       log.lines.some((l) => l.startsWith('warn') && l.includes('List the sources: storage is not answering (connection refused)')),
       log.lines.filter((l) => !l.startsWith('debug')).slice(0, 10).join('\n'),

@@ -86,6 +86,7 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
   };
   const finishListing = () => {
     batch.listingDone = true;
+    batch.listingWaiting = undefined;
     if (batch.timing) {
       batch.timing.listedAt = performance.now();
       if (batch.live.size === 0) batch.timing.doneAt ??= batch.timing.listedAt;
@@ -101,6 +102,10 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
     for (;;) {
       // Outages on the way are waited out by the pages (throughOutages.ts): what comes here is the end or an error.
       next ??= await f.pages.next();
+      if (batch.listingWaiting) {
+        batch.listingWaiting = undefined; // storage answered: the listing goes on
+        host.batchChanged(batch);
+      }
       if (next.done) break;
       const page = next.value;
       next = undefined;
@@ -204,8 +209,15 @@ export class Feeds {
     const onAbort = () => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     const timing = host.batches.get(batchId)?.timing ?? newBatchTiming();
-    // Outages are waited out (the copies already listed go on meanwhile).
-    const pages = planPagesThroughOutages({ ...host.plannerContext(), timing }, request, controller.signal, from, true);
+    // Outages are waited out (the copies already listed go on meanwhile); the batch says so while its listing waits.
+    const context = host.plannerContext();
+    const onWait = (reason: string) => {
+      const b = host.batches.get(batchId);
+      if (!b || host.isDisposed()) return;
+      b.listingWaiting = { reason, since: Date.now() };
+      host.batchChanged(b);
+    };
+    const pages = planPagesThroughOutages({ ...context, timing, outages: context.outages && { ...context.outages, onWait } }, request, controller.signal, from, true);
     let first: IteratorResult<PlanPage>;
     try {
       first = await pages.next();

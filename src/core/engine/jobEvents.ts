@@ -32,6 +32,8 @@ export interface BatchSummary {
   unplanned?: number;
   /** The first of them, with why (all kept ones: CopyEngine.batchRefusals). */
   refusedFirst?: readonly Refusal[];
+  /** The listing waits out an outage: why, and since when (epoch ms). Gone once it lists on (or ends). */
+  listingWaiting?: ListingWaiting;
   /**
    * Live jobs of the batch not reported one by one (set by the engine's worker for a batch past its first 1,000
    * jobs, see worker/crossing.ts): they are in these counters only.
@@ -39,6 +41,12 @@ export interface BatchSummary {
   unreported?: number;
   /** Of the `unreported` jobs, how many are still queued (the others are copying). */
   unreportedQueued?: number;
+}
+
+/** Why a batch's listing waits for storage, and since when (epoch ms). */
+interface ListingWaiting {
+  readonly reason: string;
+  readonly since: number;
 }
 
 export function emptySummary(batchId: string): BatchSummary {
@@ -63,6 +71,8 @@ export interface Batch {
   /** All sources listed (a batch started from a plan is listed at once). */
   listingDone: boolean;
   error?: ErrorInfo;
+  /** The listing waits out an outage (see BatchSummary.listingWaiting). */
+  listingWaiting?: ListingWaiting;
   /** Blobs listed but refused by the plan: counted, the first REFUSALS_KEPT named. */
   readonly refused: RefusalList;
   doneFired: boolean;
@@ -140,7 +150,7 @@ export function batchDone(b: Batch): boolean {
 export function summaryOf(b: Batch): BatchSummary {
   let bytes = b.finishedBytes;
   for (const j of b.live) bytes += j.bytesDone;
-  return { batchId: b.id, total: b.total, ...b.counts, bytes, bytesTotal: b.bytesTotal, done: batchDone(b), listing: b.listingDone ? undefined : true, error: b.error, ...refusedOf(b) };
+  return { batchId: b.id, total: b.total, ...b.counts, bytes, bytesTotal: b.bytesTotal, done: batchDone(b), listing: b.listingDone ? undefined : true, error: b.error, ...refusedOf(b), ...(b.listingWaiting ? { listingWaiting: b.listingWaiting } : {}) };
 }
 
 /** How many summaries name of a batch's refused blobs (events stay small; the engine keeps more). */

@@ -404,6 +404,7 @@ export function batchView(b: BatchSummary): BatchView {
     bytesTotal: finite(b.bytesTotal),
     done: !!b.done,
     listing: !!b.listing,
+    ...(b.listing && b.listingWaiting ? { listingWaiting: b.listingWaiting.reason.slice(0, 200) } : {}),
     unplanned: finite(b.unplanned),
     outcome: batchOutcome(b, b.error !== undefined),
     ...(problemOf(b) !== undefined ? { problem: problemOf(b) } : {}),

@@ -75,6 +75,18 @@ describe('pure helpers of the shells', () => {
     assert.equal(statusText(calm)!.text, '$(sync~spin) 1 copying · 25%');
   });
 
+  it('status bar: a batch whose listing waits for storage is active and says so, though none of its jobs is', () => {
+    const batch = { batchId: 'b1', total: 100, succeeded: 100, skipped: 0, failed: 0, canceled: 0, aborted: 0, bytes: 100, bytesTotal: 200, done: false, listing: true };
+    const status = computeStatus([job('a', 'b1', 'succeeded', 100, 100)], (id) => (id === 'b1' ? { ...batch, listingWaiting: { reason: '503 ServerBusy', since: 1 } } : undefined), [{ ...batch, listingWaiting: { reason: '503 ServerBusy', since: 1 } }]);
+    assert.ok(status.kind === 'copying' && status.listingWaiting === '503 ServerBusy' && status.waiting === 0, JSON.stringify(status));
+    const view = statusText(status)!;
+    assert.equal(view.text, '$(watch) listing · 50% · waiting for storage');
+    assert.match(view.tooltip, /The listing waits for storage \(503 ServerBusy\); it lists on when it answers/);
+    assert.doesNotMatch(view.tooltip, /job waiting/);
+    // Once it lists on, with no job active: idle, as before.
+    assert.equal(computeStatus([job('a', 'b1', 'succeeded', 100, 100)], () => batch, [batch]).kind, 'idle');
+  });
+
   it('the planning notification: blobs listed, and while the plan waits out an outage, why and how long at most', () => {
     assert.equal(planningProgress(1234), '1,234 blobs listed');
     const waiting = { reason: 'connection refused', toleranceSeconds: 300 };

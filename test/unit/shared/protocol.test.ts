@@ -90,6 +90,7 @@ describe('validateHostMessage', () => {
       { type: 'reply', id: 1, ok: true },
       { type: 'reply', id: 2, ok: false, error: 'That job is no longer listed.' },
       { type: 'init', version: 1, jobs: [view()], filter: 'all', totals, batches: [batch], window: { offset: 0, matching: 1, ids: ['j1'] }, waiting: { count: 0 } },
+      { type: 'init', version: 1, jobs: [], filter: 'all', totals, batches: [{ ...batch, listingWaiting: 'connection refused' }] },
       { type: 'jobsUpdated', version: 2, jobs: [], removed: [], totals, batches: [], window: { offset: 500, matching: 1_000_000, ids: [] }, waiting: { count: 2, reason: 'connection refused' } },
       { type: 'page', id: 3, version: 4, offset: 10, matching: 11_000, jobs: [view()], filter: 'failed', search: 'a.txt' },
     ];
@@ -116,6 +117,8 @@ describe('validateHostMessage', () => {
       { type: 'ready' }, // a webview → host message is not a host message
       { type: 'init', version: 1, jobs: [], filter: 'all', totals, batches: [{ ...batch, total: -1 }] },
       { type: 'init', version: 1, jobs: [], filter: 'all', totals, batches: [{ ...batch, secret: 'x' }] },
+      { type: 'init', version: 1, jobs: [], filter: 'all', totals, batches: [{ ...batch, listingWaiting: { reason: 'x' } }] },
+      { type: 'init', version: 1, jobs: [], filter: 'all', totals, batches: [{ ...batch, listingWaiting: 'x'.repeat(201) }] },
       { type: 'init', version: 1, jobs: [], filter: 'all', totals, window: { offset: 0, matching: 1, ids: [5] } },
       { type: 'jobsUpdated', version: 2, jobs: [], removed: [], totals, window: { offset: 0, matching: 1, ids: Array.from({ length: 201 }, (_, i) => `j${i}`) } },
       { type: 'jobsUpdated', version: 2, jobs: [], removed: [], totals, waiting: { count: 1, reason: 7 } },

@@ -83,6 +83,7 @@ describe('webview text: summary and messages', () => {
   it('a batch line from the engine counters', () => {
     const b: BatchView = { batchId: 'b', total: 1_000_000, succeeded: 999_000, skipped: 0, failed: 10, canceled: 0, aborted: 2, bytes: 3 * 2 ** 30, bytesTotal: 4 * 2 ** 30, done: false, listing: true };
     assert.equal(batchText(b), '1,000,000 jobs · 999,000 done · 12 failed · 988 to go · 3.0 GiB of 4.0 GiB · listing…');
+    assert.equal(batchText({ ...b, listingWaiting: 'connection refused' }), '1,000,000 jobs · 999,000 done · 12 failed · 988 to go · 3.0 GiB of 4.0 GiB · listing waits for storage (connection refused)…');
     assert.equal(batchText({ ...b, total: 1, succeeded: 1, failed: 0, aborted: 0, bytes: 0, bytesTotal: 0, done: true, listing: false }), '1 job · 1 done · 0 B of 0 B · finished');
   });
 });
