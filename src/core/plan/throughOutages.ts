@@ -4,8 +4,7 @@
  * own retries are spent (the endpoint unreachable, 5xx, 408, 429: base/outage.ts) is waited for like a copy, up to
  * the outage tolerance; then the plan goes on from the position after the last page it gave out (a sync counts on
  * from the groups counted up to it), and its pages carry on the calls and warnings of the plan before. A permanent
- * error, the tolerance spent, or a failure before the plan listed anything (unless it resumes from a position) ends
- * the pages with the error.
+ * error, the tolerance spent, or a failure before the plan gave out its first page ends the pages with the error.
  */
 import { CopyError } from '../base/errors';
 import type { Logger } from '../base/log';
@@ -59,9 +58,10 @@ export async function* pagesThroughOutages<P extends Positioned>(
       next = await pages.next();
     } catch (e) {
       const reason = signal?.aborted ? undefined : transientReason(e);
-      // Before this plan listed anything (and it is no resume), storage that does not answer is far likelier a wrong
-      // endpoint (a mistyped account, an emulator not started) than an outage: said at once, as it is.
-      if (!reason || (last === undefined && from === undefined)) throw e;
+      // Before this plan listed anything, storage that does not answer is far likelier a wrong endpoint (a mistyped
+      // account, an emulator not started) than an outage: said at once, as it is. (A resume's, too: its caller,
+      // Resume, would otherwise wait without a batch to show for it.)
+      if (!reason || last === undefined) throw e;
       const now = Date.now();
       outage ??= { since: now, reason, tries: 0, nextTryAt: now };
       outage.reason = reason;
@@ -72,7 +72,7 @@ export async function* pagesThroughOutages<P extends Positioned>(
         );
         ride.onWait?.(reason);
       });
-      if (waited === 'spent') throw listingOutageError(e, outage, ride.toleranceMs, ride.copying === true && (last !== undefined || from !== undefined));
+      if (waited === 'spent') throw listingOutageError(e, outage, ride.toleranceMs, ride.copying === true);
       if (waited === 'stopped') throw signal?.reason ?? e; // the caller stopped the plan
       if (last) carried = { calls: last.calls, warnings: last.warnings };
       pages = plan(cursor);

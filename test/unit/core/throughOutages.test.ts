@@ -71,17 +71,19 @@ describe('plan pages through outages', () => {
     assert.match(warns[0], /storage is not answering \(connection refused\); the copies already listed go on, and the listing waits for storage, up to 0 s, then lists on after "n5"/);
   });
 
-  it('before anything was listed: thrown at once (the endpoint may be wrong), unless the plan resumes from a position', async () => {
-    const fresh = pagedPlan(names, 3, (k, from) => (k === 0 && !from ? netError('ECONNREFUSED') : undefined));
-    const t0 = Date.now();
-    await assert.rejects(all(pagesThroughOutages(fresh.plan, { toleranceMs: 60_000, log: quiet })), /ECONNREFUSED/);
-    assert.ok(Date.now() - t0 < 1000, 'not waited for');
-    assert.equal(fresh.starts.length, 1);
+  it('before the first page: thrown at once (the endpoint may be wrong), a resume\'s too; after it: waited, and the plan goes on from its position', async () => {
+    for (const from of [undefined, { source: 0, after: 'n3' }]) {
+      const fresh = pagedPlan(names, 3, (k) => (k === 0 ? netError('ECONNREFUSED') : undefined));
+      const t0 = Date.now();
+      await assert.rejects(all(pagesThroughOutages(fresh.plan, { toleranceMs: 60_000, log: quiet }, undefined, from)), /ECONNREFUSED/);
+      assert.ok(Date.now() - t0 < 1000, 'not waited for');
+      assert.equal(fresh.starts.length, 1);
+    }
     let failed = 0;
-    const resumed = pagedPlan(names, 3, (k) => (k === 0 && failed++ === 0 ? netError('ECONNREFUSED') : undefined));
+    const resumed = pagedPlan(names, 3, (k, from) => (k === 1 && from?.after === 'n3' && failed++ === 0 ? netError('ECONNREFUSED') : undefined));
     const pages = await all(pagesThroughOutages(resumed.plan, { toleranceMs: 200, log: quiet }, undefined, { source: 0, after: 'n3' }));
-    assert.deepEqual(pages.flatMap((p) => p.names), names.slice(4), 'a resume waits, then lists on after its position');
-    assert.deepEqual(resumed.starts.map((f) => f?.after), ['n3', 'n3']);
+    assert.deepEqual(pages.flatMap((p) => p.names), names.slice(4), 'a resume lists on after its position, and after its first page');
+    assert.deepEqual(resumed.starts.map((f) => f?.after), ['n3', 'n6']);
   });
 
   it('a permanent error is thrown at once; the tolerance spent ends with StorageUnavailable, said as for a plan or for a copy', async () => {
