@@ -2,15 +2,19 @@
  * Outages while a plan is made, with DEFAULT settings (src/core/plan/throughOutages.ts): storage down in the middle
  * of a plan made to the end before anything is written (a move, a dry run, a confirmation: summarize) is waited out
  * like a copy's outage, then the plan goes on; storage down when a copy starts is said at once (the endpoint may be
- * wrong). The rules on their own (the tolerance, a resume, a stop): test/unit/core/throughOutages.test.ts.
+ * wrong), and a resume whose listing cannot go on says so in its batch (never complete). The rules on their own (the
+ * tolerance, a resume, a stop): test/unit/core/throughOutages.test.ts.
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { AzuriteInstance } from '../helpers/azurite';
 import type { FaultProxy } from '../helpers/faultProxy';
+import * as fs from 'node:fs';
 import { CopyEngine, type CopyRequest } from '../../src/core';
-import { A1, azuriteBehindProxy, data, fromSdk, MemoryLog, resolverThrough, uploadMany } from '../helpers/proxiedEngine';
+import { FileJournal } from '../../src/core/copy/journal';
+import { batchOutcome } from '../../src/shared/vocabulary';
+import { A1, azuriteBehindProxy, data, fromSdk, MemoryLog, resolverThrough, tempDir, uploadMany } from '../helpers/proxiedEngine';
 
 describe('outages while a plan is made', () => {
   let azurite: AzuriteInstance;
@@ -79,5 +83,27 @@ describe('outages while a plan is made', () => {
     assert.equal(summary.totals.bytes, Array.from({ length: MANY }, (_, i) => 64 + (i % 5)).reduce((a, b) => a + b, 0));
     assert.ok((summary.cost.planning?.['List Blobs'] ?? 0) >= 3, `the listing calls of both plans: ${JSON.stringify(summary.cost.planning)}`);
     assert.ok(log.lines.some((l) => l.startsWith('warn') && l.includes('List the sources: storage is not answering')));
+  });
+
+  it('a resume whose listing cannot go on: the batch is listed with the listing\'s error, partial or failed, never complete', { timeout: 60_000 }, async () => {
+    const journalDir = tempDir('resume-refused');
+    const journal = new FileJournal(journalDir);
+    journal.saveBatch({ version: 1, batchId: 'b-resume', request: request('many/', 'resume-dest'), position: { source: 0, after: 'many/m0100.bin' }, updatedAt: new Date().toISOString() });
+    journal.dispose();
+    proxy.setRules({ match: (r) => r.comp === 'list' && r.path.endsWith('/src'), refuse: { status: 403, code: 'AuthorizationFailure' } });
+    const log = new MemoryLog();
+    const e = new CopyEngine({ resolve: resolverThrough(proxy, {}), log, journalDir });
+    engines.push(e);
+    try {
+      assert.deepEqual(await e.resume(), ['b-resume'], 'the batch is listed, not dropped without a word');
+      const s = e.batch('b-resume');
+      assert.ok(s?.done, JSON.stringify(s));
+      assert.equal(s.error?.status, 403, JSON.stringify(s.error));
+      assert.notEqual(batchOutcome(s, s.error !== undefined), 'complete');
+      assert.ok(log.lines.some((l) => l.startsWith('error') && l.includes('Batch b-resume: its listing cannot resume')), log.lines.join('\n'));
+    } finally {
+      proxy.setRules({});
+      fs.rmSync(journalDir, { recursive: true, force: true });
+    }
   });
 });

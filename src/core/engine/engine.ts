@@ -289,10 +289,16 @@ export class CopyEngine implements EngineApi {
         await this.table.feeds.start(batchId, rec.request, undefined, rec.position, found.skip.get(batchId), found.done.get(batchId));
         ids.add(batchId);
       } catch (e) {
-        this.log.error(`Batch ${batchId}: its listing cannot resume: ${toCopyError(e, 'List the sources', 'source').message}`);
+        const err = toCopyError(e, 'List the sources', 'source');
+        this.log.error(`Batch ${batchId}: its listing cannot resume: ${err.message}`);
         this.journal?.removeBatch(batchId);
-        const b = batches.get(batchId);
-        if (b) b.listingDone = true;
+        // Listed, with its error: what its listing did not reach is not copied, so the batch is partial (or failed),
+        // never complete; a batch with no job of its own left is shown too, not dropped without a word.
+        let b = batches.get(batchId);
+        if (!b) batches.set(batchId, (b = newBatch(batchId)));
+        b.listingDone = true;
+        b.error = err.info;
+        ids.add(batchId);
       }
     }
     for (const id of ids) this.table.batchChanged(batches.get(id)!);
