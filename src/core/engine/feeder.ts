@@ -210,14 +210,13 @@ export class Feeds {
     signal?.addEventListener('abort', onAbort, { once: true });
     const timing = host.batches.get(batchId)?.timing ?? newBatchTiming();
     // Outages are waited out (the copies already listed go on meanwhile); the batch says so while its listing waits.
-    const context = host.plannerContext();
     const onWait = (reason: string) => {
       const b = host.batches.get(batchId);
       if (!b || host.isDisposed()) return;
       b.listingWaiting = { reason, since: Date.now() };
       host.batchChanged(b);
     };
-    const pages = planPagesThroughOutages({ ...context, timing, outages: context.outages && { ...context.outages, onWait } }, request, controller.signal, from, true);
+    const pages = planPagesThroughOutages({ ...host.plannerContext(), timing }, request, controller.signal, from, { copying: true, onWait });
     let first: IteratorResult<PlanPage>;
     try {
       first = await pages.next();

@@ -349,11 +349,17 @@ function nothingToCopy(request: CopyRequest, options: CopyOptions): CopyError {
 
 /**
  * planPages with the outages on the way waited out (when the context says how): the one way the engine lists a plan.
- * `copying`: a streamed copy, whose pages are copied as they come.
+ * `copying`: a streamed copy, whose pages are copied as they come; `onWait`: told when a wait begins.
  */
-export function planPagesThroughOutages(ctx: PlannerContext, request: CopyRequest, signal?: AbortSignal, from?: PlanPosition, copying = false): AsyncGenerator<PlanPage> {
+export function planPagesThroughOutages(
+  ctx: PlannerContext,
+  request: CopyRequest,
+  signal?: AbortSignal,
+  from?: PlanPosition,
+  how: { readonly copying?: boolean; readonly onWait?: (reason: string) => void } = {},
+): AsyncGenerator<PlanPage> {
   const plan = (position?: PlanPosition) => planPages(ctx, request, signal, position);
-  return ctx.outages ? pagesThroughOutages(plan, { ...ctx.outages, copying }, signal, from) : plan(from);
+  return ctx.outages ? pagesThroughOutages(plan, { ...ctx.outages, ...how }, signal, from) : plan(from);
 }
 
 /** The whole plan in memory (what a confirmation lists, and small copies). Large copies stream: see planPages. */
@@ -388,9 +394,9 @@ export async function summarizePlan(
   const refused = new RefusalList();
   let warnings: ReadonlySet<string> = new Set();
   let sync: SyncTally | undefined;
-  const outages = ctx.outages;
-  const told = onPage && outages ? { ...ctx, outages: { ...outages, onWait: (reason: string) => onPage([], 0, { reason, toleranceSeconds: Math.round(outages.toleranceMs / 1000) }) } } : ctx;
-  for await (const page of planPagesThroughOutages(told, request, signal)) {
+  const toleranceSeconds = Math.round((ctx.outages?.toleranceMs ?? 0) / 1000);
+  const onWait = onPage && ((reason: string) => onPage([], 0, { reason, toleranceSeconds }));
+  for await (const page of planPagesThroughOutages(ctx, request, signal, undefined, { onWait })) {
     totals.add(page.items);
     refused.add(page.refused);
     cost.add(page.items);
