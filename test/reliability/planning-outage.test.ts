@@ -3,7 +3,8 @@
  * of a plan made to the end before anything is written (a move, a dry run, a confirmation: summarize) is waited out
  * like a copy's outage, then the plan goes on; storage down when a copy starts is said at once (the endpoint may be
  * wrong), and a resume whose listing cannot go on says so in its batch (never complete). The rules on their own (the
- * tolerance, a resume, a stop): test/unit/core/throughOutages.test.ts.
+ * tolerance, a resume, a stop): test/unit/core/throughOutages.test.ts. Then a resume's listing: the position a new
+ * engine lists on from stays the journaled one until the listing passes it.
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -102,6 +103,71 @@ describe('outages while a plan is made', () => {
       assert.notEqual(batchOutcome(s, s.error !== undefined), 'complete');
       assert.ok(log.lines.some((l) => l.startsWith('error') && l.includes('Batch b-resume: its listing cannot resume')), log.lines.join('\n'));
     } finally {
+      proxy.setRules({});
+      fs.rmSync(journalDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a resume's listing", () => {
+  let azurite: AzuriteInstance;
+  let proxy: FaultProxy;
+  let src: ContainerClient;
+  const engines: CopyEngine[] = [];
+  const COUNT = 400;
+  const names = Array.from({ length: COUNT }, (_, i) => `r/n${String(i).padStart(4, '0')}.bin`);
+
+  before(async () => {
+    ({ azurite, proxy, src } = await azuriteBehindProxy());
+    await uploadMany(src, names, (i) => data(50 + (i % 7), i), 64);
+  });
+  after(async () => {
+    for (const e of engines) e.dispose();
+    await proxy?.stop();
+    await azurite?.stop();
+  });
+
+  const request = (container: string): CopyRequest => ({
+    sources: [{ kind: 'location', location: { connectionId: A1, container: 'src', path: 'r/' } }],
+    destination: { connectionId: A1, container, path: '' },
+  });
+
+  it('keeps its journaled position until it passes it: a second restart lists on from there, not from the start', { timeout: 60_000 }, async () => {
+    const journalDir = tempDir('resume-position');
+    const journal = new FileJournal(journalDir);
+    const position = { source: 0, after: names[299] };
+    await azurite.serviceClient().getContainerClient('pos-dest').createIfNotExists(); // the first run made it
+    journal.saveBatch({ version: 1, batchId: 'b-pos', request: request('pos-dest'), position, updatedAt: new Date().toISOString() });
+    journal.dispose();
+    // The resumed copies wait at the proxy: none is final, so the listing has not passed its position yet (and with a
+    // window of 20 jobs, it has not listed to the end either).
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    proxy.setRules({ match: (r) => r.method === 'PUT' && fromSdk(r), holdUntil: held });
+    const e = new CopyEngine({ resolve: resolverThrough(proxy, {}), log: new MemoryLog(), journalDir, batchWindow: 20 });
+    engines.push(e);
+    try {
+      assert.deepEqual(await e.resume(), ['b-pos']);
+      await new Promise((r) => setTimeout(r, 1500)); // past the feeder's 1 s between position saves
+      e.dispose(); // a second restart, the copies still in flight
+      const again = new FileJournal(journalDir);
+      const saved = again.listBatches().find((b) => b.batchId === 'b-pos');
+      again.dispose();
+      assert.deepEqual(saved?.position, position, 'the position a new engine lists on from');
+      // A third engine lists on from there: the blobs before the position (copied by the first run) are not listed again.
+      release();
+      proxy.setRules({});
+      const third = new CopyEngine({ resolve: resolverThrough(proxy, {}), log: new MemoryLog(), journalDir });
+      engines.push(third);
+      await third.resume();
+      await third.whenIdle();
+      const s = third.batch('b-pos');
+      assert.ok(s?.done && batchOutcome(s, s.error !== undefined) === 'complete', JSON.stringify([s, third.jobs().slice(0, 2)]));
+      const copied: string[] = [];
+      for await (const b of azurite.serviceClient().getContainerClient('pos-dest').listBlobsFlat()) copied.push(b.name);
+      assert.deepEqual(copied, names.slice(300).map((n) => n.slice('r/'.length)), 'exactly the blobs after the position');
+    } finally {
+      release();
       proxy.setRules({});
       fs.rmSync(journalDir, { recursive: true, force: true });
     }

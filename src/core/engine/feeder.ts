@@ -49,7 +49,9 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
   const { request: stored, secretOmitted } = sanitizeRequest(f.request);
   const order: Array<{ job: Job; source: number }> = [];
   let head = 0;
-  let position: PlanPosition = { source: 0 };
+  // A resume starts from its journaled position: until the listing passes it, that is the position a new engine
+  // lists on from (not the start, which would list and copy again what the runs before copied).
+  let position: PlanPosition = f.from ?? { source: 0 };
   let lastSaved = 0;
   const reported = new Set<string>();
   /** Moves the position over the final jobs at the front. */
