@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import { CopyEngine, type CopyRequest } from '../../src/core';
 import { FileJournal } from '../../src/core/copy/journal';
 import { batchOutcome } from '../../src/shared/vocabulary';
-import { A1, azuriteBehindProxy, data, fromSdk, MemoryLog, resolverThrough, tempDir, uploadMany } from '../helpers/proxiedEngine';
+import { A1, azuriteBehindProxy, data, fromSdk, MemoryLog, resolverThrough, tempDir, uploadMany, waitFor } from '../helpers/proxiedEngine';
 
 describe('outages while a plan is made', () => {
   let azurite: AzuriteInstance;
@@ -97,6 +97,7 @@ describe('outages while a plan is made', () => {
     engines.push(e);
     try {
       assert.deepEqual(await e.resume(), ['b-resume'], 'the batch is listed, not dropped without a word');
+      await e.whenIdle();
       const s = e.batch('b-resume');
       assert.ok(s?.done, JSON.stringify(s));
       assert.equal(s.error?.status, 403, JSON.stringify(s.error));
@@ -171,5 +172,43 @@ describe("a resume's listing", () => {
       proxy.setRules({});
       fs.rmSync(journalDir, { recursive: true, force: true });
     }
+  });
+
+  it('storage not answering at the resume: the batch is there at once, its listing waits for storage, then lists on from its position', { timeout: 120_000 }, async () => {
+    const journalDir = tempDir('resume-down');
+    const journal = new FileJournal(journalDir);
+    await azurite.serviceClient().getContainerClient('down-dest').createIfNotExists(); // the first run made it
+    journal.saveBatch({ version: 1, batchId: 'b-down', request: request('down-dest'), position: { source: 0, after: names[149] }, updatedAt: new Date().toISOString() });
+    journal.dispose();
+    const log = new MemoryLog();
+    const e = new CopyEngine({ resolve: resolverThrough(proxy, {}), log, journalDir });
+    engines.push(e);
+    const seen: Array<{ waiting: boolean; done: boolean }> = [];
+    e.onBatch((b) => seen.push({ waiting: b.listingWaiting !== undefined, done: b.done }));
+    await proxy.setDown('refuse', { maxDownMs: 60_000 });
+    let ids: string[];
+    const t0 = Date.now();
+    try {
+      ids = await e.resume();
+      assert.ok(Date.now() - t0 < 2_000, `Resume answered at once (${Date.now() - t0} ms)`);
+      assert.deepEqual(ids, ['b-down']);
+      assert.equal(e.batch('b-down')?.done, false, 'the batch is there, not done');
+      await waitFor(() => e.batch('b-down')?.listingWaiting !== undefined, 60_000, 'the batch says its listing waits');
+      assert.match(e.batch('b-down')!.listingWaiting!.reason, /connection refused/);
+    } finally {
+      await proxy.setDown(false);
+    }
+    await e.whenIdle();
+    const s = e.batch('b-down')!;
+    assert.equal(batchOutcome(s, s.error !== undefined), 'complete', JSON.stringify(s));
+    assert.equal(s.total, names.length - 150);
+    assert.equal(s.listingWaiting, undefined);
+    assert.ok(seen.some((b) => b.waiting) && seen.at(-1)?.done && !seen.at(-1)?.waiting, JSON.stringify(seen.slice(-3)));
+    const copied: string[] = [];
+    for await (const b of azurite.serviceClient().getContainerClient('down-dest').listBlobsFlat()) copied.push(b.name);
+    assert.deepEqual(copied, names.slice(150).map((n) => n.slice('r/'.length)), 'exactly the blobs after the position');
+    assert.ok(log.lines.some((l) => l.startsWith('warn') && l.includes(`the listing waits for storage, up to 300 s, then lists on after "${names[149]}"`)), log.lines.join('\n'));
+    assert.equal(new FileJournal(journalDir).listBatches().length, 0, 'listed to the end: no position left to resume');
+    fs.rmSync(journalDir, { recursive: true, force: true });
   });
 });

@@ -21,8 +21,8 @@ interface Feed {
   readonly batch: Batch;
   readonly request: CopyRequest;
   readonly pages: AsyncGenerator<PlanPage>;
-  /** The first page, already planned (its errors were thrown to the caller). */
-  readonly first: IteratorResult<PlanPage>;
+  /** The first page, already planned (its errors were thrown to the caller); a resume's is listed by the feed. */
+  readonly first?: IteratorResult<PlanPage>;
   readonly signal: AbortSignal;
   /** Destinations (before rename) of jobs resumed from their own records: not made again. */
   readonly resumed?: ReadonlySet<string>;
@@ -54,6 +54,7 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
   let position: PlanPosition = f.from ?? { source: 0 };
   let lastSaved = 0;
   const reported = new Set<string>();
+  let listed = false;
   /** Moves the position over the final jobs at the front. */
   const advance = () => {
     while (head < order.length && isFinal(order[head].job.state)) {
@@ -109,6 +110,7 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
         host.batchChanged(batch);
       }
       if (next.done) break;
+      listed = true;
       const page = next.value;
       next = undefined;
       for (const item of page.items) {
@@ -140,7 +142,8 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
     if (host.isDisposed()) return;
     if (!f.signal.aborted) {
       const err = toCopyError(e, 'List the sources', 'source');
-      host.log.error(`${err.message}${err.info.hint ? ` ${err.info.hint}` : ''}`);
+      const resumeFailed = f.from !== undefined && !listed ? `Batch ${batch.id}: its listing cannot resume: ` : '';
+      host.log.error(`${resumeFailed}${err.message}${err.info.hint ? ` ${err.info.hint}` : ''}`);
       batch.error = err.info;
     }
     finishListing();
@@ -197,7 +200,11 @@ export class Feeds {
     return f !== undefined && this.host.batches.get(job.batchId)?.listingDone === false;
   }
 
-  /** Plans the first page (its problems reject: nothing starts), then feeds the batch in the background. */
+  /**
+   * Plans the first page (its problems reject: nothing starts), then feeds the batch in the background. A resume
+   * (`from`: a journaled position) is fed in the background from the start: its batch is there at once, and a listing
+   * that cannot go on (storage not answering past the outage tolerance, access refused) ends it with that error.
+   */
   async start(
     batchId: string,
     request: CopyRequest,
@@ -218,15 +225,18 @@ export class Feeds {
       b.listingWaiting = { reason, since: Date.now() };
       host.batchChanged(b);
     };
-    const pages = planPagesThroughOutages({ ...host.plannerContext(), timing }, request, controller.signal, from, { copying: true, onWait });
-    let first: IteratorResult<PlanPage>;
-    try {
-      first = await pages.next();
-    } catch (e) {
-      signal?.removeEventListener('abort', onAbort);
-      throw e;
+    const resuming = from !== undefined;
+    const pages = planPagesThroughOutages({ ...host.plannerContext(), timing }, request, controller.signal, from, { copying: true, resuming, onWait });
+    let first: IteratorResult<PlanPage> | undefined;
+    if (!resuming) {
+      try {
+        first = await pages.next();
+      } catch (e) {
+        signal?.removeEventListener('abort', onAbort);
+        throw e;
+      }
+      if (host.isDisposed()) throw toCopyError(new Error('The copy engine was disposed.'), 'Start the copy');
     }
-    if (host.isDisposed()) throw toCopyError(new Error('The copy engine was disposed.'), 'Start the copy');
     const batch = host.batches.get(batchId) ?? newBatch(batchId, false);
     batch.timing = timing;
     batch.listingDone = false;

@@ -356,7 +356,7 @@ export function planPagesThroughOutages(
   request: CopyRequest,
   signal?: AbortSignal,
   from?: PlanPosition,
-  how: { readonly copying?: boolean; readonly onWait?: (reason: string) => void } = {},
+  how: { readonly copying?: boolean; readonly resuming?: boolean; readonly onWait?: (reason: string) => void } = {},
 ): AsyncGenerator<PlanPage> {
   const plan = (position?: PlanPosition) => planPages(ctx, request, signal, position);
   return ctx.outages ? pagesThroughOutages(plan, { ...ctx.outages, ...how }, signal, from) : plan(from);

@@ -4,7 +4,8 @@
  * own retries are spent (the endpoint unreachable, 5xx, 408, 429: base/outage.ts) is waited for like a copy, up to
  * the outage tolerance; then the plan goes on from the position after the last page it gave out (a sync counts on
  * from the groups counted up to it), and its pages carry on the calls and warnings of the plan before. A permanent
- * error, the tolerance spent, or a failure before the plan gave out its first page ends the pages with the error.
+ * error, the tolerance spent, or a failure before the plan gave out its first page (except a resume's) ends the
+ * pages with the error.
  */
 import { CopyError } from '../base/errors';
 import type { Logger } from '../base/log';
@@ -42,6 +43,11 @@ export async function* pagesThroughOutages<P extends Positioned>(
   ride: OutageRide & {
     /** A streamed copy (its pages are copied as they come), not a plan made to the end before anything is copied. */
     readonly copying?: boolean;
+    /**
+     * A resume's listing (from a journaled position): storage answered the run before, so an outage before its first
+     * page is waited out too (its batch is already shown, saying so).
+     */
+    readonly resuming?: boolean;
   },
   signal?: AbortSignal,
   from?: Position,
@@ -59,16 +65,16 @@ export async function* pagesThroughOutages<P extends Positioned>(
     } catch (e) {
       const reason = signal?.aborted ? undefined : transientReason(e);
       // Before this plan listed anything, storage that does not answer is far likelier a wrong endpoint (a mistyped
-      // account, an emulator not started) than an outage: said at once, as it is. (A resume's, too: its caller,
-      // Resume, would otherwise wait without a batch to show for it.)
-      if (!reason || last === undefined) throw e;
+      // account, an emulator not started) than an outage: said at once, as it is. Not so for a resume: the same
+      // endpoint answered the run before.
+      if (!reason || (last === undefined && !ride.resuming)) throw e;
       const now = Date.now();
       outage ??= { since: now, reason, tries: 0, nextTryAt: now };
       outage.reason = reason;
       const waited = await waitForStorage(outage, ride.toleranceMs, signal ?? new AbortController().signal, (first) => {
         if (!first) return;
         ride.log.warn(
-          `List the sources: storage is not answering (${reason}); ${ride.copying && last ? 'the copies already listed go on, and ' : ''}the listing waits for storage, up to ${Math.round(ride.toleranceMs / 1000)} s, then lists on ${cursor?.after !== undefined ? `after "${cursor.after}"` : 'from the start'}.`,
+          `List the sources: storage is not answering (${reason}); ${ride.copying && (last || ride.resuming) ? 'the copies already listed go on, and ' : ''}the listing waits for storage, up to ${Math.round(ride.toleranceMs / 1000)} s, then lists on ${cursor?.after !== undefined ? `after "${cursor.after}"` : 'from the start'}.`,
         );
         ride.onWait?.(reason);
       });

@@ -71,7 +71,7 @@ describe('plan pages through outages', () => {
     assert.match(warns[0], /storage is not answering \(connection refused\); the copies already listed go on, and the listing waits for storage, up to 0 s, then lists on after "n5"/);
   });
 
-  it('before the first page: thrown at once (the endpoint may be wrong), a resume\'s too; after it: waited, and the plan goes on from its position', async () => {
+  it('before the first page: thrown at once (the endpoint may be wrong), except for a resume; after it: waited, and the plan goes on from its position', async () => {
     for (const from of [undefined, { source: 0, after: 'n3' }]) {
       const fresh = pagedPlan(names, 3, (k) => (k === 0 ? netError('ECONNREFUSED') : undefined));
       const t0 = Date.now();
@@ -84,6 +84,20 @@ describe('plan pages through outages', () => {
     const pages = await all(pagesThroughOutages(resumed.plan, { toleranceMs: 200, log: quiet }, undefined, { source: 0, after: 'n3' }));
     assert.deepEqual(pages.flatMap((p) => p.names), names.slice(4), 'a resume lists on after its position, and after its first page');
     assert.deepEqual(resumed.starts.map((f) => f?.after), ['n3', 'n6']);
+    // A resume's listing (the same endpoint answered the run before): storage down before its first page is waited out.
+    let down = 1;
+    const waits: string[] = [];
+    const warns: string[] = [];
+    const again = pagedPlan(names, 3, (k) => (k === 0 && down-- > 0 ? netError('ECONNREFUSED') : undefined));
+    const ride = { toleranceMs: 5_000, log: { ...quiet, warn: (m: string) => warns.push(m) }, copying: true, resuming: true, onWait: (r: string) => waits.push(r) };
+    const listed = await all(pagesThroughOutages(again.plan, ride, undefined, { source: 0, after: 'n3' }));
+    assert.deepEqual(listed.flatMap((p) => p.names), names.slice(4), 'listed on from its position once storage answered');
+    assert.deepEqual(again.starts.map((f) => f?.after), ['n3', 'n3'], 'the try after the wait, from the journaled position');
+    assert.deepEqual(waits, ['connection refused'], 'told once');
+    assert.match(warns[0] ?? '', /the listing waits for storage, up to 5 s, then lists on after "n3"/);
+    // … but not past the tolerance.
+    const gone = pagedPlan(names, 3, () => netError('ECONNREFUSED'));
+    await assert.rejects(all(pagesThroughOutages(gone.plan, { ...ride, toleranceMs: 50 }, undefined, { source: 0, after: 'n3' })), /gave up after the outage tolerance/);
   });
 
   it('a permanent error is thrown at once; the tolerance spent ends with StorageUnavailable, said as for a plan or for a copy', async () => {
