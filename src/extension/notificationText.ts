@@ -21,7 +21,7 @@ export function batchMessage(b: BatchSummary): { text: string; failed: boolean }
   const why: string[] = [];
   const r = b.refusedFirst?.[0];
   if (r) why.push(`Not copied: ${r.source}: ${r.reason}${(b.unplanned ?? 0) > 1 ? ` (and ${formatCount(b.unplanned! - 1)} more, named in the log)` : ''}`);
-  if (b.error) why.push(`The listing stopped early: ${b.error.message}`);
+  if (b.error) why.push(b.error.code === 'SyncInterrupted' ? `${b.error.message} ${b.error.hint ?? ''}`.trim() : `The listing stopped early: ${b.error.message}`);
   return { text: `Blob Copy ${outcome}: ${parts.join(', ')}.${why.length ? ` ${why.join(' ')}` : ''}`, failed: true };
 }
 

@@ -3,7 +3,8 @@
  * planning is kept (If-Match on the listed ETag); an extra with snapshots is kept unless snapshots are included (the
  * move's rule); directory markers, names that differ only by Unicode normalization and blob types are handled as the
  * copy handles them; a plan whose listing did not end writes no end line, so nothing can be deleted; a plan that goes
- * on from a page's position (after an outage) counts every name once.
+ * on from a page's position (after an outage) counts every name once; a sync resumed after a restart says its extras
+ * were not deleted.
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -18,6 +19,9 @@ import { deleteExtras, readReportEnd } from '../../src/core/engine/sync';
 import { CapabilityCache, planPages, type PlanPage } from '../../src/core/plan/planner';
 import { createAccountClient } from '../../src/core/storage/connections';
 import { startFaultProxy } from '../helpers/faultProxy';
+import { FileJournal } from '../../src/core/copy/journal';
+import { batchOutcome } from '../../src/shared/vocabulary';
+import { batchMessage } from '../../src/extension/notificationText';
 
 async function names(c: ContainerClient, prefix = ''): Promise<string[]> {
   const out: string[] = [];
@@ -159,6 +163,43 @@ describe('sync in the engine', () => {
       await proxy.stop();
     }
     assert.deepEqual(await names(dst), ['a.txt']);
+  });
+
+  it('a sync interrupted by a restart: its copies resume, and with extras to delete it ends partial and says why (never complete)', async () => {
+    const src = dev.getContainerClient('irsrc');
+    const dst = acct2.getContainerClient('irdst');
+    await src.create();
+    await dst.create();
+    for (let i = 0; i < 8; i++) await put(src, `n${i}.txt`, `v${i}`);
+    await put(dst, 'x1.txt', 'x');
+    // What runSync journals with its batch: that the extras are to be deleted.
+    let sent: CopyRequest | undefined;
+    const spy = { startStreaming: (r: CopyRequest, sig?: AbortSignal) => ((sent = r), engine.startStreaming(r, sig)), waitForBatch: (id: string, sig?: AbortSignal) => engine.waitForBatch(id, sig) };
+    const done = await runSync(spy as unknown as CopyEngine, async () => createAccountClient({ kind: 'connectionString', connectionString: azurite.connectionString(SECOND_ACCOUNT) }), syncRequest('irsrc', '', 'irdst', ''), { deleteDestination: true, tmpDir: tmp });
+    assert.equal(done.outcome, 'complete');
+    assert.equal(sent?.options?.sync?.deleteExtras, true, 'the journaled request says the extras are to be deleted');
+    // The same sync, killed after its first 3 copies (its batch journaled at that position), resumed by a new engine.
+    for (const n of ['n3.txt', 'n4.txt', 'n5.txt', 'n6.txt', 'n7.txt']) await dst.getBlobClient(n).delete();
+    await put(dst, 'x1.txt', 'x');
+    const journalDir = fs.mkdtempSync(path.join(tmp, 'journal-'));
+    const journal = new FileJournal(journalDir);
+    const request = { ...sent!, options: { ...sent!.options, sync: { ...sent!.options!.sync, reportFile: path.join(tmp, 'gone', 'report.ndjson') } } };
+    journal.saveBatch({ version: 1, batchId: 'b-sync', request, position: { source: 0, after: 'n2.txt' }, updatedAt: new Date().toISOString() });
+    journal.dispose();
+    const { engine: resumed, log } = makeEngine(azurite, { journalDir });
+    try {
+      assert.deepEqual(await resumed.resume(), ['b-sync']);
+      const b = await resumed.waitForBatch('b-sync');
+      assert.equal(b.succeeded, 5, 'the copies after the position resume');
+      assert.equal(batchOutcome(b, b.error !== undefined), 'partial', JSON.stringify(b));
+      assert.equal(b.error?.code, 'SyncInterrupted');
+      assert.match(b.error?.hint ?? '', /run the sync again with "delete extras"/);
+      assert.match(batchMessage(b).text, /^Blob Copy partial: 5 blobs copied .*A sync interrupted by a restart: its copies resume, but its extras at the destination are not deleted\./);
+      assert.ok(log.lines.some((l) => l.startsWith('warn') && l.includes('Batch b-sync: A sync interrupted by a restart')), log.lines.join('\n'));
+      assert.deepEqual(await names(dst), ['n0.txt', 'n1.txt', 'n2.txt', 'n3.txt', 'n4.txt', 'n5.txt', 'n6.txt', 'n7.txt', 'x1.txt'], 'the extra is kept');
+    } finally {
+      resumed.dispose();
+    }
   });
 
   it('a listing that fails writes no end line: readReportEnd says so and nothing may be deleted', async () => {

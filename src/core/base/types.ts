@@ -64,6 +64,11 @@ export interface SyncOptions {
    * listings were read to their end: what deletes the extras reads (nothing is held in memory).
    */
   readonly reportFile?: string;
+  /**
+   * The extras are to be deleted once every copy is verified (runSync does it): journaled with the batch, so a resume
+   * of its copies (which cannot delete them: the run that would is gone) ends partial and says so.
+   */
+  readonly deleteExtras?: boolean;
 }
 
 /** A sync's group: how many names, their bytes, and the first names (at most SYNC_FIRST_NAMES). */

@@ -23,7 +23,7 @@ import { OperationTimings } from '../operations/operationChoice';
 import { JobRunner } from '../copy/runner';
 import { GateFollowingQueue } from '../storage/gateQueue';
 import type { EngineApi } from './engineApi';
-import { isFinal, type CopyPlan, type CopyRequest, type JobSnapshot, type Refusals } from '../base/types';
+import { isFinal, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type Refusals } from '../base/types';
 
 export type { BatchStats, BatchSummary } from './jobEvents';
 export type { Logger } from '../base/log';
@@ -288,6 +288,12 @@ export class CopyEngine implements EngineApi {
         if (rec.sourceSecretOmitted) throw new CopyError({ message: "a source URL's SAS is not kept in the journal; start the copy again." });
         await this.table.feeds.start(batchId, rec.request, undefined, rec.position, found.skip.get(batchId), found.done.get(batchId));
         ids.add(batchId);
+        if (rec.request.options?.sync?.deleteExtras) {
+          // The sync that would delete the extras after these copies ended with the process: the batch says so.
+          const note = syncInterrupted();
+          batches.get(batchId)!.error = note;
+          this.log.warn(`Batch ${batchId}: ${note.message} ${note.hint}`);
+        }
       } catch (e) {
         const err = toCopyError(e, 'List the sources', 'source');
         this.log.error(`Batch ${batchId}: its listing cannot resume: ${err.message}`);
@@ -365,4 +371,13 @@ export class CopyEngine implements EngineApi {
   private wakeIdle(): void {
     if (this.idleWaiters.length > 0 && !this.hasActive()) for (const w of this.idleWaiters.splice(0)) w();
   }
+}
+
+/** Why a resumed sync's batch cannot be complete: the run that would delete the extras after its copies is gone. */
+function syncInterrupted(): ErrorInfo {
+  return {
+    message: 'A sync interrupted by a restart: its copies resume, but its extras at the destination are not deleted.',
+    hint: 'When this batch is done, run the sync again with "delete extras" (CLI: --delete-destination): it copies only what is still new or changed, then deletes them.',
+    code: 'SyncInterrupted',
+  };
 }

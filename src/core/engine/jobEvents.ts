@@ -26,7 +26,10 @@ export interface BatchSummary {
   done: boolean;
   /** Still listing sources (a streamed batch): more jobs may come. */
   listing?: boolean;
-  /** Listing or planning stopped with this error (the jobs already made still run): the batch is partial. */
+  /**
+   * Listing or planning stopped with this error (the jobs already made still run), or (code SyncInterrupted) a
+   * resumed sync's extras will not be deleted: the batch is partial.
+   */
   error?: ErrorInfo;
   /** Blobs the listing saw that were not made jobs of (refused by the plan): the batch is partial. */
   unplanned?: number;

@@ -53,7 +53,8 @@ export async function runSync(engine: EngineApi, destination: () => Promise<Acco
   fs.writeFileSync(reportFile, '');
   try {
     const o = request.options ?? {};
-    const batchId = await engine.startStreaming({ ...request, options: { ...o, sync: { ...o.sync, reportFile } } }, options.signal);
+    const sync = { ...o.sync, reportFile, ...(options.deleteDestination ? { deleteExtras: true } : {}) };
+    const batchId = await engine.startStreaming({ ...request, options: { ...o, sync } }, options.signal);
     options.onStarted?.(batchId);
     const copies = await engine.waitForBatch(batchId, options.signal);
     const tally = readReportEnd(reportFile);
