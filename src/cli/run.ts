@@ -25,6 +25,7 @@ import { blobOrFolder } from './blobOrFolder';
 import { createDefaultCredential, sideConnection } from './credentials';
 import { syncCommand } from './sync';
 import { countsJson } from './jsonCounts';
+import { StorageWaits } from './storageWaits';
 
 interface CliIo {
   readonly env: NodeJS.ProcessEnv;
@@ -278,7 +279,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       }
       for (const w of plan.warnings ?? []) err(`warning: ${w}\n`);
       refusedLines(plan.refused, err);
-      out(`${JSON.stringify({ ok: !plan.refused, dryRun: true, source: cmd.source.url, destination: cmd.destination.url, plan: planJson(plan) }, null, 2)}\n`);
+      const waited = plan.waitedForStorage ? { waitedForStorage: { planning: plan.waitedForStorage } } : {};
+      out(`${JSON.stringify({ ok: !plan.refused, dryRun: true, source: cmd.source.url, destination: cmd.destination.url, plan: planJson(plan), ...waited }, null, 2)}\n`);
       return plan.refused ? EXIT.failed : EXIT.ok;
     }
     if (cmd.dryRun) {
@@ -308,37 +310,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     let resolveDone: (b: BatchSummary) => void = () => undefined;
     const donePromise = new Promise<BatchSummary>((r) => (resolveDone = r));
     const seen = new Map<string, BatchSummary>();
-    // The listing's waits for storage (an outage while it lists), for the summary: the longest, why.
-    let listingWait: { reason: string; since: number } | undefined;
-    let listingLongestMs = 0;
-    const listingReasons = new Set<string>();
     const sub = engine.onBatch((b) => {
       seen.set(b.batchId, b);
-      if (b.listingWaiting) {
-        listingWait = b.listingWaiting;
-        listingReasons.add(b.listingWaiting.reason);
-      } else if (listingWait) {
-        listingLongestMs = Math.max(listingLongestMs, Date.now() - listingWait.since);
-        listingWait = undefined;
-      }
       if (batchId !== undefined && b.batchId === batchId && b.done) resolveDone(b);
     });
-    // Outages waited out, for the summary: which jobs waited, the longest wait, why.
-    const waited = new Map<string, number>();
-    const reasons = new Set<string>();
-    const waitSub = engine.onJob((j) => {
-      if (!j.waiting) return;
-      reasons.add(j.waiting.reason);
-      waited.set(j.id, Math.max(waited.get(j.id) ?? 0, Date.now() - j.waiting.since));
-    });
+    // Outages waited out, for the summary: which jobs waited, the longest wait, why; the listing's and the plan's.
+    const waits = new StorageWaits(engine);
     try {
       // A move is planned to the end before anything is written (a problem on a later page must not come after
       // sources were deleted); a copy streams from the listing.
-      if (cmd.command === 'move') await engine.summarize(buildRequest(cmd), abortPlan.signal);
+      if (cmd.command === 'move') waits.planned((await engine.summarize(buildRequest(cmd), abortPlan.signal)).waitedForStorage);
       batchId = await engine.startStreaming(buildRequest(cmd), abortPlan.signal);
     } catch (e) {
       sub.dispose();
-      waitSub.dispose();
+      waits.dispose();
       return failPlan(e);
     }
     if (interrupted) engine.cancelBatch(batchId);
@@ -365,7 +350,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     done = engine.batch(batchId) ?? seen.get(batchId);
     if (!done?.done) done = await donePromise;
     sub.dispose();
-    waitSub.dispose();
+    waits.dispose();
     if (timer) {
       clearInterval(timer);
       timer = undefined;
@@ -396,12 +381,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             // copy (first job to the last), and the operations that copied the blobs.
             phases: phasesOf(startupMs, engine.batchStats(batchId)),
             operations: engine.batchStats(batchId)?.operations,
-            waitedForStorage: {
-              jobs: waited.size,
-              longestSeconds: Math.round(Math.max(0, ...waited.values()) / 1000),
-              reasons: [...reasons],
-              ...(listingReasons.size ? { listing: { longestSeconds: Math.round(Math.max(listingLongestMs, listingWait ? Date.now() - listingWait.since : 0) / 1000), reasons: [...listingReasons] } } : {}),
-            },
+            waitedForStorage: waits.json(),
             jobs: jobs.map(jobJson),
           },
           null,

@@ -9,6 +9,7 @@ import type { PlanSummary } from '../core/plan/planner';
 import { formatBytes } from '../shared/vocabulary';
 import type { CopyCommand } from './args';
 import { countsJson } from './jsonCounts';
+import { StorageWaits } from './storageWaits';
 
 interface SyncCliContext {
   readonly engine: CopyEngine;
@@ -67,7 +68,8 @@ export async function syncCommand(c: SyncCliContext): Promise<number> {
     c.refusedLines(summary.refused);
     const t = summary.sync!;
     if (cmd.json) {
-      const body = { ok: !summary.refused, dryRun: true, command: 'sync', source: cmd.source.url, destination: cmd.destination.url, compare: cmd.compare, deleteDestination, groups: groupsJson(t, destPrefix), unplanned: summary.refused?.count ?? 0, refused: summary.refused?.first ?? [], cost: summary.cost };
+      const waited = summary.waitedForStorage ? { waitedForStorage: { planning: summary.waitedForStorage } } : {};
+      const body = { ok: !summary.refused, dryRun: true, command: 'sync', source: cmd.source.url, destination: cmd.destination.url, compare: cmd.compare, deleteDestination, groups: groupsJson(t, destPrefix), unplanned: summary.refused?.count ?? 0, refused: summary.refused?.first ?? [], cost: summary.cost, ...waited };
       c.out(`${JSON.stringify(body, null, 2)}\n`);
     } else {
       for (const line of groupLines(t, destPrefix, deleteDestination)) c.out(`${line}\n`);
@@ -82,6 +84,7 @@ export async function syncCommand(c: SyncCliContext): Promise<number> {
 
   const started = Date.now();
   let r: SyncResult;
+  const waits = new StorageWaits(c.engine);
   try {
     r = await runSync(c.engine, () => c.destination(), c.request, {
       deleteDestination,
@@ -92,6 +95,8 @@ export async function syncCommand(c: SyncCliContext): Promise<number> {
     });
   } catch (e) {
     return c.failPlan(e);
+  } finally {
+    waits.dispose();
   }
   const done = r.copies;
   const ok = r.outcome === 'complete';
@@ -121,6 +126,7 @@ export async function syncCommand(c: SyncCliContext): Promise<number> {
       notDeletedFirst: d?.keptFirst ?? [],
       deletionSkipped: r.deletionSkipped,
       durationMs,
+      waitedForStorage: waits.json(),
       jobs: jobs.map((j) => c.jobJson(j)),
     };
     c.out(`${JSON.stringify(body, null, 2)}\n`);

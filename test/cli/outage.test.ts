@@ -2,7 +2,8 @@
  * Through the `blob-copy` CLI (bundled like dist/cli.js, run as a child process): with
  * `--outage-tolerance 5` and the destination storage down, the copy waits, then exits 1 with the StorageUnavailable
  * message; `--json` reports the wait in `waitedForStorage`. An outage while a folder is listed is waited out with the
- * defaults: every blob arrives, exit 0, and `waitedForStorage.listing` says so. Loopback only: Azurite and a fault
+ * defaults: every blob arrives, exit 0, and `waitedForStorage.listing` says so; one while a move is planned (to the
+ * end, before anything is written), in `waitedForStorage.planning`. Loopback only: Azurite and a fault
  * proxy of this test.
  */
 import { after, before, describe, it } from 'node:test';
@@ -105,5 +106,40 @@ describe('blob-copy CLI: storage outage', () => {
     let copied = 0;
     for await (const b of azurite.serviceClient().getContainerClient('dstmany').listBlobsFlat({ prefix: 'many/' })) copied += b.properties.contentLength === 1 ? 1 : 0;
     assert.equal(copied, N);
+  });
+
+  it('an outage while a move is planned (to the end, before anything is written): waited out, exit 0, waitedForStorage.planning', { timeout: 90_000 }, async () => {
+    const src = azurite.serviceClient().getContainerClient('src');
+    await azurite.serviceClient().createContainer('dstmove');
+    const N = 250;
+    for (let i = 0; i < N; i += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => src.getBlockBlobClient(`mv/b${String(i + k).padStart(3, '0')}.txt`).upload('x', 1)));
+    // The plan's second listing page (the first one with a marker) meets an outage of 10 s.
+    let downAt = 0;
+    let listsBefore = 0;
+    const hook = proxy.onRequest((r) => {
+      if (downAt || r.comp !== 'list' || !r.path.endsWith('/src')) return;
+      if (!/(^|&)marker=/.test(r.query)) return void listsBefore++;
+      downAt = Date.now();
+      void proxy.setDown('refuse', { maxDownMs: 10_000 });
+    });
+    let r;
+    try {
+      const cs = proxy.connectionString(DEV_ACCOUNT.name, DEV_ACCOUNT.key);
+      r = await run(['move', `${proxy.endpoint(DEV_ACCOUNT.name)}/src/mv/`, `${proxy.endpoint(DEV_ACCOUNT.name)}/dstmove/mv/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs], 80_000);
+    } finally {
+      hook.dispose();
+      await proxy.setDown(false);
+    }
+    assert.ok(downAt > 0 && listsBefore === 1, 'the outage met the plan, at its second page');
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const summary = JSON.parse(r.stdout) as { ok: boolean; succeeded: number; waitedForStorage?: { planning?: { longestSeconds: number; reasons: string[] }; listing?: unknown } };
+    assert.equal(summary.succeeded, N);
+    const planning = summary.waitedForStorage?.planning;
+    assert.ok(planning && planning.longestSeconds >= 1 && planning.reasons.some((x) => /connection/.test(x)), JSON.stringify(summary.waitedForStorage));
+    assert.equal(summary.waitedForStorage?.listing, undefined, "the copy's own listing met no outage");
+    let moved = 0;
+    for await (const b of azurite.serviceClient().getContainerClient('dstmove').listBlobsFlat({ prefix: 'mv/' })) moved += b.properties.contentLength === 1 ? 1 : 0;
+    assert.equal(moved, N);
+    for await (const b of src.listBlobsFlat({ prefix: 'mv/' })) assert.fail(`source ${b.name} was not deleted`);
   });
 });

@@ -84,6 +84,9 @@ describe('outages while a plan is made', () => {
     assert.equal(summary.totals.bytes, Array.from({ length: MANY }, (_, i) => 64 + (i % 5)).reduce((a, b) => a + b, 0));
     assert.ok((summary.cost.planning?.['List Blobs'] ?? 0) >= 3, `the listing calls of both plans: ${JSON.stringify(summary.cost.planning)}`);
     assert.ok(log.lines.some((l) => l.startsWith('warn') && l.includes('List the sources: storage is not answering')));
+    // The plan's result says what it waited out (the CLI's --json waitedForStorage.planning).
+    assert.ok(summary.waitedForStorage && summary.waitedForStorage.longestSeconds >= 1, JSON.stringify(summary.waitedForStorage));
+    assert.deepEqual(summary.waitedForStorage.reasons, ['connection refused']);
   });
 
   it('a resume whose listing cannot go on: the batch is listed with the listing\'s error, partial or failed, never complete', { timeout: 60_000 }, async () => {

@@ -175,6 +175,14 @@ export interface CopyPlan {
   readonly cost?: CostValue;
   /** Blobs listed but not planned: a batch started from this plan is partial, naming them. */
   readonly refused?: Refusals;
+  /** Outages the plan's listing waited out (plan/throughOutages.ts): the longest wait, and why. */
+  readonly waitedForStorage?: PlanWaits;
+}
+
+/** Outages a plan's listing waited out: the longest wait (s) and the reasons. */
+export interface PlanWaits {
+  readonly longestSeconds: number;
+  readonly reasons: readonly string[];
 }
 
 /** A snapshot of one job, as events carry it (safe to show: no secrets, URLs redacted). */

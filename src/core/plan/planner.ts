@@ -23,7 +23,7 @@ import { CostEstimate, type CostValue } from './cost';
 import { decide, totalsOf } from '../base/conflictPolicy';
 import { pagesThroughOutages, type OutageRide } from './throughOutages';
 import { syncPages } from './sync';
-import type { SyncTally } from '../base/types';
+import type { PlanWaits, SyncTally } from '../base/types';
 
 export { CapabilityCache, chooseOperation } from '../operations/operationChoice';
 
@@ -356,7 +356,7 @@ export function planPagesThroughOutages(
   request: CopyRequest,
   signal?: AbortSignal,
   from?: PlanPosition,
-  how: { readonly copying?: boolean; readonly resuming?: boolean; readonly onWait?: (reason: string) => void } = {},
+  how: { readonly copying?: boolean; readonly resuming?: boolean; readonly onWait?: (reason: string) => void; readonly onWaited?: (reason: string, ms: number) => void } = {},
 ): AsyncGenerator<PlanPage> {
   const plan = (position?: PlanPosition) => planPages(ctx, request, signal, position);
   return ctx.outages ? pagesThroughOutages(plan, { ...ctx.outages, ...how }, signal, from) : plan(from);
@@ -368,14 +368,28 @@ export async function planCopy(ctx: PlannerContext, request: CopyRequest, signal
   let warnings: ReadonlySet<string> = new Set();
   const cost = costEstimateFor(ctx, request);
   const refused = new RefusalList();
-  for await (const page of planPagesThroughOutages(ctx, request, signal)) {
+  const waits = new PlanWaitTally();
+  for await (const page of planPagesThroughOutages(ctx, request, signal, undefined, { onWaited: waits.add })) {
     items.push(...page.items);
     refused.add(page.refused);
     cost.add(page.items);
     cost.planned(page.calls);
     warnings = page.warnings;
   }
-  return { id: randomUUID(), request, items, totals: totalsOf(items), warnings: [...warnings], cost: cost.value(), refused: refused.value() };
+  return { id: randomUUID(), request, items, totals: totalsOf(items), warnings: [...warnings], cost: cost.value(), refused: refused.value(), ...waits.value() };
+}
+
+/** The outages a plan waited out, for its result (the CLI's --json `waitedForStorage`). */
+class PlanWaitTally {
+  private longestMs = 0;
+  private readonly reasons = new Set<string>();
+  readonly add = (reason: string, ms: number): void => {
+    this.reasons.add(reason);
+    this.longestMs = Math.max(this.longestMs, ms);
+  };
+  value(): { waitedForStorage?: PlanWaits } {
+    return this.reasons.size ? { waitedForStorage: { longestSeconds: Math.round(this.longestMs / 1000), reasons: [...this.reasons] } } : {};
+  }
 }
 
 
@@ -396,7 +410,8 @@ export async function summarizePlan(
   let sync: SyncTally | undefined;
   const toleranceSeconds = Math.round((ctx.outages?.toleranceMs ?? 0) / 1000);
   const onWait = onPage && ((reason: string) => onPage([], 0, { reason, toleranceSeconds }));
-  for await (const page of planPagesThroughOutages(ctx, request, signal, undefined, { onWait })) {
+  const waits = new PlanWaitTally();
+  for await (const page of planPagesThroughOutages(ctx, request, signal, undefined, { onWait, onWaited: waits.add })) {
     totals.add(page.items);
     refused.add(page.refused);
     cost.add(page.items);
@@ -406,7 +421,7 @@ export async function summarizePlan(
     warnings = page.warnings;
     sync = page.sync ?? sync;
   }
-  return { totals: totals.value(), warnings: [...warnings], cost: cost.value(), refused: refused.value(), ...(sync ? { sync } : {}) };
+  return { totals: totals.value(), warnings: [...warnings], cost: cost.value(), refused: refused.value(), ...(sync ? { sync } : {}), ...waits.value() };
 }
 
 /**
@@ -431,6 +446,8 @@ export interface PlanSummary {
   refused?: Refusals;
   /** A sync's groups: counts, bytes and first names of new, changed, same and extra. */
   sync?: SyncTally;
+  /** Outages the plan's listing waited out. */
+  waitedForStorage?: PlanWaits;
 }
 
 /**

@@ -19,6 +19,8 @@ export interface OutageRide {
   readonly log: Logger;
   /** Told when a wait begins (after the log's warning), e.g. for a progress notification. */
   readonly onWait?: (reason: string) => void;
+  /** Told when storage answers again after a wait: why it waited, and how long (ms). */
+  readonly onWaited?: (reason: string, ms: number) => void;
 }
 
 /** Where a plan goes on (planner.ts's PlanPosition). */
@@ -85,7 +87,9 @@ export async function* pagesThroughOutages<P extends Positioned>(
       continue;
     }
     if (outage) {
-      ride.log.info(`List the sources: storage answers again after ${Math.round((Date.now() - outage.since) / 1000)} s; listing on.`);
+      const ms = Date.now() - outage.since;
+      ride.log.info(`List the sources: storage answers again after ${Math.round(ms / 1000)} s; listing on.`);
+      ride.onWaited?.(outage.reason, ms);
       outage = undefined;
     }
     if (next.done) return;
