@@ -3,8 +3,9 @@
  * of a plan made to the end before anything is written (a move, a dry run, a confirmation: summarize) is waited out
  * like a copy's outage, then the plan goes on; storage down when a copy starts is said at once (the endpoint may be
  * wrong), and a resume whose listing cannot go on says so in its batch (never complete). The rules on their own (the
- * tolerance, a resume, a stop): test/unit/core/throughOutages.test.ts. Then a resume's listing: the position a new
- * engine lists on from stays the journaled one until the listing passes it.
+ * tolerance, a resume, a stop): test/unit/core/throughOutages.test.ts. Several sources through an outage still find
+ * two sources onto one name. Then a resume's listing: the position a new engine lists on from stays the journaled
+ * one until the listing passes it, and storage not answering at the resume is waited out.
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -29,6 +30,7 @@ describe('outages while a plan is made', () => {
     ({ azurite, proxy, src } = await azuriteBehindProxy());
     await uploadMany(src, ['few/a.bin', 'few/b.bin'], (i) => data(100 + i, i));
     await uploadMany(src, Array.from({ length: MANY }, (_, i) => `many/m${String(i).padStart(4, '0')}.bin`), (i) => data(64 + (i % 5), i), 64);
+    await uploadMany(src, ['dup/m0000.bin'], (i) => data(10, i)); // maps to the same name as many/m0000.bin
   });
   after(async () => {
     for (const e of engines) e.dispose();
@@ -87,6 +89,32 @@ describe('outages while a plan is made', () => {
     // The plan's result says what it waited out (the CLI's --json waitedForStorage.planning).
     assert.ok(summary.waitedForStorage && summary.waitedForStorage.longestSeconds >= 1, JSON.stringify(summary.waitedForStorage));
     assert.deepEqual(summary.waitedForStorage.reasons, ['connection refused']);
+  });
+
+  it('several sources through an outage: names planned before it are remembered, so two sources onto one name are still found', { timeout: 120_000 }, async () => {
+    const e = new CopyEngine({ resolve: resolverThrough(proxy, {}), log: new MemoryLog() });
+    engines.push(e);
+    let lists = 0;
+    let downAt = 0;
+    const hook = proxy.onRequest((r) => {
+      if (downAt || r.comp !== 'list' || !fromSdk(r) || !r.path.endsWith('/src') || !r.query.includes('prefix=many')) return;
+      if (++lists === 2) {
+        downAt = Date.now();
+        void proxy.setDown('refuse', { maxDownMs: 12_000 });
+      }
+    });
+    const sources = ['many/', 'dup/'].map((path) => ({ kind: 'location' as const, location: { connectionId: A1, container: 'src', path } }));
+    let summary;
+    try {
+      summary = await e.summarize({ sources, destination: { connectionId: A1, container: 'dup-dest', path: '' } });
+    } finally {
+      hook.dispose();
+      await proxy.setDown(false);
+    }
+    assert.ok(downAt > 0, 'the outage met the first source\'s listing after its first page');
+    assert.equal(summary.totals.count, MANY, 'every blob of the first source, and not the second source\'s');
+    assert.equal(summary.refused?.count, 1, JSON.stringify(summary.refused));
+    assert.match(summary.refused.first[0].reason, /"many\/m0000\.bin" and "dup\/m0000\.bin" both map to destination "m0000\.bin"/);
   });
 
   it('a resume whose listing cannot go on: the batch is listed with the listing\'s error, partial or failed, never complete', { timeout: 60_000 }, async () => {

@@ -21,7 +21,7 @@ import { accountKey, parseBlobUrl } from '../base/urls';
 import { strategyOf, type RestCall } from '../../shared/vocabulary';
 import { CostEstimate, type CostValue } from './cost';
 import { decide, totalsOf } from '../base/conflictPolicy';
-import { pagesThroughOutages, type OutageRide } from './throughOutages';
+import { pagesThroughOutages, type OutageRide, type Remembered } from './throughOutages';
 import { syncPages } from './sync';
 import type { PlanWaits, SyncTally } from '../base/types';
 
@@ -92,6 +92,8 @@ export interface PlanPosition {
   readonly after?: string;
   /** A sync's groups counted up to `after` (a page's `sync`): a plan that goes on from here counts on from them. */
   readonly sync?: SyncTally;
+  /** Several sources: the names planned so far (a page's `remembered`; in memory only, not journaled). */
+  readonly remembered?: Remembered;
 }
 
 /** One page of a streamed plan: its items, the source they came from, and the warnings so far. */
@@ -110,6 +112,8 @@ export interface PlanPage {
   readonly last?: string;
   /** A sync's groups so far, cumulative (see sync.ts). */
   readonly sync?: SyncTally;
+  /** Several sources: the destination names planned so far (and a move's moves), for a plan that goes on from here. */
+  readonly remembered?: Remembered;
 }
 
 /**
@@ -136,9 +140,12 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
   const singleBlob = request.sources.length === 1 && !isPrefixPath(paths[0]);
   const exactName = singleBlob && !isPrefixPath(dest.path);
   const destPrefix = isPrefixPath(dest.path) || exactName ? (exactName ? '' : dest.path) : `${dest.path}/`;
-  // Two sources can map to one name only when there are several sources: only then are names remembered.
-  const seen = request.sources.length > 1 ? new Map<string, string>() : undefined;
-  const allMoves = request.sources.length > 1 && options.move ? ([] as Parameters<typeof moveProblems>[4][number][]) : undefined;
+  // Two sources can map to one name only when there are several sources: only then are names remembered (and a plan
+  // that goes on after an outage goes on with them: see Remembered).
+  const remembered: Remembered | undefined =
+    request.sources.length > 1 ? (from?.remembered ?? { names: new Map(), moves: options.move ? [] : undefined }) : undefined;
+  const seen = remembered?.names;
+  const allMoves = remembered?.moves;
   const calls = new Map<RestCall, number>();
   const onCall = (c: RestCall) => void calls.set(c, (calls.get(c) ?? 0) + 1);
   const probe = new DestinationProbe(destAccount.service.getContainerClient(dest.container), ctx.headConcurrency, onCall);
@@ -175,7 +182,10 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
           continue;
         }
         const msg = validateBlobName(name, marker);
-        const prev = msg ? undefined : seen?.get(name);
+        const taker = `${si}\t${e.sourceName}`;
+        const holder = msg ? undefined : seen?.get(name);
+        // The same blob again (a plan going on after an outage lists again what it planned last) is no other source.
+        const prev = holder === undefined || holder === taker ? undefined : holder.slice(holder.indexOf('\t') + 1);
         const reason = msg
           ? `destination "${name}": ${msg}`
           : prev !== undefined
@@ -188,7 +198,7 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
           refused.push({ source: e.sourceName, reason, ...(rehydratable ? { rehydratable } : {}) });
           continue;
         }
-        seen?.set(name, e.sourceName);
+        seen?.set(name, taker);
         named.push({ e, name });
       }
       // A move is planned to the end before anything is written: every refusal refuses the move (nothing is deleted).
@@ -263,7 +273,7 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
         ctx.timing.planMs += performance.now() - planStart;
         ctx.timing.pages++;
       }
-      const out: PlanPage = { items, refused, last: page[page.length - 1]?.sourceName, source: si, warnings, calls };
+      const out: PlanPage = { items, refused, last: page[page.length - 1]?.sourceName, source: si, warnings, calls, ...(remembered ? { remembered } : {}) };
       if (held) {
         heldItems += items.length;
         if (heldItems > OVERLAP_MAX_BLOBS) {

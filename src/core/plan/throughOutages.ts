@@ -23,11 +23,22 @@ export interface OutageRide {
   readonly onWaited?: (reason: string, ms: number) => void;
 }
 
+/**
+ * What a plan of several sources remembers across its pages (planner.ts): the destination names planned so far, each
+ * with the source blob that took it ("index\tname"), and a move's moves. In memory only: a plan that goes on after an
+ * outage goes on with it, so two sources mapping to one name are still found.
+ */
+export interface Remembered {
+  readonly names: Map<string, string>;
+  readonly moves?: Array<{ readonly sourceKey: string; readonly sourceContainer?: string; readonly sourceName: string; readonly destName: string }>;
+}
+
 /** Where a plan goes on (planner.ts's PlanPosition). */
 interface Position {
   readonly source: number;
   readonly after?: string;
   readonly sync?: SyncTally;
+  readonly remembered?: Remembered;
 }
 
 /** What this needs of a plan's page (planner.ts's PlanPage): its position, and the calls and warnings so far. */
@@ -35,6 +46,7 @@ interface Positioned {
   readonly source: number;
   readonly last?: string;
   readonly sync?: SyncTally;
+  readonly remembered?: Remembered;
   readonly calls: ReadonlyMap<RestCall, number>;
   readonly warnings: ReadonlySet<string>;
 }
@@ -95,7 +107,7 @@ export async function* pagesThroughOutages<P extends Positioned>(
     if (next.done) return;
     const page: P = carried ? { ...next.value, calls: sum(carried.calls, next.value.calls), warnings: new Set([...carried.warnings, ...next.value.warnings]) } : next.value;
     last = page;
-    if (page.last !== undefined) cursor = { source: page.source, after: page.last, sync: page.sync };
+    if (page.last !== undefined) cursor = { source: page.source, after: page.last, sync: page.sync, remembered: page.remembered };
     yield page;
   }
 }
