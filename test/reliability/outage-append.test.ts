@@ -1,11 +1,14 @@
 /**
  * Storage outages ridden out with DEFAULT settings (the SDK's default retries, the engine's default outage
- * tolerance of 300 s), losing nothing: append blobs (Append Block From URL): an outage waited out, a cancel while waiting. Set-up and path: test/helpers/outageSuite.ts.
+ * tolerance of 300 s), losing nothing: append blobs (Append Block From URL): an outage waited out, a cancel while waiting
+ * (the partial blob removed once storage is back, but not a blob someone wrote there anew meanwhile), and a resume
+ * after a restart that finds the destination written anew does not append onto it. Set-up and path:
+ * test/helpers/outageSuite.ts.
  */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { outageSuite } from '../helpers/outageSuite';
-import { blobMd5, data, md5, MiB, waitFor } from '../helpers/proxiedEngine';
+import { blobMd5, data, md5, MiB, tempDir, waitFor } from '../helpers/proxiedEngine';
 
 describe('outages with default settings: append blobs', () => {
   const appendParts = Array.from({ length: 6 }, (_, i) => data(4 * MiB - 1000 * i, 20 + i)); // 6 chunks of 4 MiB
@@ -63,4 +66,60 @@ describe('outages with default settings: append blobs', () => {
     }
   });
 
+  it('cancel while waiting, then someone writes the destination anew before storage is back: the late removal leaves their blob', { timeout: 120_000 }, async () => {
+    const { engine: e, log } = engine();
+    const dest = far().getBlockBlobClient('cancel-then-written.log');
+    const down = refuseAtFirst(nth('appendblock', 3), 15_000);
+    try {
+      const batchId = e.start(await e.plan(copyOf('journal.log', 'cancel-then-written.log')));
+      const done = e.waitForBatch(batchId);
+      await waitFor(() => e.jobs().some((j) => j.batchId === batchId && j.waiting !== undefined), 40_000, 'the job to wait for storage', 50);
+      e.cancel(e.jobs().find((j) => j.batchId === batchId)!.id);
+      assert.equal((await done).canceled, 1);
+      // Another writer (straight to Azurite, not through the outage) puts a new blob there, over 2 s after the copy
+      // created its own (creation times are to the second, with a second's slack).
+      await new Promise((r) => setTimeout(r, 2_100));
+      const theirs = data(1000, 77);
+      await dest.upload(theirs, theirs.length);
+      await waitFor(() => log.lines.some((l) => l.includes('was written anew by someone else since this copy created it')), 90_000, 'the late removal to see the new blob', 200);
+      assert.ok(Date.now() - down.at >= 14_000, 'decided only after storage came back');
+      assert.equal(await blobMd5(dest), md5(theirs), "the other writer's blob is there, untouched");
+      assert.ok(!log.lines.some((l) => l.includes('the partial destination was removed')), log.lines.slice(-5).join('\n'));
+    } finally {
+      await down.end();
+    }
+  });
+
+  it('a restart mid-copy, then someone writes the destination anew: the resumed copy starts over instead of appending onto their blob', { timeout: 120_000 }, async () => {
+    const journalDir = tempDir('append-replaced');
+    const { engine: first } = engine({ journalDir });
+    const dest = far().getAppendBlobClient('restart-then-written.log');
+    // The copy's third append waits at the proxy: two chunks are in the destination when the process ends.
+    let appends = 0;
+    let release!: () => void;
+    s.proxy.setRules({ match: (r) => r.comp === 'appendblock' && r.copySource !== undefined && ++appends >= 3, holdUntil: new Promise<void>((r) => (release = r)) });
+    try {
+      const batchId = first.start(await first.plan(copyOf('journal.log', 'restart-then-written.log')));
+      await waitFor(() => appends >= 3, 40_000, 'the third append', 20);
+      assert.equal(first.jobs().find((j) => j.batchId === batchId)?.state, 'running');
+      first.dispose(); // the process ends; the job stays in the journal
+      // Another writer makes the destination an append blob of its own (over 2 s after the copy created it).
+      await new Promise((r) => setTimeout(r, 2_100));
+      const theirs = data(1000, 78);
+      await dest.create();
+      await dest.appendBlock(theirs, theirs.length);
+    } finally {
+      s.proxy.setRules({});
+      release();
+    }
+    const { engine: second, log } = engine({ journalDir });
+    await second.resume();
+    await second.whenIdle();
+    const job = second.jobs().find((j) => j.destination === 'far/restart-then-written.log');
+    // Appending on at the other blob's length would end "succeeded" with their 1,000 bytes before the rest of the
+    // source. The copy starts over instead, as its conflict policy (overwrite, the default) says.
+    assert.equal(job?.state, 'succeeded', JSON.stringify(job));
+    assert.ok(log.lines.some((l) => l.includes('the destination was written anew since this copy created it: starting over')), log.lines.join('\n'));
+    assert.equal(await blobMd5(far().getBlobClient('restart-then-written.log')), md5(appendAll), 'the source, byte for byte');
+  });
 });

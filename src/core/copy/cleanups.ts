@@ -22,7 +22,7 @@ export class DeferredCleanups<K> {
     return this.pending.size;
   }
 
-  defer(key: K, what: string, attempt: () => Promise<void>, toleranceMs: number): void {
+  defer(key: K, what: string, attempt: () => Promise<'kept' | void>, toleranceMs: number): void {
     this.pending.get(key)?.abort();
     const stop = new AbortController();
     this.pending.set(key, stop);
@@ -42,7 +42,7 @@ export class DeferredCleanups<K> {
     for (const c of this.pending.values()) c.abort();
   }
 
-  private async run(what: string, attempt: () => Promise<void>, toleranceMs: number, signal: AbortSignal): Promise<void> {
+  private async run(what: string, attempt: () => Promise<'kept' | void>, toleranceMs: number, signal: AbortSignal): Promise<void> {
     const since = Date.now();
     const outage: Outage = { since, reason: 'not answering', tries: 0, nextTryAt: since };
     for (;;) {
@@ -53,8 +53,8 @@ export class DeferredCleanups<K> {
       }
       if (waited === 'stopped') return; // the engine stopped, or the job was retried
       try {
-        await attempt();
-        this.log.info(`${what}: storage answers again; the partial destination was removed.`);
+        // 'kept': the destination is no longer this copy's to remove (the operation said why).
+        if ((await attempt()) !== 'kept') this.log.info(`${what}: storage answers again; the partial destination was removed.`);
         return;
       } catch (e) {
         const reason = transientReason(e);

@@ -27,5 +27,5 @@ export interface JobTable {
    * Removes a canceled / failed attempt's partial destination once storage answers again (storage did not answer):
    * `attempt` is tried with the outage back-off until it succeeds or the outage tolerance is spent.
    */
-  deferCleanup(job: Job, what: string, attempt: () => Promise<void>): void;
+  deferCleanup(job: Job, what: string, attempt: () => Promise<'kept' | void>): void;
 }

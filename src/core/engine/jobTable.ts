@@ -172,7 +172,7 @@ export class EngineJobTable implements BatchTable {
     this.journal?.flush();
   }
 
-  deferCleanup(job: Job, what: string, attempt: () => Promise<void>): void {
+  deferCleanup(job: Job, what: string, attempt: () => Promise<'kept' | void>): void {
     this.deps.cleanups.defer(job, what, attempt, this.outageToleranceMs);
   }
 

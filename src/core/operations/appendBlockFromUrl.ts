@@ -3,7 +3,7 @@
  * retried call can never append twice. Resumes at the destination's current length.
  */
 import { restDetails } from '../base/errors';
-import { assertSourceUnchanged, isNotImplemented, pinnedSource, sourceAuthorization } from './shared';
+import { assertSourceUnchanged, isNotImplemented, ownPartial, pinnedSource, removeOwnPartial, sourceAuthorization } from './shared';
 import type { CopyOperationModule } from './types';
 import { APPEND_CHUNK_BYTES } from './sizes';
 
@@ -23,13 +23,18 @@ export const appendBlockFromUrl: CopyOperationModule<'append-block-from-url'> = 
     const append = ctx.dest.getAppendBlobClient();
     let offset = 0;
     if (p.created) {
-      const cur = await append.getProperties({ abortSignal: signal }).catch(() => undefined);
-      if (cur) offset = cur.contentLength ?? 0;
-      else p.created = false;
+      // Resumed: append on only to the blob this copy created (someone may have written the destination anew since).
+      const cur = await ownPartial(append, p, signal).catch(() => 'gone' as const);
+      if (typeof cur === 'object') offset = cur.contentLength ?? 0;
+      else {
+        if (cur === 'replaced') ctx.log.info(`${ctx.what}: the destination was written anew since this copy created it: starting over (the conflict policy decides).`);
+        p.created = false;
+      }
     }
     if (!p.created) {
-      await append.create({ blobHTTPHeaders: ctx.headers, metadata: ctx.metadata, conditions: ctx.destConditions, abortSignal: signal });
+      const made = await append.create({ blobHTTPHeaders: ctx.headers, metadata: ctx.metadata, conditions: ctx.destConditions, abortSignal: signal });
       p.created = true;
+      p.createdAt = made.lastModified?.getTime();
       offset = 0;
     }
     p.appendedOffset = offset;
@@ -79,9 +84,10 @@ export const appendBlockFromUrl: CopyOperationModule<'append-block-from-url'> = 
   async cleanup(ctx) {
     const p = ctx.progress;
     if (!p.created) return;
-    await ctx.dest.deleteIfExists();
+    const kept = await removeOwnPartial(ctx.dest, p, ctx.log, ctx.what);
     p.created = false;
     p.appendedOffset = 0;
     ctx.setBytes(0);
+    return kept;
   },
 };

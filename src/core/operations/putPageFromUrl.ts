@@ -3,7 +3,7 @@
  * call, 512-aligned, in parallel; the journal keeps which chunks are copied.
  */
 import { LIMITS } from '../base/limits';
-import { assertSourceUnchanged, forEachRange, isNotImplemented, pinnedSource, sourceAuthorization } from './shared';
+import { assertSourceUnchanged, forEachRange, isNotImplemented, ownPartial, pinnedSource, removeOwnPartial, sourceAuthorization } from './shared';
 import type { CopyOperationModule } from './types';
 
 export const putPageFromUrl: CopyOperationModule<'put-page-from-url'> = {
@@ -31,13 +31,19 @@ export const putPageFromUrl: CopyOperationModule<'put-page-from-url'> = {
       }
     }
     const copied = new Set<number>(p.created ? p.copiedPages : []);
-    if (p.created && !(await pageDest.exists({ abortSignal: signal }))) {
-      p.created = false;
-      copied.clear();
+    if (p.created) {
+      // Resumed: write on only into the blob this copy created (someone may have written the destination anew since).
+      const cur = await ownPartial(pageDest, p, signal);
+      if (cur === 'replaced') ctx.log.info(`${ctx.what}: the destination was written anew since this copy created it: starting over (the conflict policy decides).`);
+      if (typeof cur !== 'object') {
+        p.created = false;
+        copied.clear();
+      }
     }
     if (!p.created) {
-      await pageDest.create(item.size, { blobHTTPHeaders: ctx.headers, metadata: ctx.metadata, conditions: ctx.destConditions, abortSignal: signal });
+      const made = await pageDest.create(item.size, { blobHTTPHeaders: ctx.headers, metadata: ctx.metadata, conditions: ctx.destConditions, abortSignal: signal });
       p.created = true;
+      p.createdAt = made.lastModified?.getTime();
       copied.clear();
     }
     p.copiedPages = [...copied];
@@ -73,9 +79,10 @@ export const putPageFromUrl: CopyOperationModule<'put-page-from-url'> = {
   async cleanup(ctx) {
     const p = ctx.progress;
     if (!p.created) return;
-    await ctx.dest.deleteIfExists();
+    const kept = await removeOwnPartial(ctx.dest, p, ctx.log, ctx.what);
     p.created = false;
     p.copiedPages = [];
     ctx.setBytes(0);
+    return kept;
   },
 };

@@ -2,6 +2,7 @@
 import pLimit from 'p-limit';
 import { CopyError, restDetails, toCopyError } from '../base/errors';
 import { normalizeEtag } from '../base/headers';
+import type { BlobClient } from '@azure/storage-blob';
 import type { OperationContext } from './types';
 
 export function isNotImplemented(err: unknown): boolean {
@@ -58,4 +59,52 @@ export async function forEachRange<T>(items: readonly T[], concurrency: number, 
   }
   signal.throwIfAborted();
   if (first !== undefined) throw first;
+}
+
+/**
+ * The blob an append or page copy created and writes piece by piece (`created`, `createdAt`: the server's time of its
+ * Put Blob, journaled), as it is at the destination now: its ETag while it is still that blob, 'replaced' when the
+ * destination is another blob since (someone wrote it anew: its creation time differs), 'gone' when there is none.
+ * Nothing is appended onto, or removed from, a blob this copy did not create.
+ */
+export async function ownPartial(
+  dest: BlobClient,
+  p: { readonly createdAt?: number },
+  signal?: AbortSignal,
+): Promise<{ etag?: string; contentLength?: number } | 'replaced' | 'gone'> {
+  let props;
+  try {
+    props = await dest.getProperties({ abortSignal: signal });
+  } catch (e) {
+    if (restDetails(e).status === 404) return 'gone';
+    throw e;
+  }
+  // Put Blob answers its Last-Modified, the blob's creation time (both to the second); a journal from before this
+  // check has no createdAt: the blob is taken as this copy's, as before.
+  if (p.createdAt !== undefined && props.createdOn && Math.abs(props.createdOn.getTime() - p.createdAt) > CREATED_SLACK_MS) return 'replaced';
+  return { etag: props.etag, contentLength: props.contentLength };
+}
+
+/** Put Blob's Last-Modified and the blob's x-ms-creation-time are each to the second: they may fall either side of one. */
+const CREATED_SLACK_MS = 1000;
+
+/** Removes the partial blob this copy created (ownPartial), only while it is that blob and unchanged since it was read. */
+export async function removeOwnPartial(dest: BlobClient, p: { readonly createdAt?: number }, log: { warn(m: string): void }, what: string): Promise<'kept' | void> {
+  const mine = await ownPartial(dest, p);
+  if (mine === 'gone') return;
+  if (mine === 'replaced') {
+    log.warn(`${what}: the destination was written anew by someone else since this copy created it: left as it is (not removed).`);
+    return 'kept';
+  }
+  try {
+    await dest.delete({ conditions: mine.etag ? { ifMatch: mine.etag } : undefined });
+  } catch (e) {
+    const d = restDetails(e);
+    if (d.status === 404) return;
+    if (d.status === 412) {
+      log.warn(`${what}: the destination changed while its partial copy was being removed: left as it is (not removed).`);
+      return 'kept';
+    }
+    throw e;
+  }
 }

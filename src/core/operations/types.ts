@@ -15,8 +15,8 @@ type OperationProgress =
   | { readonly op: 'copy-blob-from-url' }
   | { readonly op: 'put-blob-from-url' }
   | { readonly op: 'put-block-from-url'; blockSize?: number; blockCount?: number; staged: number[] }
-  | { readonly op: 'append-block-from-url'; created: boolean; appendedOffset: number }
-  | { readonly op: 'put-page-from-url'; created: boolean; copiedPages: number[] };
+  | { readonly op: 'append-block-from-url'; created: boolean; appendedOffset: number; createdAt?: number }
+  | { readonly op: 'put-page-from-url'; created: boolean; copiedPages: number[]; createdAt?: number };
 
 export type ProgressOf<O extends CopyOperation> = Extract<OperationProgress, { op: O }>;
 
@@ -109,7 +109,8 @@ export interface CopyOperationModule<O extends CopyOperation = CopyOperation> {
   initial(): ProgressOf<O>;
   run(ctx: OperationContext<ProgressOf<O>>): Promise<OperationResult>;
   /** Removes what a canceled / failed / aborted attempt left visible; staged-but-uncommitted work may stay. */
-  cleanup?(ctx: OperationContext<ProgressOf<O>>, outcome: Outcome, wasPending: boolean): Promise<void>;
+  /** Resolves 'kept' when it found the destination is no longer this copy's to remove (someone wrote it anew). */
+  cleanup?(ctx: OperationContext<ProgressOf<O>>, outcome: Outcome, wasPending: boolean): Promise<'kept' | void>;
   /** Whether cleanup has something to remove (asked without a request, e.g. while storage does not answer). */
   leavesPartial?(progress: ProgressOf<O>, outcome: Outcome, wasPending: boolean): boolean;
 }
