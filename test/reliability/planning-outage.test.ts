@@ -3,8 +3,8 @@
  * of a plan made to the end before anything is written (a move, a dry run, a confirmation: summarize) is waited out
  * like a copy's outage, then the plan goes on; storage down when a copy starts is said at once (the endpoint may be
  * wrong), and a resume whose listing cannot go on says so in its batch (never complete). The rules on their own (the
- * tolerance, a resume, a stop): test/unit/core/throughOutages.test.ts. Several sources through an outage still find
- * two sources onto one name. Then a resume's listing: the position a new engine lists on from stays the journaled
+ * tolerance, a resume, a stop): test/unit/core/throughOutages.test.ts. Several sources through an outage, or resumed
+ * after a restart, still find two sources onto one name. Then a resume's listing: the position a new engine lists on from stays the journaled
  * one until the listing passes it, and storage not answering at the resume is waited out.
  */
 import { after, before, describe, it } from 'node:test';
@@ -115,6 +115,29 @@ describe('outages while a plan is made', () => {
     assert.equal(summary.totals.count, MANY, 'every blob of the first source, and not the second source\'s');
     assert.equal(summary.refused?.count, 1, JSON.stringify(summary.refused));
     assert.match(summary.refused.first[0].reason, /"many\/m0000\.bin" and "dup\/m0000\.bin" both map to destination "m0000\.bin"/);
+  });
+
+  it('several sources, resumed after a restart: the names planned before the position are listed again, so two sources onto one name are still found', { timeout: 120_000 }, async () => {
+    const journalDir = tempDir('resume-sources');
+    const journal = new FileJournal(journalDir);
+    const sources = ['many/', 'dup/'].map((path) => ({ kind: 'location' as const, location: { connectionId: A1, container: 'src', path } }));
+    await azurite.serviceClient().getContainerClient('dup-resume').createIfNotExists(); // the first run made it
+    journal.saveBatch({ version: 1, batchId: 'b-sources', request: { sources, destination: { connectionId: A1, container: 'dup-resume', path: '' } }, position: { source: 0, after: 'many/m0599.bin' }, updatedAt: new Date().toISOString() });
+    journal.dispose();
+    const e = new CopyEngine({ resolve: resolverThrough(proxy, {}), log: new MemoryLog(), journalDir });
+    engines.push(e);
+    try {
+      assert.deepEqual(await e.resume(), ['b-sources']);
+      await e.whenIdle();
+      const s = e.batch('b-sources')!;
+      assert.equal(s.succeeded, MANY - 600, 'the first source after the position');
+      assert.equal(s.unplanned, 1, JSON.stringify(s));
+      assert.match(s.refusedFirst?.[0]?.reason ?? '', /"many\/m0000\.bin" and "dup\/m0000\.bin" both map to destination "m0000\.bin"/);
+      assert.equal(batchOutcome(s, s.error !== undefined), 'partial');
+      assert.equal(await azurite.serviceClient().getContainerClient('dup-resume').getBlobClient('m0000.bin').exists(), false, 'not copied over the name the first run took');
+    } finally {
+      fs.rmSync(journalDir, { recursive: true, force: true });
+    }
   });
 
   it('a resume whose listing cannot go on: the batch is listed with the listing\'s error, partial or failed, never complete', { timeout: 60_000 }, async () => {

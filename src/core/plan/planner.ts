@@ -8,7 +8,7 @@ import { minimatch } from 'minimatch';
 import type { StoragePipelineOptions } from '@azure/storage-blob';
 import type { AccountClient } from '../storage/connections';
 import { DestinationProbe } from './destinations';
-import { expandPages, isPrefixPath } from './expand';
+import { compareNames, expandPages, isPrefixPath, type Expanded } from './expand';
 import { CopyError } from '../base/errors';
 import { validateBlobName, validateContainerName } from '../base/limits';
 import { moveProblems } from '../copy/move';
@@ -140,14 +140,36 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
   const singleBlob = request.sources.length === 1 && !isPrefixPath(paths[0]);
   const exactName = singleBlob && !isPrefixPath(dest.path);
   const destPrefix = isPrefixPath(dest.path) || exactName ? (exactName ? '' : dest.path) : `${dest.path}/`;
-  // Two sources can map to one name only when there are several sources: only then are names remembered (and a plan
-  // that goes on after an outage goes on with them: see Remembered).
-  const remembered: Remembered | undefined =
-    request.sources.length > 1 ? (from?.remembered ?? { names: new Map(), moves: options.move ? [] : undefined }) : undefined;
-  const seen = remembered?.names;
-  const allMoves = remembered?.moves;
   const calls = new Map<RestCall, number>();
   const onCall = (c: RestCall) => void calls.set(c, (calls.get(c) ?? 0) + 1);
+  /** Whether the plan takes a listed blob's destination name (the checks below that refuse it by its own facts). */
+  const takes = (e: Expanded, name: string): boolean =>
+    !validateBlobName(name, e.sourceName.endsWith('/')) && !(e.sourceProperties?.accessTier === 'Archive' && !(options.rehydrate && e.sourceAccountKey === destKey));
+  // Two sources can map to one name only when there are several sources: only then are names remembered. A plan that
+  // goes on after an outage goes on with them (see Remembered); a resume (a journaled position) lists again the names
+  // its plan had taken before the position.
+  let remembered: Remembered | undefined;
+  if (request.sources.length > 1) {
+    remembered = from?.remembered ?? { names: new Map(), moves: options.move ? [] : undefined };
+    if (from && !from.remembered) {
+      for (let si = 0; si <= from.source && si < request.sources.length; si++) {
+        const upTo = si === from.source ? from.after : undefined;
+        if (si === from.source && upTo === undefined) break;
+        pages: for await (const page of expandPages(ctx, request.sources[si], filter, signal, undefined, onCall)) {
+          for (const e of page) {
+            if (upTo !== undefined && compareNames(e.sourceName, upTo) > 0) break pages;
+            if (e.relative === '' && destPrefix === '') continue;
+            const name = destPrefix + e.relative;
+            if (!takes(e, name) || remembered.names.has(name)) continue;
+            remembered.names.set(name, `${si}\t${e.sourceName}`);
+            remembered.moves?.push(moveOf(e, name));
+          }
+        }
+      }
+    }
+  }
+  const seen = remembered?.names;
+  const allMoves = remembered?.moves;
   const probe = new DestinationProbe(destAccount.service.getContainerClient(dest.container), ctx.headConcurrency, onCall);
   const renamed = new Set<string>();
   const warnings = new Set<string>();
@@ -181,7 +203,7 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
           problems.push(`"${name}" would be copied onto itself: choose another destination folder.`);
           continue;
         }
-        const msg = validateBlobName(name, marker);
+        const msg = validateBlobName(name, marker); // (takes() restates these checks for a resume's names)
         const taker = `${si}\t${e.sourceName}`;
         const holder = msg ? undefined : seen?.get(name);
         // The same blob again (a plan going on after an outage lists again what it planned last) is no other source.
@@ -206,7 +228,7 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
       if (options.move) {
         // Move: refuse before anything is written (see move.ts). With several sources a destination may be
         // a blob moved from another source: their names are remembered across pages (as `seen` is).
-        const moves = named.map(({ e, name }) => ({ sourceKey: e.sourceAccountKey, sourceContainer: e.source.kind === 'location' ? e.source.location.container : undefined, sourceName: e.sourceName, destName: name }));
+        const moves = named.map(({ e, name }) => moveOf(e, name));
         if (allMoves) allMoves.push(...moves);
         problems.push(...(await moveProblems(ctx.resolve, request.sources, dest, destKey, allMoves ?? moves)));
       }
@@ -338,6 +360,11 @@ async function intoOwnSubtree(ctx: PlannerContext, sources: readonly CopySource[
 }
 
 /** Why an archived blob is not planned: the one way Azure copies it is a rehydrating Copy Blob in the same account. */
+/** A listed blob moved to `name`, as moveProblems sees it. */
+function moveOf(e: Expanded, name: string) {
+  return { sourceKey: e.sourceAccountKey, sourceContainer: e.source.kind === 'location' ? e.source.location.container : undefined, sourceName: e.sourceName, destName: name };
+}
+
 function archivedReason(sameAccount: boolean): string {
   return sameAccount
     ? 'the source is in the Archive tier: copy with rehydration (CLI: --rehydrate standard|high; it takes hours on Azure), or rehydrate it first (set its tier to Hot or Cool).'
