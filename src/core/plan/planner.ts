@@ -142,9 +142,13 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
   const destPrefix = isPrefixPath(dest.path) || exactName ? (exactName ? '' : dest.path) : `${dest.path}/`;
   const calls = new Map<RestCall, number>();
   const onCall = (c: RestCall) => void calls.set(c, (calls.get(c) ?? 0) + 1);
-  /** Whether the plan takes a listed blob's destination name (the checks below that refuse it by its own facts). */
-  const takes = (e: Expanded, name: string): boolean =>
-    !validateBlobName(name, e.sourceName.endsWith('/')) && !(e.sourceProperties?.accessTier === 'Archive' && !(options.rehydrate && e.sourceAccountKey === destKey));
+  /** Why the plan refuses a listed blob by its own facts (its destination name, its tier); undefined: it takes it. */
+  const ownRefusal = (e: Expanded, name: string): { reason: string; archived?: true } | undefined => {
+    const msg = validateBlobName(name, e.sourceName.endsWith('/'));
+    if (msg) return { reason: `destination "${name}": ${msg}` };
+    if (e.sourceProperties?.accessTier === 'Archive' && !(options.rehydrate && e.sourceAccountKey === destKey)) return { reason: archivedReason(e.sourceAccountKey === destKey), archived: true };
+    return undefined;
+  };
   // Two sources can map to one name only when there are several sources: only then are names remembered. A plan that
   // goes on after an outage goes on with them (see Remembered); a resume (a journaled position) lists again the names
   // its plan had taken before the position.
@@ -160,7 +164,7 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
             if (upTo !== undefined && compareNames(e.sourceName, upTo) > 0) break pages;
             if (e.relative === '' && destPrefix === '') continue;
             const name = destPrefix + e.relative;
-            if (!takes(e, name) || remembered.names.has(name)) continue;
+            if (ownRefusal(e, name) !== undefined || remembered.names.has(name)) continue;
             remembered.names.set(name, `${si}\t${e.sourceName}`);
             remembered.moves?.push(moveOf(e, name));
           }
@@ -196,27 +200,21 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
       const refused: Refusal[] = [];
       const named: Array<{ e: (typeof page)[number]; name: string }> = [];
       for (const e of page) {
-        const marker = e.sourceName.endsWith('/');
         if (e.relative === '' && (exactName || destPrefix === '')) continue; // the folder's own marker: the destination folder is the place itself
         const name = exactName ? dest.path : destPrefix + e.relative;
         if (e.sourceAccountKey === destKey && e.source.kind === 'location' && e.source.location.container === dest.container && e.sourceName === name) {
           problems.push(`"${name}" would be copied onto itself: choose another destination folder.`);
           continue;
         }
-        const msg = validateBlobName(name, marker); // (takes() restates these checks for a resume's names)
+        const own = ownRefusal(e, name);
         const taker = `${si}\t${e.sourceName}`;
-        const holder = msg ? undefined : seen?.get(name);
+        const holder = own ? undefined : seen?.get(name);
         // The same blob again (a plan going on after an outage lists again what it planned last) is no other source.
         const prev = holder === undefined || holder === taker ? undefined : holder.slice(holder.indexOf('\t') + 1);
-        const reason = msg
-          ? `destination "${name}": ${msg}`
-          : prev !== undefined
-            ? `"${prev}" and "${e.sourceName}" both map to destination "${name}".`
-            : e.sourceProperties?.accessTier === 'Archive' && !(options.rehydrate && e.sourceAccountKey === destKey)
-              ? archivedReason(e.sourceAccountKey === destKey)
-              : undefined;
+        const reason = own?.reason ?? (prev !== undefined ? `"${prev}" and "${e.sourceName}" both map to destination "${name}".` : undefined);
         if (reason) {
-          const rehydratable = !msg && prev === undefined && e.sourceAccountKey === destKey;
+          // Only an archived source within its account can be copied another way (a rehydrating Copy Blob).
+          const rehydratable = own?.archived === true && e.sourceAccountKey === destKey;
           refused.push({ source: e.sourceName, reason, ...(rehydratable ? { rehydratable } : {}) });
           continue;
         }
