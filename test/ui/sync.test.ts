@@ -1,13 +1,17 @@
 /**
  * Sync To… in the real VS Code host: a folder node synced to a destination folder through the preview (its groups,
  * first names and cost preview), with the choice to delete the extras; a second sync asks nothing and says it is in
- * sync; canceling the preview changes nothing; "keep extras" keeps them; a folder synced into itself is refused.
+ * sync; a sync interrupted by a restart resumes its copies, says its extras are left, and "Sync Again" finishes it;
+ * canceling the preview changes nothing; "keep extras" keeps them; a folder synced into itself is refused.
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ContainerClient } from '@azure/storage-blob';
+import * as path from 'node:path';
 import type { SyncOutcome } from '../../src/extension/copy/sync';
-import { containerNode, createContainer, findChild, getEnv, installDefaultSeams, putBlob, syncConfirmations, uniqueName, type Env } from './env';
+import type { CopyRequest } from '../../src/core';
+import { FileJournal } from '../../src/core/copy/journal';
+import { containerNode, createContainer, findChild, getEnv, installDefaultSeams, putBlob, syncConfirmations, uniqueName, waitFor, type Env } from './env';
 
 const AZ = 'azurite';
 
@@ -72,6 +76,38 @@ describe('Sync To…', () => {
     assert.equal(again.stopped, 'in-sync');
     assert.equal(again.message, 'Already in sync: 3 blobs (20 B) the same at both ends; nothing copied, nothing deleted.');
     assert.deepEqual(await listed(dst), after);
+  });
+
+  it('a sync to delete extras interrupted by a restart: Resume copies the rest and says the extras are left; "Sync Again" deletes them', async function () {
+    this.timeout(60_000);
+    const { src, dst, destination } = await setUp('syncresume');
+    await putBlob(dst, 'mirror/len.txt', 'abcdef'); // the run before copied len.txt, then VS Code closed
+    // The batch as the engine journals a sync that was to delete the extras, its listing past data/len.txt.
+    const journal = new FileJournal(env.api.journalDir);
+    const request: CopyRequest = {
+      sources: [{ kind: 'location', location: { connectionId: AZ, container: src.containerName, path: 'data/' } }],
+      destination,
+      options: { sync: { compare: 'auto', reportFile: path.join(env.api.journalDir, 'gone', 'report.ndjson'), deleteExtras: true } },
+    };
+    journal.saveBatch({ version: 1, batchId: `sync-resume-${Date.now()}`, request, position: { source: 0, after: 'data/len.txt' }, updatedAt: new Date().toISOString() });
+    journal.dispose();
+    const warned: Array<{ message: string; actions: string[] }> = [];
+    env.api.notifier.warn = async (message, ...actions) => {
+      warned.push({ message, actions });
+      return actions.includes('Sync Again') ? 'Sync Again' : undefined;
+    };
+    const asked: number[] = [];
+    env.api.prompts.confirmSync = async (_summary, _detail, extras) => {
+      asked.push(extras);
+      return 'sync-delete';
+    };
+    await vscode.commands.executeCommand('blobCopy.resume');
+    const note = await waitFor('the resumed batch to say its extras are left', () => warned.find((w) => w.message.includes('A sync interrupted by a restart')));
+    assert.match(note.message, /^Blob Copy partial: 1 blob copied .*its extras at the destination are not deleted\. When this batch is done, run the sync again/);
+    assert.deepEqual(note.actions, ['Show Jobs', 'Sync Again']);
+    await waitFor('the extras deleted by the sync run again', async () => ((await listed(dst)).has('mirror/extra.txt') ? undefined : true), 30_000);
+    assert.deepEqual(asked, [1], 'the sync run again previewed its one extra');
+    assert.deepEqual([...(await listed(dst)).keys()].sort(), ['mirror/len.txt', 'mirror/new.txt', 'mirror/same.txt']);
   });
 
   it('canceling the preview writes and deletes nothing; "keep extras" keeps them', async () => {

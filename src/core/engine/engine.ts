@@ -291,7 +291,10 @@ export class CopyEngine implements EngineApi {
         if (rec.request.options?.sync?.deleteExtras) {
           // The sync that would delete the extras after these copies ended with the process: the batch says so.
           const note = syncInterrupted();
-          batches.get(batchId)!.error = note;
+          const b = batches.get(batchId)!;
+          b.error = note;
+          const src = rec.request.sources[0];
+          if (src?.kind === 'location') b.syncAgain = { source: src.location, destination: rec.request.destination, compare: rec.request.options?.sync?.compare };
           this.log.warn(`Batch ${batchId}: ${note.message} ${note.hint}`);
         }
       } catch (e) {

@@ -5,7 +5,7 @@
 import { Emitter, type Disposable } from '../base/events';
 import type { OperationEstimate } from '../operations/operationChoice';
 import { snapshotOf, type Job } from '../copy/job';
-import { isFinal, type ErrorInfo, type JobSnapshot, type JobState, type Refusal } from '../base/types';
+import { isFinal, type BlobLocation, type ErrorInfo, type JobSnapshot, type JobState, type Refusal, type SyncCompare } from '../base/types';
 import { RefusalList } from '../base/refusals';
 
 const PROGRESS_INTERVAL_MS = 250;
@@ -37,6 +37,8 @@ export interface BatchSummary {
   refusedFirst?: readonly Refusal[];
   /** The listing waits out an outage: why, and since when (epoch ms). Gone once it lists on (or ends). */
   listingWaiting?: ListingWaiting;
+  /** A resumed sync that was to delete extras (error SyncInterrupted): the sync to run again to finish it. */
+  syncAgain?: SyncAgain;
   /**
    * Live jobs of the batch not reported one by one (set by the engine's worker for a batch past its first 1,000
    * jobs, see worker/crossing.ts): they are in these counters only.
@@ -44,6 +46,13 @@ export interface BatchSummary {
   unreported?: number;
   /** Of the `unreported` jobs, how many are still queued (the others are copying). */
   unreportedQueued?: number;
+}
+
+/** The folders of a sync, and how it compares: what running it again needs. */
+interface SyncAgain {
+  readonly source: BlobLocation;
+  readonly destination: BlobLocation;
+  readonly compare?: SyncCompare;
 }
 
 /** Why a batch's listing waits for storage, and since when (epoch ms). */
@@ -76,6 +85,8 @@ export interface Batch {
   error?: ErrorInfo;
   /** The listing waits out an outage (see BatchSummary.listingWaiting). */
   listingWaiting?: ListingWaiting;
+  /** See BatchSummary.syncAgain. */
+  syncAgain?: SyncAgain;
   /** Blobs listed but refused by the plan: counted, the first REFUSALS_KEPT named. */
   readonly refused: RefusalList;
   doneFired: boolean;
@@ -153,7 +164,7 @@ export function batchDone(b: Batch): boolean {
 export function summaryOf(b: Batch): BatchSummary {
   let bytes = b.finishedBytes;
   for (const j of b.live) bytes += j.bytesDone;
-  return { batchId: b.id, total: b.total, ...b.counts, bytes, bytesTotal: b.bytesTotal, done: batchDone(b), listing: b.listingDone ? undefined : true, error: b.error, ...refusedOf(b), ...(b.listingWaiting ? { listingWaiting: b.listingWaiting } : {}) };
+  return { batchId: b.id, total: b.total, ...b.counts, bytes, bytesTotal: b.bytesTotal, done: batchDone(b), listing: b.listingDone ? undefined : true, error: b.error, ...refusedOf(b), ...(b.listingWaiting ? { listingWaiting: b.listingWaiting } : {}), ...(b.syncAgain ? { syncAgain: b.syncAgain } : {}) };
 }
 
 /** How many summaries name of a batch's refused blobs (events stay small; the engine keeps more). */
