@@ -10,6 +10,8 @@
  * copy to a fresh container by:
  *   cli          `blob-copy copy --recursive --json` (dist/cli.js), defaults;
  *   cli-before   the same with another build (--baseline-cli=PATH/dist/cli.js), e.g. the commit before a change;
+ *   worker       the extension's engine as the extension runs it: dist/core.js's WorkerEngine (the engine in its worker
+ *                thread, events crossing to the calling thread), a streamed folder copy with the defaults;
  *   sdk-32       the bare SDK, no engine: list the folder, then 32 Copy Blob From URL in flight (source blob SAS);
  *   sdk-256      the same with 256 in flight.
  * Every client runs in its own process, started with spawn (never spawnSync: this process is the proxy). Reported:
@@ -18,6 +20,7 @@
  * Writes bench/latency-results.json.
  */
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,7 +34,7 @@ const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
 const arg = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
 
-type Who = 'cli' | 'cli-before' | 'sdk-32' | 'sdk-256';
+type Who = 'cli' | 'cli-before' | 'worker' | 'sdk-32' | 'sdk-256';
 
 /** A TCP proxy that delays every chunk by oneWayMs in each direction, keeping their order. */
 export async function startDelayProxy(target: { host: string; port: number }, oneWayMs: number): Promise<{ port: number; stop(): Promise<void> }> {
@@ -101,6 +104,25 @@ async function peer(spec: PeerSpec): Promise<void> {
 }
 
 
+/** The extension's engine in its worker thread (dist/core.js, as the extension loads it), in its own process. */
+async function workerPeer(spec: PeerSpec & { connectionString: string }): Promise<void> {
+  const t0 = performance.now();
+  // Required at run time, not bundled: the worker thread runs the file its WorkerEngine class comes from.
+  const core = createRequire(__filename)(path.join(root, 'dist', 'core.js')) as typeof import('../src/core');
+  const engine = new core.WorkerEngine({ spec: async () => ({ kind: 'connectionString', connectionString: spec.connectionString }) });
+  try {
+    const batchId = await engine.startStreaming({
+      sources: [{ kind: 'location', location: { connectionId: 'bench', container: spec.container, path: spec.prefix } }],
+      destination: { connectionId: 'bench', container: spec.dest, path: '' },
+    });
+    const b = await engine.waitForBatch(batchId);
+    if (b.failed || b.error) throw new Error(`worker: ${b.failed} failed${b.error ? `, ${b.error.message}` : ''}`);
+    process.stdout.write(`RESULT ${JSON.stringify({ count: b.succeeded, ms: performance.now() - t0 })}\n`);
+  } finally {
+    engine.dispose();
+  }
+}
+
 /** The CLI's own account of a run: its phases (--json) and where its requests in flight settled (--verbose). */
 function cliDiagnostics(out: string, err: string): string {
   let phases = '';
@@ -116,14 +138,15 @@ function cliDiagnostics(out: string, err: string): string {
 
 async function main(): Promise<void> {
   if (args[0] === '--peer') return peer(JSON.parse(args[1]) as PeerSpec);
+  if (args[0] === '--worker-peer') return workerPeer(JSON.parse(args[1]) as PeerSpec & { connectionString: string });
   const rtts = (arg('latency') ?? '0,100').split(',').map(Number);
   const reps = Math.max(1, Number(arg('reps') ?? 2));
   const n = Math.max(1, Number(arg('blobs') ?? 2000));
   const baseline = arg('baseline-cli');
   const cli = path.join(root, 'dist', 'cli.js');
-  if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run `node scripts/build.mjs` first.');
+  if (!fs.existsSync(cli) || !fs.existsSync(path.join(root, 'dist', 'core.js'))) throw new Error('dist/cli.js or dist/core.js is missing: run `node scripts/build.mjs` first.');
   if (baseline && !fs.existsSync(baseline)) throw new Error(`--baseline-cli: ${baseline} does not exist.`);
-  const who: Who[] = ['cli', ...(baseline ? (['cli-before'] as Who[]) : []), 'sdk-32', 'sdk-256'];
+  const who: Who[] = ['cli', ...(baseline ? (['cli-before'] as Who[]) : []), 'worker', 'sdk-32', 'sdk-256'];
   const log = (m: string) => process.stderr.write(`[latency] ${m}\n`);
   const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const useHarness = arg('server') === 'harness';
@@ -168,6 +191,9 @@ async function main(): Promise<void> {
             let res;
             if (w === 'cli' || w === 'cli-before') {
               res = await measured([process.execPath, w === 'cli' ? cli : baseline!, 'copy', `${endpoint}/${srcContainer}/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--verbose', '--source-connection-string', cs, '--destination-connection-string', cs]);
+            } else if (w === 'worker') {
+              const spec = { endpoint, container: srcContainer, prefix, dest, inFlight: 0, connectionString: cs };
+              res = await measured([process.execPath, __filename, '--worker-peer', JSON.stringify(spec)]);
             } else {
               const spec: PeerSpec = { endpoint, container: srcContainer, prefix, dest, inFlight: w === 'sdk-32' ? 32 : 256 };
               res = await measured([process.execPath, __filename, '--peer', JSON.stringify(spec)]);
