@@ -60,7 +60,7 @@ describe('cost preview: the accumulator', () => {
       'Append Block From URL': 3, // 9 MiB in 4 MiB chunks
       'Get Page Ranges': 1,
       'Put Page From URL': 4, // up to: 16 MiB in 4 MiB chunks
-      'Get Blob Properties': 7, // 1 verify (copy) + 2 (block: source check, verify) + 2 (append) + 2 (page)
+      'Get Blob Properties': 9, // 1 verify (copy) + 2 (block: source check, verify) + 3 (append: + creation time) + 3 (page)
       'Set Blob Tags': 1,
       'List Blobs': 2,
     });

@@ -78,7 +78,7 @@ describe('outages with default settings: append blobs', () => {
       e.cancel(e.jobs().find((j) => j.batchId === batchId)!.id);
       assert.equal((await done).canceled, 1);
       // Another writer (straight to Azurite, not through the outage) puts a new blob there, over 2 s after the copy
-      // created its own (creation times are to the second, with a second's slack).
+      // created its own (creation times are to the second).
       await new Promise((r) => setTimeout(r, 2_100));
       const theirs = data(1000, 77);
       await dest.upload(theirs, theirs.length);

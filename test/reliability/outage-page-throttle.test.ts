@@ -48,7 +48,7 @@ describe('outages and throttling with default settings: page blobs, a 503 storm'
       await waitFor(() => pages >= 3, 40_000, 'the third page write', 20);
       first.dispose(); // the process ends; the job stays in the journal
       // Another writer makes the destination a page blob of its own, as long as the source (over 2 s after the copy
-      // created its own: creation times are to the second, with a second's slack).
+      // created its own: creation times are to the second).
       await new Promise((r) => setTimeout(r, 2_100));
       await dest.create(theirs.length);
       for (let o = 0; o < theirs.length; o += 4 * MiB) await dest.uploadPages(theirs.subarray(o, o + 4 * MiB), o, 4 * MiB);

@@ -3,7 +3,7 @@
  * retried call can never append twice. Resumes at the destination's current length.
  */
 import { restDetails } from '../base/errors';
-import { assertSourceUnchanged, isNotImplemented, ownPartial, pinnedSource, removeOwnPartial, sourceAuthorization } from './shared';
+import { assertSourceUnchanged, creationTime, isNotImplemented, ownPartial, pinnedSource, removeOwnPartial, sourceAuthorization } from './shared';
 import type { CopyOperationModule } from './types';
 import { APPEND_CHUNK_BYTES } from './sizes';
 
@@ -14,7 +14,7 @@ export const appendBlockFromUrl: CopyOperationModule<'append-block-from-url'> = 
   calls: (size) => [
     ['Put Blob', 1], // creates the append blob
     ['Append Block From URL', Math.ceil(size / APPEND_CHUNK_BYTES)],
-    ['Get Blob Properties', 1],
+    ['Get Blob Properties', 2], // the created blob's creation time (ownPartial), and the verification
   ],
   probed: true,
 
@@ -32,9 +32,9 @@ export const appendBlockFromUrl: CopyOperationModule<'append-block-from-url'> = 
       }
     }
     if (!p.created) {
-      const made = await append.create({ blobHTTPHeaders: ctx.headers, metadata: ctx.metadata, conditions: ctx.destConditions, abortSignal: signal });
+      await append.create({ blobHTTPHeaders: ctx.headers, metadata: ctx.metadata, conditions: ctx.destConditions, abortSignal: signal });
       p.created = true;
-      p.createdAt = made.lastModified?.getTime();
+      p.createdAt = await creationTime(append, signal);
       offset = 0;
     }
     p.appendedOffset = offset;

@@ -3,7 +3,7 @@
  * call, 512-aligned, in parallel; the journal keeps which chunks are copied.
  */
 import { LIMITS } from '../base/limits';
-import { assertSourceUnchanged, forEachRange, isNotImplemented, ownPartial, pinnedSource, removeOwnPartial, sourceAuthorization } from './shared';
+import { assertSourceUnchanged, creationTime, forEachRange, isNotImplemented, ownPartial, pinnedSource, removeOwnPartial, sourceAuthorization } from './shared';
 import type { CopyOperationModule } from './types';
 
 export const putPageFromUrl: CopyOperationModule<'put-page-from-url'> = {
@@ -14,7 +14,7 @@ export const putPageFromUrl: CopyOperationModule<'put-page-from-url'> = {
     ...(size > 0 ? ([['Get Page Ranges', 1]] as const) : []),
     ['Put Blob', 1], // creates the page blob
     ['Put Page From URL', 0, Math.ceil(size / LIMITS.putPageMaxBytes)],
-    ['Get Blob Properties', 1],
+    ['Get Blob Properties', 2], // the created blob's creation time (ownPartial), and the verification
   ],
   probed: true,
 
@@ -41,9 +41,9 @@ export const putPageFromUrl: CopyOperationModule<'put-page-from-url'> = {
       }
     }
     if (!p.created) {
-      const made = await pageDest.create(item.size, { blobHTTPHeaders: ctx.headers, metadata: ctx.metadata, conditions: ctx.destConditions, abortSignal: signal });
+      await pageDest.create(item.size, { blobHTTPHeaders: ctx.headers, metadata: ctx.metadata, conditions: ctx.destConditions, abortSignal: signal });
       p.created = true;
-      p.createdAt = made.lastModified?.getTime();
+      p.createdAt = await creationTime(pageDest, signal);
       copied.clear();
     }
     p.copiedPages = [...copied];

@@ -62,8 +62,16 @@ export async function forEachRange<T>(items: readonly T[], concurrency: number, 
 }
 
 /**
- * The blob an append or page copy created and writes piece by piece (`created`, `createdAt`: the server's time of its
- * Put Blob, journaled), as it is at the destination now: its ETag while it is still that blob, 'replaced' when the
+ * The creation time (x-ms-creation-time, ms) of the blob an append or page copy just created: journaled, it tells that
+ * blob from one someone else writes there anew later (ownPartial). Undefined where the service does not say.
+ */
+export async function creationTime(dest: BlobClient, signal: AbortSignal): Promise<number | undefined> {
+  return (await dest.getProperties({ abortSignal: signal })).createdOn?.getTime();
+}
+
+/**
+ * The blob an append or page copy created and writes piece by piece (`created`, `createdAt`: its creation time,
+ * journaled), as it is at the destination now: its ETag while it is still that blob, 'replaced' when the
  * destination is another blob since (someone wrote it anew: its creation time differs), 'gone' when there is none.
  * Nothing is appended onto, or removed from, a blob this copy did not create.
  */
@@ -79,14 +87,11 @@ export async function ownPartial(
     if (restDetails(e).status === 404) return 'gone';
     throw e;
   }
-  // Put Blob answers its Last-Modified, the blob's creation time (both to the second); a journal from before this
-  // check has no createdAt: the blob is taken as this copy's, as before.
-  if (p.createdAt !== undefined && props.createdOn && Math.abs(props.createdOn.getTime() - p.createdAt) > CREATED_SLACK_MS) return 'replaced';
+  // The same header read right after the copy's Put Blob (to the second: a blob written anew within that second is
+  // not told apart). A journal from before this check has no createdAt: the blob is taken as this copy's, as before.
+  if (p.createdAt !== undefined && props.createdOn && props.createdOn.getTime() !== p.createdAt) return 'replaced';
   return { etag: props.etag, contentLength: props.contentLength };
 }
-
-/** Put Blob's Last-Modified and the blob's x-ms-creation-time are each to the second: they may fall either side of one. */
-const CREATED_SLACK_MS = 1000;
 
 /** Removes the partial blob this copy created (ownPartial), only while it is that blob and unchanged since it was read. */
 export async function removeOwnPartial(dest: BlobClient, p: { readonly createdAt?: number }, log: { warn(m: string): void }, what: string): Promise<'kept' | void> {
