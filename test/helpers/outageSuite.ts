@@ -13,7 +13,7 @@ import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from './azurite';
 import { DownMode, FaultProxy, ProxyRequestInfo, startFaultProxy } from './faultProxy';
 import { FromUrlShim, startFromUrlShim } from '../shim/fromUrlShim';
 import { CopyEngine, CopyEngineOptions, CopyRequest, JobSnapshot } from '../../src/core';
-import { A1, A2, fromSdk, MemoryLog, resolverThrough } from './proxiedEngine';
+import { A1, A2, fromSdk, MemoryLog, resolverThrough, tempDir, waitFor } from './proxiedEngine';
 
 /** No pipeline options: createAccountClient's default retries (5 tries, 0.5 … 10 s). */
 export const DEFAULTS = {};
@@ -46,6 +46,13 @@ export interface OutageSuite {
   readonly refuseAtFirst: (trigger: (r: ProxyRequestInfo) => boolean, downMs: number) => { at: number; end(): Promise<void> };
   /** Copies with storage going down (mode) for downMs when trigger() first matches; storage comes back by itself. */
   readonly copyThroughOutage: (e: CopyEngine, request: CopyRequest, trigger: (r: ProxyRequestInfo) => boolean, mode: DownMode, downMs: number, destName: string) => Promise<OutageRun>;
+  /**
+   * A restart mid-copy, then someone else writes the destination anew: the copy of `source` to far/`destName` runs
+   * with a journal until its third write of `comp` (those wait at the proxy), its engine is disposed (the process
+   * ends), `writeTheirs` writes the destination over 2 s later (creation times are to the second), and a new engine
+   * resumes the journal. Its job and log.
+   */
+  readonly resumeAfterWrittenAnew: (comp: string, source: string, destName: string, writeTheirs: () => Promise<void>) => Promise<{ job?: JobSnapshot; log: MemoryLog }>;
 }
 
 /** Registers before()/after() in the calling describe(); seed() uploads the suite's source blobs to "src". */
@@ -143,6 +150,27 @@ export function outageSuite(seed: (src: ContainerClient) => Promise<void>): Outa
         sub.dispose();
         await proxy.setDown(false);
       }
+    },
+    async resumeAfterWrittenAnew(comp, source, destName, writeTheirs) {
+      const journalDir = tempDir(`written-anew-${comp}`);
+      const { engine: first } = suite.engine({ journalDir });
+      let writes = 0;
+      let release!: () => void;
+      proxy.setRules({ match: (r) => r.comp === comp && r.copySource !== undefined && ++writes >= 3, holdUntil: new Promise<void>((r) => (release = r)) });
+      try {
+        first.start(await first.plan(suite.copyOf(source, destName)));
+        await waitFor(() => writes >= 3, 40_000, `the third ${comp} write`, 20);
+        first.dispose(); // the process ends; the job stays in the journal
+        await new Promise((r) => setTimeout(r, 2_100));
+        await writeTheirs();
+      } finally {
+        proxy.setRules({});
+        release();
+      }
+      const { engine: second, log } = suite.engine({ journalDir });
+      await second.resume();
+      await second.whenIdle();
+      return { job: second.jobs().find((j) => j.destination === `far/${destName}`), log };
     },
   };
   return suite;

@@ -8,7 +8,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { outageSuite } from '../helpers/outageSuite';
-import { blobMd5, data, md5, MiB, tempDir, waitFor } from '../helpers/proxiedEngine';
+import { blobMd5, data, md5, MiB, waitFor } from '../helpers/proxiedEngine';
 
 describe('outages with default settings: append blobs', () => {
   const appendParts = Array.from({ length: 6 }, (_, i) => data(4 * MiB - 1000 * i, 20 + i)); // 6 chunks of 4 MiB
@@ -93,35 +93,17 @@ describe('outages with default settings: append blobs', () => {
   });
 
   it('a restart mid-copy, then someone writes the destination anew: the resumed copy starts over instead of appending onto their blob', { timeout: 120_000 }, async () => {
-    const journalDir = tempDir('append-replaced');
-    const { engine: first } = engine({ journalDir });
     const dest = far().getAppendBlobClient('restart-then-written.log');
-    // The copy's third append waits at the proxy: two chunks are in the destination when the process ends.
-    let appends = 0;
-    let release!: () => void;
-    s.proxy.setRules({ match: (r) => r.comp === 'appendblock' && r.copySource !== undefined && ++appends >= 3, holdUntil: new Promise<void>((r) => (release = r)) });
-    try {
-      const batchId = first.start(await first.plan(copyOf('journal.log', 'restart-then-written.log')));
-      await waitFor(() => appends >= 3, 40_000, 'the third append', 20);
-      assert.equal(first.jobs().find((j) => j.batchId === batchId)?.state, 'running');
-      first.dispose(); // the process ends; the job stays in the journal
-      // Another writer makes the destination an append blob of its own (over 2 s after the copy created it).
-      await new Promise((r) => setTimeout(r, 2_100));
+    // Another writer makes the destination an append blob of its own.
+    const { job, log } = await s.resumeAfterWrittenAnew('appendblock', 'journal.log', 'restart-then-written.log', async () => {
       const theirs = data(1000, 78);
       await dest.create();
       await dest.appendBlock(theirs, theirs.length);
-    } finally {
-      s.proxy.setRules({});
-      release();
-    }
-    const { engine: second, log } = engine({ journalDir });
-    await second.resume();
-    await second.whenIdle();
-    const job = second.jobs().find((j) => j.destination === 'far/restart-then-written.log');
+    });
     // Appending on at the other blob's length would end "succeeded" with their 1,000 bytes before the rest of the
     // source. The copy starts over instead, as its conflict policy (overwrite, the default) says.
     assert.equal(job?.state, 'succeeded', JSON.stringify(job));
     assert.ok(log.lines.some((l) => l.includes('the destination was written anew since this copy created it: starting over')), log.lines.join('\n'));
-    assert.equal(await blobMd5(far().getBlobClient('restart-then-written.log')), md5(appendAll), 'the source, byte for byte');
+    assert.equal(await blobMd5(dest), md5(appendAll), 'the source, byte for byte');
   });
 });

@@ -10,7 +10,7 @@ import { startFaultProxy } from '../helpers/faultProxy';
 import { DEFAULTS, outageSuite } from '../helpers/outageSuite';
 import { gateFor, ACCOUNT_START_IN_FLIGHT } from '../../src/core/storage/throttle';
 import { accountKey } from '../../src/core/base/urls';
-import { A1, blobMd5, data, fromSdk, md5, MiB, resolverThrough, tempDir, uploadMany, waitFor } from '../helpers/proxiedEngine';
+import { A1, blobMd5, data, fromSdk, md5, MiB, resolverThrough, uploadMany } from '../helpers/proxiedEngine';
 
 describe('outages and throttling with default settings: page blobs, a 503 storm', () => {
   const pageBytes = data(24 * MiB, 13);
@@ -35,31 +35,13 @@ describe('outages and throttling with default settings: page blobs, a 503 storm'
   });
 
   it('a restart mid-copy, then someone writes the destination anew: the resumed page copy starts over instead of writing into their blob', { timeout: 120_000 }, async () => {
-    const journalDir = tempDir('page-replaced');
-    const { engine: first } = engine({ journalDir });
     const dest = far().getPageBlobClient('restart-then-written.vhd');
-    // From the third Put Page From URL on, the copy's writes wait at the proxy: two chunks are in when the process ends.
-    let pages = 0;
-    let release!: () => void;
-    s.proxy.setRules({ match: (r) => r.comp === 'page' && r.copySource !== undefined && ++pages >= 3, holdUntil: new Promise<void>((r) => (release = r)) });
-    const theirs = data(pageBytes.length, 14);
-    try {
-      first.start(await first.plan(copyOf('disk.vhd', 'restart-then-written.vhd')));
-      await waitFor(() => pages >= 3, 40_000, 'the third page write', 20);
-      first.dispose(); // the process ends; the job stays in the journal
-      // Another writer makes the destination a page blob of its own, as long as the source (over 2 s after the copy
-      // created its own: creation times are to the second).
-      await new Promise((r) => setTimeout(r, 2_100));
+    // Another writer makes the destination a page blob of its own, as long as the source.
+    const { job, log } = await s.resumeAfterWrittenAnew('page', 'disk.vhd', 'restart-then-written.vhd', async () => {
+      const theirs = data(pageBytes.length, 14);
       await dest.create(theirs.length);
       for (let o = 0; o < theirs.length; o += 4 * MiB) await dest.uploadPages(theirs.subarray(o, o + 4 * MiB), o, 4 * MiB);
-    } finally {
-      s.proxy.setRules({});
-      release();
-    }
-    const { engine: second, log } = engine({ journalDir });
-    await second.resume();
-    await second.whenIdle();
-    const job = second.jobs().find((j) => j.destination === 'far/restart-then-written.vhd');
+    });
     // Writing on into their blob would end "succeeded" (the length matches) with some of their pages left in it.
     assert.equal(job?.state, 'succeeded', JSON.stringify(job));
     assert.ok(log.lines.some((l) => l.includes('the destination was written anew since this copy created it: starting over')), log.lines.join('\n'));
