@@ -156,20 +156,8 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
   if (request.sources.length > 1) {
     remembered = from?.remembered ?? { names: new Map(), moves: options.move ? [] : undefined };
     if (from && !from.remembered) {
-      for (let si = 0; si <= from.source && si < request.sources.length; si++) {
-        const upTo = si === from.source ? from.after : undefined;
-        if (si === from.source && upTo === undefined) break;
-        pages: for await (const page of expandPages(ctx, request.sources[si], filter, signal, undefined, onCall)) {
-          for (const e of page) {
-            if (upTo !== undefined && compareNames(e.sourceName, upTo) > 0) break pages;
-            if (e.relative === '' && destPrefix === '') continue;
-            const name = destPrefix + e.relative;
-            if (ownRefusal(e, name) !== undefined || remembered.names.has(name)) continue;
-            remembered.names.set(name, `${si}\t${e.sourceName}`);
-            remembered.moves?.push(moveOf(e, name));
-          }
-        }
-      }
+      const taken = (e: Expanded, name: string) => ownRefusal(e, name) === undefined;
+      await rememberBefore(ctx, request.sources, from, filter, destPrefix, taken, remembered, signal, onCall);
     }
   }
   const seen = remembered?.names;
@@ -207,7 +195,7 @@ export async function* planPages(ctx: PlannerContext, request: CopyRequest, sign
           continue;
         }
         const own = ownRefusal(e, name);
-        const taker = `${si}\t${e.sourceName}`;
+        const taker = takerOf(si, e.sourceName);
         const holder = own ? undefined : seen?.get(name);
         // The same blob again (a plan going on after an outage lists again what it planned last) is no other source.
         const prev = holder === undefined || holder === taker ? undefined : holder.slice(holder.indexOf('\t') + 1);
@@ -357,12 +345,48 @@ async function intoOwnSubtree(ctx: PlannerContext, sources: readonly CopySource[
   return false;
 }
 
-/** Why an archived blob is not planned: the one way Azure copies it is a rehydrating Copy Blob in the same account. */
 /** A listed blob moved to `name`, as moveProblems sees it. */
 function moveOf(e: Expanded, name: string) {
   return { sourceKey: e.sourceAccountKey, sourceContainer: e.source.kind === 'location' ? e.source.location.container : undefined, sourceName: e.sourceName, destName: name };
 }
 
+/** How Remembered names the blob that took a destination name: its source's index and its name. */
+function takerOf(source: number, sourceName: string): string {
+  return `${source}\t${sourceName}`;
+}
+
+/**
+ * A resume of several sources (a journaled position: what its plan remembered went with the process): the names the
+ * plan had taken before the position, listed again, each taken as the page loop takes it (`taken`).
+ */
+async function rememberBefore(
+  ctx: PlannerContext,
+  sources: readonly CopySource[],
+  from: PlanPosition,
+  filter: (relative: string) => boolean,
+  destPrefix: string,
+  taken: (e: Expanded, name: string) => boolean,
+  into: Remembered,
+  signal: AbortSignal | undefined,
+  onCall: (c: RestCall) => void,
+): Promise<void> {
+  for (let si = 0; si <= from.source && si < sources.length; si++) {
+    const upTo = si === from.source ? from.after : undefined;
+    if (si === from.source && upTo === undefined) return;
+    for await (const page of expandPages(ctx, sources[si], filter, signal, undefined, onCall)) {
+      for (const e of page) {
+        if (upTo !== undefined && compareNames(e.sourceName, upTo) > 0) return;
+        if (e.relative === '' && destPrefix === '') continue;
+        const name = destPrefix + e.relative;
+        if (!taken(e, name) || into.names.has(name)) continue;
+        into.names.set(name, takerOf(si, e.sourceName));
+        into.moves?.push(moveOf(e, name));
+      }
+    }
+  }
+}
+
+/** Why an archived blob is not planned: the one way Azure copies it is a rehydrating Copy Blob in the same account. */
 function archivedReason(sameAccount: boolean): string {
   return sameAccount
     ? 'the source is in the Archive tier: copy with rehydration (CLI: --rehydrate standard|high; it takes hours on Azure), or rehydrate it first (set its tier to Hot or Cool).'
