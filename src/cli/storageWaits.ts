@@ -42,11 +42,9 @@ export class StorageWaits {
     ];
   }
 
-  /** What a plan made to the end waited out (its result's `waitedForStorage`). */
+  /** What the command's plan made to the end waited out (its result's `waitedForStorage`; a command makes one). */
   planned(waits: PlanWaits | undefined): void {
-    if (!waits) return;
-    const reasons = new Set([...(this.planning?.reasons ?? []), ...waits.reasons]);
-    this.planning = { longestSeconds: Math.max(this.planning?.longestSeconds ?? 0, waits.longestSeconds), reasons: [...reasons] };
+    this.planning = waits;
   }
 
   json(): WaitsJson {

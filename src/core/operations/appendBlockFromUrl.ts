@@ -3,7 +3,7 @@
  * retried call can never append twice. Resumes at the destination's current length.
  */
 import { restDetails } from '../base/errors';
-import { assertSourceUnchanged, creationTime, isNotImplemented, ownPartial, pinnedSource, removeOwnPartial, sourceAuthorization } from './shared';
+import { assertSourceUnchanged, creationTime, isNotImplemented, ownPartial, pinnedSource, removeOwnPartial, sourceAuthorization, writesOn } from './shared';
 import type { CopyOperationModule } from './types';
 import { APPEND_CHUNK_BYTES } from './sizes';
 
@@ -25,11 +25,8 @@ export const appendBlockFromUrl: CopyOperationModule<'append-block-from-url'> = 
     if (p.created) {
       // Resumed: append on only to the blob this copy created (someone may have written the destination anew since).
       const cur = await ownPartial(append, p, signal).catch(() => 'gone' as const);
-      if (typeof cur === 'object') offset = cur.contentLength ?? 0;
-      else {
-        if (cur === 'replaced') ctx.log.info(`${ctx.what}: the destination was written anew since this copy created it: starting over (the conflict policy decides).`);
-        p.created = false;
-      }
+      if (writesOn(ctx, cur)) offset = cur.contentLength ?? 0;
+      else p.created = false;
     }
     if (!p.created) {
       await append.create({ blobHTTPHeaders: ctx.headers, metadata: ctx.metadata, conditions: ctx.destConditions, abortSignal: signal });

@@ -3,7 +3,7 @@
  * call, 512-aligned, in parallel; the journal keeps which chunks are copied.
  */
 import { LIMITS } from '../base/limits';
-import { assertSourceUnchanged, creationTime, forEachRange, isNotImplemented, ownPartial, pinnedSource, removeOwnPartial, sourceAuthorization } from './shared';
+import { assertSourceUnchanged, creationTime, forEachRange, isNotImplemented, ownPartial, pinnedSource, removeOwnPartial, sourceAuthorization, writesOn } from './shared';
 import type { CopyOperationModule } from './types';
 
 export const putPageFromUrl: CopyOperationModule<'put-page-from-url'> = {
@@ -33,9 +33,7 @@ export const putPageFromUrl: CopyOperationModule<'put-page-from-url'> = {
     const copied = new Set<number>(p.created ? p.copiedPages : []);
     if (p.created) {
       // Resumed: write on only into the blob this copy created (someone may have written the destination anew since).
-      const cur = await ownPartial(pageDest, p, signal);
-      if (cur === 'replaced') ctx.log.info(`${ctx.what}: the destination was written anew since this copy created it: starting over (the conflict policy decides).`);
-      if (typeof cur !== 'object') {
+      if (!writesOn(ctx, await ownPartial(pageDest, p, signal))) {
         p.created = false;
         copied.clear();
       }

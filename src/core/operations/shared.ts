@@ -69,6 +69,12 @@ export async function creationTime(dest: BlobClient, signal: AbortSignal): Promi
   return (await dest.getProperties({ abortSignal: signal })).createdOn?.getTime();
 }
 
+/** The partial blob a copy created, as it is now. */
+interface OwnBlob {
+  readonly etag?: string;
+  readonly contentLength?: number;
+}
+
 /**
  * The blob an append or page copy created and writes piece by piece (`created`, `createdAt`: its creation time,
  * journaled), as it is at the destination now: its ETag while it is still that blob, 'replaced' when the
@@ -79,7 +85,7 @@ export async function ownPartial(
   dest: BlobClient,
   p: { readonly createdAt?: number },
   signal?: AbortSignal,
-): Promise<{ etag?: string; contentLength?: number } | 'replaced' | 'gone'> {
+): Promise<OwnBlob | 'replaced' | 'gone'> {
   let props;
   try {
     props = await dest.getProperties({ abortSignal: signal });
@@ -91,6 +97,15 @@ export async function ownPartial(
   // not told apart). A journal from before this check has no createdAt: the blob is taken as this copy's, as before.
   if (p.createdAt !== undefined && props.createdOn && props.createdOn.getTime() !== p.createdAt) return 'replaced';
   return { etag: props.etag, contentLength: props.contentLength };
+}
+
+/**
+ * A resumed append or page copy's decision on what ownPartial found: write on into its own blob (true), or start over
+ * (false; said when the destination was written anew by someone else).
+ */
+export function writesOn(ctx: Pick<OperationContext, 'log' | 'what'>, found: OwnBlob | 'replaced' | 'gone'): found is OwnBlob {
+  if (found === 'replaced') ctx.log.info(`${ctx.what}: the destination was written anew since this copy created it: starting over (the conflict policy decides).`);
+  return typeof found === 'object';
 }
 
 /** Removes the partial blob this copy created (ownPartial), only while it is that blob and unchanged since it was read. */
