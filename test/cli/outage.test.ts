@@ -81,21 +81,15 @@ describe('blob-copy CLI: storage outage', () => {
     const N = 250;
     for (let i = 0; i < N; i += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => src.getBlockBlobClient(`many/b${String(i + k).padStart(3, '0')}.txt`).upload('x', 1)));
     // The source's second listing page (the one with a marker) meets an outage of 10 s.
-    let downAt = 0;
-    const hook = proxy.onRequest((r) => {
-      if (downAt || r.comp !== 'list' || !r.path.endsWith('/src') || !/(^|&)marker=/.test(r.query)) return;
-      downAt = Date.now();
-      void proxy.setDown('refuse', { maxDownMs: 10_000 });
-    });
+    const down = proxy.refuseAtFirst((r) => r.comp === 'list' && r.path.endsWith('/src') && /(^|&)marker=/.test(r.query), 10_000);
     let r;
     try {
       const cs = proxy.connectionString(DEV_ACCOUNT.name, DEV_ACCOUNT.key);
       r = await run(['copy', `${proxy.endpoint(DEV_ACCOUNT.name)}/src/many/`, `${proxy.endpoint(DEV_ACCOUNT.name)}/dstmany/many/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs], 80_000);
     } finally {
-      hook.dispose();
-      await proxy.setDown(false);
+      await down.end();
     }
-    assert.ok(downAt > 0, 'the outage met the listing');
+    assert.ok(down.at > 0, 'the outage met the listing');
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stderr, /warning: List the sources: storage is not answering \(connection (refused|reset)\); the copies already listed go on/);
     const summary = JSON.parse(r.stdout) as { ok: boolean; succeeded: number; waitedForStorage?: { listing?: { longestSeconds: number; reasons: string[] } } };
@@ -114,23 +108,21 @@ describe('blob-copy CLI: storage outage', () => {
     const N = 250;
     for (let i = 0; i < N; i += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => src.getBlockBlobClient(`mv/b${String(i + k).padStart(3, '0')}.txt`).upload('x', 1)));
     // The plan's second listing page (the first one with a marker) meets an outage of 10 s.
-    let downAt = 0;
     let listsBefore = 0;
-    const hook = proxy.onRequest((r) => {
-      if (downAt || r.comp !== 'list' || !r.path.endsWith('/src')) return;
-      if (!/(^|&)marker=/.test(r.query)) return void listsBefore++;
-      downAt = Date.now();
-      void proxy.setDown('refuse', { maxDownMs: 10_000 });
-    });
+    const down = proxy.refuseAtFirst((r) => {
+      if (r.comp !== 'list' || !r.path.endsWith('/src')) return false;
+      if (/(^|&)marker=/.test(r.query)) return true;
+      listsBefore++;
+      return false;
+    }, 10_000);
     let r;
     try {
       const cs = proxy.connectionString(DEV_ACCOUNT.name, DEV_ACCOUNT.key);
       r = await run(['move', `${proxy.endpoint(DEV_ACCOUNT.name)}/src/mv/`, `${proxy.endpoint(DEV_ACCOUNT.name)}/dstmove/mv/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs], 80_000);
     } finally {
-      hook.dispose();
-      await proxy.setDown(false);
+      await down.end();
     }
-    assert.ok(downAt > 0 && listsBefore === 1, 'the outage met the plan, at its second page');
+    assert.ok(down.at > 0 && listsBefore === 1, 'the outage met the plan, at its second page');
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     const summary = JSON.parse(r.stdout) as { ok: boolean; succeeded: number; waitedForStorage?: { planning?: { longestSeconds: number; reasons: string[] }; listing?: unknown } };
     assert.equal(summary.succeeded, N);

@@ -132,6 +132,11 @@ export interface FaultProxy {
   requestLog(): readonly ProxyLogEntry[];
   /** Called for every request as it arrives (before any fault): lets a test act at an exact point of a copy. */
   onRequest(listener: (req: ProxyRequestInfo) => void): { dispose(): void };
+  /**
+   * Refuses connections from the first request `trigger` matches (asked until then), for at most maxDownMs; `at` is
+   * when it went down (0: not yet); end() brings it back (and stops watching).
+   */
+  refuseAtFirst(trigger: (req: ProxyRequestInfo) => boolean, maxDownMs: number): { readonly at: number; end(): Promise<void> };
   /** Blob endpoint of an account through the proxy, e.g. http://127.0.0.1:PORT/devstoreaccount1 */
   endpoint(account: string): string;
   connectionString(account: string, key: string): string;
@@ -514,6 +519,22 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
     onRequest: (listener) => {
       listeners.add(listener);
       return { dispose: () => void listeners.delete(listener) };
+    },
+    refuseAtFirst: (trigger, maxDownMs) => {
+      const listener = (r: ProxyRequestInfo) => {
+        if (down.at || !trigger(r)) return;
+        down.at = Date.now();
+        void setDown('refuse', { maxDownMs });
+      };
+      const down = {
+        at: 0,
+        end: async () => {
+          listeners.delete(listener);
+          await setDown(false);
+        },
+      };
+      listeners.add(listener);
+      return down;
     },
     endpoint,
     connectionString: (account, key) => `DefaultEndpointsProtocol=${tls ? 'https' : 'http'};AccountName=${account};AccountKey=${key};BlobEndpoint=${endpoint(account)};`,

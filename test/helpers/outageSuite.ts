@@ -113,21 +113,7 @@ export function outageSuite(seed: (src: ContainerClient) => Promise<void>): Outa
       let seen = 0;
       return (r) => r.comp === comp && r.copySource !== undefined && fromSdk(r) && ++seen === n;
     },
-    refuseAtFirst(trigger, downMs) {
-      const down = {
-        at: 0,
-        end: async () => {
-          hook.dispose();
-          await proxy.setDown(false);
-        },
-      };
-      const hook = proxy.onRequest((r) => {
-        if (down.at || !trigger(r)) return;
-        down.at = Date.now();
-        void proxy.setDown('refuse', { maxDownMs: downMs });
-      });
-      return down;
-    },
+    refuseAtFirst: (trigger, downMs) => proxy.refuseAtFirst(trigger, downMs),
     async copyThroughOutage(e, request, trigger, mode, downMs, destName) {
       const waits: JobSnapshot[] = [];
       const sub = e.onJob((j) => j.waiting && waits.push(j));

@@ -116,14 +116,7 @@ describe('an outage while the source is being listed', () => {
     const extras = ['a-first-extra.bin', 'f00097a.bin', 'f00150a.bin'];
     for (const x of extras) await dest.getBlockBlobClient(x).upload('extra', 5);
     let lists = 0;
-    let downAt = 0;
-    const hook = proxy.onRequest((r) => {
-      if (downAt || r.comp !== 'list' || !fromSdk(r) || !r.path.endsWith('/src') || !r.query.includes('prefix=lst')) return;
-      if (++lists === 3) {
-        downAt = Date.now();
-        void proxy.setDown('refuse', { maxDownMs: 12_000 });
-      }
-    });
+    const down = proxy.refuseAtFirst((r) => r.comp === 'list' && fromSdk(r) && r.path.endsWith('/src') && r.query.includes('prefix=lst') && ++lists === 3, 12_000);
     let result: Awaited<ReturnType<typeof runSync>>;
     try {
       result = await runSync(e, () => resolve(A1), {
@@ -132,10 +125,9 @@ describe('an outage while the source is being listed', () => {
         options: { sync: { compare: 'auto' } },
       }, { deleteDestination: true });
     } finally {
-      hook.dispose();
-      await proxy.setDown(false);
+      await down.end();
     }
-    assert.ok(downAt > 0, 'the outage happened while listing');
+    assert.ok(down.at > 0, 'the outage happened while listing');
     assert.ok(log.lines.some((l) => l.startsWith('warn') && l.includes('List the sources: storage is not answering')), log.lines.filter((l) => !l.startsWith('debug')).slice(0, 10).join('\n'));
     const t = result.tally;
     assert.deepEqual(

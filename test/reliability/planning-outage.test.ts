@@ -95,23 +95,15 @@ describe('outages while a plan is made', () => {
     const e = new CopyEngine({ resolve: resolverThrough(proxy, {}), log: new MemoryLog() });
     engines.push(e);
     let lists = 0;
-    let downAt = 0;
-    const hook = proxy.onRequest((r) => {
-      if (downAt || r.comp !== 'list' || !fromSdk(r) || !r.path.endsWith('/src') || !r.query.includes('prefix=many')) return;
-      if (++lists === 2) {
-        downAt = Date.now();
-        void proxy.setDown('refuse', { maxDownMs: 12_000 });
-      }
-    });
+    const down = proxy.refuseAtFirst((r) => r.comp === 'list' && fromSdk(r) && r.path.endsWith('/src') && r.query.includes('prefix=many') && ++lists === 2, 12_000);
     const sources = ['many/', 'dup/'].map((path) => ({ kind: 'location' as const, location: { connectionId: A1, container: 'src', path } }));
     let summary;
     try {
       summary = await e.summarize({ sources, destination: { connectionId: A1, container: 'dup-dest', path: '' } });
     } finally {
-      hook.dispose();
-      await proxy.setDown(false);
+      await down.end();
     }
-    assert.ok(downAt > 0, 'the outage met the first source\'s listing after its first page');
+    assert.ok(down.at > 0, 'the outage met the first source\'s listing after its first page');
     assert.equal(summary.totals.count, MANY, 'every blob of the first source, and not the second source\'s');
     assert.equal(summary.refused?.count, 1, JSON.stringify(summary.refused));
     assert.match(summary.refused.first[0].reason, /"many\/m0000\.bin" and "dup\/m0000\.bin" both map to destination "m0000\.bin"/);
