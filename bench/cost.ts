@@ -135,7 +135,12 @@ async function main(): Promise<void> {
         clearInterval(progress);
         if (r.code !== 0) throw new Error(`${w} ${count}: exit ${r.code}: ${r.err}`);
         const copied = harness.copies.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
-        const settled = /Requests in flight settled at [^\n]*/.exec(r.err)?.[0];
+        let settled: string | undefined;
+        try {
+          settled = w === 'cli' ? (JSON.parse(r.out) as { settled?: string }).settled : undefined;
+        } catch {
+          settled = undefined; // not the CLI's --json
+        }
         const row = {
           who: w,
           rep,
@@ -145,6 +150,7 @@ async function main(): Promise<void> {
           peakRssMiB: Math.round(r.peakMiB),
           cpuSeconds: r.cpuSeconds,
           cpuMsPerBlob: Math.round((r.cpuSeconds * 1000 * 1000) / count) / 1000,
+          sysMsPerBlob: Math.round((r.sysSeconds * 1000 * 1000) / count) / 1000,
           copyCalls: harness.copyCalls,
           namesCopied: copied,
           namesCopiedTwice: harness.twice,

@@ -28,7 +28,6 @@ import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, 
 import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
 import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
 import { measured, median } from './run';
-import { SETTLED_LINE } from '../src/core/engine/jobTable';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -36,20 +35,38 @@ const arg = (name: string) => args.find((a) => a === `--${name}` || a.startsWith
 
 type Who = 'cli' | 'cli-before' | 'worker' | 'sdk-32' | 'sdk-256';
 
-/** A TCP proxy that delays every chunk by oneWayMs in each direction, keeping their order. */
+/**
+ * A TCP proxy that delays every chunk by oneWayMs in each direction, keeping their order. Each direction is one
+ * queue drained by one timer: a timer per chunk could deliver two chunks out of order (Node orders timers of
+ * different durations that fall due in the same millisecond as it likes). A side that ended is ended on the other side
+ * after its last chunk, not destroyed: destroy() dropped what the other socket had not yet flushed, and a peer then
+ * read a truncated response (a listing's XML that did not parse).
+ */
 export async function startDelayProxy(target: { host: string; port: number }, oneWayMs: number): Promise<{ port: number; stop(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const relay = (from: net.Socket, to: net.Socket) => {
-    let last = 0;
-    const later = (fn: () => void) => {
-      const at = Math.max(Date.now() + oneWayMs, last);
-      last = at;
-      setTimeout(fn, at - Date.now());
+    const queue: Array<{ at: number; fn: () => void }> = [];
+    let timer: NodeJS.Timeout | undefined;
+    const pump = () => {
+      timer = undefined;
+      const now = Date.now();
+      let i = 0;
+      while (i < queue.length && queue[i].at <= now) queue[i++].fn();
+      queue.splice(0, i);
+      if (queue.length > 0) timer = setTimeout(pump, Math.max(1, queue[0].at - now));
     };
+    const later = (fn: () => void) => {
+      queue.push({ at: Date.now() + oneWayMs, fn });
+      timer ??= setTimeout(pump, oneWayMs);
+    };
+    let ended = false;
     from.on('data', (chunk) => later(() => to.destroyed || to.write(chunk)));
-    from.on('end', () => later(() => to.destroyed || to.end()));
+    from.on('end', () => {
+      ended = true;
+      later(() => to.destroyed || to.end());
+    });
     from.on('error', () => later(() => to.destroy()));
-    from.on('close', () => later(() => to.destroy()));
+    from.on('close', () => ended || later(() => to.destroy()));
   };
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
@@ -123,17 +140,15 @@ async function workerPeer(spec: PeerSpec & { connectionString: string }): Promis
   }
 }
 
-/** The CLI's own account of a run: its phases (--json) and where its requests in flight settled (--verbose). */
-function cliDiagnostics(out: string, err: string): string {
-  let phases = '';
+/** The CLI's own account of a run (--json): its phases and where its requests in flight settled. */
+function cliDiagnostics(out: string): string {
   try {
-    const p = (JSON.parse(out) as { phases?: Record<string, number> }).phases ?? {};
-    phases = `start-up ${p.startupMs} ms, first copy after ${p.firstCopyAfterMs} ms, listing ${p.listMs} ms, copying ${p.copyMs} ms`;
+    const j = JSON.parse(out) as { phases?: Record<string, number>; settled?: string };
+    const p = j.phases ?? {};
+    return `start-up ${p.startupMs} ms, first copy after ${p.firstCopyAfterMs} ms, listing ${p.listMs} ms, copying ${p.copyMs} ms; ${j.settled ?? 'no settled line'}`;
   } catch {
-    phases = 'no --json output';
+    return 'no --json output';
   }
-  const settled = err.split('\n').find((l) => l.includes(SETTLED_LINE))?.trim() ?? 'no settled line';
-  return `${phases}; ${settled}`;
 }
 
 async function main(): Promise<void> {
@@ -190,7 +205,7 @@ async function main(): Promise<void> {
             harness?.reset(n);
             let res;
             if (w === 'cli' || w === 'cli-before') {
-              res = await measured([process.execPath, w === 'cli' ? cli : baseline!, 'copy', `${endpoint}/${srcContainer}/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--verbose', '--source-connection-string', cs, '--destination-connection-string', cs]);
+              res = await measured([process.execPath, w === 'cli' ? cli : baseline!, 'copy', `${endpoint}/${srcContainer}/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs]);
             } else if (w === 'worker') {
               const spec = { endpoint, container: srcContainer, prefix, dest, inFlight: 0, connectionString: cs };
               res = await measured([process.execPath, __filename, '--worker-peer', JSON.stringify(spec)]);
@@ -208,7 +223,7 @@ async function main(): Promise<void> {
             const r = { rtt, who: w, rep, ms: res.seconds * 1000, blobsPerSecond: n / res.seconds, cpuMsPerBlob: (res.cpuSeconds * 1000) / n, peakMiB: res.peakMiB };
             runs.push(r);
             log(`${rtt} ms ${w.padEnd(10)} run ${rep}: ${res.seconds.toFixed(2)} s, ${r.blobsPerSecond.toFixed(0)} blobs/s, client CPU ${r.cpuMsPerBlob.toFixed(2)} ms/blob, peak RSS ${r.peakMiB.toFixed(0)} MiB`);
-            if (w === 'cli' || w === 'cli-before') log(`  ${cliDiagnostics(res.out, res.err)}`);
+            if (w === 'cli' || w === 'cli-before') log(`  ${cliDiagnostics(res.out)}`);
           }
         }
       } finally {

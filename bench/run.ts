@@ -25,6 +25,8 @@ export interface Measured {
   peakMiB: number;
   /** User + system CPU time. */
   cpuSeconds: number;
+  /** Of which the kernel's (system calls: sockets, files). */
+  sysSeconds: number;
   out: string;
   err: string;
 }
@@ -42,7 +44,7 @@ export function measured(cmd: string[], options: { env?: NodeJS.ProcessEnv; onSt
     child.stderr.on('data', (d) => (err = (err + d).slice(-8000)));
     child.on('close', (code) => {
       const m = /PEAK_KIB=(\d+) USER=([\d.]+) SYS=([\d.]+)/.exec(err);
-      resolve({ code: code ?? 1, seconds: (performance.now() - t0) / 1000, peakMiB: Number(m?.[1] ?? 0) / 1024, cpuSeconds: Number(m?.[2] ?? 0) + Number(m?.[3] ?? 0), out, err });
+      resolve({ code: code ?? 1, seconds: (performance.now() - t0) / 1000, peakMiB: Number(m?.[1] ?? 0) / 1024, cpuSeconds: Number(m?.[2] ?? 0) + Number(m?.[3] ?? 0), sysSeconds: Number(m?.[3] ?? 0), out, err });
     });
   });
 }

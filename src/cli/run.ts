@@ -203,6 +203,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const flushHeld = (told: ReadonlySet<string> = new Set()) => {
     for (const line of heldErrors.splice(0)) if (!toldAlready(line, told)) err(`error: ${line}\n`);
   };
+  let settled: string | undefined;
   const engine = new CopyEngine({
     resolve: async (id) => {
       const c = clients[id];
@@ -215,8 +216,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     // The CLI reports failures and counts; of the jobs that succeeded it keeps the last CLI_RETAINED for `--json`.
     retainFinished: CLI_RETAINED,
     log: {
-      // Where the requests in flight settled is a diagnostic: with --verbose (the extension's log always has it).
-      info: (m) => (cmd.verbose || !m.startsWith(SETTLED_LINE) ? err(`${tty ? '\r\x1b[K' : ''}${m}\n`) : undefined),
+      // Where the requests in flight settled is a diagnostic: with --verbose, and in --json (`settled`); the
+      // extension's log always has it.
+      info: (m) => {
+        if (m.startsWith(SETTLED_LINE)) settled = m;
+        if (cmd.verbose || !m.startsWith(SETTLED_LINE)) err(`${tty ? '\r\x1b[K' : ''}${m}\n`);
+      },
       warn: (m) => err(`${tty ? '\r\x1b[K' : ''}warning: ${m}\n`),
       error: (m) => (liveErrors ? err(`${tty ? '\r\x1b[K' : ''}error: ${m}\n`) : heldErrors.push(m)),
       // Per-try retries and per-blob lines.
@@ -382,6 +387,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             phases: phasesOf(startupMs, engine.batchStats(batchId)),
             operations: engine.batchStats(batchId)?.operations,
             waitedForStorage: waits.json(),
+            settled,
             jobs: jobs.map(jobJson),
           },
           null,

@@ -156,12 +156,15 @@ describe('blob-copy CLI against Azurite', () => {
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assertNoSecrets(r);
     assert.deepEqual(await listNames(dev, 'dst', 'filtered/'), ['filtered/a.txt', 'filtered/b.txt']);
-    const summary = JSON.parse(r.stdout) as { ok: boolean; total: number; succeeded: number; failed: number; jobs: unknown[] };
+    const summary = JSON.parse(r.stdout) as { ok: boolean; total: number; succeeded: number; failed: number; jobs: unknown[]; settled?: string };
     assert.equal(summary.ok, true);
     assert.equal(summary.total, 2);
     assert.equal(summary.succeeded, 2);
     assert.equal(summary.failed, 0);
     assert.equal(summary.jobs.length, 2);
+    // Where the requests in flight settled: in --json, not on stderr without --verbose.
+    assert.match(summary.settled ?? '', /^Requests in flight settled at \d+ to http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1 .*small blobs capped at \d+ in flight\.$/);
+    assert.doesNotMatch(r.stderr, /Requests in flight settled/);
   });
 
   it('--dry-run shows the plan and writes nothing (text and JSON)', async () => {

@@ -70,7 +70,7 @@ describe('WorkerEngine: the engine in a worker thread', () => {
     assert.equal(thread.resourceLimits?.maxOldGenerationSizeMb, ENGINE_HEAP_MB);
     // A small young generation, not the 192 MiB V8 derives for a worker from its old-space limit.
     assert.equal(thread.resourceLimits?.maxYoungGenerationSizeMb, ENGINE_YOUNG_MB);
-    assert.ok(ENGINE_YOUNG_MB <= 16);
+    assert.ok(ENGINE_YOUNG_MB <= 32);
     const jobs: JobSnapshot[] = [];
     const batches: BatchSummary[] = [];
     engine.onJob((j) => jobs.push(j));
