@@ -126,7 +126,9 @@ async function workerPeer(spec: PeerSpec & { connectionString: string }): Promis
   const t0 = performance.now();
   // Required at run time, not bundled: the worker thread runs the file its WorkerEngine class comes from.
   const core = createRequire(__filename)(path.join(root, 'dist', 'core.js')) as typeof import('../src/core');
-  const engine = new core.WorkerEngine({ spec: async () => ({ kind: 'connectionString', connectionString: spec.connectionString }) });
+  // Its log's one line per copy that says where the requests in flight settled (stderr: the bench prints it).
+  const log = { info: (m: string) => m.startsWith(core.SETTLED_LINE) && process.stderr.write(`${m}\n`), warn: () => undefined, error: () => undefined };
+  const engine = new core.WorkerEngine({ spec: async () => ({ kind: 'connectionString', connectionString: spec.connectionString }), log });
   try {
     const batchId = await engine.startStreaming({
       sources: [{ kind: 'location', location: { connectionId: 'bench', container: spec.container, path: spec.prefix } }],
@@ -224,6 +226,7 @@ async function main(): Promise<void> {
             runs.push(r);
             log(`${rtt} ms ${w.padEnd(10)} run ${rep}: ${res.seconds.toFixed(2)} s, ${r.blobsPerSecond.toFixed(0)} blobs/s, client CPU ${r.cpuMsPerBlob.toFixed(2)} ms/blob, peak RSS ${r.peakMiB.toFixed(0)} MiB`);
             if (w === 'cli' || w === 'cli-before') log(`  ${cliDiagnostics(res.out)}`);
+            if (w === 'worker') log(`  ${/Requests in flight settled at [^\n]*/.exec(res.err)?.[0] ?? 'no settled line'}`);
           }
         }
       } finally {

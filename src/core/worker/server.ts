@@ -90,11 +90,15 @@ export function serveEngine(port: MessagePort, init: WorkerInit): void {
   };
 
   let debugLog = init.debugLog;
+  const debugLine = (message: string) => post({ t: 'log', level: 'debug', message });
   const log: Logger = {
     info: (message) => post({ t: 'log', level: 'info', message }),
     warn: (message) => post({ t: 'log', level: 'warn', message }),
     error: (message) => post({ t: 'log', level: 'error', message }),
-    debug: (message) => debugLog && post({ t: 'log', level: 'debug', message }),
+    // Undefined while off: the engine then does not build its debug lines (see redactingLogger).
+    get debug() {
+      return debugLog ? debugLine : undefined;
+    },
   };
 
   const engine = new CopyEngine({

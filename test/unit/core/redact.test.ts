@@ -5,6 +5,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { CopyError, redact } from '../../../src/core';
+import { redactingLogger, type Logger } from '../../../src/core/base/log';
 import { DEV_ACCOUNT, SECOND_ACCOUNT } from '../../helpers/azurite';
 
 const KEY = DEV_ACCOUNT.key;
@@ -159,5 +160,32 @@ describe('redact(): the forms the engine meets most', () => {
     assert.ok(!redact('x-ms-copy-source-authorization: Bearer abc.def').includes('abc.def'));
     assert.equal(redact('plain text with no secrets'), 'plain text with no secrets');
     assert.equal(redact(redact(sasUrl)), redact(sasUrl), 'idempotent');
+  });
+
+  it("the engine's logger redacts every line, and has no debug while the raw logger's debug is off (callers build no line)", () => {
+    const lines: string[] = [];
+    let on = false;
+    const raw: Logger = {
+      info: (m) => lines.push(`info ${m}`),
+      warn: (m) => lines.push(`warn ${m}`),
+      error: (m) => lines.push(`error ${m}`),
+      get debug() {
+        return on ? (m: string) => lines.push(`debug ${m}`) : undefined;
+      },
+    };
+    const log = redactingLogger(raw);
+    let built = 0;
+    const line = () => `${++built} AccountKey=${KEY}`;
+    log.debug?.(line());
+    assert.equal(built, 0, 'no debug line built while off');
+    on = true;
+    log.debug?.(line());
+    log.info(`AccountKey=${KEY}`);
+    on = false;
+    log.debug?.(line());
+    assert.equal(built, 1);
+    assert.equal(lines.length, 2);
+    for (const l of lines) assert.ok(!l.includes(KEY), l);
+    assert.match(lines[0], /^debug 1 AccountKey=/);
   });
 });
