@@ -5,7 +5,7 @@
  * was done.
  */
 import { CopyError, describeCost, runSync, type AccountClient, type CopyEngine, type CopyRequest, type JobSnapshot, type Refusals, type SyncResult, type SyncTally } from '../core';
-import type { PlanSummary } from '../core/plan/planner';
+import type { PlanSummary } from '../core/plan/wholePlan';
 import { formatBytes } from '../shared/vocabulary';
 import type { CopyCommand } from './args';
 import { countsJson } from './jsonCounts';

@@ -1,6 +1,6 @@
 /** The text of the one notification per finished batch (pure, no `vscode`). */
 import type { BatchSummary, JobSnapshot } from '../core';
-import type { PlanWaiting } from '../core/plan/planner';
+import type { PlanWaiting } from '../core/plan/wholePlan';
 import { batchOutcome, formatBytes, formatCount, plural } from '../shared/vocabulary';
 import type { ConnectionInfo } from './connections/model';
 import { errorMessage } from './logger';

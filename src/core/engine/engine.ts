@@ -17,7 +17,8 @@ import { FileJournal, type JournalRecord, type JournalStore } from '../copy/jour
 import { redactingLogger, type Logger } from '../base/log';
 import { operationModule, pendingCopyId } from '../operations';
 import { DeferredCleanups } from '../copy/cleanups';
-import { CapabilityCache, planCopy, summarizePlan, type PlannerContext, type PlanPageListener, type PlanSummary } from '../plan/planner';
+import { CapabilityCache, type PlannerContext } from '../plan/planner';
+import { planCopy, summarizePlan, type PlanPageListener, type PlanSummary } from '../plan/wholePlan';
 import { readResume } from './resume';
 import { OperationTimings } from '../operations/operationChoice';
 import { JobRunner } from '../copy/runner';

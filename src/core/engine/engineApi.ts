@@ -5,7 +5,7 @@
  */
 import type { Disposable } from '../base/events';
 import type { BatchSummary } from './jobEvents';
-import type { PlanPageListener, PlanSummary } from '../plan/planner';
+import type { PlanPageListener, PlanSummary } from '../plan/wholePlan';
 import type { EngineTuning } from './engineOptions';
 import type { CopyPlan, CopyRequest, JobSnapshot } from '../base/types';
 

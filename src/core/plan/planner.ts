@@ -2,7 +2,6 @@
  * The planner: expands sources into blobs, applies include/exclude globs, maps destination names, detects
  * conflicts (HEAD, or one listing for many blobs) and picks a strategy per blob. It writes nothing.
  */
-import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { minimatch } from 'minimatch';
 import type { StoragePipelineOptions } from '@azure/storage-blob';
@@ -13,17 +12,14 @@ import { CopyError } from '../base/errors';
 import { validateBlobName, validateContainerName } from '../base/limits';
 import { moveProblems } from '../copy/move';
 import { CapabilityCache, chooseOperation } from '../operations/operationChoice';
-import type { BlobLocation, ConflictPolicy, ConflictState, CopyOperation, CopyOptions, CopyPlan, CopyRequest, CopySource, PlannedCopy, Refusal, Refusals, StrategyChoice } from '../base/types';
+import type { BlobLocation, ConflictPolicy, ConflictState, CopyOperation, CopyOptions, CopyRequest, CopySource, PlannedCopy, Refusal, StrategyChoice } from '../base/types';
 import { redact } from '../base/redact';
-import { RefusalList } from '../base/refusals';
-import { DEFAULT_BLOCK_SIZE } from '../base/defaults';
 import { accountKey, parseBlobUrl } from '../base/urls';
 import { strategyOf, type RestCall } from '../../shared/vocabulary';
-import { CostEstimate, type CostValue } from './cost';
-import { decide, totalsOf } from '../base/conflictPolicy';
+import { decide } from '../base/conflictPolicy';
 import { pagesThroughOutages, type OutageRide, type Remembered } from './throughOutages';
 import { syncPages } from './sync';
-import type { PlanWaits, SyncTally } from '../base/types';
+import type { SyncTally } from '../base/types';
 
 export { CapabilityCache, chooseOperation } from '../operations/operationChoice';
 
@@ -67,25 +63,6 @@ interface PlanTiming {
   planMs: number;
   pages: number;
 }
-/** A plan's totals as items arrive (no item is kept). */
-class PlanTotals {
-  count = 0;
-  bytes = 0;
-  conflicts = 0;
-  skipped = 0;
-  add(items: readonly PlannedCopy[]): void {
-    for (const i of items) {
-      this.count++;
-      if (i.action === 'skip') this.skipped++;
-      else this.bytes += i.size;
-      if (i.conflict !== 'none') this.conflicts++;
-    }
-  }
-  value(): CopyPlan['totals'] {
-    return { count: this.count, bytes: this.bytes, conflicts: this.conflicts, skipped: this.skipped };
-  }
-}
-
 /** Where a streamed plan resumes: sources before `source` are done, and in it every name up to `after`. */
 export interface PlanPosition {
   readonly source: number;
@@ -419,102 +396,4 @@ export function planPagesThroughOutages(
 ): AsyncGenerator<PlanPage> {
   const plan = (position?: PlanPosition) => planPages(ctx, request, signal, position);
   return ctx.outages ? pagesThroughOutages(plan, { ...ctx.outages, ...how }, signal, from) : plan(from);
-}
-
-/** The whole plan in memory (what a confirmation lists, and small copies). Large copies stream: see planPages. */
-export async function planCopy(ctx: PlannerContext, request: CopyRequest, signal?: AbortSignal): Promise<CopyPlan> {
-  const items: PlannedCopy[] = [];
-  let warnings: ReadonlySet<string> = new Set();
-  const cost = costEstimateFor(ctx, request);
-  const refused = new RefusalList();
-  const waits = new PlanWaitTally();
-  for await (const page of planPagesThroughOutages(ctx, request, signal, undefined, { onWaited: waits.add })) {
-    items.push(...page.items);
-    refused.add(page.refused);
-    cost.add(page.items);
-    cost.planned(page.calls);
-    warnings = page.warnings;
-  }
-  return { id: randomUUID(), request, items, totals: totalsOf(items), warnings: [...warnings], cost: cost.value(), refused: refused.value(), ...waits.value() };
-}
-
-/** The outages a plan waited out, for its result (the CLI's --json `waitedForStorage`). */
-class PlanWaitTally {
-  private longestMs = 0;
-  private readonly reasons = new Set<string>();
-  readonly add = (reason: string, ms: number): void => {
-    this.reasons.add(reason);
-    this.longestMs = Math.max(this.longestMs, ms);
-  };
-  value(): { waitedForStorage?: PlanWaits } {
-    return this.reasons.size ? { waitedForStorage: { longestSeconds: Math.round(this.longestMs / 1000), reasons: [...this.reasons] } } : {};
-  }
-}
-
-
-
-/** Totals of a plan without keeping its items: count, bytes, conflicts, and the first `sample` items. */
-export async function summarizePlan(
-  ctx: PlannerContext,
-  request: CopyRequest,
-  signal?: AbortSignal,
-  onPage?: PlanPageListener,
-  keepItems = Infinity,
-): Promise<PlanSummary> {
-  const totals = new PlanTotals();
-  let listed = 0;
-  const cost = costEstimateFor(ctx, request);
-  const refused = new RefusalList();
-  let warnings: ReadonlySet<string> = new Set();
-  let sync: SyncTally | undefined;
-  const toleranceSeconds = Math.round((ctx.outages?.toleranceMs ?? 0) / 1000);
-  const onWait = onPage && ((reason: string) => onPage([], 0, { reason, toleranceSeconds }));
-  const waits = new PlanWaitTally();
-  for await (const page of planPagesThroughOutages(ctx, request, signal, undefined, { onWait, onWaited: waits.add })) {
-    totals.add(page.items);
-    refused.add(page.refused);
-    cost.add(page.items);
-    cost.planned(page.calls);
-    listed += page.items.length;
-    onPage?.(listed <= keepItems ? page.items : [], page.items.length);
-    warnings = page.warnings;
-    sync = page.sync ?? sync;
-  }
-  return { totals: totals.value(), warnings: [...warnings], cost: cost.value(), refused: refused.value(), ...(sync ? { sync } : {}), ...waits.value() };
-}
-
-/**
- * Sees each page of a summarized plan as it is planned: its blob count, and its items while the plan so far holds at
- * most `keepItems` (past that, none: a caller that keeps no plan of millions is not sent millions of items). Called
- * with no items and `waiting` when the plan starts to wait out an outage (the next page says it goes on).
- */
-export type PlanPageListener = (items: readonly PlannedCopy[], count: number, waiting?: PlanWaiting) => void;
-
-/** Why a plan waits for storage, and for how long at most (seconds). */
-export interface PlanWaiting {
-  readonly reason: string;
-  readonly toleranceSeconds: number;
-}
-
-/** A plan's totals without its items (see summarizePlan). */
-export interface PlanSummary {
-  totals: CopyPlan['totals'];
-  warnings: string[];
-  cost: CostValue;
-  /** Blobs listed but not planned. */
-  refused?: Refusals;
-  /** A sync's groups: counts, bytes and first names of new, changed, same and extra. */
-  sync?: SyncTally;
-  /** Outages the plan's listing waited out. */
-  waitedForStorage?: PlanWaits;
-}
-
-/**
- * The cost preview of a request's plan, with the engine's block size. The items it is fed are planned with the
- * request's conflict policy (default overwrite); a policy chosen later (the conflict question) skips more, so the
- * preview is then an upper bound.
- */
-function costEstimateFor(ctx: PlannerContext, request: CopyRequest): CostEstimate {
-  const o = request.options ?? {};
-  return new CostEstimate({ blockSizeBytes: ctx.blockSize ?? DEFAULT_BLOCK_SIZE, tags: o.tags !== false, move: o.move === true });
 }

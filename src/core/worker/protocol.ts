@@ -11,7 +11,7 @@ import type { BatchSummary } from '../engine/jobEvents';
 import { CopyError } from '../base/errors';
 import type { ErrorInfo, JobSnapshot } from '../base/types';
 import type { CrossingOptions } from './crossing';
-import type { PlanWaiting } from '../plan/planner';
+import type { PlanWaiting } from '../plan/wholePlan';
 
 /** workerData: marks the thread as the engine's and carries the engine's options. */
 export interface WorkerInit {

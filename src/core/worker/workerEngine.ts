@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import * as tls from 'node:tls';
 import { isMainThread, parentPort, Worker, workerData, type ResourceLimits } from 'node:worker_threads';
-import type { PlanPageListener, PlanSummary } from '../plan/planner';
+import type { PlanPageListener, PlanSummary } from '../plan/wholePlan';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { CODE_CACHE_BOOT, workerCodeCacheFile } from './codeCacheBoot';
 import type { ConnectionSpec } from '../storage/connections';

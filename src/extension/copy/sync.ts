@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { BlobLocation, CopyRequest, SyncCompare, SyncResult, SyncTally } from '../../core';
-import type { PlanSummary } from '../../core/plan/planner';
+import type { PlanSummary } from '../../core/plan/wholePlan';
 import { describeCost } from '../../core/plan/cost';
 import { validateContainerName } from '../../core/base/limits';
 import { loadCore } from '../loadCore';
