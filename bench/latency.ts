@@ -28,6 +28,7 @@ import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, 
 import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
 import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
 import { measured, median } from './run';
+import { PANEL_RETAINED } from '../src/core/base/defaults';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -128,7 +129,7 @@ async function workerPeer(spec: PeerSpec & { connectionString: string }): Promis
   const core = createRequire(__filename)(path.join(root, 'dist', 'core.js')) as typeof import('../src/core');
   // Its log's one line per copy that says where the requests in flight settled (stderr: the bench prints it).
   const log = { info: (m: string) => m.startsWith(core.SETTLED_LINE) && process.stderr.write(`${m}\n`), warn: () => undefined, error: () => undefined };
-  const engine = new core.WorkerEngine({ spec: async () => ({ kind: 'connectionString', connectionString: spec.connectionString }), log });
+  const engine = new core.WorkerEngine({ spec: async () => ({ kind: 'connectionString', connectionString: spec.connectionString }), log, retainFinished: PANEL_RETAINED });
   try {
     const batchId = await engine.startStreaming({
       sources: [{ kind: 'location', location: { connectionId: 'bench', container: spec.container, path: spec.prefix } }],

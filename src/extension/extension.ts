@@ -8,6 +8,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobSnapshot, WorkerEngine } from '../core';
+import { PANEL_RETAINED } from '../core/base/defaults';
 import { affectsTuning, engineTuning, readSettings, SECTION } from './config';
 import { ConnectionStore } from './connections/store';
 import { CAN_PASTE_CONTEXT, COMMANDS, commands, registerCommands, VIEW_ID } from './commands';
@@ -113,13 +114,6 @@ export function revealJob(job: JobSnapshot): Thenable<unknown> {
 export function apiFor(mode: vscode.ExtensionMode, full: () => BlobCopyApi): BlobCopyApi | BlobCopyPublicApi {
   return mode === vscode.ExtensionMode.Test ? full() : Object.freeze({ apiVersion: 1 as const });
 }
-
-/**
- * Succeeded/skipped jobs the Copy Jobs panel lists (engine and relay alike); older ones live on in the batch counters.
- * Each listed job costs the extension host about 5 KiB of live heap (job, snapshot and view; `--scale-host`: 68 → 79
- * MiB after a 2,000-blob copy), so 10,000 would keep ~50 MiB in a host every extension shares.
- */
-export const PANEL_RETAINED = 2_000;
 
 /** Blob Copy's own "Sign Out" of Azure (globalState; VS Code's account stays signed in). */
 const AZURE_SIGNED_OUT_KEY = 'blobCopy.azure.signedOut';
