@@ -25,14 +25,28 @@ export function decide(item: PlannedCopy, policy: ConflictPolicy): PlannedCopy {
   return { ...item, action, destination, intendedDestination: intended };
 }
 
-export function totalsOf(items: readonly PlannedCopy[]): CopyPlan['totals'] {
-  let bytes = 0;
-  let conflicts = 0;
-  let skipped = 0;
-  for (const i of items) {
-    if (i.action !== 'skip') bytes += i.size;
-    if (i.conflict !== 'none') conflicts++;
-    if (i.action === 'skip') skipped++;
+/** A plan's totals (count, bytes to copy, conflicts, skipped) as its items arrive: no item is kept. */
+export class PlanTotals {
+  count = 0;
+  bytes = 0;
+  conflicts = 0;
+  skipped = 0;
+  add(items: readonly PlannedCopy[]): void {
+    for (const i of items) {
+      this.count++;
+      if (i.action === 'skip') this.skipped++;
+      else this.bytes += i.size;
+      if (i.conflict !== 'none') this.conflicts++;
+    }
   }
-  return { count: items.length, bytes, conflicts, skipped };
+  value(): CopyPlan['totals'] {
+    return { count: this.count, bytes: this.bytes, conflicts: this.conflicts, skipped: this.skipped };
+  }
+}
+
+/** The totals of items in hand (PlanTotals' rule). */
+export function totalsOf(items: readonly PlannedCopy[]): CopyPlan['totals'] {
+  const t = new PlanTotals();
+  t.add(items);
+  return t.value();
 }

@@ -6,29 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { RefusalList } from '../base/refusals';
 import { DEFAULT_BLOCK_SIZE } from '../base/defaults';
-import { totalsOf } from '../base/conflictPolicy';
+import { PlanTotals, totalsOf } from '../base/conflictPolicy';
 import { CostEstimate, type CostValue } from './cost';
 import { planPagesThroughOutages, type PlannerContext } from './planner';
 import type { CopyPlan, CopyRequest, PlannedCopy, PlanWaits, Refusals, SyncTally } from '../base/types';
-
-/** A plan's totals as items arrive (no item is kept). */
-class PlanTotals {
-  count = 0;
-  bytes = 0;
-  conflicts = 0;
-  skipped = 0;
-  add(items: readonly PlannedCopy[]): void {
-    for (const i of items) {
-      this.count++;
-      if (i.action === 'skip') this.skipped++;
-      else this.bytes += i.size;
-      if (i.conflict !== 'none') this.conflicts++;
-    }
-  }
-  value(): CopyPlan['totals'] {
-    return { count: this.count, bytes: this.bytes, conflicts: this.conflicts, skipped: this.skipped };
-  }
-}
 
 /** The whole plan in memory (what a confirmation lists, and small copies). Large copies stream: see planPages. */
 export async function planCopy(ctx: PlannerContext, request: CopyRequest, signal?: AbortSignal): Promise<CopyPlan> {
