@@ -27,7 +27,7 @@ import { CopyEngine, createAccountClient } from '../src/core';
 import type { AccountClient } from '../src/core';
 import { DEV_ACCOUNT } from '../test/helpers/azurite';
 import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
-import { measured, median } from './run';
+import { cliJson, measured, median } from './run';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -135,12 +135,7 @@ async function main(): Promise<void> {
         clearInterval(progress);
         if (r.code !== 0) throw new Error(`${w} ${count}: exit ${r.code}: ${r.err}`);
         const copied = harness.copies.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
-        let settled: string | undefined;
-        try {
-          settled = w === 'cli' ? (JSON.parse(r.out) as { settled?: string }).settled : undefined;
-        } catch {
-          settled = undefined; // not the CLI's --json
-        }
+        const settled = w === 'cli' ? cliJson(r.out)?.settled : undefined;
         const row = {
           who: w,
           rep,

@@ -27,8 +27,9 @@ import * as path from 'node:path';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
 import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
-import { measured, median } from './run';
+import { cliJson, measured, median } from './run';
 import { PANEL_RETAINED } from '../src/core/base/defaults';
+import { SETTLED_LINE } from '../src/core/engine/jobTable';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -128,7 +129,7 @@ async function workerPeer(spec: PeerSpec & { connectionString: string }): Promis
   // Required at run time, not bundled: the worker thread runs the file its WorkerEngine class comes from.
   const core = createRequire(__filename)(path.join(root, 'dist', 'core.js')) as typeof import('../src/core');
   // Its log's one line per copy that says where the requests in flight settled (stderr: the bench prints it).
-  const log = { info: (m: string) => m.startsWith(core.SETTLED_LINE) && process.stderr.write(`${m}\n`), warn: () => undefined, error: () => undefined };
+  const log = { info: (m: string) => m.startsWith(SETTLED_LINE) && process.stderr.write(`${m}\n`), warn: () => undefined, error: () => undefined };
   const engine = new core.WorkerEngine({ spec: async () => ({ kind: 'connectionString', connectionString: spec.connectionString }), log, retainFinished: PANEL_RETAINED });
   try {
     const batchId = await engine.startStreaming({
@@ -145,13 +146,10 @@ async function workerPeer(spec: PeerSpec & { connectionString: string }): Promis
 
 /** The CLI's own account of a run (--json): its phases and where its requests in flight settled. */
 function cliDiagnostics(out: string): string {
-  try {
-    const j = JSON.parse(out) as { phases?: Record<string, number>; settled?: string };
-    const p = j.phases ?? {};
-    return `start-up ${p.startupMs} ms, first copy after ${p.firstCopyAfterMs} ms, listing ${p.listMs} ms, copying ${p.copyMs} ms; ${j.settled ?? 'no settled line'}`;
-  } catch {
-    return 'no --json output';
-  }
+  const j = cliJson(out);
+  if (!j) return 'no --json output';
+  const p = j.phases ?? {};
+  return `start-up ${p.startupMs} ms, first copy after ${p.firstCopyAfterMs} ms, listing ${p.listMs} ms, copying ${p.copyMs} ms; ${j.settled ?? 'no settled line'}`;
 }
 
 async function main(): Promise<void> {
@@ -227,7 +225,7 @@ async function main(): Promise<void> {
             runs.push(r);
             log(`${rtt} ms ${w.padEnd(10)} run ${rep}: ${res.seconds.toFixed(2)} s, ${r.blobsPerSecond.toFixed(0)} blobs/s, client CPU ${r.cpuMsPerBlob.toFixed(2)} ms/blob, peak RSS ${r.peakMiB.toFixed(0)} MiB`);
             if (w === 'cli' || w === 'cli-before') log(`  ${cliDiagnostics(res.out)}`);
-            if (w === 'worker') log(`  ${/Requests in flight settled at [^\n]*/.exec(res.err)?.[0] ?? 'no settled line'}`);
+            if (w === 'worker') log(`  ${res.err.split('\n').find((l) => l.startsWith(SETTLED_LINE)) ?? 'no settled line'}`);
           }
         }
       } finally {

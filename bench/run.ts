@@ -55,3 +55,12 @@ export async function timed(cmd: string[], env: NodeJS.ProcessEnv, tag: string):
   if (r.code !== 0) process.stderr.write(`${tag} exited ${r.code}: ${r.err}\n`);
   return { seconds: r.seconds, peakKiB: r.peakMiB * 1024, out: r.out, code: r.code };
 }
+
+/** What the benches read of the CLI's `--json` (undefined when its output is not that JSON). */
+export function cliJson(out: string): { phases?: Record<string, number>; settled?: string } | undefined {
+  try {
+    return JSON.parse(out) as { phases?: Record<string, number>; settled?: string };
+  } catch {
+    return undefined;
+  }
+}

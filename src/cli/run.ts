@@ -219,8 +219,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       // Where the requests in flight settled is a diagnostic: with --verbose, and in --json (`settled`); the
       // extension's log always has it.
       info: (m) => {
-        if (m.startsWith(SETTLED_LINE)) settled = m;
-        if (cmd.verbose || !m.startsWith(SETTLED_LINE)) err(`${tty ? '\r\x1b[K' : ''}${m}\n`);
+        const isSettled = m.startsWith(SETTLED_LINE);
+        if (isSettled) settled = m;
+        if (cmd.verbose || !isSettled) err(`${tty ? '\r\x1b[K' : ''}${m}\n`);
       },
       warn: (m) => err(`${tty ? '\r\x1b[K' : ''}warning: ${m}\n`),
       error: (m) => (liveErrors ? err(`${tty ? '\r\x1b[K' : ''}error: ${m}\n`) : heldErrors.push(m)),
