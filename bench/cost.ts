@@ -27,7 +27,7 @@ import { CopyEngine, createAccountClient } from '../src/core';
 import type { AccountClient } from '../src/core';
 import { DEV_ACCOUNT } from '../test/helpers/azurite';
 import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
-import { cliJson, measured, median } from './run';
+import { cliCommand, cliJson, measured, median } from './run';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
         const progress = setInterval(() => log(`${w} ${count}: ${harness.copyCalls.toLocaleString('en-US')} copy calls; client ${clientMemory(timePid)}`), 60_000);
         const r =
           w === 'cli'
-            ? await measured([process.execPath, ...prof, cli, 'copy', `${endpoint}/${SOURCE}/${PREFIX}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs], { onStart: (c) => (timePid = c.pid ?? 0) })
+            ? await measured([...cliCommand(cli, prof), 'copy', `${endpoint}/${SOURCE}/${PREFIX}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs], { onStart: (c) => (timePid = c.pid ?? 0) })
             : await measured([process.execPath, ...prof, __filename, '--peer', JSON.stringify({ endpoint, dest, likeCli } satisfies PeerSpec)], { onStart: (c) => (timePid = c.pid ?? 0) });
         clearInterval(progress);
         if (r.code !== 0) throw new Error(`${w} ${count}: exit ${r.code}: ${r.err}`);

@@ -27,7 +27,7 @@ import * as path from 'node:path';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
 import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
-import { cliJson, measured, median } from './run';
+import { cliCommand, cliJson, measured, median } from './run';
 import { PANEL_RETAINED } from '../src/core/base/defaults';
 import { SETTLED_LINE } from '../src/core/engine/jobTable';
 
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
             harness?.reset(n);
             let res;
             if (w === 'cli' || w === 'cli-before') {
-              res = await measured([process.execPath, w === 'cli' ? cli : baseline!, 'copy', `${endpoint}/${srcContainer}/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs]);
+              res = await measured([...cliCommand(w === 'cli' ? cli : baseline!), 'copy', `${endpoint}/${srcContainer}/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs]);
             } else if (w === 'worker') {
               const spec = { endpoint, container: srcContainer, prefix, dest, inFlight: 0, connectionString: cs };
               res = await measured([process.execPath, __filename, '--worker-peer', JSON.stringify(spec)]);

@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { CopyEngine, createAccountClient } from '../src/core';
 import type { AccountClient, CopyRequest } from '../src/core';
-import { median, pool } from './run';
+import { cliCommand, median, pool } from './run';
 import { DEV_ACCOUNT, SECOND_ACCOUNT, type AzuriteAccount, startAzurite } from '../test/helpers/azurite';
 
 const root = path.join(__dirname, '..', '..');
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
           let r: Run;
           if (who === 'cli') {
             const res = await spawnTimed([
-              process.execPath, ...prof(), cli, 'copy', `${endpointOf(az.host, az.port, A)}/small-src/${prefix}`, `${endpointOf(az.host, az.port, destAccount)}/${dest}/`,
+              ...cliCommand(cli, prof()), 'copy', `${endpointOf(az.host, az.port, A)}/small-src/${prefix}`, `${endpointOf(az.host, az.port, destAccount)}/${dest}/`,
               '--recursive', '--json', '--source-connection-string', cs(A), '--destination-connection-string', cs(destAccount),
             ]);
             if (res.code !== 0) throw new Error(`cli ${c} ${n}: exit ${res.code}: ${res.err}`);

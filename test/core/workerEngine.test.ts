@@ -71,6 +71,8 @@ describe('WorkerEngine: the engine in a worker thread', () => {
     // A small young generation, not the 192 MiB V8 derives for a worker from its old-space limit.
     assert.equal(thread.resourceLimits?.maxYoungGenerationSizeMb, ENGINE_YOUNG_MB);
     assert.ok(ENGINE_YOUNG_MB <= 32);
+    // Below V8's 2,048 MiB step, where the old generation may grow to 4× its live size: the host's RSS budget.
+    assert.ok(ENGINE_HEAP_MB < 2048);
     const jobs: JobSnapshot[] = [];
     const batches: BatchSummary[] = [];
     engine.onJob((j) => jobs.push(j));
