@@ -57,7 +57,6 @@ export async function timed(cmd: string[], env: NodeJS.ProcessEnv, tag: string):
   return { seconds: r.seconds, peakKiB: r.peakMiB * 1024, out: r.out, code: r.code };
 }
 
-/** What the benches read of the CLI's `--json` (undefined when its output is not that JSON). */
 /**
  * The CLI as users run it (`blob-copy` is its file, started by its shebang): this Node with the Node flags of the
  * file's `#!/usr/bin/env -S node …` line (the heap's limit among them), then `nodeFlags` (a profiler's), then the file.
@@ -69,6 +68,7 @@ export function cliCommand(cli: string, nodeFlags: readonly string[] = []): stri
   return [process.execPath, ...shebang[1].split(' ').filter(Boolean), ...nodeFlags, cli];
 }
 
+/** What the benches read of the CLI's `--json` (undefined when its output is not that JSON). */
 export function cliJson(out: string): { phases?: Record<string, number>; settled?: string } | undefined {
   try {
     return JSON.parse(out) as { phases?: Record<string, number>; settled?: string };
