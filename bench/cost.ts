@@ -27,7 +27,8 @@ import { CopyEngine, createAccountClient } from '../src/core';
 import type { AccountClient } from '../src/core';
 import { DEV_ACCOUNT } from '../test/helpers/azurite';
 import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
-import { cliCommand, cliJson, measured, median } from './run';
+import { cliJson, measured, median } from './run';
+import { cliCommand } from '../test/helpers/cli';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);

@@ -27,7 +27,8 @@ import * as path from 'node:path';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
 import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
-import { cliCommand, cliJson, measured, median } from './run';
+import { cliJson, measured, median } from './run';
+import { cliCommand } from '../test/helpers/cli';
 import { PANEL_RETAINED } from '../src/core/base/defaults';
 import { SETTLED_LINE } from '../src/core/engine/jobTable';
 

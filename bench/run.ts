@@ -1,6 +1,5 @@
 /** What the benchmark scripts share: a median, a bounded pool of async work, and a child process measured by /usr/bin/time. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
 
 /** The middle value (the mean of the two middle ones for an even count); NaN for none. */
 export function median(values: readonly number[]): number {
@@ -55,17 +54,6 @@ export async function timed(cmd: string[], env: NodeJS.ProcessEnv, tag: string):
   const r = await measured(cmd, { env });
   if (r.code !== 0) process.stderr.write(`${tag} exited ${r.code}: ${r.err}\n`);
   return { seconds: r.seconds, peakKiB: r.peakMiB * 1024, out: r.out, code: r.code };
-}
-
-/**
- * The CLI as users run it (`blob-copy` is its file, started by its shebang): this Node with the Node flags of the
- * file's `#!/usr/bin/env -S node …` line (the heap's limit among them), then `nodeFlags` (a profiler's), then the file.
- */
-export function cliCommand(cli: string, nodeFlags: readonly string[] = []): string[] {
-  const first = fs.readFileSync(cli, 'utf8').slice(0, 300).split('\n', 1)[0];
-  const shebang = /^#!\/usr\/bin\/env -S node((?: +-[^ ]+)*) *$/.exec(first);
-  if (!shebang) throw new Error(`${cli}: its first line is not a \`#!/usr/bin/env -S node\` shebang: ${first.slice(0, 80)}`);
-  return [process.execPath, ...shebang[1].split(' ').filter(Boolean), ...nodeFlags, cli];
 }
 
 /** What the benches read of the CLI's `--json` (undefined when its output is not that JSON). */

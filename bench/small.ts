@@ -20,7 +20,8 @@ import * as path from 'node:path';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { CopyEngine, createAccountClient } from '../src/core';
 import type { AccountClient, CopyRequest } from '../src/core';
-import { cliCommand, median, pool } from './run';
+import { median, pool } from './run';
+import { cliCommand } from '../test/helpers/cli';
 import { DEV_ACCOUNT, SECOND_ACCOUNT, type AzuriteAccount, startAzurite } from '../test/helpers/azurite';
 
 const root = path.join(__dirname, '..', '..');

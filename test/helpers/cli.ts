@@ -34,11 +34,23 @@ export interface CliResult {
   ms: number;
 }
 
-/** Starts the CLI; `done` settles when it exits, or rejects (after killing it) past the time limit. */
+/**
+ * The CLI as users run it (`blob-copy` is its file, started by its shebang): this Node with the Node flags of the
+ * file's `#!/usr/bin/env -S node …` line (the heap's limit among them), then `nodeFlags` (a profiler's), then the file.
+ */
+export function cliCommand(cli: string, nodeFlags: readonly string[] = []): string[] {
+  const first = fs.readFileSync(cli, 'utf8').slice(0, 300).split('\n', 1)[0];
+  const shebang = /^#!\/usr\/bin\/env -S node((?: +-[^ ]+)*) *$/.exec(first);
+  if (!shebang) throw new Error(`${cli}: its first line is not a \`#!/usr/bin/env -S node\` shebang: ${first.slice(0, 80)}`);
+  return [process.execPath, ...shebang[1].split(' ').filter(Boolean), ...nodeFlags, cli];
+}
+
+/** Starts the CLI as users run it (cliCommand); `done` settles when it exits, or rejects (after killing it) past the time limit. */
 export function startCli(cliPath: string, args: readonly string[], env: Record<string, string> = {}, timeoutMs = 60_000): { child: ChildProcess; done: Promise<CliResult> } {
   const t0 = Date.now();
   const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', BLOB_COPY_CACHE_DIR: TEST_CODE_CACHE_DIR, ...env };
-  const child = spawn(process.execPath, [cliPath, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [node, ...flagsAndFile] = cliCommand(cliPath);
+  const child = spawn(node, [...flagsAndFile, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const r: CliResult = { code: null, stdout: '', stderr: '', ms: 0 };
   child.stdout!.on('data', (d: Buffer) => (r.stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (r.stderr += d.toString()));
