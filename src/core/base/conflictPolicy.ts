@@ -45,7 +45,7 @@ export class PlanTotals {
 }
 
 /** The totals of items in hand (PlanTotals' rule). */
-export function totalsOf(items: readonly PlannedCopy[]): CopyPlan['totals'] {
+function totalsOf(items: readonly PlannedCopy[]): CopyPlan['totals'] {
   const t = new PlanTotals();
   t.add(items);
   return t.value();

@@ -6,26 +6,19 @@
 import { randomUUID } from 'node:crypto';
 import { RefusalList } from '../base/refusals';
 import { DEFAULT_BLOCK_SIZE } from '../base/defaults';
-import { PlanTotals, totalsOf } from '../base/conflictPolicy';
+import { PlanTotals } from '../base/conflictPolicy';
 import { CostEstimate, type CostValue } from './cost';
 import { planPagesThroughOutages, type PlannerContext } from './planner';
 import type { CopyPlan, CopyRequest, PlannedCopy, PlanWaits, Refusals, SyncTally } from '../base/types';
 
-/** The whole plan in memory (what a confirmation lists, and small copies). Large copies stream: see planPages. */
+/**
+ * The whole plan in memory (what a confirmation lists, and small copies): summarizePlan's pass, its items kept. Large
+ * copies stream: see planPages.
+ */
 export async function planCopy(ctx: PlannerContext, request: CopyRequest, signal?: AbortSignal): Promise<CopyPlan> {
   const items: PlannedCopy[] = [];
-  let warnings: ReadonlySet<string> = new Set();
-  const cost = costEstimateFor(ctx, request);
-  const refused = new RefusalList();
-  const waits = new PlanWaitTally();
-  for await (const page of planPagesThroughOutages(ctx, request, signal, undefined, { onWaited: waits.add })) {
-    items.push(...page.items);
-    refused.add(page.refused);
-    cost.add(page.items);
-    cost.planned(page.calls);
-    warnings = page.warnings;
-  }
-  return { id: randomUUID(), request, items, totals: totalsOf(items), warnings: [...warnings], cost: cost.value(), refused: refused.value(), ...waits.value() };
+  const { totals, warnings, cost, refused, waitedForStorage } = await summarizePlan(ctx, request, signal, (page) => items.push(...page));
+  return { id: randomUUID(), request, items, totals, warnings, cost, refused, ...(waitedForStorage ? { waitedForStorage } : {}) };
 }
 
 /** The outages a plan waited out, for its result (the CLI's --json `waitedForStorage`). */
@@ -41,9 +34,7 @@ class PlanWaitTally {
   }
 }
 
-
-
-/** Totals of a plan without keeping its items: count, bytes, conflicts, and the first `sample` items. */
+/** Totals of a plan without keeping its items: count, bytes, conflicts, and its items while at most `keepItems` (onPage). */
 export async function summarizePlan(
   ctx: PlannerContext,
   request: CopyRequest,
