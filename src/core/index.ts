@@ -16,6 +16,7 @@ export type { ConnectionResolver, Logger, CopyEngineOptions, BatchSummary, Batch
 export { describeRecoverability, sourceRecoverability, type Recoverability } from './copy/move';
 export { CostEstimate, describeBytes, describeCost, describeRequests, withoutPlanning, type CostValue, type CallRange } from './plan/cost';
 export { createDefaultAzureCredential } from './storage/identity';
-export { WorkerEngine, ENGINE_HEAP_MB, ENGINE_YOUNG_MB, type WorkerEngineOptions } from './worker/workerEngine';
+export { WorkerEngine, type WorkerEngineOptions } from './worker/workerEngine';
+export { ENGINE_HEAP_MB, ENGINE_YOUNG_MB } from './worker/thread';
 export type { EngineApi } from './engine/engineApi';
 export { runSync, type SyncResult, type SyncRunOptions, type ExtrasOutcome } from './engine/sync';

@@ -29,7 +29,7 @@ export interface WorkerInit {
   readonly proxyUrl?: string;
   /** Whether debug lines cross to the host (one per blob copied: only when its log shows them). */
   readonly debugLog: boolean;
-  /** The engine bundle compiled with a V8 code cache (see codeCacheBoot in workerEngine.ts). */
+  /** The engine bundle compiled with a V8 code cache (see codeCacheBoot in thread.ts). */
   readonly codeCache?: { readonly main: string; readonly file: string };
   /** Which job events cross (tests set smaller numbers; see crossing.ts). */
   readonly crossing?: CrossingOptions;

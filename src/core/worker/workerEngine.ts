@@ -1,12 +1,11 @@
 /**
  * The copy engine in a worker thread of its own: what the VS Code extension runs. The engine's memory is
- * then bounded by the worker's heap limit (ENGINE_HEAP_MB) instead of the extension host's 4 GiB, where V8 let the
+ * then bounded by the worker's heap limit (ENGINE_HEAP_MB, thread.ts) instead of the extension host's 4 GiB, where V8 let the
  * garbage of a long copy grow the host by ~10 KiB per blob; and the engine's CPU no
  * longer competes with the host's other extensions on one event loop.
  *
- * This thread keeps a mirror of what the UI reads synchronously (jobs(), batch(), liveJobs()), fed by the worker's
- * coalesced events (past a batch's first 1,000 jobs, only of the jobs the UI has a use for: crossing.ts); calls with
- * an answer cross as messages. The worker asks this thread for connection specs and Entra ID tokens (VS Code's
+ * This thread keeps a mirror of what the UI reads synchronously (mirror.ts: jobs(), batch(), liveJobs()), fed by the
+ * worker's coalesced events; calls with an answer cross as messages. The worker asks this thread for connection specs and Entra ID tokens (VS Code's
  * sign-in is reachable only here). dispose() waits (bounded) until the worker wrote the
  * journal, as CopyEngine.dispose() does synchronously.
  *
@@ -14,44 +13,24 @@
  * at load, in a thread marked by its workerData, it serves the engine instead.
  */
 import { randomUUID } from 'node:crypto';
-import * as tls from 'node:tls';
-import { isMainThread, parentPort, Worker, workerData, type ResourceLimits } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData, type ResourceLimits, type Worker } from 'node:worker_threads';
 import type { PlanPageListener, PlanSummary } from '../plan/wholePlan';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { CODE_CACHE_BOOT, workerCodeCacheFile } from './codeCacheBoot';
 import type { ConnectionSpec } from '../storage/connections';
 import type { EngineApi } from '../engine/engineApi';
 import type { EngineTuning } from '../engine/engineOptions';
 import { CopyError, retryRefusal } from '../base/errors';
-import { Emitter, type Disposable } from '../base/events';
+import type { Disposable } from '../base/events';
 import type { BatchStats, BatchSummary } from '../engine/jobEvents';
 import type { Logger } from '../base/log';
 import type { TimingOptions } from '../operations/operationChoice';
-import { isFinal, type CopyPlan, type CopyRequest, type JobSnapshot, type PlannedCopy } from '../base/types';
+import type { CopyPlan, CopyRequest, JobSnapshot, PlannedCopy } from '../base/types';
 import { serveEngine } from './server';
 import type { CrossingOptions } from './crossing';
-import { applyJobDelta, fromWireError, toWireError, toWireSpec, type CallName, type EngineEvent, type FromWorker, type PostName, type TokenOptions, type SpecAnswer, type ToWorker, type WorkerInit } from './protocol';
+import { EngineMirror } from './mirror';
+import { hostCertificates, startEngineThread } from './thread';
+import { fromWireError, toWireError, toWireSpec, type CallName, type FromWorker, type PostName, type TokenOptions, type SpecAnswer, type ToWorker, type WorkerInit } from './protocol';
 
-/**
- * The worker's old-space limit (MiB). V8 lets the old generation grow to 1.3× its live size between full collections
- * under a 256 MiB limit, 2× just under 2,048 MiB and 4× from 2,048 (the CLI's limit, scripts/build-config.mjs). A copy
- * over a round trip holds each request in flight long enough to be promoted, so at 256 the worker ran four times
- * the CLI's full collections: 100 ms RTT, 20,000 small blobs against the loopback harness, 47 against 12, and
- * 1.08 → 0.88 ms of CPU per blob with 2,048 (four alternating pairs). 2,048 cost the extension host 152 MiB of RSS
- * growth at 200,000 blobs (the budget is 100 at 1,000,000); 2,047, the largest limit of the 2× band: 25 full
- * collections, 5 % less CPU per blob than 256 (six alternating pairs), host growth 81 MiB at 200,000 (1,055 blobs/s,
- * against 959 at 256 and 1,163 at 2,048) and 86 MiB at 1,000,000. The copy's live data stays small (~30 MiB); the
- * limit bounds a fault.
- */
-export const ENGINE_HEAP_MB = 2047;
-/**
- * The worker's young generation (MiB). Unset, V8 derives a worker's from its old-space limit (192 MiB for 256), and a
- * copy's garbage filled it: 160 MiB of heap reserved for 30–50 MiB in use. 16 reserved the least (56–59 MiB at 20,000
- * small blobs, against 70–82 for a main thread's 48), but its scavenges ran three times as often as the CLI's, each
- * copying the requests then in flight: the worker spent 1.13 ms of CPU per small blob where the CLI spends 0.7. 32
- * (four alternating pairs against the loopback harness, 20,000 blobs): 0.87 ms, 18 % less time, +24 MiB of RSS.
- */
-export const ENGINE_YOUNG_MB = 32;
 /** Longest dispose() waits for the worker to write the journal (ms). */
 const DISPOSE_WAIT_MS = 5_000;
 
@@ -70,7 +49,7 @@ export interface WorkerEngineOptions {
   debugLog?: boolean;
   /** Which job events cross to this thread (default: a batch's first 1,000, then those it has a use for). */
   crossing?: CrossingOptions;
-  /** The worker's old-space limit, MiB (default ENGINE_HEAP_MB). */
+  /** The worker's old-space limit, MiB (default ENGINE_HEAP_MB, thread.ts). */
   heapMb?: number;
   /**
    * A folder for the worker's V8 code cache (the extension's global storage): the worker compiles this bundle with
@@ -87,29 +66,14 @@ interface PendingCall {
   onAbort?: () => void;
 }
 
-/** This thread's trusted CAs (PEM), when Node lists them (≥ 22.15 / 23.10): the worker is given the same. */
-function hostCertificates(): string[] | undefined {
-  const store = tls as unknown as { getCACertificates?(type?: string): string[] };
-  try {
-    return typeof store.getCACertificates === 'function' ? store.getCACertificates('default') : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export class WorkerEngine implements EngineApi {
   private worker?: Worker;
   private disposedFlag?: Int32Array;
-  private readonly jobsById = new Map<string, JobSnapshot>();
-  private readonly batchesById = new Map<string, BatchSummary>();
+  private readonly mirror = new EngineMirror();
   private readonly calls = new Map<number, PendingCall>();
   private nextCall = 1;
   private readonly credentials = new Map<string, TokenCredential>();
   private readonly tuning: EngineTuning;
-  private readonly jobEmitter = new Emitter<JobSnapshot>();
-  private readonly batchEmitter = new Emitter<BatchSummary>();
-  private readonly removedEmitter = new Emitter<readonly string[]>();
-  private readonly batchesGoneEmitter = new Emitter<readonly string[]>();
   private disposed = false;
   private debugLog: boolean;
   /** The CA list the worker trusts (as sent). */
@@ -148,21 +112,7 @@ export class WorkerEngine implements EngineApi {
       crossing: this.options.crossing,
       disposed,
     };
-    let codeCache: WorkerInit['codeCache'];
-    if (this.options.codeCacheDir) {
-      try {
-        codeCache = { main: __filename, file: workerCodeCacheFile(this.options.codeCacheDir, __filename) };
-      } catch {
-        codeCache = undefined; // the bundle cannot be read: start without a cache
-      }
-    }
-    const worker = new Worker(codeCache ? CODE_CACHE_BOOT : __filename, {
-      eval: codeCache !== undefined,
-      workerData: { ...init, codeCache },
-      // The host's own flags (an inspector port, heap sizes) are not the worker's.
-      execArgv: [],
-      resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb ?? ENGINE_HEAP_MB, maxYoungGenerationSizeMb: ENGINE_YOUNG_MB },
-    });
+    const worker = startEngineThread(__filename, init, this.options.codeCacheDir, this.options.heapMb);
     this.worker = worker;
     this.disposedFlag = new Int32Array(disposed);
     this.starts++;
@@ -211,7 +161,7 @@ export class WorkerEngine implements EngineApi {
     if (worker !== this.worker) return;
     switch (m.t) {
       case 'events':
-        for (const e of m.events) this.apply(e);
+        for (const e of m.events) this.mirror.apply(e);
         break;
       case 'reply': {
         const c = this.settle(m.id);
@@ -274,39 +224,7 @@ export class WorkerEngine implements EngineApi {
     const hint = 'Unfinished copies are in the journal: run "Blob Copy: Resume Unfinished Copies".';
     this.options.log?.error(`${message} ${hint}`);
     for (const id of [...this.calls.keys()]) this.settle(id)?.reject(new CopyError({ message, hint }));
-    for (const job of [...this.jobsById.values()]) {
-      if (!isFinal(job.state)) this.apply({ k: 'job', job: { ...job, state: 'failed', error: { message, hint }, waiting: undefined } });
-    }
-    for (const b of [...this.batchesById.values()]) {
-      if (!b.done) this.apply({ k: 'batch', summary: { ...b, done: true, listing: false, error: b.error ?? { message, hint } } });
-    }
-  }
-
-  // ---------------------------------------------------------------- the mirror
-
-  private apply(e: EngineEvent): void {
-    switch (e.k) {
-      case 'job':
-      case 'jobDelta': {
-        const job = e.k === 'job' ? e.job : applyJobDelta(this.jobsById.get(e.id), e);
-        if (!job) break; // a delta follows the whole snapshot of a job the worker has not removed since
-        this.jobsById.set(job.id, job);
-        this.jobEmitter.fire(job);
-        break;
-      }
-      case 'batch':
-        this.batchesById.set(e.summary.batchId, e.summary);
-        this.batchEmitter.fire(e.summary);
-        break;
-      case 'batchGone':
-        if (this.batchesById.delete(e.batchId)) this.batchesGoneEmitter.fire([e.batchId]);
-        break;
-      case 'removed': {
-        const ids = e.ids.filter((id) => this.jobsById.delete(id));
-        if (ids.length > 0) this.removedEmitter.fire(ids);
-        break;
-      }
-    }
+    this.mirror.engineLost({ message, hint });
   }
 
   // ---------------------------------------------------------------- EngineApi
@@ -339,11 +257,11 @@ export class WorkerEngine implements EngineApi {
   }
 
   jobs(): JobSnapshot[] {
-    return [...this.jobsById.values()];
+    return this.mirror.jobs();
   }
 
   liveJobs(batchId: string): JobSnapshot[] {
-    return this.jobs().filter((j) => j.batchId === batchId && !isFinal(j.state));
+    return this.mirror.liveJobs(batchId);
   }
 
   summarize(request: CopyRequest, signal?: AbortSignal, onPage?: PlanPageListener, keepItems?: number): Promise<PlanSummary> {
@@ -351,11 +269,11 @@ export class WorkerEngine implements EngineApi {
   }
 
   batch(batchId: string): BatchSummary | undefined {
-    return this.batchesById.get(batchId);
+    return this.mirror.batch(batchId);
   }
 
   batches(): BatchSummary[] {
-    return [...this.batchesById.values()];
+    return this.mirror.batches();
   }
 
   /** Where a batch's time went (see CopyEngine.batchStats). */
@@ -369,19 +287,19 @@ export class WorkerEngine implements EngineApi {
   }
 
   onJob(listener: (job: JobSnapshot) => void): Disposable {
-    return this.jobEmitter.event(listener);
+    return this.mirror.onJob(listener);
   }
 
   onBatch(listener: (b: BatchSummary) => void): Disposable {
-    return this.batchEmitter.event(listener);
+    return this.mirror.onBatch(listener);
   }
 
   onJobsRemoved(listener: (jobIds: readonly string[]) => void): Disposable {
-    return this.removedEmitter.event(listener);
+    return this.mirror.onJobsRemoved(listener);
   }
 
   onBatchesRemoved(listener: (batchIds: readonly string[]) => void): Disposable {
-    return this.batchesGoneEmitter.event(listener);
+    return this.mirror.onBatchesRemoved(listener);
   }
 
   cancel(jobId: string): void {
@@ -394,7 +312,7 @@ export class WorkerEngine implements EngineApi {
 
   retry(jobId: string): void {
     // The engine's own check, on the mirror: the caller hears of a wrong job at once.
-    const refused = retryRefusal(jobId, this.jobsById.get(jobId)?.state);
+    const refused = retryRefusal(jobId, this.mirror.stateOf(jobId));
     if (refused) throw refused;
     this.post('retry', [jobId]);
   }
@@ -445,10 +363,7 @@ export class WorkerEngine implements EngineApi {
       void worker.terminate();
     }
     for (const id of [...this.calls.keys()]) this.settle(id)?.reject(new CopyError({ message: 'The copy engine was disposed.' }));
-    this.jobEmitter.dispose();
-    this.batchEmitter.dispose();
-    this.removedEmitter.dispose();
-    this.batchesGoneEmitter.dispose();
+    this.mirror.dispose();
   }
 }
 
