@@ -18,10 +18,17 @@
  * --resume: the engine (in its own process, journal in a temporary folder) copies N blobs and is killed (SIGKILL)
  * at about half; a second process resumes from the journal; the harness says how many names were copied twice.
  * Writes bench/cost-results.json.
+ *
+ * `npm run bench -- --cost --names[=100000,300000]`: what a plan of several sources keeps per destination name (it
+ * remembers every name planned, to find two sources mapping to one). A summary of two sources, the harness's folder
+ * twice (so each name of the second is refused), to "backup/" (names of 20 characters), in a process of its own under
+ * --expose-gc that collects and reads its live heap every 250 ms: the peak over its starting heap at each size, and
+ * the bytes per name between the sizes. Writes bench/names-results.json.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { CopyEngine, createAccountClient } from '../src/core';
 import type { AccountClient } from '../src/core';
@@ -97,9 +104,58 @@ async function enginePeer(spec: PeerSpec): Promise<void> {
   process.stdout.write(`RESULT ${JSON.stringify({ batches: ids.length, total, succeeded })}\n`);
 }
 
+/** --names: the peak live heap of a two-source summary (see the file's comment), in this process (--expose-gc). */
+async function namesPeer(spec: { endpoint: string }): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('--names-peer needs node --expose-gc');
+  const cs = `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${DEV_ACCOUNT.key};BlobEndpoint=${spec.endpoint};`;
+  const client: AccountClient = createAccountClient({ kind: 'connectionString', connectionString: cs });
+  const engine = new CopyEngine({ resolve: async () => client, log: { info: () => undefined, warn: () => undefined, error: (m) => process.stderr.write(`error: ${m}\n`) } });
+  const live = () => (gc(), v8.getHeapStatistics().used_heap_size);
+  const base = live();
+  let peak = base;
+  const timer = setInterval(() => (peak = Math.max(peak, live())), 250);
+  const source = { kind: 'location' as const, location: { connectionId: 'src', container: SOURCE, path: PREFIX } };
+  const s = await engine.summarize({ sources: [source, { ...source, location: { ...source.location } }], destination: { connectionId: 'dst', container: 'names-dest', path: 'backup/' } });
+  clearInterval(timer);
+  peak = Math.max(peak, live());
+  engine.dispose();
+  process.stdout.write(`RESULT ${JSON.stringify({ planned: s.totals.count, refused: s.refused?.count ?? 0, peakBytes: peak - base })}\n`);
+}
+
+async function names(sizes: number[]): Promise<void> {
+  const harness = new Harness(0);
+  await harness.start();
+  const endpoint = `http://127.0.0.1:${harness.port}/${ACCOUNT}`;
+  const rows: Array<{ names: number; planned: number; refused: number; peakMiB: number }> = [];
+  try {
+    for (const n of sizes) {
+      harness.reset(n);
+      const r = await measured([process.execPath, '--expose-gc', __filename, '--names-peer', JSON.stringify({ endpoint })]);
+      const m = /RESULT (.*)/.exec(r.out);
+      if (r.code !== 0 || !m) throw new Error(`names peer failed: ${r.err.slice(-500)}`);
+      const j = JSON.parse(m[1]) as { planned: number; refused: number; peakBytes: number };
+      if (j.planned !== n || j.refused !== n) throw new Error(`expected ${n} planned and ${n} refused, got ${JSON.stringify(j)}`);
+      rows.push({ names: n, planned: j.planned, refused: j.refused, peakMiB: Math.round((j.peakBytes / 2 ** 20) * 10) / 10 });
+      process.stderr.write(`[names] ${JSON.stringify(rows[rows.length - 1])}\n`);
+    }
+  } finally {
+    await harness.stop();
+  }
+  const [a, b] = [rows[0], rows[rows.length - 1]];
+  const perName = rows.length > 1 ? Math.round(((b.peakMiB - a.peakMiB) * 2 ** 20) / (b.names - a.names)) : undefined;
+  console.log('\nA plan of two sources: peak live heap over its start (names of 20 characters; every name of the second source refused)');
+  for (const r of rows) console.log(`${String(r.names).padStart(9)} names  ${String(r.peakMiB).padStart(7)} MiB`);
+  if (perName !== undefined) console.log(`per name, between ${a.names} and ${b.names}: ${perName} bytes`);
+  fs.writeFileSync(path.join(root, 'bench', 'names-results.json'), `${JSON.stringify({ date: new Date().toISOString(), rows, bytesPerName: perName }, null, 2)}\n`);
+  console.log('written bench/names-results.json');
+}
+
 async function main(): Promise<void> {
   if (args[0] === '--peer') return sdkPeer(JSON.parse(args[1]) as PeerSpec);
   if (args[0] === '--engine-peer') return enginePeer(JSON.parse(args[1]) as PeerSpec);
+  if (args[0] === '--names-peer') return namesPeer(JSON.parse(args[1]) as { endpoint: string });
+  if (args.some((a) => a === '--names' || a.startsWith('--names='))) return names((arg('names') ?? '100000,300000').split(',').map(Number));
   const sizes = (arg('cost') ?? '1000000').split(',').map(Number);
   const reps = Math.max(1, Number(arg('reps') ?? 1));
   const only = arg('only');

@@ -1,7 +1,7 @@
 // npm run bench [-- --quick] [-- --reps=N] [-- --skip-azcopy] [-- --only=W2]   |   npm run bench -- --scale[=2000,20000] [--scale-1m]
 //   |   npm run bench -- --scale-host[=2000,20000]   |   npm run bench -- --small[=1000,10000] [--reps=N]
 //   |   npm run bench -- --latency[=0,100] [--reps=N] [--blobs=2000] [--baseline-cli=PATH]
-//   |   npm run bench -- --cost[=1000000] [--sdk-blobs=N] [--resume] [--only=cli|sdk]
+//   |   npm run bench -- --cost[=1000000] [--sdk-blobs=N] [--resume] [--only=cli|sdk]   |   npm run bench -- --cost --names[=100000,300000]
 // npm run bench -- --startup [--reps=N]: only the start-up part (bundle sizes, activation time), which the full run
 // also does after its workloads.
 // Bundles bench/bench.ts with esbuild into .cache/bench, makes sure AzCopy 10 is available (npm package
@@ -176,7 +176,8 @@ const scale = syncScale || scaleHost || args.some((a) => a === '--scale' || a.st
 const small = !scale && args.some((a) => a === '--small' || a.startsWith('--small='));
 // --latency[=RTT,RTT] [--reps=N] [--blobs=N] [--baseline-cli=PATH]: small blobs through a proxy adding a round trip (bench/latency.ts).
 const latency = !scale && !small && args.some((a) => a === '--latency' || a.startsWith('--latency='));
-// --cost[=N,N] [--sdk-blobs=N] [--resume] [--only=cli|sdk] [--sdk-like-cli]: the client's CPU and memory per blob against a loopback endpoint (bench/cost.ts).
+// --cost[=N,N] [--sdk-blobs=N] [--resume] [--only=cli|sdk] [--sdk-like-cli]: the client's CPU and memory per blob against a loopback endpoint (bench/cost.ts);
+// --cost --names[=N,N]: the memory a plan of several sources keeps per destination name (bench/cost.ts).
 const cost = !scale && !small && !latency && args.some((a) => a === '--cost' || a.startsWith('--cost='));
 if ((scale || small || latency || cost) && spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);
 if (scaleHost && spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json'], { cwd: root, stdio: 'inherit' }).status !== 0) process.exit(1);

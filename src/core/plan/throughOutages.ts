@@ -25,11 +25,11 @@ export interface OutageRide {
 
 /**
  * What a plan of several sources remembers across its pages (planner.ts): the destination names planned so far, each
- * with the source blob that took it ("index\tname"), and a move's moves. In memory only: a plan that goes on after an
- * outage goes on with it, so two sources mapping to one name are still found.
+ * with the index of the source that took it (its blob follows from the name), and a move's moves. In memory only: a
+ * plan that goes on after an outage goes on with it, so two sources mapping to one name are still found.
  */
 export interface Remembered {
-  readonly names: Map<string, string>;
+  readonly names: Map<string, number>;
   readonly moves?: Array<{ readonly sourceKey: string; readonly sourceContainer?: string; readonly sourceName: string; readonly destName: string }>;
 }
 
