@@ -11,7 +11,9 @@
  *   cli          `blob-copy copy --recursive --json` (dist/cli.js), defaults;
  *   cli-before   the same with another build (--baseline-cli=PATH/dist/cli.js), e.g. the commit before a change;
  *   worker       the extension's engine as the extension runs it: dist/core.js's WorkerEngine (the engine in its worker
- *                thread, events crossing to the calling thread), a streamed folder copy with the defaults;
+ *                thread, events crossing to the calling thread), a streamed folder copy with the defaults, the worker
+ *                compiled with the V8 code cache that a single-blob copy before the measured runs wrote (the extension
+ *                keeps it in its global storage from its first finished batch on);
  *   sdk-32       the bare SDK, no engine: list the folder, then 32 Copy Blob From URL in flight (source blob SAS);
  *   sdk-256      the same with 256 in flight.
  * Every client runs in its own process, started with spawn (never spawnSync: this process is the proxy). Reported:
@@ -26,7 +28,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
-import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
+import { Harness, HARNESS_PREFIX, HARNESS_SOURCE, nameOf } from './harness';
 import { cliJson, measured, median } from './run';
 import { cliCommand } from '../test/helpers/cli';
 import { PANEL_RETAINED } from '../src/core/base/defaults';
@@ -100,6 +102,14 @@ interface PeerSpec {
   inFlight: number;
 }
 
+interface WorkerPeerSpec extends PeerSpec {
+  connectionString: string;
+  /** Where the worker keeps its V8 code cache, as the extension does (its global storage). */
+  codeCacheDir?: string;
+  /** A copy that only writes the code cache before the measured runs (the extension has it from its first batch on). */
+  prime?: boolean;
+}
+
 /** The bare SDK loop, in its own process: list, then Copy Blob From URL with `inFlight` in flight. */
 async function peer(spec: PeerSpec): Promise<void> {
   const t0 = performance.now();
@@ -125,13 +135,13 @@ async function peer(spec: PeerSpec): Promise<void> {
 
 
 /** The extension's engine in its worker thread (dist/core.js, as the extension loads it), in its own process. */
-async function workerPeer(spec: PeerSpec & { connectionString: string }): Promise<void> {
+async function workerPeer(spec: WorkerPeerSpec): Promise<void> {
   const t0 = performance.now();
   // Required at run time, not bundled: the worker thread runs the file its WorkerEngine class comes from.
   const core = createRequire(__filename)(path.join(root, 'dist', 'core.js')) as typeof import('../src/core');
   // Its log's one line per copy that says where the requests in flight settled (stderr: the bench prints it).
   const log = { info: (m: string) => m.startsWith(SETTLED_LINE) && process.stderr.write(`${m}\n`), warn: () => undefined, error: () => undefined };
-  const engine = new core.WorkerEngine({ spec: async () => ({ kind: 'connectionString', connectionString: spec.connectionString }), log, retainFinished: PANEL_RETAINED });
+  const engine = new core.WorkerEngine({ spec: async () => ({ kind: 'connectionString', connectionString: spec.connectionString }), log, retainFinished: PANEL_RETAINED, codeCacheDir: spec.codeCacheDir });
   try {
     const batchId = await engine.startStreaming({
       sources: [{ kind: 'location', location: { connectionId: 'bench', container: spec.container, path: spec.prefix } }],
@@ -139,10 +149,17 @@ async function workerPeer(spec: PeerSpec & { connectionString: string }): Promis
     });
     const b = await engine.waitForBatch(batchId);
     if (b.failed || b.error) throw new Error(`worker: ${b.failed} failed${b.error ? `, ${b.error.message}` : ''}`);
+    // Priming: the worker writes its code cache after its first finished batch; wait (bounded) until it is there.
+    for (let i = 0; spec.prime && i < 100 && !codeCached(spec.codeCacheDir); i++) await new Promise((r) => setTimeout(r, 50));
     process.stdout.write(`RESULT ${JSON.stringify({ count: b.succeeded, ms: performance.now() - t0 })}\n`);
   } finally {
     engine.dispose();
   }
+}
+
+/** A V8 code cache of the engine's worker is in `dir`. */
+function codeCached(dir: string | undefined): boolean {
+  return dir !== undefined && fs.readdirSync(dir).some((f) => f.endsWith('.v8cache'));
 }
 
 /** The CLI's own account of a run (--json): its phases and where its requests in flight settled. */
@@ -155,7 +172,7 @@ function cliDiagnostics(out: string): string {
 
 async function main(): Promise<void> {
   if (args[0] === '--peer') return peer(JSON.parse(args[1]) as PeerSpec);
-  if (args[0] === '--worker-peer') return workerPeer(JSON.parse(args[1]) as PeerSpec & { connectionString: string });
+  if (args[0] === '--worker-peer') return workerPeer(JSON.parse(args[1]) as WorkerPeerSpec);
   const rtts = (arg('latency') ?? '0,100').split(',').map(Number);
   const reps = Math.max(1, Number(arg('reps') ?? 2));
   const n = Math.max(1, Number(arg('blobs') ?? 2000));
@@ -174,6 +191,7 @@ async function main(): Promise<void> {
     : await startAzurite();
   const srcContainer = harness ? HARNESS_SOURCE : 'lat-src';
   const runs: Array<{ rtt: number; who: Who; rep: number; ms: number; blobsPerSecond: number; cpuMsPerBlob: number; peakMiB: number }> = [];
+  let codeCacheDir: string | undefined;
   try {
     const svc = az.serviceClient();
     const prefix = harness ? HARNESS_PREFIX : `n${n}/`;
@@ -193,6 +211,19 @@ async function main(): Promise<void> {
       log(`${n} × 1 KiB source blobs uploaded`);
     }
     let seq = 0;
+    // The extension's worker compiles the engine with the V8 code cache its first finished batch wrote (global
+    // storage): one single-blob copy writes it here before the measured runs, which then start as the extension does.
+    codeCacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'blob-copy-bench-cc-'));
+    {
+      const dest = 'lat-prime';
+      if (svc) await svc.getContainerClient(dest).createIfNotExists();
+      const first = harness ? nameOf(0) : `${prefix}f${'0'.padStart(6, '0')}.bin`;
+      const cs = `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT.name};AccountKey=${DEV_ACCOUNT.key};BlobEndpoint=http://${az.host}:${az.port}/${DEV_ACCOUNT.name};`;
+      const spec: WorkerPeerSpec = { endpoint: '', container: srcContainer, prefix: first, dest, inFlight: 0, connectionString: cs, codeCacheDir, prime: true };
+      const res = await measured([process.execPath, __filename, '--worker-peer', JSON.stringify(spec)]);
+      if (res.code !== 0 || !codeCached(codeCacheDir)) throw new Error(`priming the worker's code cache failed (exit ${res.code}): ${res.err}`);
+      log(`the worker's code cache is written (${fs.readdirSync(codeCacheDir).join(', ')})`);
+    }
     for (const rtt of rtts) {
       const proxy = rtt > 0 ? await startDelayProxy({ host: az.host, port: az.port }, rtt / 2) : undefined;
       const port = proxy?.port ?? az.port;
@@ -209,7 +240,7 @@ async function main(): Promise<void> {
             if (w === 'cli' || w === 'cli-before') {
               res = await measured([...cliCommand(w === 'cli' ? cli : baseline!), 'copy', `${endpoint}/${srcContainer}/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs]);
             } else if (w === 'worker') {
-              const spec = { endpoint, container: srcContainer, prefix, dest, inFlight: 0, connectionString: cs };
+              const spec: WorkerPeerSpec = { endpoint, container: srcContainer, prefix, dest, inFlight: 0, connectionString: cs, codeCacheDir };
               res = await measured([process.execPath, __filename, '--worker-peer', JSON.stringify(spec)]);
             } else {
               const spec: PeerSpec = { endpoint, container: srcContainer, prefix, dest, inFlight: w === 'sdk-32' ? 32 : 256 };
@@ -235,6 +266,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await az.stop();
+    if (codeCacheDir) fs.rmSync(codeCacheDir, { recursive: true, force: true });
   }
   const rows = rtts.flatMap((rtt) =>
     who.map((w) => {
