@@ -6,22 +6,10 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { JobCrossing, LISTED_JOBS_PER_BATCH, LONG_JOB_MS } from '../../../src/core/worker/crossing';
-import type { JobSnapshot, JobState } from '../../../src/core/base/types';
+import type { JobSnapshot } from '../../../src/core/base/types';
+import { jobSnapshot } from '../../helpers/jobSnapshot';
 
-const job = (id: string, state: JobState, extra: Partial<JobSnapshot> = {}): JobSnapshot => ({
-  id,
-  batchId: extra.batchId ?? 'b1',
-  source: `src/${id}`,
-  destination: `dst/${id}`,
-  destinationLocation: { connectionId: 'a', container: 'dst', path: id },
-  strategy: 'copy-blob',
-  state,
-  bytesDone: 0,
-  bytesTotal: 1024,
-  throughput: 0,
-  attempts: 1,
-  ...extra,
-});
+const job = jobSnapshot;
 
 describe('JobCrossing: the job events the extension host is told of', () => {
   it('tells every change of a batch\'s first jobs, then only what the host has a use for', () => {

@@ -6,23 +6,10 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { EngineMirror } from '../../../src/core/worker/mirror';
 import type { BatchSummary } from '../../../src/core/engine/jobEvents';
-import type { JobSnapshot, JobState } from '../../../src/core/base/types';
+import { jobSnapshot } from '../../helpers/jobSnapshot';
 import { jobEvent } from '../../../src/core/worker/protocol';
 
-const job = (id: string, state: JobState, over: Partial<JobSnapshot> = {}): JobSnapshot => ({
-  id,
-  batchId: 'b1',
-  source: `src/${id}`,
-  destination: `dst/${id}`,
-  destinationLocation: { connectionId: 'a', container: 'dst', path: id },
-  strategy: 'copy-blob',
-  state,
-  bytesDone: 0,
-  bytesTotal: 1024,
-  throughput: 0,
-  attempts: 1,
-  ...over,
-});
+const job = jobSnapshot;
 const summary = (over: Partial<BatchSummary> = {}): BatchSummary => ({ batchId: 'b1', total: 2, succeeded: 0, skipped: 0, failed: 0, canceled: 0, aborted: 0, bytes: 0, done: false, ...over });
 
 describe('EngineMirror: the host thread\'s jobs and batches', () => {

@@ -7,21 +7,10 @@ import { describe, it } from 'node:test';
 import { EventOutbox } from '../../../src/core/worker/outbox';
 import type { BatchSummary } from '../../../src/core/engine/jobEvents';
 import type { JobSnapshot, JobState } from '../../../src/core/base/types';
+import { jobSnapshot } from '../../helpers/jobSnapshot';
 import type { EngineEvent } from '../../../src/core/worker/protocol';
 
-const job = (id: string, state: JobState, bytesDone = 0): JobSnapshot => ({
-  id,
-  batchId: 'b1',
-  source: `src/${id}`,
-  destination: `dst/${id}`,
-  destinationLocation: { connectionId: 'a', container: 'dst', path: id },
-  strategy: 'copy-blob',
-  state,
-  bytesDone,
-  bytesTotal: 1024,
-  throughput: 0,
-  attempts: 1,
-});
+const job = (id: string, state: JobState, bytesDone = 0): JobSnapshot => jobSnapshot(id, state, { bytesDone });
 const summary = (over: Partial<BatchSummary> = {}): BatchSummary => ({ batchId: 'b1', total: 3, succeeded: 0, skipped: 0, failed: 0, canceled: 0, aborted: 0, bytes: 0, done: false, ...over });
 const kinds = (events: EngineEvent[]) => events.map((e) => (e.k === 'job' ? `job ${e.job.id} ${e.job.state}` : e.k === 'jobDelta' ? `delta ${e.id}` : e.k === 'batch' ? `batch unreported=${e.summary.unreported}` : e.k === 'removed' ? `removed ${e.ids.join(',')}` : e.k));
 
