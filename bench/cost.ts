@@ -32,7 +32,7 @@ import * as v8 from 'node:v8';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { CopyEngine, createAccountClient } from '../src/core';
 import type { AccountClient } from '../src/core';
-import { DEV_ACCOUNT } from '../test/helpers/azurite';
+import { connectionStringAt, DEV_ACCOUNT } from '../test/helpers/azurite';
 import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
 import { cliJson, measured, median } from './run';
 import { cliCommand } from '../test/helpers/cli';
@@ -86,9 +86,13 @@ async function sdkPeer(spec: PeerSpec): Promise<void> {
 }
 
 /** The engine with a journal, in its own process: copies the folder, or resumes what the journal holds. */
+/** The engine's client of the harness's account. */
+function harnessClient(endpoint: string): AccountClient {
+  return createAccountClient({ kind: 'connectionString', connectionString: connectionStringAt(endpoint) });
+}
+
 async function enginePeer(spec: PeerSpec): Promise<void> {
-  const cs = `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${DEV_ACCOUNT.key};BlobEndpoint=${spec.endpoint};`;
-  const client: AccountClient = createAccountClient({ kind: 'connectionString', connectionString: cs });
+  const client = harnessClient(spec.endpoint);
   const engine = new CopyEngine({ resolve: async () => client, journalDir: spec.journalDir, log: { info: (m) => process.stderr.write(`${m}\n`), warn: () => undefined, error: (m) => process.stderr.write(`error: ${m}\n`) } });
   const ids = spec.resume
     ? await engine.resume()
@@ -108,8 +112,7 @@ async function enginePeer(spec: PeerSpec): Promise<void> {
 async function namesPeer(spec: { endpoint: string }): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('--names-peer needs node --expose-gc');
-  const cs = `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${DEV_ACCOUNT.key};BlobEndpoint=${spec.endpoint};`;
-  const client: AccountClient = createAccountClient({ kind: 'connectionString', connectionString: cs });
+  const client = harnessClient(spec.endpoint);
   const engine = new CopyEngine({ resolve: async () => client, log: { info: () => undefined, warn: () => undefined, error: (m) => process.stderr.write(`error: ${m}\n`) } });
   const live = () => (gc(), v8.getHeapStatistics().used_heap_size);
   const base = live();
@@ -168,7 +171,7 @@ async function main(): Promise<void> {
   const harness = new Harness(0);
   await harness.start();
   const endpoint = `http://127.0.0.1:${harness.port}/${ACCOUNT}`;
-  const cs = `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${DEV_ACCOUNT.key};BlobEndpoint=${endpoint};`;
+  const cs = connectionStringAt(endpoint);
   const rows: Array<Record<string, unknown>> = [];
   const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
   let seq = 0;

@@ -27,7 +27,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
+import { connectionStringAt, DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
 import { Harness, HARNESS_PREFIX, HARNESS_SOURCE, nameOf } from './harness';
 import { cliJson, measured, median } from './run';
 import { cliCommand } from '../test/helpers/cli';
@@ -195,6 +195,8 @@ async function main(): Promise<void> {
   try {
     const svc = az.serviceClient();
     const prefix = harness ? HARNESS_PREFIX : `n${n}/`;
+    /** The i-th source blob's name (the harness generates its own). */
+    const sourceName = (i: number) => (harness ? nameOf(i) : `${prefix}f${String(i).padStart(6, '0')}.bin`);
     if (svc) {
       const src = svc.getContainerClient(srcContainer);
       await src.createIfNotExists();
@@ -204,7 +206,7 @@ async function main(): Promise<void> {
         Array.from({ length: 64 }, async () => {
           while (next < n) {
             const i = next++;
-            await src.getBlockBlobClient(`${prefix}f${String(i).padStart(6, '0')}.bin`).upload(body, body.length);
+            await src.getBlockBlobClient(sourceName(i)).upload(body, body.length);
           }
         }),
       );
@@ -217,9 +219,8 @@ async function main(): Promise<void> {
     {
       const dest = 'lat-prime';
       if (svc) await svc.getContainerClient(dest).createIfNotExists();
-      const first = harness ? nameOf(0) : `${prefix}f${'0'.padStart(6, '0')}.bin`;
-      const cs = `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT.name};AccountKey=${DEV_ACCOUNT.key};BlobEndpoint=http://${az.host}:${az.port}/${DEV_ACCOUNT.name};`;
-      const spec: WorkerPeerSpec = { endpoint: '', container: srcContainer, prefix: first, dest, inFlight: 0, connectionString: cs, codeCacheDir, prime: true };
+      const cs = connectionStringAt(`http://${az.host}:${az.port}/${DEV_ACCOUNT.name}`);
+      const spec: WorkerPeerSpec = { endpoint: '', container: srcContainer, prefix: sourceName(0), dest, inFlight: 0, connectionString: cs, codeCacheDir, prime: true };
       const res = await measured([process.execPath, __filename, '--worker-peer', JSON.stringify(spec)]);
       if (res.code !== 0 || !codeCached(codeCacheDir)) throw new Error(`priming the worker's code cache failed (exit ${res.code}): ${res.err}`);
       log(`the worker's code cache is written (${fs.readdirSync(codeCacheDir).join(', ')})`);
@@ -228,7 +229,7 @@ async function main(): Promise<void> {
       const proxy = rtt > 0 ? await startDelayProxy({ host: az.host, port: az.port }, rtt / 2) : undefined;
       const port = proxy?.port ?? az.port;
       const endpoint = `http://${az.host}:${port}/${DEV_ACCOUNT.name}`;
-      const cs = `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT.name};AccountKey=${DEV_ACCOUNT.key};BlobEndpoint=${endpoint};`;
+      const cs = connectionStringAt(endpoint);
       try {
         for (let rep = 1; rep <= reps; rep++) {
           const order = who.map((_, i) => who[(i + rep - 1) % who.length]);

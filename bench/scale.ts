@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
+import { connectionStringAt, DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
 import { Harness, HARNESS_PREFIX, HARNESS_SOURCE } from './harness';
 import { pool, timed } from './run';
 
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   try {
     const service = az.serviceClient(DEV_ACCOUNT);
     const endpoint = `http://${az.host}:${az.port}/${DEV_ACCOUNT.name}`;
-    const cs = `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT.name};AccountKey=${DEV_ACCOUNT.key};BlobEndpoint=${endpoint};`;
+    const cs = connectionStringAt(endpoint);
     const src = service.getContainerClient('scale-src');
     await src.createIfNotExists();
     const body = Buffer.alloc(1024, 7);

@@ -22,7 +22,7 @@ import { CopyEngine, createAccountClient } from '../src/core';
 import type { AccountClient, CopyRequest } from '../src/core';
 import { median, pool } from './run';
 import { cliCommand } from '../test/helpers/cli';
-import { DEV_ACCOUNT, SECOND_ACCOUNT, type AzuriteAccount, startAzurite } from '../test/helpers/azurite';
+import { connectionStringAt, DEV_ACCOUNT, SECOND_ACCOUNT, type AzuriteAccount, startAzurite } from '../test/helpers/azurite';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -158,7 +158,7 @@ async function main(): Promise<void> {
     const B = SECOND_ACCOUNT;
     const svcA = az.serviceClient(A);
     const svcB = az.serviceClient(B);
-    const cs = (a: AzuriteAccount) => `DefaultEndpointsProtocol=http;AccountName=${a.name};AccountKey=${a.key};BlobEndpoint=${endpointOf(az.host, az.port, a)};`;
+    const cs = (a: AzuriteAccount) => connectionStringAt(endpointOf(az.host, az.port, a), a);
     const src = svcA.getContainerClient('small-src');
     await src.createIfNotExists();
     const body = Buffer.alloc(1024, 7);

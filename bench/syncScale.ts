@@ -14,7 +14,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
+import { connectionStringAt, DEV_ACCOUNT, startAzurite } from '../test/helpers/azurite';
 import { pool, timed } from './run';
 
 const root = path.join(__dirname, '..', '..');
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   try {
     const service = az.serviceClient(DEV_ACCOUNT);
     const endpoint = `http://${az.host}:${az.port}/${DEV_ACCOUNT.name}`;
-    const cs = `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT.name};AccountKey=${DEV_ACCOUNT.key};BlobEndpoint=${endpoint};`;
+    const cs = connectionStringAt(endpoint);
     const src = service.getContainerClient('sync-src');
     await src.createIfNotExists();
     const body = Buffer.alloc(1024, 7);

@@ -23,6 +23,11 @@ export const DEV_ACCOUNT: AzuriteAccount = {
   key: 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
 };
 
+/** The connection string of `account` at a blob endpoint ("http(s)://host:port/account"), as Azurite is reached. */
+export function connectionStringAt(endpoint: string, account: AzuriteAccount = DEV_ACCOUNT): string {
+  return `DefaultEndpointsProtocol=${endpoint.startsWith('https:') ? 'https' : 'http'};AccountName=${account.name};AccountKey=${account.key};BlobEndpoint=${endpoint};`;
+}
+
 /** A second account for cross-account copies. Its key is a fixed test value (base64 of 64 bytes). */
 export const SECOND_ACCOUNT: AzuriteAccount = {
   name: 'acct2',
@@ -310,7 +315,7 @@ export async function startAzurite(options: StartOptions = {}): Promise<AzuriteI
     endpoint,
     connectionString: (a) => {
       const acc = resolveAccount(a);
-      return `DefaultEndpointsProtocol=${protocol};AccountName=${acc.name};AccountKey=${acc.key};BlobEndpoint=${endpoint(acc)};`;
+      return connectionStringAt(endpoint(acc), acc);
     },
     credential: (a) => {
       const acc = resolveAccount(a);
