@@ -14,7 +14,7 @@ compiled.run();
 // Written once the start-up code has run (a cache then holds its compiled functions too); a later start takes it.
 setTimeout(() => compiled.write(), 1000).unref();
 
-// The process that started this Azurite (a test file, the demo) may be killed outright (SIGKILL, a runner giving up
-// on it): no exit handler of its runs, and this process is left to pid 1 with nothing to serve. It ends itself then.
+// The process that started this Azurite (a test file, a benchmark) may be killed outright (SIGKILL, a runner giving
+// up on it): no exit handler of its runs, and this process is left to pid 1 with nothing to serve. It ends itself then.
 const starter = process.ppid;
 setInterval(() => process.ppid !== starter && process.exit(0), 250).unref();
