@@ -1,12 +1,12 @@
 /**
- * The copy engine in a worker thread of its own: what the VS Code extension runs. The engine's memory is
- * then bounded by the worker's heap limit (ENGINE_HEAP_MB, thread.ts) instead of the extension host's 4 GiB, where V8 let the
- * garbage of a long copy grow the host by ~10 KiB per blob; and the engine's CPU no
- * longer competes with the host's other extensions on one event loop.
+ * The copy engine in a worker thread of its own: what the VS Code extension runs. The engine's memory is then bounded
+ * by the worker's heap limit (ENGINE_HEAP_MB, thread.ts) instead of the extension host's 4 GiB, where V8 let the
+ * garbage of a long copy grow the host by ~10 KiB per blob; and the engine's CPU no longer competes with the host's
+ * other extensions on one event loop.
  *
  * This thread keeps a mirror of what the UI reads synchronously (mirror.ts: jobs(), batch(), liveJobs()), fed by the
- * worker's coalesced events; calls with an answer cross as messages. The worker asks this thread for connection specs and Entra ID tokens (VS Code's
- * sign-in is reachable only here). dispose() waits (bounded) until the worker wrote the
+ * worker's coalesced events; calls with an answer cross as messages. The worker asks this thread for connection specs
+ * and Entra ID tokens (VS Code's sign-in is reachable only here). dispose() waits (bounded) until the worker wrote the
  * journal, as CopyEngine.dispose() does synchronously.
  *
  * The worker runs this very file (dist/core.js in the release build, out/src/core/workerEngine.js compiled by tsc):
