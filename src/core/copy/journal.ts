@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { redact } from '../base/redact';
-import type { ConflictPolicy, CopyOperation, CopyRequest, ErrorInfo, JobState, PlannedCopy } from '../base/types';
+import type { ConflictPolicy, CopyOperation, CopyRequest, ErrorInfo, JobState, PlannedCopy, Refusals } from '../base/types';
 
 /**
  * Progress as stored: the generation and the operation's own fields (see operations/types.ts, tagged by `op`).
@@ -57,7 +57,19 @@ export interface BatchRecord {
   sourceSecretOmitted?: boolean;
   /** Sources before `source` are listed to the end; in `source`, every name up to and including `after`. */
   position: { source: number; after?: string };
+  /**
+   * Set once every source was listed, while copies are still in flight (they have their own records): what only the
+   * listing knew, for a restart before the batch is done: its error, the blobs it refused; the request tells a sync
+   * whose extras are still to be deleted. Nothing is listed again; the record goes when the batch is done.
+   */
+  listed?: ListedFacts;
   updatedAt: string;
+}
+
+/** What a batch's listing found that its jobs' records cannot tell (see BatchRecord.listed). */
+export interface ListedFacts {
+  readonly error?: ErrorInfo;
+  readonly refused?: Refusals;
 }
 
 /** Store interface (the extension passes its global storage folder to the file store). */

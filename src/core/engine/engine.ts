@@ -10,10 +10,10 @@ import { onTransientFailure } from '../storage/connections';
 import { BATCH_WINDOW, DEFAULT_CONCURRENCY, DEFAULT_SMALL_BLOB_CAP, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES, TUNING_KEYS, type CopyEngineOptions, type EngineTuning } from './engineOptions';
 import { CopyError, retryRefusal, toCopyError } from '../base/errors';
 import type { Disposable } from '../base/events';
-import { statsOf, type BatchStats, clearTimer, emptySummary, newBatch, summaryOf, type BatchSummary } from './jobEvents';
+import { statsOf, type Batch, type BatchStats, clearTimer, emptySummary, newBatch, summaryOf, type BatchSummary } from './jobEvents';
 import { EngineJobTable } from './jobTable';
 import { describeSide, jobFromRecord, snapshotOf, type Job } from '../copy/job';
-import { FileJournal, type JournalRecord, type JournalStore } from '../copy/journal';
+import { FileJournal, type BatchRecord, type JournalRecord, type JournalStore } from '../copy/journal';
 import { redactingLogger, type Logger } from '../base/log';
 import { operationModule, pendingCopyId } from '../operations';
 import { DeferredCleanups } from '../copy/cleanups';
@@ -289,15 +289,7 @@ export class CopyEngine implements EngineApi {
         if (rec.sourceSecretOmitted) throw new CopyError({ message: "a source URL's SAS is not kept in the journal; start the copy again." });
         await this.table.feeds.start(batchId, rec.request, undefined, rec.position, found.skip.get(batchId), found.done.get(batchId));
         ids.add(batchId);
-        if (rec.request.options?.sync?.deleteExtras) {
-          // The sync that would delete the extras after these copies ended with the process: the batch says so.
-          const note = syncInterrupted();
-          const b = batches.get(batchId)!;
-          b.error = note;
-          const src = rec.request.sources[0];
-          if (src?.kind === 'location') b.syncAgain = { source: src.location, destination: rec.request.destination, compare: rec.request.options?.sync?.compare };
-          this.log.warn(`Batch ${batchId}: ${note.message} ${note.hint}`);
-        }
+        this.syncCutShort(batches.get(batchId)!, rec);
       } catch (e) {
         const err = toCopyError(e, 'List the sources', 'source');
         this.log.error(`Batch ${batchId}: its listing cannot resume: ${err.message}`);
@@ -311,8 +303,34 @@ export class CopyEngine implements EngineApi {
         ids.add(batchId);
       }
     }
+    for (const [batchId, rec] of found.listed) {
+      // Listed to the end before the restart: its copies came back from their own records (above); what only its
+      // listing knew comes back from its record, so it is not reported complete.
+      let b = batches.get(batchId);
+      if (!b) batches.set(batchId, (b = newBatch(batchId)));
+      b.error = rec.listed?.error;
+      b.refused.merge(rec.listed?.refused);
+      this.syncCutShort(b, rec);
+      b.listedRecord = true;
+      this.table.forgetListed(b); // nothing was left in flight: done now
+      ids.add(batchId);
+    }
     for (const id of ids) this.table.batchChanged(batches.get(id)!);
     return [...ids];
+  }
+
+  /**
+   * A resumed sync that was to delete the extras after its copies: the run that would have deleted them ended with
+   * the process, so the batch says so (partial, with the sync to run again), unless its listing's own error does.
+   */
+  private syncCutShort(b: Batch, rec: BatchRecord): void {
+    const request = rec.request;
+    if (!request.options?.sync?.deleteExtras) return;
+    const note = syncInterrupted();
+    b.error ??= note;
+    const src = request.sources[0];
+    if (src?.kind === 'location') b.syncAgain = { source: src.location, destination: request.destination, compare: request.options.sync.compare };
+    this.log.warn(`Batch ${b.id}: ${note.message} ${note.hint}`);
   }
 
   /**

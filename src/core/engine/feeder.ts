@@ -4,7 +4,7 @@
  * the batch's position is journaled (after the journal has written every job made before it), so a resume lists
  * on from there and no blob is copied twice or missed.
  */
-import type { BatchRecord } from '../copy/journal';
+import type { BatchRecord, ListedFacts } from '../copy/journal';
 import { sanitizeRequest } from '../copy/journal';
 import type { JobTable } from '../copy/jobTable';
 import { planPagesThroughOutages, type PlanPage, type PlannerContext, type PlanPosition } from '../plan/planner';
@@ -32,6 +32,23 @@ interface Feed {
   readonly from?: PlanPosition;
   /** Resolves when the batch has fewer than its window of jobs not final (or the engine stops). */
   room(): Promise<void>;
+}
+
+/** Refused blobs a record kept past the listing names (the rest are counted): the record stays small. */
+const LISTED_REFUSALS_KEPT = 1000;
+
+/**
+ * What a batch's record keeps once its listing ended with copies still in flight (BatchRecord.listed): what a restart
+ * would otherwise lose, so the resumed batch is not reported complete: the listing's error, the blobs it refused, or
+ * (told by the request) a sync whose extras are to be deleted after the copies. Undefined: the jobs' records tell it all.
+ */
+function listedFacts(batch: Batch, request: CopyRequest): ListedFacts | undefined {
+  const refused = batch.refused.value();
+  if (!batch.error && !refused && !request.options?.sync?.deleteExtras) return undefined;
+  return {
+    ...(batch.error ? { error: batch.error } : {}),
+    ...(refused ? { refused: { count: refused.count, first: refused.first.slice(0, LISTED_REFUSALS_KEPT) } } : {}),
+  };
 }
 
 /** How a blob is named in a batch's done log: its source's index and its name. */
@@ -97,7 +114,12 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
     if (host.isDisposed()) return;
     host.recordLive(batch);
     host.journal?.flush(); // every job not final has its own record on disk from here on …
-    host.journal?.removeBatch(batch.id); // … so the batch's position is no longer needed
+    const listed = host.journal && !f.signal.aborted && batch.live.size > 0 ? listedFacts(batch, f.request) : undefined;
+    if (listed) {
+      // … but not what only the listing knew: the record stays (nothing to list on from) until the batch is done.
+      host.journal!.saveBatch({ version: 1, batchId: batch.id, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, listed, updatedAt: '' });
+      batch.listedRecord = true;
+    } else host.journal?.removeBatch(batch.id); // … so the batch's position is no longer needed
   };
   try {
     savePosition(true);

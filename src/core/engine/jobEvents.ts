@@ -94,6 +94,8 @@ export interface Batch {
   emitTimer?: NodeJS.Timeout;
   /** Where a streamed batch's time goes (performance.now() marks); see CopyEngine.batchStats. */
   timing?: BatchTiming;
+  /** Its journal record outlives its listing (BatchRecord.listed) until it is done: removed then. */
+  listedRecord?: boolean;
 }
 
 interface BatchTiming {

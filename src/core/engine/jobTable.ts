@@ -201,9 +201,17 @@ export class EngineJobTable implements BatchTable {
     if (batch) {
       jobFinished(batch, job);
       this.feeds.roomFreed(batch);
+      this.forgetListed(batch);
     }
     this.events.job(job, true);
     this.deps.wakeIdle();
+  }
+
+  /** A batch whose record was kept past its listing (BatchRecord.listed) no longer needs it once it is done. */
+  forgetListed(batch: Batch): void {
+    if (!batch.listedRecord || !batchDone(batch)) return;
+    batch.listedRecord = false;
+    this.journal?.removeBatch(batch.id);
   }
 
   saveJournal(job: Job, urgent = false): void {

@@ -1,6 +1,7 @@
 /**
- * What a new engine finds in the journal to resume: jobs that were not final, and streamed batches that stopped
- * while listing (their position, and the blobs beyond it that already have a record, so none is made twice).
+ * What a new engine finds in the journal to resume: jobs that were not final, streamed batches that stopped while
+ * listing (their position, and the blobs beyond it that already have a record, so none is made twice), and batches
+ * that stopped after their listing with what only the listing knew (BatchRecord.listed).
  */
 import type { BatchRecord, JournalRecord, JournalStore } from '../copy/journal';
 import { compareNames } from '../plan/expand';
@@ -11,6 +12,8 @@ interface ResumeSet {
   readonly jobs: JournalRecord[];
   /** Streamed batches to list on, by id. */
   readonly streams: Map<string, BatchRecord>;
+  /** Batches listed to the end, with copies that were still in flight (BatchRecord.listed), by id. */
+  readonly listed: Map<string, BatchRecord>;
   /** Per streamed batch: destinations (before rename) that have a record: not made again from the listing. */
   readonly skip: Map<string, Set<string>>;
   /** Per streamed batch: blobs (doneKey) that finished beyond its position, from its done log. */
@@ -30,10 +33,14 @@ export function beyondPosition(line: string, p: BatchRecord['position']): boolea
 }
 
 export function readResume(journal: JournalStore | undefined, known: { job(id: string): boolean; batch(id: string): boolean }): ResumeSet {
-  const set: ResumeSet = { jobs: [], streams: new Map(), skip: new Map(), done: new Map() };
+  const set: ResumeSet = { jobs: [], streams: new Map(), listed: new Map(), skip: new Map(), done: new Map() };
   if (!journal) return set;
   for (const b of journal.listBatches()) {
     if (known.batch(b.batchId)) continue;
+    if (b.listed) {
+      set.listed.set(b.batchId, b);
+      continue;
+    }
     set.streams.set(b.batchId, b);
     // Only what lies beyond the position matters (the listing resumes there): memory stays small.
     const beyond = journal.readDone(b.batchId).filter((line) => beyondPosition(line, b.position));

@@ -1,0 +1,152 @@
+/**
+ * A streamed batch stopped after its listing ended, some copies still in flight: the jobs' own records bring the
+ * copies back, but not what only the listing knew. Against a real Azurite (a fault proxy holds the last copies so the
+ * listing ends before them), the batch's record now outlives its listing until the batch is done, and a resumed
+ * batch still says what the run before knew:
+ *   - a sync that was to delete extras: they were not deleted, so it ends partial (SyncInterrupted), never complete;
+ *   - a folder copy whose listing refused a blob (archived): it ends partial and names it.
+ * Once the batch is done, its record is gone.
+ */
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
+import { A1, A2, makeEngine, MemoryLog, stopFast } from '../helpers/engine';
+import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
+import { waitFor } from '../helpers/wait';
+import { CopyEngine, type BatchSummary, type CopyRequest } from '../../src/core';
+import { createAccountClient, type AccountClient } from '../../src/core/storage/connections';
+import { FileJournal } from '../../src/core/copy/journal';
+import { batchOutcome } from '../../src/shared/vocabulary';
+
+const put = (c: ContainerClient, name: string, text: string) => c.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
+
+async function names(c: ContainerClient): Promise<string[]> {
+  const out: string[] = [];
+  for await (const b of c.listBlobsFlat()) out.push(b.name);
+  return out.sort();
+}
+
+/** The tests' two connections, through the proxy (one try per request: a held request is not sent twice). */
+function throughProxy(proxy: FaultProxy): (id: string) => Promise<AccountClient> {
+  const cache = new Map<string, AccountClient>();
+  return async (id) => {
+    const account = id === A1 ? DEV_ACCOUNT : id === A2 ? SECOND_ACCOUNT : undefined;
+    if (!account) throw new Error(`unknown connection ${id}`);
+    let c = cache.get(id);
+    if (!c) cache.set(id, (c = createAccountClient({ kind: 'connectionString', connectionString: proxy.connectionString(account.name, account.key) }, { retryOptions: { maxTries: 1 } })));
+    return c;
+  };
+}
+
+describe('a batch stopped after its listing ended resumes with what its listing knew', () => {
+  let azurite: AzuriteInstance;
+  let proxy: FaultProxy;
+  let dev: BlobServiceClient;
+  let acct2: BlobServiceClient;
+  let tmp: string;
+
+  before(async () => {
+    azurite = await startAzurite();
+    proxy = await startFaultProxy({ host: azurite.host, port: azurite.port });
+    dev = azurite.serviceClient();
+    acct2 = azurite.serviceClient(SECOND_ACCOUNT);
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resume-listed-test-'));
+  });
+  after(async () => {
+    await proxy?.stop();
+    await stopFast(azurite);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /**
+   * Starts the request in an engine with a journal, holds the copies of `held` blobs at the proxy, waits until the
+   * listing ended and the other copies succeeded, and stops that engine (a restart): its journal folder.
+   */
+  async function stoppedAfterListing(request: CopyRequest, held: RegExp, succeeded: number): Promise<{ journalDir: string; batchId: string; before: BatchSummary }> {
+    const journalDir = fs.mkdtempSync(path.join(tmp, 'journal-'));
+    let release!: () => void;
+    proxy.setRules({ match: (r) => r.method === 'PUT' && r.copySource !== undefined && held.test(r.path), holdUntil: new Promise<void>((r) => (release = r)) });
+    const first = new CopyEngine({ resolve: throughProxy(proxy), log: new MemoryLog(), journalDir });
+    try {
+      const batchId = await first.startStreaming(request);
+      await waitFor(() => {
+        const b = first.batch(batchId);
+        return b !== undefined && !b.listing && b.succeeded === succeeded;
+      }, 20_000, 'the listing to end and the copies not held to succeed');
+      const before = first.batch(batchId)!;
+      assert.equal(before.done, false, 'the held copies are still in flight');
+      assert.equal(new FileJournal(journalDir).listBatches().length, 1, 'the batch keeps its record after its listing');
+      return { journalDir, batchId, before };
+    } finally {
+      first.dispose();
+      release();
+      proxy.setRules({});
+    }
+  }
+
+  it('a sync that was to delete extras, stopped after its listing: resumed, its copies finish and it ends partial (SyncInterrupted), the extra kept', async () => {
+    const src = dev.getContainerClient('lsrc');
+    const dst = acct2.getContainerClient('ldst');
+    await src.create();
+    await dst.create();
+    for (let i = 0; i < 6; i++) await put(src, `n${i}.txt`, `v${i}`);
+    await put(dst, 'x1.txt', 'extra');
+    const reportFile = path.join(tmp, 'report.ndjson');
+    fs.writeFileSync(reportFile, '');
+    const request: CopyRequest = {
+      sources: [{ kind: 'location', location: { connectionId: A1, container: 'lsrc', path: '' } }],
+      destination: { connectionId: A2, container: 'ldst', path: '' },
+      options: { sync: { compare: 'auto', reportFile, deleteExtras: true } },
+    };
+    const { journalDir, batchId } = await stoppedAfterListing(request, /\/ldst\/n[345]\.txt$/, 3);
+    const { engine: resumed, log } = makeEngine(azurite, { journalDir });
+    try {
+      assert.deepEqual(await resumed.resume(), [batchId]);
+      const b = await resumed.waitForBatch(batchId);
+      assert.equal(b.succeeded, 3, `the copies in flight at the stop resume: ${JSON.stringify(b)}`);
+      assert.equal(b.error?.code, 'SyncInterrupted', JSON.stringify(b));
+      assert.equal(batchOutcome(b, b.error !== undefined), 'partial');
+      assert.equal(resumed.batch(batchId)?.error?.code, 'SyncInterrupted');
+      assert.ok(log.lines.some((l) => l.startsWith('warn') && l.includes(`Batch ${batchId}: A sync interrupted by a restart`)), log.lines.join('\n'));
+      assert.deepEqual(await names(dst), ['n0.txt', 'n1.txt', 'n2.txt', 'n3.txt', 'n4.txt', 'n5.txt', 'x1.txt'], 'every copy arrived; the extra is kept');
+      await resumed.whenIdle();
+      assert.deepEqual(new FileJournal(journalDir).listBatches(), [], 'the batch is done: its record is gone');
+    } finally {
+      resumed.dispose();
+    }
+  });
+
+  it('a folder copy whose listing refused an archived blob, stopped after its listing: resumed, it ends partial and names the blob', async () => {
+    const src = dev.getContainerClient('rsrc');
+    await src.create();
+    await acct2.createContainer('rdst');
+    for (let i = 0; i < 5; i++) await put(src, `f/n${i}.txt`, `v${i}`);
+    await put(src, 'f/cold.txt', 'archived');
+    await src.getBlobClient('f/cold.txt').setAccessTier('Archive');
+    const request: CopyRequest = {
+      sources: [{ kind: 'location', location: { connectionId: A1, container: 'rsrc', path: 'f/' } }],
+      destination: { connectionId: A2, container: 'rdst', path: '' },
+    };
+    const { journalDir, batchId, before } = await stoppedAfterListing(request, /\/rdst\/n[34]\.txt$/, 3);
+    assert.equal(before.unplanned, 1, 'the listing refused the archived blob');
+    const { engine: resumed } = makeEngine(azurite, { journalDir });
+    try {
+      assert.deepEqual(await resumed.resume(), [batchId]);
+      const b = await resumed.waitForBatch(batchId);
+      assert.equal(b.succeeded, 2, JSON.stringify(b));
+      assert.equal(b.unplanned, 1, `still partial after the restart: ${JSON.stringify(b)}`);
+      assert.equal(b.refusedFirst?.[0]?.source, 'f/cold.txt');
+      assert.match(b.refusedFirst?.[0]?.reason ?? '', /Archive tier/);
+      assert.equal(batchOutcome(b, b.error !== undefined), 'partial');
+      assert.deepEqual(resumed.batchRefusals(batchId)?.first.map((r) => r.source), ['f/cold.txt']);
+      await resumed.whenIdle();
+      assert.deepEqual(new FileJournal(journalDir).listBatches(), [], 'the batch is done: its record is gone');
+    } finally {
+      resumed.dispose();
+    }
+  });
+});
