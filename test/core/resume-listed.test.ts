@@ -5,7 +5,8 @@
  * batch still says what the run before knew:
  *   - a sync that was to delete extras: they were not deleted, so it ends partial (SyncInterrupted), never complete;
  *   - a folder copy whose listing refused a blob (archived): it ends partial and names it.
- * Once the batch is done, its record is gone.
+ * Once the batch is done, its record is gone. And a batch stopped while listing counts the blobs its listing refused
+ * before its journaled position (a resume lists on after it and does not meet them again).
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -115,6 +116,61 @@ describe('a batch stopped after its listing ended resumes with what its listing 
       assert.deepEqual(await names(dst), ['n0.txt', 'n1.txt', 'n2.txt', 'n3.txt', 'n4.txt', 'n5.txt', 'x1.txt'], 'every copy arrived; the extra is kept');
       await resumed.whenIdle();
       assert.deepEqual(new FileJournal(journalDir).listBatches(), [], 'the batch is done: its record is gone');
+    } finally {
+      resumed.dispose();
+    }
+  });
+
+  it('a folder copy stopped while listing, an archived blob behind its journaled position: resumed from there, it still counts the blob (partial)', async () => {
+    const src = dev.getContainerClient('psrc');
+    await src.create();
+    await acct2.createContainer('pdst');
+    await put(src, 'f/a-cold.txt', 'archived');
+    await src.getBlobClient('f/a-cold.txt').setAccessTier('Archive');
+    const rel = (i: number) => `b${String(i).padStart(3, '0')}.txt`;
+    for (let i = 0; i < 30; i++) await put(src, `f/${rel(i)}`, `v${i}`);
+    const journalDir = fs.mkdtempSync(path.join(tmp, 'journal-'));
+    // A window of 5: the listing waits while copies are held. b010–b019 are held until the feeder's position, saved
+    // at most once a second while it admits copies, can be saved past the archived blob; b020 on stay held.
+    let releaseFirst!: () => void;
+    let releaseRest!: () => void;
+    const first = new Promise<void>((r) => (releaseFirst = r));
+    const rest = new Promise<void>((r) => (releaseRest = r));
+    const copyOf = (re: RegExp) => (r: { method: string; copySource?: string; path: string }) => r.method === 'PUT' && r.copySource !== undefined && re.test(r.path);
+    proxy.setRules({ match: copyOf(/\/pdst\/b01\d\.txt$/), holdUntil: first });
+    const stopped = new CopyEngine({ resolve: throughProxy(proxy), log: new MemoryLog(), journalDir, batchWindow: 5 });
+    let batchId = '';
+    try {
+      const t0 = Date.now();
+      batchId = await stopped.startStreaming({
+        sources: [{ kind: 'location', location: { connectionId: A1, container: 'psrc', path: 'f/' } }],
+        destination: { connectionId: A2, container: 'pdst', path: '' },
+      });
+      await waitFor(() => stopped.batch(batchId)?.succeeded === 10 && Date.now() - t0 > 1200, 20_000, 'b000–b009 copied, a second past the first position');
+      proxy.setRules({ match: copyOf(/\/pdst\/b0[2-9]\d\.txt$/), holdUntil: rest });
+      releaseFirst();
+      await waitFor(() => stopped.batch(batchId)?.succeeded === 20, 20_000, 'b010–b019 copied');
+      const record = new FileJournal(journalDir).listBatches()[0];
+      assert.ok(record?.position.after !== undefined && record.position.after > 'f/a-cold.txt', `the position passed the archived blob: ${JSON.stringify(record?.position)}`);
+      assert.equal(record.refused?.count, 1, 'the record counts the refused blob behind its position');
+      const b = stopped.batch(batchId)!;
+      assert.equal(b.listing, true, 'still listing');
+      assert.equal(b.unplanned, 1);
+    } finally {
+      stopped.dispose();
+      releaseFirst();
+      releaseRest();
+      proxy.setRules({});
+    }
+    const { engine: resumed } = makeEngine(azurite, { journalDir });
+    try {
+      assert.deepEqual(await resumed.resume(), [batchId]);
+      const b = await resumed.waitForBatch(batchId);
+      assert.equal(b.failed, 0, JSON.stringify(b));
+      assert.equal(b.unplanned, 1, `the archived blob is still counted after the resume: ${JSON.stringify(b)}`);
+      assert.equal(b.refusedFirst?.[0]?.source, 'f/a-cold.txt');
+      assert.equal(batchOutcome(b, b.error !== undefined), 'partial');
+      assert.deepEqual(await names(acct2.getContainerClient('pdst')), Array.from({ length: 30 }, (_, i) => rel(i)), 'every other blob arrived');
     } finally {
       resumed.dispose();
     }

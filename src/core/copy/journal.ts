@@ -58,18 +58,18 @@ export interface BatchRecord {
   /** Sources before `source` are listed to the end; in `source`, every name up to and including `after`. */
   position: { source: number; after?: string };
   /**
-   * Set once every source was listed, while copies are still in flight (they have their own records): what only the
-   * listing knew, for a restart before the batch is done: its error, the blobs it refused; the request tells a sync
-   * whose extras are still to be deleted. Nothing is listed again; the record goes when the batch is done.
+   * Blobs the listing refused up to `position` (the first of them named, all counted): a resume lists on after the
+   * position and would not meet them again, so the resumed batch counts them from here (it stays partial). Once
+   * `listed`, every blob the listing refused.
    */
-  listed?: ListedFacts;
+  refused?: Refusals;
+  /**
+   * Set once every source was listed, while copies are still in flight (they have their own records): what only the
+   * listing knew, for a restart before the batch is done: its error, its refused blobs (`refused`); the request tells
+   * a sync whose extras are still to be deleted. Nothing is listed again; the record goes when the batch is done.
+   */
+  listed?: { readonly error?: ErrorInfo };
   updatedAt: string;
-}
-
-/** What a batch's listing found that its jobs' records cannot tell (see BatchRecord.listed). */
-export interface ListedFacts {
-  readonly error?: ErrorInfo;
-  readonly refused?: Refusals;
 }
 
 /** Store interface (the extension passes its global storage folder to the file store). */

@@ -287,7 +287,7 @@ export class CopyEngine implements EngineApi {
       // A streamed batch stopped while listing: list on from its journaled position.
       try {
         if (rec.sourceSecretOmitted) throw new CopyError({ message: "a source URL's SAS is not kept in the journal; start the copy again." });
-        await this.table.feeds.start(batchId, rec.request, undefined, rec.position, found.skip.get(batchId), found.done.get(batchId));
+        await this.table.feeds.start(batchId, rec.request, undefined, rec.position, found.skip.get(batchId), found.done.get(batchId), rec.refused);
         ids.add(batchId);
         this.syncCutShort(batches.get(batchId)!, rec);
       } catch (e) {
@@ -309,7 +309,7 @@ export class CopyEngine implements EngineApi {
       let b = batches.get(batchId);
       if (!b) batches.set(batchId, (b = newBatch(batchId)));
       b.error = rec.listed?.error;
-      b.refused.merge(rec.listed?.refused);
+      b.refused.merge(rec.refused);
       this.syncCutShort(b, rec);
       b.listedRecord = true;
       this.table.forgetListed(b); // nothing was left in flight: done now

@@ -4,12 +4,14 @@
  * the batch's position is journaled (after the journal has written every job made before it), so a resume lists
  * on from there and no blob is copied twice or missed.
  */
-import type { BatchRecord, ListedFacts } from '../copy/journal';
+import type { BatchRecord } from '../copy/journal';
 import { sanitizeRequest } from '../copy/journal';
 import type { JobTable } from '../copy/jobTable';
 import { planPagesThroughOutages, type PlanPage, type PlannerContext, type PlanPosition } from '../plan/planner';
 import { toCopyError } from '../base/errors';
-import type { CopyRequest, PlannedCopy, Refusal } from '../base/types';
+import type { CopyRequest, PlannedCopy, Refusal, Refusals } from '../base/types';
+import { RefusalList } from '../base/refusals';
+import { compareNames } from '../plan/expand';
 import { newBatch, newBatchTiming, type Batch } from './jobEvents';
 import type { Job } from '../copy/job';
 import { isFinal } from '../base/types';
@@ -30,25 +32,41 @@ interface Feed {
   readonly resumedDone?: ReadonlySet<string>;
   /** Where the plan started (a resume's position; the start otherwise). */
   readonly from?: PlanPosition;
+  /** A resume's: the blobs refused before its position (BatchRecord.refused), not listed again. */
+  readonly refusedBefore?: Refusals;
   /** Resolves when the batch has fewer than its window of jobs not final (or the engine stops). */
   room(): Promise<void>;
 }
 
-/** Refused blobs a record kept past the listing names (the rest are counted): the record stays small. */
-const LISTED_REFUSALS_KEPT = 1000;
+/** Refused blobs a batch's record names (the rest are counted): the record stays small. */
+const RECORD_REFUSALS_NAMED = 1000;
+
+function forRecord(r: Refusals | undefined): Refusals | undefined {
+  return r && { count: r.count, first: r.first.slice(0, RECORD_REFUSALS_NAMED) };
+}
 
 /**
- * What a batch's record keeps once its listing ended with copies still in flight (BatchRecord.listed): what a restart
- * would otherwise lose, so the resumed batch is not reported complete: the listing's error, the blobs it refused, or
- * (told by the request) a sync whose extras are to be deleted after the copies. Undefined: the jobs' records tell it all.
+ * Whether a batch's record stays once its listing ended with copies still in flight (BatchRecord.listed): when a
+ * restart would lose what makes it partial: the listing's error, blobs it refused, or (told by the request) a sync
+ * whose extras are to be deleted after the copies. Otherwise the jobs' records tell it all.
  */
-function listedFacts(batch: Batch, request: CopyRequest): ListedFacts | undefined {
-  const refused = batch.refused.value();
-  if (!batch.error && !refused && !request.options?.sync?.deleteExtras) return undefined;
-  return {
-    ...(batch.error ? { error: batch.error } : {}),
-    ...(refused ? { refused: { count: refused.count, first: refused.first.slice(0, LISTED_REFUSALS_KEPT) } } : {}),
-  };
+function keepsRecord(batch: Batch, request: CopyRequest): boolean {
+  return batch.error !== undefined || batch.refused.count > 0 || request.options?.sync?.deleteExtras === true;
+}
+
+/** Refused blobs ahead of the journaled position kept by name (see feed): memory stays bounded. */
+const PENDING_REFUSALS = 10_000;
+
+/** A refused blob and its source's index, until the journaled position passes it. */
+interface PendingRefusal {
+  readonly source: number;
+  readonly refusal: Refusal;
+}
+
+/** Whether the position is at or past the refused blob: a resume from it does not list the blob again. */
+function passedBy(p: PendingRefusal, position: PlanPosition): boolean {
+  if (p.source !== position.source) return p.source < position.source;
+  return position.after !== undefined && compareNames(p.refusal.source, position.after) <= 0;
 }
 
 /** How a blob is named in a batch's done log: its source's index and its name. */
@@ -72,6 +90,11 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
   let lastSaved = 0;
   const reported = new Set<string>();
   let listed = false;
+  // Refusals the position has passed (journaled with it), and those of pages it has not passed yet.
+  const passed = new RefusalList();
+  passed.merge(f.refusedBefore);
+  batch.refused.merge(f.refusedBefore);
+  let pending: PendingRefusal[] = [];
   /** Moves the position over the final jobs at the front. */
   const advance = () => {
     while (head < order.length && isFinal(order[head].job.state)) {
@@ -90,7 +113,12 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
     lastSaved = now;
     host.journal.flush(); // every job beyond the position that is not done has its record on disk now
     advance();
-    const record: BatchRecord = { version: 1, batchId: batch.id, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, updatedAt: '' };
+    if (pending.length && passedBy(pending[0], position)) {
+      const still = pending.filter((p) => !passedBy(p, position));
+      passed.add(pending.filter((p) => passedBy(p, position)).map((p) => p.refusal));
+      pending = still;
+    }
+    const record: BatchRecord = { version: 1, batchId: batch.id, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, refused: forRecord(passed.value()), updatedAt: '' };
     host.journal.saveBatch(record);
     // The done log keeps only what lies beyond the position (at most the window): appended to for the whole batch, it
     // grew by a line per blob (about 200 MB at 10 M blobs) and a resume read all of it into memory.
@@ -114,10 +142,10 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
     if (host.isDisposed()) return;
     host.recordLive(batch);
     host.journal?.flush(); // every job not final has its own record on disk from here on …
-    const listed = host.journal && !f.signal.aborted && batch.live.size > 0 ? listedFacts(batch, f.request) : undefined;
-    if (listed) {
+    if (host.journal && !f.signal.aborted && batch.live.size > 0 && keepsRecord(batch, f.request)) {
       // … but not what only the listing knew: the record stays (nothing to list on from) until the batch is done.
-      host.journal!.saveBatch({ version: 1, batchId: batch.id, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, listed, updatedAt: '' });
+      const listedRecord = { error: batch.error };
+      host.journal.saveBatch({ version: 1, batchId: batch.id, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, refused: forRecord(batch.refused.value()), listed: listedRecord, updatedAt: '' });
       batch.listedRecord = true;
     } else host.journal?.removeBatch(batch.id); // … so the batch's position is no longer needed
   };
@@ -135,6 +163,19 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
       listed = true;
       const page = next.value;
       next = undefined;
+      // The page's refused blobs count at once (the batch is partial), before its copies wait for room; the position
+      // the feeder saves while they wait may pass them.
+      if (page.refused.length) {
+        host.refused(batch, page.refused);
+        if (host.journal) {
+          for (const refusal of page.refused) {
+            // Bounded: past PENDING_REFUSALS (a listing that refuses that many blobs ahead of its position) they count
+            // as passed at once; a resume from an earlier position may then count some of them twice, never none.
+            if (pending.length < PENDING_REFUSALS) pending.push({ source: page.source, refusal });
+            else passed.add([refusal]);
+          }
+        }
+      }
       for (const item of page.items) {
         await f.room();
         if (host.isDisposed()) return; // the journal keeps the position: a new engine lists on
@@ -152,7 +193,6 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
         savePosition();
       }
       if (f.signal.aborted) break;
-      if (page.refused.length) host.refused(batch, page.refused);
       for (const w of page.warnings) {
         if (reported.has(w)) continue;
         reported.add(w);
@@ -234,6 +274,7 @@ export class Feeds {
     from?: PlanPosition,
     resumed?: ReadonlySet<string>,
     resumedDone?: ReadonlySet<string>,
+    refusedBefore?: Refusals,
   ): Promise<string> {
     const host = this.host;
     const controller = new AbortController();
@@ -266,7 +307,7 @@ export class Feeds {
     const entry = { controller, roomWaiters: [] as Array<() => void>, sourceOf: new WeakMap<Job, number>() };
     this.feeding.set(batchId, entry);
     const room = () => (batch.live.size < host.window || host.isDisposed() ? Promise.resolve() : new Promise<void>((r) => entry.roomWaiters.push(r)));
-    void feed(host, { batch, request, pages, first, signal: controller.signal, resumed, resumedDone, from, room }, entry.sourceOf).finally(() => {
+    void feed(host, { batch, request, pages, first, signal: controller.signal, resumed, resumedDone, from, refusedBefore, room }, entry.sourceOf).finally(() => {
       signal?.removeEventListener('abort', onAbort);
       this.feeding.delete(batchId);
       host.ended();
