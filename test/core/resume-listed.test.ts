@@ -14,12 +14,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import { AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
-import { A1, A2, makeEngine, MemoryLog, stopFast } from '../helpers/engine';
+import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
+import { stopFast } from '../helpers/engine';
+import { A1, A2, directSource, MemoryLog, resolverThrough, waitFor } from '../helpers/proxiedEngine';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
-import { waitFor } from '../helpers/wait';
 import { CopyEngine, type BatchSummary, type CopyRequest } from '../../src/core';
-import { createAccountClient, type AccountClient } from '../../src/core/storage/connections';
 import { FileJournal } from '../../src/core/copy/journal';
 import { batchOutcome } from '../../src/shared/vocabulary';
 
@@ -31,17 +30,6 @@ async function names(c: ContainerClient): Promise<string[]> {
   return out.sort();
 }
 
-/** The tests' two connections, through the proxy (one try per request: a held request is not sent twice). */
-function throughProxy(proxy: FaultProxy): (id: string) => Promise<AccountClient> {
-  const cache = new Map<string, AccountClient>();
-  return async (id) => {
-    const account = id === A1 ? DEV_ACCOUNT : id === A2 ? SECOND_ACCOUNT : undefined;
-    if (!account) throw new Error(`unknown connection ${id}`);
-    let c = cache.get(id);
-    if (!c) cache.set(id, (c = createAccountClient({ kind: 'connectionString', connectionString: proxy.connectionString(account.name, account.key) }, { retryOptions: { maxTries: 1 } })));
-    return c;
-  };
-}
 
 describe('a batch stopped after its listing ended resumes with what its listing knew', () => {
   let azurite: AzuriteInstance;
@@ -63,6 +51,12 @@ describe('a batch stopped after its listing ended resumes with what its listing 
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  /** A new engine on the same journal, straight to Azurite (a restart). */
+  function resumedEngine(journalDir: string): { engine: CopyEngine; log: MemoryLog } {
+    const log = new MemoryLog();
+    return { engine: new CopyEngine({ resolve: resolverThrough(directSource(azurite.host, azurite.port), {}), log, journalDir }), log };
+  }
+
   /**
    * Starts the request in an engine with a journal, holds the copies of `held` blobs at the proxy, waits until the
    * listing ended and the other copies succeeded, and stops that engine (a restart): its journal folder.
@@ -71,7 +65,7 @@ describe('a batch stopped after its listing ended resumes with what its listing 
     const journalDir = fs.mkdtempSync(path.join(tmp, 'journal-'));
     let release!: () => void;
     proxy.setRules({ match: (r) => r.method === 'PUT' && r.copySource !== undefined && held.test(r.path), holdUntil: new Promise<void>((r) => (release = r)) });
-    const first = new CopyEngine({ resolve: throughProxy(proxy), log: new MemoryLog(), journalDir });
+    const first = new CopyEngine({ resolve: resolverThrough(proxy, { retryOptions: { maxTries: 1 } }), log: new MemoryLog(), journalDir });
     try {
       const batchId = await first.startStreaming(request);
       await waitFor(() => {
@@ -104,7 +98,7 @@ describe('a batch stopped after its listing ended resumes with what its listing 
       options: { sync: { compare: 'auto', reportFile, deleteExtras: true } },
     };
     const { journalDir, batchId } = await stoppedAfterListing(request, /\/ldst\/n[345]\.txt$/, 3);
-    const { engine: resumed, log } = makeEngine(azurite, { journalDir });
+    const { engine: resumed, log } = resumedEngine(journalDir);
     try {
       assert.deepEqual(await resumed.resume(), [batchId]);
       const b = await resumed.waitForBatch(batchId);
@@ -138,7 +132,7 @@ describe('a batch stopped after its listing ended resumes with what its listing 
     const rest = new Promise<void>((r) => (releaseRest = r));
     const copyOf = (re: RegExp) => (r: { method: string; copySource?: string; path: string }) => r.method === 'PUT' && r.copySource !== undefined && re.test(r.path);
     proxy.setRules({ match: copyOf(/\/pdst\/b01\d\.txt$/), holdUntil: first });
-    const stopped = new CopyEngine({ resolve: throughProxy(proxy), log: new MemoryLog(), journalDir, batchWindow: 5 });
+    const stopped = new CopyEngine({ resolve: resolverThrough(proxy, { retryOptions: { maxTries: 1 } }), log: new MemoryLog(), journalDir, batchWindow: 5 });
     let batchId = '';
     try {
       const t0 = Date.now();
@@ -162,7 +156,7 @@ describe('a batch stopped after its listing ended resumes with what its listing 
       releaseRest();
       proxy.setRules({});
     }
-    const { engine: resumed } = makeEngine(azurite, { journalDir });
+    const { engine: resumed } = resumedEngine(journalDir);
     try {
       assert.deepEqual(await resumed.resume(), [batchId]);
       const b = await resumed.waitForBatch(batchId);
@@ -189,7 +183,7 @@ describe('a batch stopped after its listing ended resumes with what its listing 
     };
     const { journalDir, batchId, before } = await stoppedAfterListing(request, /\/rdst\/n[34]\.txt$/, 3);
     assert.equal(before.unplanned, 1, 'the listing refused the archived blob');
-    const { engine: resumed } = makeEngine(azurite, { journalDir });
+    const { engine: resumed } = resumedEngine(journalDir);
     try {
       assert.deepEqual(await resumed.resume(), [batchId]);
       const b = await resumed.waitForBatch(batchId);
