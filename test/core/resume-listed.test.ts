@@ -5,7 +5,8 @@
  * batch still says what the run before knew:
  *   - a sync that was to delete extras: they were not deleted, so it ends partial (SyncInterrupted), never complete;
  *   - a folder copy whose listing refused a blob (archived): it ends partial and names it.
- * Once the batch is done, its record is gone. And a batch stopped while listing counts the blobs its listing refused
+ * The same for a copy started from its whole plan (the extension's confirmed plans). Once the batch is done, its
+ * record is gone. And a batch stopped while listing counts the blobs its listing refused
  * before its journaled position (a resume lists on after it and does not meet them again).
  */
 import { after, before, describe, it } from 'node:test';
@@ -108,6 +109,44 @@ describe('a batch stopped after its listing ended resumes with what its listing 
       assert.equal(resumed.batch(batchId)?.error?.code, 'SyncInterrupted');
       assert.ok(log.lines.some((l) => l.startsWith('warn') && l.includes(`Batch ${batchId}: A sync interrupted by a restart`)), log.lines.join('\n'));
       assert.deepEqual(await names(dst), ['n0.txt', 'n1.txt', 'n2.txt', 'n3.txt', 'n4.txt', 'n5.txt', 'x1.txt'], 'every copy arrived; the extra is kept');
+      await resumed.whenIdle();
+      assert.deepEqual(new FileJournal(journalDir).listBatches(), [], 'the batch is done: its record is gone');
+    } finally {
+      resumed.dispose();
+    }
+  });
+
+  it('a copy started from its whole plan (as the extension starts a confirmed plan) that refused an archived blob, stopped mid-copy: resumed, it ends partial', async () => {
+    const src = dev.getContainerClient('wsrc');
+    await src.create();
+    await acct2.createContainer('wdst');
+    for (let i = 0; i < 4; i++) await put(src, `w/n${i}.txt`, `v${i}`);
+    await put(src, 'w/cold.txt', 'archived');
+    await src.getBlobClient('w/cold.txt').setAccessTier('Archive');
+    const journalDir = fs.mkdtempSync(path.join(tmp, 'journal-'));
+    let release!: () => void;
+    proxy.setRules({ match: (r) => r.method === 'PUT' && r.copySource !== undefined && /\/wdst\/n[23]\.txt$/.test(r.path), holdUntil: new Promise<void>((r) => (release = r)) });
+    const stopped = new CopyEngine({ resolve: resolverThrough(proxy, { retryOptions: { maxTries: 1 } }), log: new MemoryLog(), journalDir });
+    let batchId = '';
+    try {
+      const plan = await stopped.plan({ sources: [{ kind: 'location', location: { connectionId: A1, container: 'wsrc', path: 'w/' } }], destination: { connectionId: A2, container: 'wdst', path: '' } });
+      assert.equal(plan.refused?.count, 1, 'the plan refused the archived blob');
+      batchId = stopped.start(plan);
+      await waitFor(() => stopped.batch(batchId)?.succeeded === 2, 20_000, 'the copies not held');
+      assert.equal(stopped.batch(batchId)?.unplanned, 1);
+    } finally {
+      stopped.dispose();
+      release();
+      proxy.setRules({});
+    }
+    const { engine: resumed } = resumedEngine(journalDir);
+    try {
+      assert.deepEqual(await resumed.resume(), [batchId]);
+      const b = await resumed.waitForBatch(batchId);
+      assert.equal(b.succeeded, 2, JSON.stringify(b));
+      assert.equal(b.unplanned, 1, `still partial after the restart: ${JSON.stringify(b)}`);
+      assert.equal(b.refusedFirst?.[0]?.source, 'w/cold.txt');
+      assert.equal(batchOutcome(b, b.error !== undefined), 'partial');
       await resumed.whenIdle();
       assert.deepEqual(new FileJournal(journalDir).listBatches(), [], 'the batch is done: its record is gone');
     } finally {

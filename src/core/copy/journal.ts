@@ -72,6 +72,14 @@ export interface BatchRecord {
   updatedAt: string;
 }
 
+/** Refused blobs a batch's record names (the rest are counted): the record stays small. */
+const RECORD_REFUSALS_NAMED = 1000;
+
+/** Refusals as a batch's record keeps them (BatchRecord.refused). */
+export function recordRefusals(r: Refusals | undefined): Refusals | undefined {
+  return r && { count: r.count, first: r.first.slice(0, RECORD_REFUSALS_NAMED) };
+}
+
 /** Store interface (the extension passes its global storage folder to the file store). */
 export interface JournalStore {
   save(record: JournalRecord, urgent?: boolean): void;

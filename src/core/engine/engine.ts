@@ -141,6 +141,7 @@ export class CopyEngine implements EngineApi {
     batch.refused.merge(plan.refused);
     for (const w of plan.warnings ?? []) this.log.warn(w);
     for (const item of plan.items) this.table.admit(batch, item, plan.request);
+    this.table.recordListed(batch, plan.request, { source: plan.request.sources.length });
     this.table.batchChanged(batch);
     return batch.id;
   }

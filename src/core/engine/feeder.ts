@@ -5,7 +5,7 @@
  * on from there and no blob is copied twice or missed.
  */
 import type { BatchRecord } from '../copy/journal';
-import { sanitizeRequest } from '../copy/journal';
+import { recordRefusals, sanitizeRequest } from '../copy/journal';
 import type { JobTable } from '../copy/jobTable';
 import { planPagesThroughOutages, type PlanPage, type PlannerContext, type PlanPosition } from '../plan/planner';
 import { toCopyError } from '../base/errors';
@@ -36,22 +36,6 @@ interface Feed {
   readonly refusedBefore?: Refusals;
   /** Resolves when the batch has fewer than its window of jobs not final (or the engine stops). */
   room(): Promise<void>;
-}
-
-/** Refused blobs a batch's record names (the rest are counted): the record stays small. */
-const RECORD_REFUSALS_NAMED = 1000;
-
-function forRecord(r: Refusals | undefined): Refusals | undefined {
-  return r && { count: r.count, first: r.first.slice(0, RECORD_REFUSALS_NAMED) };
-}
-
-/**
- * Whether a batch's record stays once its listing ended with copies still in flight (BatchRecord.listed): when a
- * restart would lose what makes it partial: the listing's error, blobs it refused, or (told by the request) a sync
- * whose extras are to be deleted after the copies. Otherwise the jobs' records tell it all.
- */
-function keepsRecord(batch: Batch, request: CopyRequest): boolean {
-  return batch.error !== undefined || batch.refused.count > 0 || request.options?.sync?.deleteExtras === true;
 }
 
 /** Refused blobs ahead of the journaled position kept by name (see feed): memory stays bounded. */
@@ -118,7 +102,7 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
       passed.add(pending.filter((p) => passedBy(p, position)).map((p) => p.refusal));
       pending = still;
     }
-    const record: BatchRecord = { version: 1, batchId: batch.id, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, refused: forRecord(passed.value()), updatedAt: '' };
+    const record: BatchRecord = { version: 1, batchId: batch.id, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, refused: recordRefusals(passed.value()), updatedAt: '' };
     host.journal.saveBatch(record);
     // The done log keeps only what lies beyond the position (at most the window): appended to for the whole batch, it
     // grew by a line per blob (about 200 MB at 10 M blobs) and a resume read all of it into memory.
@@ -142,12 +126,9 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
     if (host.isDisposed()) return;
     host.recordLive(batch);
     host.journal?.flush(); // every job not final has its own record on disk from here on …
-    if (host.journal && !f.signal.aborted && batch.live.size > 0 && keepsRecord(batch, f.request)) {
-      // … but not what only the listing knew: the record stays (nothing to list on from) until the batch is done.
-      const listedRecord = { error: batch.error };
-      host.journal.saveBatch({ version: 1, batchId: batch.id, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, refused: forRecord(batch.refused.value()), listed: listedRecord, updatedAt: '' });
-      batch.listedRecord = true;
-    } else host.journal?.removeBatch(batch.id); // … so the batch's position is no longer needed
+    // … so the batch's position is no longer needed; what only its listing knew may be.
+    if (f.signal.aborted) host.journal?.removeBatch(batch.id);
+    else host.recordListed(batch, f.request, position);
   };
   try {
     savePosition(true);
@@ -227,6 +208,8 @@ export interface BatchTable extends JobTable {
   refused(batch: Batch, refused: readonly Refusal[]): void;
   /** Journals the batch's jobs not final (those that had no record while the batch was listing). */
   recordLive(batch: Batch): void;
+  /** The batch was listed to the end: its record goes, or stays with what only its listing knew (see EngineJobTable). */
+  recordListed(batch: Batch, request: CopyRequest, position: PlanPosition): void;
   /** A feed ended (the engine may be idle now). */
   ended(): void;
 }

@@ -8,10 +8,10 @@ import { DEFAULT_BLOCK_SIZE, DEFAULT_RANGE_CONCURRENCY, type EngineTuning } from
 import { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from '../base/outage';
 import { addJob, batchDone, clearTimer, JobEvents, jobFinished, jobReopened, jobsCleared, newBatch, type Batch } from './jobEvents';
 import { createJob, recordBytes, recordOf, type Job } from '../copy/job';
-import type { JournalStore } from '../copy/journal';
+import { recordRefusals, sanitizeRequest, type JournalStore } from '../copy/journal';
 import type { DeferredCleanups } from '../copy/cleanups';
 import { moveOptions } from '../copy/move';
-import type { PlannerContext } from '../plan/planner';
+import type { PlannerContext, PlanPosition } from '../plan/planner';
 import { gateOfUrl, type AccountGate } from '../storage/throttle';
 import { Feeds, type BatchTable } from './feeder';
 import { isFinal, type CopyRequest, type ErrorInfo, type JobState, type PlannedCopy, type Refusal } from '../base/types';
@@ -236,6 +236,22 @@ export class EngineJobTable implements BatchTable {
 
   recordLive(batch: Batch): void {
     for (const job of batch.live) this.saveJournal(job);
+  }
+
+  /**
+   * The batch was listed to the end (a streamed batch's listing ended, or it started from a whole plan). With copies
+   * in flight, a restart before it is done would lose what makes it partial: its listing's error, the blobs it
+   * refused, a sync's extras to delete after the copies. Then its record stays with them (BatchRecord.listed) until
+   * it is done (forgetListed); otherwise the record goes: the jobs' own records tell the rest.
+   */
+  recordListed(batch: Batch, request: CopyRequest, position: PlanPosition): void {
+    const journal = this.journal;
+    if (!journal || this.deps.isDisposed()) return;
+    const partial = batch.error !== undefined || batch.refused.count > 0 || request.options?.sync?.deleteExtras === true;
+    if (batch.live.size === 0 || !partial) return journal.removeBatch(batch.id);
+    const { request: stored, secretOmitted } = sanitizeRequest(request);
+    journal.saveBatch({ version: 1, batchId: batch.id, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, refused: recordRefusals(batch.refused.value()), listed: { error: batch.error }, updatedAt: '' });
+    batch.listedRecord = true;
   }
 
   // ---------------------------------------------------------------- jobs out
