@@ -16,7 +16,7 @@ import type { AzureControl, CopyClipboard, Ctx, Notifier, Prompts, QuickInput, S
 import type { AzureCloud } from './azure/types';
 import { defaultPrompts, runCopy } from './copy/flow';
 import { coreLoaded, loadAzure, loadCore } from './loadCore';
-import { OnFirstUse, unfinishedJobs } from './lazyEngine';
+import { OnFirstUse, unfinishedQuestion, unfinishedWork, type UnfinishedWork } from './lazyEngine';
 import { ChannelLog, errorMessage } from './logger';
 import { watchBatches } from './notifications';
 import { CopyJobsPanel, registerCopyJobsSerializer, type CopyJobsPanelDeps } from './panel';
@@ -328,17 +328,17 @@ export function activate(context: vscode.ExtensionContext): BlobCopyApi | BlobCo
  * file it loads nothing (the engine stays uncreated).
  */
 export async function checkUnfinished(ctx: Ctx): Promise<string[]> {
-  let unfinished: JobSnapshot[];
+  let unfinished: UnfinishedWork;
   try {
-    unfinished = await unfinishedJobs(ctx.extension.globalStorageUri.fsPath, () => ctx.engine);
+    unfinished = await unfinishedWork(ctx.extension.globalStorageUri.fsPath, () => ctx.engine);
   } catch (err) {
     ctx.log.warn(`Could not read the copy journal: ${errorMessage(err)}`);
     return [];
   }
-  if (unfinished.length === 0) return [];
-  ctx.log.info(`${unfinished.length} unfinished copy job(s) in the journal.`);
-  const n = unfinished.length;
-  const choice = await ctx.prompts.resumeUnfinished(`Blob Copy: ${n} copy job${n === 1 ? '' : 's'} did not finish when VS Code last closed. Resume ${n === 1 ? 'it' : 'them'}?`, unfinished);
+  const { jobs, batches } = unfinished;
+  if (jobs.length === 0 && batches.length === 0) return [];
+  ctx.log.info(`${jobs.length} unfinished copy job(s) and ${batches.length} folder copy(ies) stopped while listing in the journal.`);
+  const choice = await ctx.prompts.resumeUnfinished(unfinishedQuestion(unfinished), jobs);
   if (choice === 'resume') return (await vscode.commands.executeCommand<string[]>(COMMANDS.resume)) ?? [];
   if (choice === 'show') ctx.openJobs();
   else ctx.log.info('Resume declined: the unfinished jobs stay in the journal (Blob Copy: Resume Unfinished Copies).');

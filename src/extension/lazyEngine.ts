@@ -3,7 +3,7 @@
  * (and with it the storage SDK, dist/core.js) is created when something needs it: a copy, the Copy Jobs panel, a job
  * command, or an unfinished copy in the journal. Free of `vscode`, so plain-Node tests can drive it.
  */
-import type { JobSnapshot } from '../core';
+import type { JobSnapshot, UnfinishedBatch } from '../core';
 import { hasJournal } from '../core/copy/journal';
 
 interface DisposableLike {
@@ -52,11 +52,36 @@ export class OnFirstUse<T extends DisposableLike> implements DisposableLike {
   }
 }
 
+/** What the journal holds unfinished: jobs, and folder copies stopped while listing (their copies may have no record). */
+export interface UnfinishedWork {
+  readonly jobs: readonly JobSnapshot[];
+  readonly batches: readonly UnfinishedBatch[];
+}
+
 /**
- * The unfinished jobs in the journal, for the start-up check. When the journal folder holds no journal file (the
- * usual start), this answers [] without calling `engine`, so the engine and the SDK stay unloaded.
+ * The unfinished work in the journal, for the start-up check. When the journal folder holds no journal file (the
+ * usual start), this answers nothing without calling `engine`, so the engine and the SDK stay unloaded.
  */
-export async function unfinishedJobs(journalDir: string, engine: () => { unfinished(): Promise<JobSnapshot[]> }): Promise<JobSnapshot[]> {
-  if (!hasJournal(journalDir)) return [];
-  return engine().unfinished();
+export async function unfinishedWork(
+  journalDir: string,
+  engine: () => { unfinished(): Promise<JobSnapshot[]>; unfinishedBatches(): Promise<UnfinishedBatch[]> },
+): Promise<UnfinishedWork> {
+  if (!hasJournal(journalDir)) return { jobs: [], batches: [] };
+  const e = engine();
+  const [jobs, batches] = await Promise.all([e.unfinished(), e.unfinishedBatches()]);
+  return { jobs, batches };
+}
+
+/** The start-up check's question: how many jobs and folder copies did not finish (the first folder named). */
+export function unfinishedQuestion(w: UnfinishedWork): string {
+  const parts: string[] = [];
+  const n = w.jobs.length;
+  if (n) parts.push(`${n} copy job${n === 1 ? '' : 's'}`);
+  const b = w.batches[0];
+  if (b) {
+    const more = w.batches.length - 1;
+    parts.push(`${w.batches.length === 1 ? 'a folder copy' : `${w.batches.length} folder copies`} (${b.sources.join(', ')} → ${b.destination}${more ? ` and ${more} more` : ''})`);
+  }
+  const one = n + w.batches.length === 1;
+  return `Blob Copy: ${parts.join(' and ')} did not finish when VS Code last closed. Resume ${one ? 'it' : 'them'}?`;
 }

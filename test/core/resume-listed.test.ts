@@ -197,7 +197,11 @@ describe('a batch stopped after its listing ended resumes with what its listing 
     }
     const { engine: resumed } = resumedEngine(journalDir);
     try {
+      // What the start-up check finds: the folder copy (its copies in flight had no record of their own).
+      assert.deepEqual(await resumed.unfinished(), []);
+      assert.deepEqual(await resumed.unfinishedBatches(), [{ batchId, sources: ['psrc/f/'], destination: 'pdst/' }]);
       assert.deepEqual(await resumed.resume(), [batchId]);
+      assert.deepEqual(await resumed.unfinishedBatches(), [], 'running now');
       const b = await resumed.waitForBatch(batchId);
       assert.equal(b.failed, 0, JSON.stringify(b));
       assert.equal(b.unplanned, 1, `the archived blob is still counted after the resume: ${JSON.stringify(b)}`);
@@ -224,6 +228,9 @@ describe('a batch stopped after its listing ended resumes with what its listing 
     assert.equal(before.unplanned, 1, 'the listing refused the archived blob');
     const { engine: resumed } = resumedEngine(journalDir);
     try {
+      // Listed to the end: its copies in flight have their own records; nothing is listed again.
+      assert.deepEqual((await resumed.unfinished()).map((j) => j.destination).sort(), ['rdst/n3.txt', 'rdst/n4.txt']);
+      assert.deepEqual(await resumed.unfinishedBatches(), []);
       assert.deepEqual(await resumed.resume(), [batchId]);
       const b = await resumed.waitForBatch(batchId);
       assert.equal(b.succeeded, 2, JSON.stringify(b));

@@ -244,6 +244,9 @@ describe('WorkerEngine: the engine in a worker thread', () => {
     assert.ok(before < 60, `${before} of 60 copied before dispose()`);
 
     const second = make({ journalDir });
+    // The start-up check's call crosses too: the batch, if it was still listing at dispose(), is named.
+    const stopped = await second.engine.unfinishedBatches();
+    assert.ok(stopped.every((b) => b.batchId === batchId && b.sources.join() === 'src/many/' && b.destination === 'dst2/resumed/'), JSON.stringify(stopped));
     const resumed = await second.engine.resume();
     assert.deepEqual(resumed, [batchId]);
     const summary = await second.engine.waitForBatch(batchId);

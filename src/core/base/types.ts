@@ -98,6 +98,18 @@ export interface Refusal {
   readonly rehydratable?: boolean;
 }
 
+/**
+ * A folder copy (a streamed batch) the journal holds that stopped while listing: a resume lists on from its position.
+ * Its copies in flight at the stop may have no record of their own (unfinished() does not list them).
+ */
+export interface UnfinishedBatch {
+  readonly batchId: string;
+  /** Its sources as `container/path` (a URL source without its query). */
+  readonly sources: readonly string[];
+  /** Its destination as `container/path`. */
+  readonly destination: string;
+}
+
 /** Refusals of a plan or batch: how many, and the first of them (the rest are counted, not kept). */
 export interface Refusals {
   readonly count: number;

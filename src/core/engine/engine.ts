@@ -24,7 +24,7 @@ import { OperationTimings } from '../operations/operationChoice';
 import { JobRunner } from '../copy/runner';
 import { GateFollowingQueue } from '../storage/gateQueue';
 import type { EngineApi } from './engineApi';
-import { isFinal, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type Refusals } from '../base/types';
+import { isFinal, type CopyPlan, type CopyRequest, type ErrorInfo, type JobSnapshot, type Refusals, type UnfinishedBatch } from '../base/types';
 
 export type { BatchStats, BatchSummary } from './jobEvents';
 export type { Logger } from '../base/log';
@@ -278,6 +278,11 @@ export class CopyEngine implements EngineApi {
     return this.unfinishedRecords().map((r) => snapshotOf({ ...jobFromRecord(r), state: r.state }));
   }
 
+  async unfinishedBatches(): Promise<UnfinishedBatch[]> {
+    if (!this.journal) return [];
+    return this.journal.listBatches().filter((r) => !r.listed && !this.table.batches.has(r.batchId)).map(unfinishedBatchOf);
+  }
+
   async resume(): Promise<string[]> {
     this.assertLive();
     const ids = new Set<string>();
@@ -394,6 +399,12 @@ export class CopyEngine implements EngineApi {
   private wakeIdle(): void {
     if (this.idleWaiters.length > 0 && !this.hasActive()) for (const w of this.idleWaiters.splice(0)) w();
   }
+}
+
+/** A folder copy's record as the start-up check names it (the record holds no secret: URL sources lost their query). */
+function unfinishedBatchOf(r: BatchRecord): UnfinishedBatch {
+  const side = (l: { container: string; path: string }) => `${l.container}/${l.path}`;
+  return { batchId: r.batchId, sources: r.request.sources.map((s) => (s.kind === 'url' ? s.url.split('?')[0] : side(s.location))), destination: side(r.request.destination) };
 }
 
 /** Why a resumed sync's batch cannot be complete: the run that would delete the extras after its copies is gone. */

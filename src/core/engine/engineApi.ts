@@ -7,7 +7,7 @@ import type { Disposable } from '../base/events';
 import type { BatchSummary } from './jobEvents';
 import type { PlanPageListener, PlanSummary } from '../plan/wholePlan';
 import type { EngineTuning } from './engineOptions';
-import type { CopyPlan, CopyRequest, JobSnapshot } from '../base/types';
+import type { CopyPlan, CopyRequest, JobSnapshot, UnfinishedBatch } from '../base/types';
 
 export interface EngineApi extends Disposable {
   /** Concurrency, block size, outage tolerance for jobs that start from now on. */
@@ -47,6 +47,8 @@ export interface EngineApi extends Disposable {
   clearFinished(): void;
   /** Unfinished jobs in the journal (not running now). */
   unfinished(): Promise<JobSnapshot[]>;
+  /** Folder copies in the journal that stopped while listing (not running now): resume() lists them on. */
+  unfinishedBatches(): Promise<UnfinishedBatch[]>;
   /** Resumes the journal's unfinished jobs and batches; returns their batch ids. */
   resume(): Promise<string[]>;
   /** Resolves when no job is active, no batch is listing and the journal has no write in flight. */

@@ -38,7 +38,7 @@ export interface WorkerInit {
 }
 
 /** Engine methods answered by the worker (the rest are served from the mirror or posted); `heap`: the worker's V8 heap. */
-export const CALLS = ['plan', 'startStreaming', 'copy', 'waitForBatch', 'summarize', 'abort', 'unfinished', 'resume', 'whenIdle', 'batchStats', 'heap'] as const;
+export const CALLS = ['plan', 'startStreaming', 'copy', 'waitForBatch', 'summarize', 'abort', 'unfinished', 'unfinishedBatches', 'resume', 'whenIdle', 'batchStats', 'heap'] as const;
 export type CallName = (typeof CALLS)[number];
 /** Calls whose last parameters are an AbortSignal (and for summarize, onPage): the worker makes them. */
 export const WITH_SIGNAL: ReadonlySet<CallName> = new Set(['plan', 'startStreaming', 'copy', 'waitForBatch', 'summarize']);

@@ -24,7 +24,7 @@ import type { Disposable } from '../base/events';
 import type { BatchStats, BatchSummary } from '../engine/jobEvents';
 import type { Logger } from '../base/log';
 import type { TimingOptions } from '../operations/operationChoice';
-import type { CopyPlan, CopyRequest, JobSnapshot, PlannedCopy } from '../base/types';
+import type { CopyPlan, CopyRequest, JobSnapshot, PlannedCopy, UnfinishedBatch } from '../base/types';
 import { serveEngine } from './server';
 import type { CrossingOptions } from './crossing';
 import { EngineMirror } from './mirror';
@@ -328,6 +328,10 @@ export class WorkerEngine implements EngineApi {
 
   unfinished(): Promise<JobSnapshot[]> {
     return this.call('unfinished', []);
+  }
+
+  unfinishedBatches(): Promise<UnfinishedBatch[]> {
+    return this.call('unfinishedBatches', []);
   }
 
   resume(): Promise<string[]> {

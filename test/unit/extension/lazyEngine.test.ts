@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { JobSnapshot } from '../../../src/core';
 import { hasJournal } from '../../../src/core/copy/journal';
-import { OnFirstUse, unfinishedJobs } from '../../../src/extension/lazyEngine';
+import { OnFirstUse, unfinishedQuestion, unfinishedWork } from '../../../src/extension/lazyEngine';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'blob-copy-lazy-'));
@@ -57,21 +57,23 @@ describe('the engine on first use', () => {
     try {
       let asked = 0;
       const snapshot = { id: 'j' } as JobSnapshot;
+      const batch = { batchId: 'b1', sources: ['photos/2024/'], destination: 'archive/' };
       const engine = () => {
         asked++;
-        return { unfinished: async () => [snapshot] };
+        return { unfinished: async () => [snapshot], unfinishedBatches: async () => [batch] };
       };
-      assert.deepEqual(await unfinishedJobs(path.join(dir, 'missing'), engine), [], 'no folder');
-      assert.deepEqual(await unfinishedJobs(dir, engine), [], 'empty folder');
+      const none = { jobs: [], batches: [] };
+      assert.deepEqual(await unfinishedWork(path.join(dir, 'missing'), engine), none, 'no folder');
+      assert.deepEqual(await unfinishedWork(dir, engine), none, 'empty folder');
       // Not journal records: a temp file of an interrupted write, a done log alone, foreign files.
       for (const name of ['job-abc.json.123.4.tmp', 'batch-b1.done', 'notes.json', 'job-.json']) fs.writeFileSync(path.join(dir, name), '{}');
       assert.equal(hasJournal(dir), false);
-      assert.deepEqual(await unfinishedJobs(dir, engine), []);
+      assert.deepEqual(await unfinishedWork(dir, engine), none);
       assert.equal(asked, 0, 'the engine was not created');
 
       fs.writeFileSync(path.join(dir, 'job-0b6f2c1e-9d7a-4c1b-a2f3-123456789abc.json'), '{}');
       assert.equal(hasJournal(dir), true);
-      assert.deepEqual(await unfinishedJobs(dir, engine), [snapshot]);
+      assert.deepEqual(await unfinishedWork(dir, engine), { jobs: [snapshot], batches: [batch] });
       assert.equal(asked, 1);
 
       fs.rmSync(path.join(dir, 'job-0b6f2c1e-9d7a-4c1b-a2f3-123456789abc.json'));
@@ -80,5 +82,16 @@ describe('the engine on first use', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('the start-up question counts the jobs and the folder copies stopped while listing, and names the first folder', () => {
+    const job = { id: 'j' } as JobSnapshot;
+    const b = (n: number) => ({ batchId: `b${n}`, sources: [`photos/${n}/`], destination: 'archive/' });
+    assert.equal(unfinishedQuestion({ jobs: [job], batches: [] }), 'Blob Copy: 1 copy job did not finish when VS Code last closed. Resume it?');
+    assert.equal(unfinishedQuestion({ jobs: [], batches: [b(1)] }), 'Blob Copy: a folder copy (photos/1/ → archive/) did not finish when VS Code last closed. Resume it?');
+    assert.equal(
+      unfinishedQuestion({ jobs: [job, job], batches: [b(1), b(2)] }),
+      'Blob Copy: 2 copy jobs and 2 folder copies (photos/1/ → archive/ and 1 more) did not finish when VS Code last closed. Resume them?',
+    );
   });
 });
