@@ -52,6 +52,16 @@ describe('a batch stopped after its listing ended resumes with what its listing 
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  /** A source container with small blobs under `prefix` and one archived blob, `cold`, and an empty destination container. */
+  async function seedWithArchived(container: string, prefix: string, names: readonly string[], cold: string, destination: string): Promise<void> {
+    const src = dev.getContainerClient(container);
+    await src.create();
+    await acct2.createContainer(destination);
+    for (const n of names) await put(src, `${prefix}${n}`, n);
+    await put(src, `${prefix}${cold}`, 'archived');
+    await src.getBlobClient(`${prefix}${cold}`).setAccessTier('Archive');
+  }
+
   /** A new engine on the same journal, straight to Azurite (a restart). */
   function resumedEngine(journalDir: string): { engine: CopyEngine; log: MemoryLog } {
     const log = new MemoryLog();
@@ -117,12 +127,7 @@ describe('a batch stopped after its listing ended resumes with what its listing 
   });
 
   it('a copy started from its whole plan (as the extension starts a confirmed plan) that refused an archived blob, stopped mid-copy: resumed, it ends partial', async () => {
-    const src = dev.getContainerClient('wsrc');
-    await src.create();
-    await acct2.createContainer('wdst');
-    for (let i = 0; i < 4; i++) await put(src, `w/n${i}.txt`, `v${i}`);
-    await put(src, 'w/cold.txt', 'archived');
-    await src.getBlobClient('w/cold.txt').setAccessTier('Archive');
+    await seedWithArchived('wsrc', 'w/', ['n0.txt', 'n1.txt', 'n2.txt', 'n3.txt'], 'cold.txt', 'wdst');
     const journalDir = fs.mkdtempSync(path.join(tmp, 'journal-'));
     let release!: () => void;
     proxy.setRules({ match: (r) => r.method === 'PUT' && r.copySource !== undefined && /\/wdst\/n[23]\.txt$/.test(r.path), holdUntil: new Promise<void>((r) => (release = r)) });
@@ -155,13 +160,8 @@ describe('a batch stopped after its listing ended resumes with what its listing 
   });
 
   it('a folder copy stopped while listing, an archived blob behind its journaled position: resumed from there, it still counts the blob (partial)', async () => {
-    const src = dev.getContainerClient('psrc');
-    await src.create();
-    await acct2.createContainer('pdst');
-    await put(src, 'f/a-cold.txt', 'archived');
-    await src.getBlobClient('f/a-cold.txt').setAccessTier('Archive');
     const rel = (i: number) => `b${String(i).padStart(3, '0')}.txt`;
-    for (let i = 0; i < 30; i++) await put(src, `f/${rel(i)}`, `v${i}`);
+    await seedWithArchived('psrc', 'f/', Array.from({ length: 30 }, (_, i) => rel(i)), 'a-cold.txt', 'pdst');
     const journalDir = fs.mkdtempSync(path.join(tmp, 'journal-'));
     // A window of 5: the listing waits while copies are held. b010–b019 are held until the feeder's position, saved
     // at most once a second while it admits copies, can be saved past the archived blob; b020 on stay held.
@@ -214,12 +214,7 @@ describe('a batch stopped after its listing ended resumes with what its listing 
   });
 
   it('a folder copy whose listing refused an archived blob, stopped after its listing: resumed, it ends partial and names the blob', async () => {
-    const src = dev.getContainerClient('rsrc');
-    await src.create();
-    await acct2.createContainer('rdst');
-    for (let i = 0; i < 5; i++) await put(src, `f/n${i}.txt`, `v${i}`);
-    await put(src, 'f/cold.txt', 'archived');
-    await src.getBlobClient('f/cold.txt').setAccessTier('Archive');
+    await seedWithArchived('rsrc', 'f/', ['n0.txt', 'n1.txt', 'n2.txt', 'n3.txt', 'n4.txt'], 'cold.txt', 'rdst');
     const request: CopyRequest = {
       sources: [{ kind: 'location', location: { connectionId: A1, container: 'rsrc', path: 'f/' } }],
       destination: { connectionId: A2, container: 'rdst', path: '' },
