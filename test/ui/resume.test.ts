@@ -2,7 +2,8 @@
  * The extension host killed mid-copy → the next start offers to resume → resuming completes it.
  * A child Node process runs the real engine with the extension's journal folder and is SIGKILLed once its journal
  * shows staged blocks (what a killed host leaves behind); the extension's start-up check then finds the job, asks
- * (prompt seam), resumes, and the destination is byte-identical (MD5 of both downloads).
+ * (prompt seam), resumes, and the destination is byte-identical (MD5 of both downloads). A folder copy stopped while
+ * listing, whose small copies in flight have no record of their own, is offered and resumed from its position too.
  */
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -127,5 +128,40 @@ describe('extension host killed mid-copy', () => {
     // Nothing unfinished is left: the check resumes nothing more.
     assert.deepEqual(await env.api.checkUnfinished(), []);
     assert.ok(offers.length <= 2 && !offers[1]?.jobs.some((j) => j.batchId === batchId));
+  });
+
+  it('a folder copy stopped while listing (its copies in flight had no record of their own) is offered too, named, and resumed from its position', async function () {
+    this.timeout(60_000);
+    const src = uniqueName('foldsrc');
+    const srcClient = await createContainer(env.dev, src);
+    for (let i = 0; i < 6; i++) await srcClient.getBlockBlobClient(`f/n${i}.txt`).upload(`v${i}`, 2);
+    const dst = uniqueName('folddst');
+    const dstClient = await createContainer(env.dev, dst);
+    // What a host killed while a folder streams leaves: the batch's record at its position, no job record.
+    const batchId = `fold-${Date.now()}`;
+    const record = {
+      version: 1,
+      batchId,
+      request: { sources: [{ kind: 'location', location: { connectionId: 'azurite', container: src, path: 'f/' } }], destination: { connectionId: 'azurite', container: dst, path: '' } },
+      position: { source: 0, after: 'f/n2.txt' },
+      updatedAt: new Date().toISOString(),
+    };
+    fs.mkdirSync(env.api.journalDir, { recursive: true });
+    fs.writeFileSync(path.join(env.api.journalDir, `batch-${batchId}.json`), JSON.stringify(record));
+    const offers: { message: string; jobs: readonly JobSnapshot[] }[] = [];
+    env.api.prompts.resumeUnfinished = async (message, jobs) => {
+      offers.push({ message, jobs });
+      return 'resume';
+    };
+    const resumed = await env.api.checkUnfinished();
+    assert.equal(offers.length, 1, 'the start-up check asks');
+    assert.equal(offers[0].message, `Blob Copy: a folder copy (${src}/f/ → ${dst}/) did not finish when VS Code last closed. Resume it?`);
+    assert.deepEqual(resumed, [batchId]);
+    await waitForBatch(env.api, batchId, 30_000);
+    assert.equal(env.api.engine.batch(batchId)?.succeeded, 3, JSON.stringify(env.api.engine.batch(batchId)));
+    const names: string[] = [];
+    for await (const b of dstClient.listBlobsFlat()) names.push(b.name);
+    assert.deepEqual(names.sort(), ['n3.txt', 'n4.txt', 'n5.txt'], 'listed on after its position');
+    assert.equal(fs.existsSync(path.join(env.api.journalDir, `batch-${batchId}.json`)), false, 'its record is gone once done');
   });
 });
