@@ -208,6 +208,8 @@ describe('a batch stopped after its listing ended resumes with what its listing 
       assert.equal(b.refusedFirst?.[0]?.source, 'f/a-cold.txt');
       assert.equal(batchOutcome(b, b.error !== undefined), 'partial');
       assert.deepEqual(await names(acct2.getContainerClient('pdst')), Array.from({ length: 30 }, (_, i) => rel(i)), 'every other blob arrived');
+      await resumed.whenIdle();
+      assert.deepEqual(new FileJournal(journalDir).listBatches(), [], 'the batch is done: its record is gone');
     } finally {
       resumed.dispose();
     }
