@@ -4,6 +4,8 @@
  * SharedKey / Bearer credentials, and x-ms-copy-source-authorization values.
  */
 
+import type { BlobLocation, CopySource } from './types';
+
 /** Query parameters that make up (or reveal) a SAS token. The value is replaced; the name stays for diagnosis. */
 const SAS_PARAMS = ['sig', 'se', 'st', 'sp', 'sv', 'sr', 'ss', 'srt', 'spr', 'sip', 'si', 'skoid', 'sktid', 'skt', 'ske', 'sks', 'skv', 'saoid', 'suoid', 'scid', 'sdd', 'ses', 'rscc', 'rscd', 'rsce', 'rscl', 'rsct'];
 const SAS_RE = new RegExp(`([?&;](?:${SAS_PARAMS.join('|')})=)[^&\\s"'<>;]*`, 'gi');
@@ -30,4 +32,14 @@ export function redact(text: string): string {
   out = out.replace(/\b(SharedKey(?:Lite)?\s+[^:\s"']+:)[A-Za-z0-9+/=]+/g, `$1${REDACTED}`);
   out = out.replace(/\b(Bearer\s+)[A-Za-z0-9\-._~+/]+=*/g, `$1${REDACTED}`);
   return out;
+}
+
+/** A copy source as messages name it: `container/path`, or its URL without the query (a SAS), redacted. */
+export function describeSource(s: CopySource): string {
+  return s.kind === 'url' ? redact(s.url.split('?')[0]) : describeLocation(s.location);
+}
+
+/** A blob location as messages name it: `container/path`. */
+export function describeLocation(l: Pick<BlobLocation, 'container' | 'path'>): string {
+  return `${l.container}/${l.path}`;
 }

@@ -5,7 +5,7 @@ import type { JobOptions, JournalRecord } from './journal';
 import { itemHasSecret, sanitizeItem } from './journal';
 import { freshProgress, pendingCopyId, progressFromRecord, type JobProgress } from '../operations';
 import type { Outage } from '../base/outage';
-import { redact } from '../base/redact';
+import { describeLocation, describeSource } from '../base/redact';
 import { strategyOf } from '../../shared/vocabulary';
 import { isFinal, type CopyOperation, type ErrorInfo, type JobSnapshot, type JobState, type PlannedCopy } from '../base/types';
 
@@ -98,10 +98,7 @@ export function restartProgress(job: Job, operation: CopyOperation = job.operati
 }
 
 export function describeSide(item: PlannedCopy, side: 'source' | 'destination'): string {
-  if (side === 'source') {
-    return item.source.kind === 'url' ? redact(item.source.url.split('?')[0]) : `${item.source.location.container}/${item.source.location.path}`;
-  }
-  return `${item.destination.container}/${item.destination.path}`;
+  return side === 'source' ? describeSource(item.source) : describeLocation(item.destination);
 }
 
 /** Both sides of the job's current item, described once per item. */

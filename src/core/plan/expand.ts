@@ -31,7 +31,8 @@ export interface Expanded {
   sourceProperties?: SourceProperties;
 }
 
-function describeSource(s: CopySource): string {
+/** A source with its query redacted (not dropped): the message shows the URL carried a SAS. */
+function describeWithQuery(s: CopySource): string {
   return s.kind === 'url' ? redact(s.url) : `${s.location.container}/${s.location.path}`;
 }
 
@@ -142,7 +143,7 @@ export async function* expandPages(
       if (page) onCall?.('List Blobs');
     } catch (e) {
       onCall?.('List Blobs');
-      const err = toCopyError(e, `List source ${describeSource(source)}`, 'source');
+      const err = toCopyError(e, `List source ${describeWithQuery(source)}`, 'source');
       if (first && withTags && (err.info.status === 403 || err.info.status === 400)) {
         withTags = false;
         pending = fetchPage(false, undefined, FIRST_PAGE_SIZE);
@@ -186,12 +187,12 @@ async function headOne(ctx: SourceResolver, source: CopySource, name: string, ke
   try {
     props = await blob.getProperties({ abortSignal: signal });
   } catch (e) {
-    const err = toCopyError(e, `Read source ${describeSource(source)}`, 'source');
+    const err = toCopyError(e, `Read source ${describeWithQuery(source)}`, 'source');
     if (source.kind === 'url' && !source.url.includes('?') && (err.info.status === 404 || err.info.status === 403 || err.info.status === 401)) {
       throw new CopyError(
         {
           ...err.info,
-          message: `Read source ${describeSource(source)}: the source is private (or does not exist) and the URL carries no SAS.`,
+          message: `Read source ${describeWithQuery(source)}: the source is private (or does not exist) and the URL carries no SAS.`,
           hint: 'Add a SAS with read permission to the URL, or copy from a connection that can read the account.',
         },
         { cause: e },

@@ -13,7 +13,7 @@ import { validateBlobName, validateContainerName } from '../base/limits';
 import { moveProblems } from '../copy/move';
 import { CapabilityCache, chooseOperation } from '../operations/operationChoice';
 import type { BlobLocation, ConflictPolicy, ConflictState, CopyOperation, CopyOptions, CopyRequest, CopySource, PlannedCopy, Refusal, StrategyChoice } from '../base/types';
-import { redact } from '../base/redact';
+import { describeSource } from '../base/redact';
 import { accountKey, parseBlobUrl } from '../base/urls';
 import { strategyOf, type RestCall } from '../../shared/vocabulary';
 import { decide } from '../base/conflictPolicy';
@@ -383,7 +383,7 @@ function archivedReason(sameAccount: boolean): string {
 
 /** "Nothing to copy" as the error it is: a mistyped folder or a filter that matched nothing. */
 function nothingToCopy(request: CopyRequest, options: CopyOptions): CopyError {
-  const names = request.sources.map((s) => (s.kind === 'url' ? redact(s.url.split('?')[0]) : `${s.location.container}/${s.location.path}`));
+  const names = request.sources.map(describeSource);
   const filtered = (options.include?.length ?? 0) + (options.exclude?.length ?? 0) > 0;
   return new CopyError({
     message: filtered

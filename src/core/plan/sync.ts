@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import type { StoragePipelineOptions } from '@azure/storage-blob';
 import { CopyError, restDetails } from '../base/errors';
 import { validateBlobName, validateContainerName } from '../base/limits';
-import { redact } from '../base/redact';
+import { describeSource } from '../base/redact';
 import type { BlobLocation, CopySource, PlannedCopy, Refusal, StrategyChoice, SyncCompare, SyncGroupTally, SyncTally } from '../base/types';
 import { accountKey, parseBlobUrl } from '../base/urls';
 import { CapabilityCache, chooseOperation } from '../operations/operationChoice';
@@ -182,9 +182,6 @@ async function sideOf(ctx: SyncPlanContext, s: CopySource): Promise<{ key: strin
   return { key: accountKey((await ctx.resolve(s.location.connectionId)).endpoint), container: s.location.container, prefix: s.location.path };
 }
 
-function describe(s: CopySource): string {
-  return s.kind === 'url' ? redact(s.url.split('?')[0]) : `${s.location.container}/${s.location.path}`;
-}
 
 /**
  * The sync's plan as pages: the merge of the source and destination listings, new and changed names as copies
@@ -206,9 +203,9 @@ export async function* syncPages(
   if (sources.length !== 1) throw new CopyError({ message: `A sync compares one source folder with one destination folder (got ${sources.length} sources).`, code: 'SyncSources' });
   const source = sources[0];
   const src = await sideOf(ctx, source);
-  if (!src.container) throw new CopyError({ message: `Source ${describe(source)} names no container.`, hint: 'Sync a container or a folder.' });
+  if (!src.container) throw new CopyError({ message: `Source ${describeSource(source)} names no container.`, hint: 'Sync a container or a folder.' });
   if (!isPrefixPath(src.prefix)) {
-    throw new CopyError({ message: `A sync compares folders: ${describe(source)} is not a folder or container.`, hint: 'Give a folder (ending in "/") or a container; to copy one blob, use copy.', code: 'SyncNotFolder' });
+    throw new CopyError({ message: `A sync compares folders: ${describeSource(source)} is not a folder or container.`, hint: 'Give a folder (ending in "/") or a container; to copy one blob, use copy.', code: 'SyncNotFolder' });
   }
   const containerMsg = validateContainerName(dest.container);
   if (containerMsg) throw new CopyError({ message: `Destination container "${dest.container}": ${containerMsg}` });
@@ -308,7 +305,7 @@ export async function* syncPages(
   }
   if (!any && after === undefined && !options.allowEmpty) {
     throw new CopyError({
-      message: `Nothing to sync: there is no blob under ${describe(source)}.`,
+      message: `Nothing to sync: there is no blob under ${describeSource(source)}.`,
       hint: 'Check the source folder name (names are case-sensitive) and the include/exclude patterns: a sync from an empty source would only delete.',
       code: 'NothingToCopy',
     });
