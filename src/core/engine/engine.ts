@@ -15,6 +15,7 @@ import { EngineJobTable } from './jobTable';
 import { describeSide, jobFromRecord, snapshotOf, type Job } from '../copy/job';
 import { FileJournal, type BatchRecord, type JournalRecord, type JournalStore } from '../copy/journal';
 import { redactingLogger, type Logger } from '../base/log';
+import { describeLocation, describeSource } from '../base/redact';
 import { operationModule, pendingCopyId } from '../operations';
 import { DeferredCleanups } from '../copy/cleanups';
 import { CapabilityCache, type PlannerContext } from '../plan/planner';
@@ -293,7 +294,7 @@ export class CopyEngine implements EngineApi {
       // A streamed batch stopped while listing: list on from its journaled position.
       try {
         if (rec.sourceSecretOmitted) throw new CopyError({ message: "a source URL's SAS is not kept in the journal; start the copy again." });
-        await this.table.feeds.start(batchId, rec.request, undefined, rec.position, found.skip.get(batchId), found.done.get(batchId), rec.refused);
+        await this.table.feeds.start(batchId, rec.request, undefined, { position: rec.position, resumed: found.skip.get(batchId), resumedDone: found.done.get(batchId), refusedBefore: rec.refused });
         ids.add(batchId);
         this.syncCutShort(batches.get(batchId)!, rec);
       } catch (e) {
@@ -401,10 +402,9 @@ export class CopyEngine implements EngineApi {
   }
 }
 
-/** A folder copy's record as the start-up check names it (the record holds no secret: URL sources lost their query). */
+/** A folder copy's record as the start-up check names it. */
 function unfinishedBatchOf(r: BatchRecord): UnfinishedBatch {
-  const side = (l: { container: string; path: string }) => `${l.container}/${l.path}`;
-  return { batchId: r.batchId, sources: r.request.sources.map((s) => (s.kind === 'url' ? s.url.split('?')[0] : side(s.location))), destination: side(r.request.destination) };
+  return { batchId: r.batchId, sources: r.request.sources.map(describeSource), destination: describeLocation(r.request.destination) };
 }
 
 /** Why a resumed sync's batch cannot be complete: the run that would delete the extras after its copies is gone. */

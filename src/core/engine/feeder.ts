@@ -19,6 +19,18 @@ import { beyondPosition } from './resume';
 
 const POSITION_INTERVAL_MS = 1000;
 
+/** Where a resumed batch's listing goes on, from its journal (see readResume). */
+interface ListOn {
+  /** The journaled position. */
+  readonly position: PlanPosition;
+  /** Destinations (before rename) of jobs resumed from their own records: not made again. */
+  readonly resumed?: ReadonlySet<string>;
+  /** Blobs (doneKey) that finished beyond the position before the restart: not made again. */
+  readonly resumedDone?: ReadonlySet<string>;
+  /** The blobs refused before the position (BatchRecord.refused): not listed again, still counted. */
+  readonly refusedBefore?: Refusals;
+}
+
 interface Feed {
   readonly batch: Batch;
   readonly request: CopyRequest;
@@ -26,14 +38,8 @@ interface Feed {
   /** The first page, already planned (its errors were thrown to the caller); a resume's is listed by the feed. */
   readonly first?: IteratorResult<PlanPage>;
   readonly signal: AbortSignal;
-  /** Destinations (before rename) of jobs resumed from their own records: not made again. */
-  readonly resumed?: ReadonlySet<string>;
-  /** Blobs (doneKey) that finished beyond the journaled position before a restart: not made again. */
-  readonly resumedDone?: ReadonlySet<string>;
-  /** Where the plan started (a resume's position; the start otherwise). */
-  readonly from?: PlanPosition;
-  /** A resume's: the blobs refused before its position (BatchRecord.refused), not listed again. */
-  readonly refusedBefore?: Refusals;
+  /** A resume's: where the listing goes on, and what the journal says not to make again (the start otherwise). */
+  readonly resume?: ListOn;
   /** Resolves when the batch has fewer than its window of jobs not final (or the engine stops). */
   room(): Promise<void>;
 }
@@ -70,15 +76,15 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
   let head = 0;
   // A resume starts from its journaled position: until the listing passes it, that is the position a new engine
   // lists on from (not the start, which would list and copy again what the runs before copied).
-  let position: PlanPosition = f.from ?? { source: 0 };
+  let position: PlanPosition = f.resume?.position ?? { source: 0 };
   let lastSaved = 0;
   const reported = new Set<string>();
   let listed = false;
   // Refusals the position has passed (journaled with it), and those of pages it has not passed yet.
   const passed = new RefusalList();
-  passed.merge(f.refusedBefore);
-  batch.refused.merge(f.refusedBefore);
-  let pending: PendingRefusal[] = [];
+  passed.merge(f.resume?.refusedBefore);
+  batch.refused.merge(f.resume?.refusedBefore);
+  const pending: PendingRefusal[] = [];
   /** Moves the position over the final jobs at the front. */
   const advance = () => {
     while (head < order.length && isFinal(order[head].job.state)) {
@@ -97,18 +103,17 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
     lastSaved = now;
     host.journal.flush(); // every job beyond the position that is not done has its record on disk now
     advance();
-    if (pending.length && passedBy(pending[0], position)) {
-      const still = pending.filter((p) => !passedBy(p, position));
-      passed.add(pending.filter((p) => passedBy(p, position)).map((p) => p.refusal));
-      pending = still;
-    }
+    // Refusals come in listing order, as the position moves: those it passed are a prefix.
+    let n = 0;
+    while (n < pending.length && passedBy(pending[n], position)) n++;
+    if (n > 0) passed.add(pending.splice(0, n).map((p) => p.refusal));
     const record: BatchRecord = { version: 1, batchId: batch.id, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, refused: recordRefusals(passed.value()), updatedAt: '' };
     host.journal.saveBatch(record);
     // The done log keeps only what lies beyond the position (at most the window): appended to for the whole batch, it
     // grew by a line per blob (about 200 MB at 10 M blobs) and a resume read all of it into memory.
     if (host.journal.rewriteDone) {
       const lines: string[] = [];
-      for (const key of f.resumedDone ?? []) if (beyondPosition(key, position)) lines.push(key);
+      for (const key of f.resume?.resumedDone ?? []) if (beyondPosition(key, position)) lines.push(key);
       for (let i = head; i < order.length; i++) {
         const { job, source } = order[i];
         if (job.state === 'succeeded' || job.state === 'skipped') lines.push(doneKey(source, job.item.sourceName));
@@ -161,7 +166,7 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
         await f.room();
         if (host.isDisposed()) return; // the journal keeps the position: a new engine lists on
         if (f.signal.aborted) break;
-        const skip = f.resumed?.has((item.intendedDestination ?? item.destination).path) || f.resumedDone?.has(doneKey(page.source, item.sourceName));
+        const skip = f.resume?.resumed?.has((item.intendedDestination ?? item.destination).path) || f.resume?.resumedDone?.has(doneKey(page.source, item.sourceName));
         if (!skip) {
           const job = host.admit(batch, item, f.request);
           if (batch.timing && batch.timing.firstJobAt === undefined) batch.timing.firstJobAt = performance.now();
@@ -185,7 +190,7 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
     if (host.isDisposed()) return;
     if (!f.signal.aborted) {
       const err = toCopyError(e, 'List the sources', 'source');
-      const resumeFailed = f.from !== undefined && !listed ? `Batch ${batch.id}: its listing cannot resume: ` : '';
+      const resumeFailed = f.resume !== undefined && !listed ? `Batch ${batch.id}: its listing cannot resume: ` : '';
       host.log.error(`${resumeFailed}${err.message}${err.info.hint ? ` ${err.info.hint}` : ''}`);
       batch.error = err.info;
     }
@@ -208,7 +213,7 @@ export interface BatchTable extends JobTable {
   refused(batch: Batch, refused: readonly Refusal[]): void;
   /** Journals the batch's jobs not final (those that had no record while the batch was listing). */
   recordLive(batch: Batch): void;
-  /** The batch was listed to the end: its record goes, or stays with what only its listing knew (see EngineJobTable). */
+  /** The batch was listed to the end: its record goes, or stays with what only its listing knew (EngineJobTable). */
   recordListed(batch: Batch, request: CopyRequest, position: PlanPosition): void;
   /** A feed ended (the engine may be idle now). */
   ended(): void;
@@ -247,17 +252,15 @@ export class Feeds {
 
   /**
    * Plans the first page (its problems reject: nothing starts), then feeds the batch in the background. A resume
-   * (`from`: a journaled position) is fed in the background from the start: its batch is there at once, and a listing
-   * that cannot go on (storage not answering past the outage tolerance, access refused) ends it with that error.
+   * (`resume`: from a journaled position) is fed in the background from the start: its batch is there at once, and a
+   * listing that cannot go on (storage not answering past the outage tolerance, access refused) ends it with that
+   * error.
    */
   async start(
     batchId: string,
     request: CopyRequest,
     signal?: AbortSignal,
-    from?: PlanPosition,
-    resumed?: ReadonlySet<string>,
-    resumedDone?: ReadonlySet<string>,
-    refusedBefore?: Refusals,
+    resume?: ListOn,
   ): Promise<string> {
     const host = this.host;
     const controller = new AbortController();
@@ -271,8 +274,8 @@ export class Feeds {
       b.listingWaiting = { reason, since: Date.now() };
       host.batchChanged(b);
     };
-    const resuming = from !== undefined;
-    const pages = planPagesThroughOutages({ ...host.plannerContext(), timing }, request, controller.signal, from, { copying: true, resuming, onWait });
+    const resuming = resume !== undefined;
+    const pages = planPagesThroughOutages({ ...host.plannerContext(), timing }, request, controller.signal, resume?.position, { copying: true, resuming, onWait });
     let first: IteratorResult<PlanPage> | undefined;
     if (!resuming) {
       try {
@@ -290,7 +293,7 @@ export class Feeds {
     const entry = { controller, roomWaiters: [] as Array<() => void>, sourceOf: new WeakMap<Job, number>() };
     this.feeding.set(batchId, entry);
     const room = () => (batch.live.size < host.window || host.isDisposed() ? Promise.resolve() : new Promise<void>((r) => entry.roomWaiters.push(r)));
-    void feed(host, { batch, request, pages, first, signal: controller.signal, resumed, resumedDone, from, refusedBefore, room }, entry.sourceOf).finally(() => {
+    void feed(host, { batch, request, pages, first, signal: controller.signal, resume, room }, entry.sourceOf).finally(() => {
       signal?.removeEventListener('abort', onAbort);
       this.feeding.delete(batchId);
       host.ended();
