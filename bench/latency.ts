@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- --latency[=0,100] [--reps=N] [--blobs=2000] [--baseline-cli=PATH] [--server=harness]` (bundled
- * and run by scripts/bench.mjs): small blobs over a real network's round trip. Not a test.
+ * `npm run bench -- --latency[=0,100] [--reps=N] [--blobs=2000] [--baseline-cli=PATH] [--server=harness]
+ * [--profile=DIR]` (bundled and run by scripts/bench.mjs): small blobs over a real network's round trip. Not a test.
  *
  * Azurite in memory; N × 1 KiB blobs in one folder (default 2,000). With --server=harness, the loopback endpoint of
  * bench/harness.ts instead (it answers at once: only the round trip and the client are measured, not Azurite's
@@ -14,11 +14,20 @@
  *                thread, events crossing to the calling thread), a streamed folder copy with the defaults, the worker
  *                compiled with the V8 code cache that a single-blob copy before the measured runs wrote (the extension
  *                keeps it in its global storage from its first finished batch on);
+ *   worker-warm  the same engine in a worker that already ran a copy (one blob) in this process, as in a VS Code
+ *                session after its first copy: the process, the host thread's dist/core.js and the worker thread
+ *                are started before the measured copy, which alone is timed (see "from the copy's start" below);
  *   sdk-32       the bare SDK, no engine: list the folder, then 32 Copy Blob From URL in flight (source blob SAS);
  *   sdk-256      the same with 256 in flight.
  * Every client runs in its own process, started with spawn (never spawnSync: this process is the proxy). Reported:
  * blobs/s over the whole process (spawn to exit), each copier's ratio to the 256 loop of the same RTT, and its CPU time
  * (user + system, from /usr/bin/time) per blob and peak RSS: on one machine the client's CPU is often the limit.
+ * Then blobs/s from the copy's start, start-up excluded (the CLI's --json totalMs; the loops from before their
+ * listing; the worker from its engine's creation, worker-warm from the measured copy's start) and the ratio of each
+ * to the 256 loop's: what a copy costs once the process runs (VS Code's extension host runs for the whole session,
+ * the CLI starts with every command). worker-warm has no whole-process figure (its process also ran the priming copy).
+ * --profile=DIR: a CPU profile of each client process, and of the worker's thread (node --cpu-prof), for finding
+ * per-blob overhead.
  * Writes bench/latency-results.json.
  */
 import * as fs from 'node:fs';
@@ -38,7 +47,7 @@ const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
 const arg = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
 
-type Who = 'cli' | 'cli-before' | 'worker' | 'sdk-32' | 'sdk-256';
+type Who = 'cli' | 'cli-before' | 'worker' | 'worker-warm' | 'sdk-32' | 'sdk-256';
 
 /**
  * A TCP proxy that delays every chunk by oneWayMs in each direction, keeping their order. Each direction is one
@@ -108,6 +117,8 @@ interface WorkerPeerSpec extends PeerSpec {
   codeCacheDir?: string;
   /** A copy that only writes the code cache before the measured runs (the extension has it from its first batch on). */
   prime?: boolean;
+  /** worker-warm: a copy (one blob) the same engine runs first, untimed: the measured copy starts in a running worker. */
+  warmUp?: { prefix: string; dest: string };
 }
 
 /** The bare SDK loop, in its own process: list, then Copy Blob From URL with `inFlight` in flight. */
@@ -136,13 +147,22 @@ async function peer(spec: PeerSpec): Promise<void> {
 
 /** The extension's engine in its worker thread (dist/core.js, as the extension loads it), in its own process. */
 async function workerPeer(spec: WorkerPeerSpec): Promise<void> {
-  const t0 = performance.now();
+  let t0 = performance.now();
   // Required at run time, not bundled: the worker thread runs the file its WorkerEngine class comes from.
   const core = createRequire(__filename)(path.join(root, 'dist', 'core.js')) as typeof import('../src/core');
   // Its log's one line per copy that says where the requests in flight settled (stderr: the bench prints it).
   const log = { info: (m: string) => m.startsWith(SETTLED_LINE) && process.stderr.write(`${m}\n`), warn: () => undefined, error: () => undefined };
   const engine = new core.WorkerEngine({ spec: async () => ({ kind: 'connectionString', connectionString: spec.connectionString }), log, retainFinished: PANEL_RETAINED, codeCacheDir: spec.codeCacheDir });
   try {
+    if (spec.warmUp) {
+      const id = await engine.startStreaming({
+        sources: [{ kind: 'location', location: { connectionId: 'bench', container: spec.container, path: spec.warmUp.prefix } }],
+        destination: { connectionId: 'bench', container: spec.warmUp.dest, path: '' },
+      });
+      const w = await engine.waitForBatch(id);
+      if (w.succeeded !== 1) throw new Error(`worker-warm: the warm-up copy did not succeed (${JSON.stringify(w)})`);
+      t0 = performance.now();
+    }
     const batchId = await engine.startStreaming({
       sources: [{ kind: 'location', location: { connectionId: 'bench', container: spec.container, path: spec.prefix } }],
       destination: { connectionId: 'bench', container: spec.dest, path: '' },
@@ -180,7 +200,9 @@ async function main(): Promise<void> {
   const cli = path.join(root, 'dist', 'cli.js');
   if (!fs.existsSync(cli) || !fs.existsSync(path.join(root, 'dist', 'core.js'))) throw new Error('dist/cli.js or dist/core.js is missing: run `node scripts/build.mjs` first.');
   if (baseline && !fs.existsSync(baseline)) throw new Error(`--baseline-cli: ${baseline} does not exist.`);
-  const who: Who[] = ['cli', ...(baseline ? (['cli-before'] as Who[]) : []), 'worker', 'sdk-32', 'sdk-256'];
+  const profileDir = arg('profile');
+  const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
+  const who: Who[] = ['cli', ...(baseline ? (['cli-before'] as Who[]) : []), 'worker', 'worker-warm', 'sdk-32', 'sdk-256'];
   const log = (m: string) => process.stderr.write(`[latency] ${m}\n`);
   const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const useHarness = arg('server') === 'harness';
@@ -190,7 +212,7 @@ async function main(): Promise<void> {
     ? { host: '127.0.0.1', port: harness.port, serviceClient: () => undefined, stop: () => harness.stop() }
     : await startAzurite();
   const srcContainer = harness ? HARNESS_SOURCE : 'lat-src';
-  const runs: Array<{ rtt: number; who: Who; rep: number; ms: number; blobsPerSecond: number; cpuMsPerBlob: number; peakMiB: number }> = [];
+  const runs: Array<{ rtt: number; who: Who; rep: number; ms: number; copyMs: number; blobsPerSecond: number; cpuMsPerBlob: number; peakMiB: number }> = [];
   let codeCacheDir: string | undefined;
   try {
     const svc = az.serviceClient();
@@ -239,13 +261,14 @@ async function main(): Promise<void> {
             harness?.reset(n);
             let res;
             if (w === 'cli' || w === 'cli-before') {
-              res = await measured([...cliCommand(w === 'cli' ? cli : baseline!), 'copy', `${endpoint}/${srcContainer}/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs]);
-            } else if (w === 'worker') {
-              const spec: WorkerPeerSpec = { endpoint, container: srcContainer, prefix, dest, inFlight: 0, connectionString: cs, codeCacheDir };
-              res = await measured([process.execPath, __filename, '--worker-peer', JSON.stringify(spec)]);
+              res = await measured([...cliCommand(w === 'cli' ? cli : baseline!, prof), 'copy', `${endpoint}/${srcContainer}/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs]);
+            } else if (w === 'worker' || w === 'worker-warm') {
+              const warmUp = w === 'worker-warm' ? { prefix: sourceName(0), dest: 'lat-prime' } : undefined;
+              const spec: WorkerPeerSpec = { endpoint, container: srcContainer, prefix, dest, inFlight: 0, connectionString: cs, codeCacheDir, warmUp };
+              res = await measured([process.execPath, ...prof, __filename, '--worker-peer', JSON.stringify(spec)]);
             } else {
               const spec: PeerSpec = { endpoint, container: srcContainer, prefix, dest, inFlight: w === 'sdk-32' ? 32 : 256 };
-              res = await measured([process.execPath, __filename, '--peer', JSON.stringify(spec)]);
+              res = await measured([process.execPath, ...prof, __filename, '--peer', JSON.stringify(spec)]);
             }
             if (res.code !== 0) throw new Error(`${w} at ${rtt} ms: exit ${res.code}: ${res.err}`);
             let count = 0;
@@ -254,11 +277,13 @@ async function main(): Promise<void> {
               await svc.getContainerClient(dest).delete();
             } else count = harness!.copies.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
             if (count !== n) throw new Error(`${w} at ${rtt} ms: ${count} of ${n} blobs arrived`);
-            const r = { rtt, who: w, rep, ms: res.seconds * 1000, blobsPerSecond: n / res.seconds, cpuMsPerBlob: (res.cpuSeconds * 1000) / n, peakMiB: res.peakMiB };
+            const copyMs = w === 'cli' || w === 'cli-before' ? Number(cliJson(res.out)?.phases?.totalMs) : Number((JSON.parse(/RESULT (.*)/.exec(res.out)?.[1] ?? '{}') as { ms?: number }).ms);
+            if (!Number.isFinite(copyMs)) throw new Error(`${w} at ${rtt} ms: no copy time in its output`);
+            const r = { rtt, who: w, rep, ms: res.seconds * 1000, copyMs, blobsPerSecond: n / res.seconds, cpuMsPerBlob: (res.cpuSeconds * 1000) / n, peakMiB: res.peakMiB };
             runs.push(r);
-            log(`${rtt} ms ${w.padEnd(10)} run ${rep}: ${res.seconds.toFixed(2)} s, ${r.blobsPerSecond.toFixed(0)} blobs/s, client CPU ${r.cpuMsPerBlob.toFixed(2)} ms/blob, peak RSS ${r.peakMiB.toFixed(0)} MiB`);
+            log(`${rtt} ms ${w.padEnd(11)} run ${rep}: ${res.seconds.toFixed(2)} s (copy ${(copyMs / 1000).toFixed(2)} s), ${r.blobsPerSecond.toFixed(0)} blobs/s, client CPU ${r.cpuMsPerBlob.toFixed(2)} ms/blob, peak RSS ${r.peakMiB.toFixed(0)} MiB`);
             if (w === 'cli' || w === 'cli-before') log(`  ${cliDiagnostics(res.out)}`);
-            if (w === 'worker') log(`  ${res.err.split('\n').find((l) => l.startsWith(SETTLED_LINE)) ?? 'no settled line'}`);
+            if (w === 'worker' || w === 'worker-warm') log(`  ${res.err.split('\n').filter((l) => l.startsWith(SETTLED_LINE)).pop() ?? 'no settled line'}`); // the measured copy's (worker-warm: after the warm-up's)
           }
         }
       } finally {
@@ -272,26 +297,45 @@ async function main(): Promise<void> {
   const rows = rtts.flatMap((rtt) =>
     who.map((w) => {
       const mine = runs.filter((r) => r.rtt === rtt && r.who === w);
+      // worker-warm's process also ran the warm-up copy: it has only the figure from the copy's start.
+      const whole = w !== 'worker-warm';
       return {
         rtt,
         who: w,
         runs: mine.length,
-        medianMs: median(mine.map((r) => r.ms)),
-        blobsPerSecond: n / (median(mine.map((r) => r.ms)) / 1000),
-        ratio: 0,
-        cpuMsPerBlob: median(mine.map((r) => r.cpuMsPerBlob)),
+        medianMs: whole ? median(mine.map((r) => r.ms)) : undefined,
+        blobsPerSecond: whole ? n / (median(mine.map((r) => r.ms)) / 1000) : undefined,
+        ratio: undefined as number | undefined,
+        cpuMsPerBlob: whole ? median(mine.map((r) => r.cpuMsPerBlob)) : undefined,
         peakMiB: median(mine.map((r) => r.peakMiB)),
+        copyMedianMs: median(mine.map((r) => r.copyMs)),
+        copyBlobsPerSecond: n / (median(mine.map((r) => r.copyMs)) / 1000),
+        copyRatio: 0,
       };
     }),
   );
-  for (const r of rows) r.ratio = r.blobsPerSecond / rows.find((x) => x.rtt === r.rtt && x.who === 'sdk-256')!.blobsPerSecond;
+  for (const r of rows) {
+    const loop = rows.find((x) => x.rtt === r.rtt && x.who === 'sdk-256')!;
+    r.ratio = r.blobsPerSecond === undefined ? undefined : r.blobsPerSecond / loop.blobsPerSecond!;
+    r.copyRatio = r.copyBlobsPerSecond / loop.copyBlobsPerSecond;
+  }
+  const cell = (v: number | undefined, digits: number, width: number) => (v === undefined ? '—' : v.toFixed(digits)).padStart(width);
   const loadAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   console.log(`\nLatency: same-account folder copy of ${n.toLocaleString('en-US')} × 1 KiB through a TCP proxy adding the RTT (${harness ? 'bench/harness.ts, answering at once' : 'Azurite in memory'}); whole-process blobs/s, medians of ${reps} interleaved run(s)`);
   console.log(`copier       ${rtts.map((r) => `${String(r).padStart(5)} ms RTT  ratio vs sdk-256  CPU ms/blob  peak MiB`).join('   ')}`);
   for (const w of who) {
     const cells = rtts.map((rtt) => {
       const r = rows.find((x) => x.rtt === rtt && x.who === w)!;
-      return `${r.blobsPerSecond.toFixed(0).padStart(12)}  ${r.ratio.toFixed(2).padStart(16)}  ${r.cpuMsPerBlob.toFixed(2).padStart(11)}  ${r.peakMiB.toFixed(0).padStart(8)}`;
+      return `${cell(r.blobsPerSecond, 0, 12)}  ${cell(r.ratio, 2, 16)}  ${cell(r.cpuMsPerBlob, 2, 11)}  ${cell(r.peakMiB, 0, 8)}`;
+    });
+    console.log(`${w.padEnd(12)} ${cells.join('   ')}`);
+  }
+  console.log(`\nFrom the copy's start (start-up excluded: the CLI's --json totalMs, the loops from their listing, the worker from its engine's creation, worker-warm from the measured copy's start); blobs/s, medians`);
+  console.log(`copier       ${rtts.map((r) => `${String(r).padStart(5)} ms RTT  ratio vs sdk-256`).join('   ')}`);
+  for (const w of who) {
+    const cells = rtts.map((rtt) => {
+      const r = rows.find((x) => x.rtt === rtt && x.who === w)!;
+      return `${cell(r.copyBlobsPerSecond, 0, 12)}  ${cell(r.copyRatio, 2, 16)}`;
     });
     console.log(`${w.padEnd(12)} ${cells.join('   ')}`);
   }
