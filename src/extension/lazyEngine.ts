@@ -80,7 +80,10 @@ export function unfinishedQuestion(w: UnfinishedWork): string {
   const b = w.batches[0];
   if (b) {
     const more = w.batches.length - 1;
-    parts.push(`${w.batches.length === 1 ? 'a folder copy' : `${w.batches.length} folder copies`} (${b.sources.join(', ')} → ${b.destination}${more ? ` and ${more} more` : ''})`);
+    const syncs = w.batches.filter((x) => x.sync).length;
+    const one = syncs === w.batches.length ? 'a sync' : syncs === 0 ? 'a folder copy' : 'a folder copy or sync';
+    const many = syncs === w.batches.length ? 'syncs' : syncs === 0 ? 'folder copies' : 'folder copies and syncs';
+    parts.push(`${w.batches.length === 1 ? one : `${w.batches.length} ${many}`} (${b.sources.join(', ')} → ${b.destination}${more ? ` and ${more} more` : ''})`);
   }
   const one = n + w.batches.length === 1;
   return `Blob Copy: ${parts.join(' and ')} did not finish when VS Code last closed. Resume ${one ? 'it' : 'them'}?`;

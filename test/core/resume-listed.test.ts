@@ -7,7 +7,8 @@
  *   - a folder copy whose listing refused a blob (archived): it ends partial and names it.
  * The same for a copy started from its whole plan (the extension's confirmed plans). Once the batch is done, its
  * record is gone. And a batch stopped while listing counts the blobs its listing refused
- * before its journaled position (a resume lists on after it and does not meet them again).
+ * before its journaled position (a resume lists on after it and does not meet them again). A sync stopped while
+ * deleting its extras (after its batch was done) is named by the start-up check and resumes partial, its copies counted.
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -19,7 +20,7 @@ import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from '../helpers/azurit
 import { stopFast } from '../helpers/engine';
 import { A1, A2, directSource, MemoryLog, resolverThrough, waitFor } from '../helpers/proxiedEngine';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
-import { CopyEngine, type BatchSummary, type CopyRequest } from '../../src/core';
+import { CopyEngine, runSync, type BatchSummary, type CopyRequest } from '../../src/core';
 import { FileJournal } from '../../src/core/copy/journal';
 import { batchOutcome } from '../../src/shared/vocabulary';
 
@@ -241,5 +242,81 @@ describe('a batch stopped after its listing ended resumes with what its listing 
     } finally {
       resumed.dispose();
     }
+  });
+  /** A sync from `srcName` to `dstName` (both accounts' containers, whole), to delete extras. */
+  const deletingSync = (srcName: string, dstName: string): CopyRequest => ({
+    sources: [{ kind: 'location', location: { connectionId: A1, container: srcName, path: '' } }],
+    destination: { connectionId: A2, container: dstName, path: '' },
+    options: { sync: { compare: 'auto' } },
+  });
+
+  it('a sync stopped while deleting its extras (its copies all ended): the start-up check names it, and resumed it ends partial with its copies counted, its extras not all deleted', async () => {
+    const src = dev.getContainerClient('dxsrc');
+    const dst = acct2.getContainerClient('dxdst');
+    await src.create();
+    await dst.create();
+    for (let i = 0; i < 3; i++) await put(src, `n${i}.txt`, `v${i}`);
+    for (const x of ['x1.txt', 'x2.txt', 'x3.txt']) await put(dst, x, 'extra');
+    const journalDir = fs.mkdtempSync(path.join(tmp, 'journal-'));
+    let release!: () => void;
+    proxy.setRules({ match: (r) => r.method === 'DELETE' && /\/dxdst\/x[23]\.txt$/.test(r.path), holdUntil: new Promise<void>((r) => (release = r)) });
+    const resolve = resolverThrough(proxy, { retryOptions: { maxTries: 1 } });
+    const first = new CopyEngine({ resolve, log: new MemoryLog(), journalDir });
+    const stop = new AbortController();
+    let batchId = '';
+    const run = runSync(first, () => resolve(A2), deletingSync('dxsrc', 'dxdst'), { deleteDestination: true, tmpDir: tmp, signal: stop.signal, onStarted: (id) => (batchId = id) });
+    try {
+      // The copies are done and x1 is deleted; the deletes of x2 and x3 are held: the restart comes now.
+      await waitFor(async () => first.batch(batchId)?.done === true && !(await names(dst)).includes('x1.txt'), 20_000, 'the copies to end and the first extra to be deleted');
+      const records = new FileJournal(journalDir).listBatches();
+      assert.equal(records.length, 1, 'the batch keeps its record while its extras are deleted');
+      assert.equal(records[0].listed?.copied?.succeeded, 3, `the record counts the copies: ${JSON.stringify(records[0].listed)}`);
+    } finally {
+      first.dispose(); // the restart: what runSync does after it changes no record
+      stop.abort();
+      release();
+      await run.catch(() => undefined);
+      proxy.setRules({});
+    }
+    assert.deepEqual(await names(dst), ['n0.txt', 'n1.txt', 'n2.txt', 'x2.txt', 'x3.txt'], 'two extras were not deleted');
+    const { engine: resumed, log } = resumedEngine(journalDir);
+    try {
+      assert.deepEqual(await resumed.unfinished(), [], 'no copy is left');
+      assert.deepEqual(await resumed.unfinishedBatches(), [{ batchId, sources: ['dxsrc/'], destination: 'dxdst/', sync: true }], 'the start-up check names the sync');
+      assert.deepEqual(await resumed.resume(), [batchId]);
+      const b = await resumed.waitForBatch(batchId);
+      assert.deepEqual([b.total, b.succeeded, b.failed], [3, 3, 0], `its copies are counted: ${JSON.stringify(b)}`);
+      assert.equal(b.error?.code, 'SyncInterrupted', JSON.stringify(b));
+      assert.equal(batchOutcome(b, b.error !== undefined), 'partial');
+      assert.match(b.error?.message ?? '', /^A sync interrupted by a restart after its copies: its extras at the destination were not all deleted\./);
+      assert.ok(b.syncAgain, 'the sync to run again is named');
+      assert.ok(log.lines.some((l) => l.startsWith('warn') && l.includes(`Batch ${batchId}: A sync interrupted by a restart after its copies`)), log.lines.join('\n'));
+      await resumed.whenIdle();
+      assert.deepEqual(new FileJournal(journalDir).listBatches(), [], 'told once: its record is gone');
+      assert.deepEqual(await resumed.unfinishedBatches(), []);
+    } finally {
+      resumed.dispose();
+    }
+  });
+
+  it('a sync whose run ended (its extras deleted) leaves no record', async () => {
+    const src = dev.getContainerClient('desrc');
+    const dst = acct2.getContainerClient('dedst');
+    await src.create();
+    await dst.create();
+    await put(src, 'n0.txt', 'v0');
+    await put(dst, 'x1.txt', 'extra');
+    const journalDir = fs.mkdtempSync(path.join(tmp, 'journal-'));
+    const resolve = resolverThrough(directSource(azurite.host, azurite.port), {});
+    const engine = new CopyEngine({ resolve, log: new MemoryLog(), journalDir });
+    try {
+      const r = await runSync(engine, () => resolve(A2), deletingSync('desrc', 'dedst'), { deleteDestination: true, tmpDir: tmp });
+      assert.deepEqual([r.outcome, r.copies.succeeded, r.deletion?.deleted], ['complete', 1, 1]);
+      await engine.whenIdle();
+      assert.deepEqual(new FileJournal(journalDir).listBatches(), [], 'the run ended: the record is gone');
+    } finally {
+      engine.dispose();
+    }
+    assert.deepEqual(await names(dst), ['n0.txt']);
   });
 });

@@ -174,7 +174,7 @@ describe('sync in the engine', () => {
     await put(dst, 'x1.txt', 'x');
     // What runSync journals with its batch: that the extras are to be deleted.
     let sent: CopyRequest | undefined;
-    const spy = { startStreaming: (r: CopyRequest, sig?: AbortSignal) => ((sent = r), engine.startStreaming(r, sig)), waitForBatch: (id: string, sig?: AbortSignal) => engine.waitForBatch(id, sig) };
+    const spy = { startStreaming: (r: CopyRequest, sig?: AbortSignal) => ((sent = r), engine.startStreaming(r, sig)), waitForBatch: (id: string, sig?: AbortSignal) => engine.waitForBatch(id, sig), syncEnded: (id: string) => engine.syncEnded(id) };
     const done = await runSync(spy as unknown as CopyEngine, async () => createAccountClient({ kind: 'connectionString', connectionString: azurite.connectionString(SECOND_ACCOUNT) }), syncRequest('irsrc', '', 'irdst', ''), { deleteDestination: true, tmpDir: tmp });
     assert.equal(done.outcome, 'complete');
     assert.equal(sent?.options?.sync?.deleteExtras, true, 'the journaled request says the extras are to be deleted');

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { startAzurite, type AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
-import { CopyError, ENGINE_HEAP_MB, ENGINE_YOUNG_MB, WorkerEngine, type BatchSummary, type ConnectionSpec, type JobSnapshot, type WorkerEngineOptions } from '../../src/core';
+import { CopyError, createAccountClient, ENGINE_HEAP_MB, ENGINE_YOUNG_MB, runSync, WorkerEngine, type BatchSummary, type ConnectionSpec, type JobSnapshot, type WorkerEngineOptions } from '../../src/core';
 import { proxyOptions } from '../../src/core/worker/server';
 import { A1, A2, blobMd5, data, md5, MemoryLog, stopFast } from '../helpers/engine';
 import { waitFor } from '../helpers/wait';
@@ -259,6 +259,28 @@ describe('WorkerEngine: the engine in a worker thread', () => {
     assert.equal(after, 60);
     await second.engine.whenIdle();
     assert.deepEqual(fs.readdirSync(journalDir).filter((n) => n.startsWith('job-') || n.endsWith('.json')), [], 'a finished batch leaves no record');
+  });
+
+  it('a sync that deletes extras keeps its batch record until its run ends (runSync tells the worker), then none is left', async () => {
+    const journalDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-ws-'));
+    const acct2 = azurite.serviceClient(SECOND_ACCOUNT);
+    const dst = acct2.getContainerClient('wsync');
+    await dst.create();
+    await dst.getBlockBlobClient('extra.txt').upload('x', 1);
+    const { engine } = make({ journalDir });
+    const destination = async () => createAccountClient({ kind: 'connectionString', connectionString: azurite.connectionString(SECOND_ACCOUNT) });
+    let recordsAtDone = -1;
+    const request = { sources: [{ kind: 'location' as const, location: { connectionId: A1, container: 'src', path: 'many/' } }], destination: { connectionId: A2, container: 'wsync', path: '' }, options: { sync: { compare: 'auto' as const } } };
+    const r = await runSync(engine, async () => {
+      // The deletes start once the copies are done: the batch's record is still on disk then (a restart now reports it).
+      await engine.whenIdle();
+      recordsAtDone = fs.readdirSync(journalDir).filter((n) => n.startsWith('batch-')).length;
+      return destination();
+    }, request, { deleteDestination: true });
+    assert.deepEqual([r.outcome, r.copies.succeeded, r.deletion?.deleted], ['complete', 60, 1]);
+    assert.equal(recordsAtDone, 1, 'the record outlives the batch while the extras are deleted');
+    await engine.whenIdle();
+    assert.deepEqual(fs.readdirSync(journalDir).filter((n) => n.endsWith('.json')), [], 'the run ended: no record is left');
   });
 
   it('debug lines (one per blob) cross only while the host asks for them', async () => {

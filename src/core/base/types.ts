@@ -108,6 +108,8 @@ export interface UnfinishedBatch {
   readonly sources: readonly string[];
   /** Its destination as `container/path`. */
   readonly destination: string;
+  /** A sync (its extras, when it was to delete them, are not all deleted). */
+  readonly sync?: boolean;
 }
 
 /** Refusals of a plan or batch: how many, and the first of them (the rest are counted, not kept). */

@@ -66,10 +66,24 @@ export interface BatchRecord {
   /**
    * Set once every source was listed, while copies are still in flight (they have their own records): what only the
    * listing knew, for a restart before the batch is done: its error, its refused blobs (`refused`); the request tells
-   * a sync whose extras are still to be deleted. Nothing is listed again; the record goes when the batch is done.
+   * a sync whose extras are still to be deleted. Nothing is listed again; the record goes when the batch is done, a
+   * sync's that deletes extras when its run ended (the deletes come after the batch: CopyEngine.syncEnded).
+   * `copied`: such a sync's copies all ended (its extras were being deleted): how many, for the resumed batch.
    */
-  listed?: { readonly error?: ErrorInfo };
+  listed?: { readonly error?: ErrorInfo; readonly copied?: CopiedCounts };
   updatedAt: string;
+}
+
+/** A batch's finished copies, as a sync's record keeps them once they all ended (BatchRecord.listed.copied). */
+export interface CopiedCounts {
+  readonly total: number;
+  readonly succeeded: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly canceled: number;
+  readonly aborted: number;
+  readonly bytes: number;
+  readonly bytesTotal: number;
 }
 
 /** Refused blobs a batch's record names (the rest are counted): the record stays small. */

@@ -10,7 +10,7 @@ import { onTransientFailure } from '../storage/connections';
 import { BATCH_WINDOW, DEFAULT_CONCURRENCY, DEFAULT_SMALL_BLOB_CAP, RETAINED_FINISHED, SMALL_BLOB_MAX_BYTES, TUNING_KEYS, type CopyEngineOptions, type EngineTuning } from './engineOptions';
 import { CopyError, retryRefusal, toCopyError } from '../base/errors';
 import type { Disposable } from '../base/events';
-import { statsOf, type Batch, type BatchStats, clearTimer, emptySummary, newBatch, summaryOf, type BatchSummary } from './jobEvents';
+import { statsOf, type Batch, type BatchStats, clearTimer, emptySummary, newBatch, restoreCopied, summaryOf, type BatchSummary } from './jobEvents';
 import { EngineJobTable } from './jobTable';
 import { describeSide, jobFromRecord, snapshotOf, type Job } from '../copy/job';
 import { FileJournal, type BatchRecord, type JournalRecord, type JournalStore } from '../copy/journal';
@@ -273,6 +273,11 @@ export class CopyEngine implements EngineApi {
     this.table.clearFinished();
   }
 
+  syncEnded(batchId: string): void {
+    if (this.disposed) return; // stopped (a restart): the record stays, for the next engine to report
+    this.table.syncEnded(batchId);
+  }
+
   // ---------------------------------------------------------------- resume
 
   async unfinished(): Promise<JobSnapshot[]> {
@@ -281,7 +286,8 @@ export class CopyEngine implements EngineApi {
 
   async unfinishedBatches(): Promise<UnfinishedBatch[]> {
     if (!this.journal) return [];
-    return this.journal.listBatches().filter((r) => !r.listed && !this.table.batches.has(r.batchId)).map(unfinishedBatchOf);
+    // Stopped while listing; or a sync whose extras were still to be deleted (its copies, if any were left, are jobs).
+    return this.journal.listBatches().filter((r) => (!r.listed || r.request.options?.sync?.deleteExtras === true) && !this.table.batches.has(r.batchId)).map(unfinishedBatchOf);
   }
 
   async resume(): Promise<string[]> {
@@ -317,8 +323,10 @@ export class CopyEngine implements EngineApi {
       if (!b) batches.set(batchId, (b = newBatch(batchId)));
       b.error = rec.listed?.error;
       b.refused.merge(rec.refused);
+      // A sync stopped while deleting its extras: its copies had all ended (their records are gone), their counts stay.
+      if (rec.listed?.copied) restoreCopied(b, rec.listed.copied);
       this.syncCutShort(b, rec);
-      b.listedRecord = true;
+      b.listedRecord = rec;
       this.table.forgetListed(b); // nothing was left in flight: done now
       ids.add(batchId);
     }
@@ -333,7 +341,7 @@ export class CopyEngine implements EngineApi {
   private syncCutShort(b: Batch, rec: BatchRecord): void {
     const request = rec.request;
     if (!request.options?.sync?.deleteExtras) return;
-    const note = syncInterrupted();
+    const note = syncInterrupted(rec.listed?.copied !== undefined);
     b.error ??= note;
     const src = request.sources[0];
     if (src?.kind === 'location') b.syncAgain = { source: src.location, destination: request.destination, compare: request.options.sync.compare };
@@ -404,11 +412,21 @@ export class CopyEngine implements EngineApi {
 
 /** A folder copy's record as the start-up check names it. */
 function unfinishedBatchOf(r: BatchRecord): UnfinishedBatch {
-  return { batchId: r.batchId, sources: r.request.sources.map(describeSource), destination: describeLocation(r.request.destination) };
+  return { batchId: r.batchId, sources: r.request.sources.map(describeSource), destination: describeLocation(r.request.destination), ...(r.request.options?.sync ? { sync: true } : {}) };
 }
 
-/** Why a resumed sync's batch cannot be complete: the run that would delete the extras after its copies is gone. */
-function syncInterrupted(): ErrorInfo {
+/**
+ * Why a resumed sync's batch cannot be complete: the run that would delete the extras after its copies is gone.
+ * `afterCopies`: it stopped while deleting them (every copy had ended), so some may be deleted, not all.
+ */
+function syncInterrupted(afterCopies: boolean): ErrorInfo {
+  if (afterCopies) {
+    return {
+      message: 'A sync interrupted by a restart after its copies: its extras at the destination were not all deleted.',
+      hint: 'Run the sync again with "delete extras" (CLI: --delete-destination): it deletes the extras still there.',
+      code: 'SyncInterrupted',
+    };
+  }
   return {
     message: 'A sync interrupted by a restart: its copies resume, but its extras at the destination are not deleted.',
     hint: 'When this batch is done, run the sync again with "delete extras" (CLI: --delete-destination): it copies only what is still new or changed, then deletes them.',

@@ -45,9 +45,17 @@ export interface EngineApi extends Disposable {
   retry(jobId: string): void;
   abort(jobId: string): Promise<void>;
   clearFinished(): void;
+  /**
+   * A sync's run is over (its extras deleted or kept, or none to delete): the journal record that its batch keeps
+   * until then (a restart before it would leave extras undeleted without a word) goes. runSync calls it.
+   */
+  syncEnded(batchId: string): void;
   /** Unfinished jobs in the journal (not running now). */
   unfinished(): Promise<JobSnapshot[]>;
-  /** Folder copies in the journal that stopped while listing (not running now): resume() lists them on. */
+  /**
+   * Folder copies in the journal that stopped while listing (not running now): resume() lists them on; and syncs that
+   * were to delete extras and stopped before their run ended (resume() reports them partial, with Sync Again).
+   */
   unfinishedBatches(): Promise<UnfinishedBatch[]>;
   /** Resumes the journal's unfinished jobs and batches; returns their batch ids. */
   resume(): Promise<string[]>;

@@ -7,6 +7,7 @@ import type { OperationEstimate } from '../operations/operationChoice';
 import { snapshotOf, type Job } from '../copy/job';
 import { isFinal, type BlobLocation, type ErrorInfo, type JobSnapshot, type JobState, type Refusal, type SyncCompare } from '../base/types';
 import { RefusalList } from '../base/refusals';
+import type { BatchRecord, CopiedCounts } from '../copy/journal';
 
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -94,8 +95,14 @@ export interface Batch {
   emitTimer?: NodeJS.Timeout;
   /** Where a streamed batch's time goes (performance.now() marks); see CopyEngine.batchStats. */
   timing?: BatchTiming;
-  /** Its journal record outlives its listing (BatchRecord.listed) until it is done: removed then. */
-  listedRecord?: boolean;
+  /** Its journal record, when it outlives its listing (BatchRecord.listed) until it is done: removed then. */
+  listedRecord?: BatchRecord;
+  /**
+   * A sync that deletes its extras after its copies (they are deleted by runSync, outside the engine): its record
+   * outlives the batch too, until the sync's run ends (CopyEngine.syncEnded). A restart before then resumes it as
+   * a sync whose extras were not all deleted.
+   */
+  extrasPending?: boolean;
 }
 
 interface BatchTiming {
@@ -117,6 +124,19 @@ export function newBatchTiming(): BatchTiming {
 
 export function newBatch(id: string, listingDone = true): Batch {
   return { id, live: new Set(), counts: { succeeded: 0, skipped: 0, failed: 0, canceled: 0, aborted: 0 }, total: 0, bytesTotal: 0, finishedBytes: 0, listingDone, refused: new RefusalList(), doneFired: false, lastEmit: 0 };
+}
+
+/** A batch's finished copies, for its journal record (BatchRecord.listed.copied). */
+export function copiedCounts(b: Batch): CopiedCounts {
+  return { total: b.total, ...b.counts, bytes: b.finishedBytes, bytesTotal: b.bytesTotal };
+}
+
+/** A resumed batch with no job of its own left takes its copies' counts back from its record. */
+export function restoreCopied(b: Batch, c: CopiedCounts): void {
+  b.total += c.total;
+  for (const k of Object.keys(b.counts) as Array<keyof FinalCounts>) b.counts[k] += c[k];
+  b.finishedBytes += c.bytes;
+  b.bytesTotal += c.bytesTotal;
 }
 
 /** A new (or resumed) job joins the batch. */

@@ -6,9 +6,9 @@
 import type { Logger } from '../base/log';
 import { DEFAULT_BLOCK_SIZE, DEFAULT_RANGE_CONCURRENCY, type EngineTuning } from './engineOptions';
 import { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from '../base/outage';
-import { addJob, batchDone, clearTimer, JobEvents, jobFinished, jobReopened, jobsCleared, newBatch, type Batch } from './jobEvents';
+import { addJob, batchDone, clearTimer, copiedCounts, JobEvents, jobFinished, jobReopened, jobsCleared, newBatch, type Batch } from './jobEvents';
 import { createJob, recordBytes, recordOf, type Job } from '../copy/job';
-import { recordRefusals, sanitizeRequest, type JournalStore } from '../copy/journal';
+import { recordRefusals, sanitizeRequest, type BatchRecord, type JournalStore } from '../copy/journal';
 import type { DeferredCleanups } from '../copy/cleanups';
 import { moveOptions } from '../copy/move';
 import type { PlannerContext, PlanPosition } from '../plan/planner';
@@ -207,11 +207,28 @@ export class EngineJobTable implements BatchTable {
     this.deps.wakeIdle();
   }
 
-  /** A batch whose record was kept past its listing (BatchRecord.listed) no longer needs it once it is done. */
+  /**
+   * A batch whose record was kept past its listing (BatchRecord.listed) no longer needs it once it is done; a sync
+   * that deletes extras, once its run ended too (syncEnded).
+   */
   forgetListed(batch: Batch): void {
-    if (!batch.listedRecord || !batchDone(batch)) return;
-    batch.listedRecord = false;
+    const rec = batch.listedRecord;
+    if (!rec || !batchDone(batch)) return;
+    if (batch.extrasPending) {
+      // Its copies all ended; the extras are deleted now: a restart from here reports them, and what was deleted not.
+      if (!rec.listed?.copied) this.journal?.saveBatch((batch.listedRecord = { ...rec, listed: { ...rec.listed, copied: copiedCounts(batch) } }));
+      return;
+    }
+    batch.listedRecord = undefined;
     this.journal?.removeBatch(batch.id);
+  }
+
+  /** A sync's run is over (see EngineApi.syncEnded): its batch's record goes once the batch is done (or now). */
+  syncEnded(batchId: string): void {
+    const batch = this.batches.get(batchId);
+    if (!batch) return this.journal?.removeBatch(batchId); // cleared (Clear Finished) before the deletes ended
+    batch.extrasPending = undefined;
+    this.forgetListed(batch);
   }
 
   saveJournal(job: Job, urgent = false): void {
@@ -242,16 +259,21 @@ export class EngineJobTable implements BatchTable {
    * The batch was listed to the end (a streamed batch's listing ended, or it started from a whole plan). With copies
    * in flight, a restart before it is done would lose what makes it partial: its listing's error, the blobs it
    * refused, a sync's extras to delete after the copies. Then its record stays with them (BatchRecord.listed) until
-   * it is done (forgetListed); otherwise the record goes: the jobs' own records tell the rest.
+   * it is done (forgetListed); otherwise the record goes: the jobs' own records tell the rest. A sync that deletes
+   * extras keeps it, copies in flight or not, until its run ended (syncEnded): the deletes come after the batch.
    */
   recordListed(batch: Batch, request: CopyRequest, position: PlanPosition): void {
     const journal = this.journal;
     if (!journal || this.deps.isDisposed()) return;
-    const partial = batch.error !== undefined || batch.refused.count > 0 || request.options?.sync?.deleteExtras === true;
-    if (batch.live.size === 0 || !partial) return journal.removeBatch(batch.id);
+    const extras = request.options?.sync?.deleteExtras === true;
+    const partial = batch.error !== undefined || batch.refused.count > 0 || extras;
+    if ((batch.live.size === 0 && !extras) || !partial) return journal.removeBatch(batch.id);
     const { request: stored, secretOmitted } = sanitizeRequest(request);
-    journal.saveBatch({ version: 1, batchId: batch.id, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, refused: recordRefusals(batch.refused.value()), listed: { error: batch.error }, updatedAt: '' });
-    batch.listedRecord = true;
+    const rec: BatchRecord = { version: 1, batchId: batch.id, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, refused: recordRefusals(batch.refused.value()), listed: { error: batch.error }, updatedAt: '' };
+    journal.saveBatch(rec);
+    batch.listedRecord = rec;
+    batch.extrasPending = extras || undefined;
+    this.forgetListed(batch); // a sync whose copies all ended already: its record says so
   }
 
   // ---------------------------------------------------------------- jobs out

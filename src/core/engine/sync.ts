@@ -51,10 +51,11 @@ export async function runSync(engine: EngineApi, destination: () => Promise<Acco
   const dir = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), 'blob-copy-sync-'));
   const reportFile = path.join(dir, 'report.ndjson');
   fs.writeFileSync(reportFile, '');
+  let batchId: string | undefined;
   try {
     const o = request.options ?? {};
     const sync = { ...o.sync, reportFile, ...(options.deleteDestination ? { deleteExtras: true } : {}) };
-    const batchId = await engine.startStreaming({ ...request, options: { ...o, sync } }, options.signal);
+    batchId = await engine.startStreaming({ ...request, options: { ...o, sync } }, options.signal);
     options.onStarted?.(batchId);
     const copies = await engine.waitForBatch(batchId, options.signal);
     const tally = readReportEnd(reportFile);
@@ -69,6 +70,8 @@ export async function runSync(engine: EngineApi, destination: () => Promise<Acco
     const deletion = await deleteExtras(account, request.destination.container, reportFile, { includeSnapshots: options.includeSnapshots, signal: options.signal, log: options.log, outageToleranceMs: options.outageToleranceMs });
     return { batchId, copies, tally, deletion, outcome: deletion.kept > 0 ? 'partial' : 'complete' };
   } finally {
+    // The run is over (what it did is in its result): the batch's journal record, kept until now, goes.
+    if (batchId !== undefined) engine.syncEnded(batchId);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

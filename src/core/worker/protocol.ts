@@ -44,7 +44,7 @@ export type CallName = (typeof CALLS)[number];
 export const WITH_SIGNAL: ReadonlySet<CallName> = new Set(['plan', 'startStreaming', 'copy', 'waitForBatch', 'summarize']);
 
 /** Engine methods without an answer (fire and forget). */
-export const POSTS = ['configure', 'start', 'cancel', 'cancelBatch', 'retry', 'clearFinished'] as const;
+export const POSTS = ['configure', 'start', 'cancel', 'cancelBatch', 'retry', 'clearFinished', 'syncEnded'] as const;
 export type PostName = (typeof POSTS)[number];
 
 /** A failure as it crosses: a CopyError's info, or a plain error's name and message. */

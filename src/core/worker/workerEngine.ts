@@ -326,6 +326,10 @@ export class WorkerEngine implements EngineApi {
     this.post('clearFinished', []);
   }
 
+  syncEnded(batchId: string): void {
+    this.post('syncEnded', [batchId]);
+  }
+
   unfinished(): Promise<JobSnapshot[]> {
     return this.call('unfinished', []);
   }

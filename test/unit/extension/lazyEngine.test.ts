@@ -93,5 +93,10 @@ describe('the engine on first use', () => {
       unfinishedQuestion({ jobs: [job, job], batches: [b(1), b(2)] }),
       'Blob Copy: 2 copy jobs and 2 folder copies (photos/1/ → archive/ and 1 more) did not finish when VS Code last closed. Resume them?',
     );
+    // A sync that was to delete extras (stopped before its run ended) is named a sync.
+    const s = (n: number) => ({ ...b(n), sync: true });
+    assert.equal(unfinishedQuestion({ jobs: [], batches: [s(1)] }), 'Blob Copy: a sync (photos/1/ → archive/) did not finish when VS Code last closed. Resume it?');
+    assert.equal(unfinishedQuestion({ jobs: [], batches: [s(1), s(2)] }), 'Blob Copy: 2 syncs (photos/1/ → archive/ and 1 more) did not finish when VS Code last closed. Resume them?');
+    assert.equal(unfinishedQuestion({ jobs: [job], batches: [b(1), s(2)] }), 'Blob Copy: 1 copy job and 2 folder copies and syncs (photos/1/ → archive/ and 1 more) did not finish when VS Code last closed. Resume them?');
   });
 });
