@@ -243,6 +243,35 @@ describe('a batch stopped after its listing ended resumes with what its listing 
       resumed.dispose();
     }
   });
+  it("a folder copy whose listing ended with an error (its second source is gone), stopped with copies in flight: resumed, it ends partial with the listing's error", async () => {
+    const src = dev.getContainerClient('esrc');
+    await src.create();
+    await acct2.createContainer('edst');
+    for (let i = 0; i < 5; i++) await put(src, `f/n${i}.txt`, `v${i}`);
+    const request: CopyRequest = {
+      sources: [
+        { kind: 'location', location: { connectionId: A1, container: 'esrc', path: 'f/' } },
+        { kind: 'location', location: { connectionId: A1, container: 'esrcgone', path: 'g/' } },
+      ],
+      destination: { connectionId: A2, container: 'edst', path: '' },
+    };
+    const { journalDir, batchId, before } = await stoppedAfterListing(request, /\/edst\/n[34]\.txt$/, 3);
+    assert.match(before.error?.message ?? '', /esrcgone/, `the listing of the second source failed: ${JSON.stringify(before.error)}`);
+    const { engine: resumed } = resumedEngine(journalDir);
+    try {
+      assert.deepEqual(await resumed.resume(), [batchId]);
+      const b = await resumed.waitForBatch(batchId);
+      assert.equal(b.succeeded, 2, JSON.stringify(b));
+      assert.equal(b.error?.message, before.error?.message, `the listing's error is still there after the restart: ${JSON.stringify(b)}`);
+      assert.equal(batchOutcome(b, b.error !== undefined), 'partial');
+      assert.deepEqual(await names(acct2.getContainerClient('edst')), ['n0.txt', 'n1.txt', 'n2.txt', 'n3.txt', 'n4.txt']);
+      await resumed.whenIdle();
+      assert.deepEqual(new FileJournal(journalDir).listBatches(), [], 'the batch is done: its record is gone');
+    } finally {
+      resumed.dispose();
+    }
+  });
+
   /** A sync from `srcName` to `dstName` (both accounts' containers, whole), to delete extras. */
   const deletingSync = (srcName: string, dstName: string): CopyRequest => ({
     sources: [{ kind: 'location', location: { connectionId: A1, container: srcName, path: '' } }],
