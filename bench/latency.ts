@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- --latency[=0,100] [--reps=N] [--blobs=2000] [--baseline-cli=PATH] [--server=harness]
- * [--profile=DIR]` (bundled and run by scripts/bench.mjs): small blobs over a real network's round trip. Not a test.
+ * [--profile=DIR] [--only=cli,worker,…]` (bundled and run by scripts/bench.mjs): small blobs over a real network's round trip. Not a test.
  *
  * Azurite in memory; N × 1 KiB blobs in one folder (default 2,000). With --server=harness, the loopback endpoint of
  * bench/harness.ts instead (it answers at once: only the round trip and the client are measured, not Azurite's
@@ -202,7 +202,11 @@ async function main(): Promise<void> {
   if (baseline && !fs.existsSync(baseline)) throw new Error(`--baseline-cli: ${baseline} does not exist.`);
   const profileDir = arg('profile');
   const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
-  const who: Who[] = ['cli', ...(baseline ? (['cli-before'] as Who[]) : []), 'worker', 'worker-warm', 'sdk-32', 'sdk-256'];
+  const all: Who[] = ['cli', ...(baseline ? (['cli-before'] as Who[]) : []), 'worker', 'worker-warm', 'sdk-32', 'sdk-256'];
+  // --only=a,b: these copiers only (ratios need sdk-256 among them).
+  const only = arg('only')?.split(',');
+  const who = only ? all.filter((w) => only.includes(w)) : all;
+  if (who.length === 0) throw new Error(`--only: none of ${all.join(', ')}`);
   const log = (m: string) => process.stderr.write(`[latency] ${m}\n`);
   const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const useHarness = arg('server') === 'harness';
@@ -310,14 +314,14 @@ async function main(): Promise<void> {
         peakMiB: median(mine.map((r) => r.peakMiB)),
         copyMedianMs: median(mine.map((r) => r.copyMs)),
         copyBlobsPerSecond: n / (median(mine.map((r) => r.copyMs)) / 1000),
-        copyRatio: 0,
+        copyRatio: undefined as number | undefined,
       };
     }),
   );
   for (const r of rows) {
-    const loop = rows.find((x) => x.rtt === r.rtt && x.who === 'sdk-256')!;
-    r.ratio = r.blobsPerSecond === undefined ? undefined : r.blobsPerSecond / loop.blobsPerSecond!;
-    r.copyRatio = r.copyBlobsPerSecond / loop.copyBlobsPerSecond;
+    const loop = rows.find((x) => x.rtt === r.rtt && x.who === 'sdk-256');
+    r.ratio = r.blobsPerSecond === undefined || !loop ? undefined : r.blobsPerSecond / loop.blobsPerSecond!;
+    r.copyRatio = loop ? r.copyBlobsPerSecond / loop.copyBlobsPerSecond : undefined;
   }
   const cell = (v: number | undefined, digits: number, width: number) => (v === undefined ? '—' : v.toFixed(digits)).padStart(width);
   const loadAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);

@@ -215,8 +215,11 @@ export class EngineJobTable implements BatchTable {
     const rec = batch.listedRecord;
     if (!rec || !batchDone(batch)) return;
     if (batch.extrasPending) {
-      // Its copies all ended; the extras are deleted now: a restart from here reports them, and what was deleted not.
-      if (!rec.listed?.copied) this.journal?.saveBatch((batch.listedRecord = { ...rec, listed: { ...rec.listed, copied: copiedCounts(batch) } }));
+      // Its copies all ended and the extras are deleted now: a restart from here resumes it as a sync whose extras
+      // were not all deleted, with its copies' counts (their own records are gone).
+      if (rec.listed?.copied) return;
+      batch.listedRecord = { ...rec, listed: { ...rec.listed, copied: copiedCounts(batch) } };
+      this.journal?.saveBatch(batch.listedRecord);
       return;
     }
     batch.listedRecord = undefined;
