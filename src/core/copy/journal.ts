@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { redact } from '../base/redact';
 import type { ConflictPolicy, CopyOperation, CopyRequest, ErrorInfo, JobState, PlannedCopy, Refusals } from '../base/types';
+import type { BatchCounts } from '../../shared/vocabulary';
 
 /**
  * Progress as stored: the generation and the operation's own fields (see operations/types.ts, tagged by `op`).
@@ -75,16 +76,7 @@ export interface BatchRecord {
 }
 
 /** A batch's finished copies, as a sync's record keeps them once they all ended (BatchRecord.listed.copied). */
-export interface CopiedCounts {
-  readonly total: number;
-  readonly succeeded: number;
-  readonly skipped: number;
-  readonly failed: number;
-  readonly canceled: number;
-  readonly aborted: number;
-  readonly bytes: number;
-  readonly bytesTotal: number;
-}
+export type CopiedCounts = Omit<BatchCounts, 'done' | 'unplanned'> & { readonly bytes: number; readonly bytesTotal: number };
 
 /** Refused blobs a batch's record names (the rest are counted): the record stays small. */
 const RECORD_REFUSALS_NAMED = 1000;
