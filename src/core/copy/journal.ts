@@ -81,9 +81,14 @@ export type CopiedCounts = Omit<BatchCounts, 'done' | 'unplanned'> & { readonly 
 /** Refused blobs a batch's record names (the rest are counted): the record stays small. */
 const RECORD_REFUSALS_NAMED = 1000;
 
-/** Refusals as a batch's record keeps them (BatchRecord.refused). */
-export function recordRefusals(r: Refusals | undefined): Refusals | undefined {
-  return r && { count: r.count, first: r.first.slice(0, RECORD_REFUSALS_NAMED) };
+/**
+ * A batch's record: its request without the secrets the journal does not keep (sanitizeRequest), its position, the
+ * refusals it passed (the first RECORD_REFUSALS_NAMED named) and, once listed to the end, `listed`.
+ */
+export function batchRecord(batchId: string, request: CopyRequest, position: BatchRecord['position'], refused: Refusals | undefined, listed?: BatchRecord['listed']): BatchRecord {
+  const { request: stored, secretOmitted } = sanitizeRequest(request);
+  const named = refused && { count: refused.count, first: refused.first.slice(0, RECORD_REFUSALS_NAMED) };
+  return { version: 1, batchId, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, refused: named, ...(listed ? { listed } : {}), updatedAt: '' };
 }
 
 /** Store interface (the extension passes its global storage folder to the file store). */
@@ -110,7 +115,7 @@ export interface JournalStore {
 }
 
 /** A request as the journal keeps it: URL sources lose their query (a SAS). */
-export function sanitizeRequest(request: CopyRequest): { request: CopyRequest; secretOmitted: boolean } {
+function sanitizeRequest(request: CopyRequest): { request: CopyRequest; secretOmitted: boolean } {
   let secretOmitted = false;
   const sources = request.sources.map((s) => {
     if (s.kind !== 'url') return s;

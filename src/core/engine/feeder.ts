@@ -4,8 +4,7 @@
  * the batch's position is journaled (after the journal has written every job made before it), so a resume lists
  * on from there and no blob is copied twice or missed.
  */
-import type { BatchRecord } from '../copy/journal';
-import { recordRefusals, sanitizeRequest } from '../copy/journal';
+import { batchRecord } from '../copy/journal';
 import type { JobTable } from '../copy/jobTable';
 import { planPagesThroughOutages, type PlanPage, type PlannerContext, type PlanPosition } from '../plan/planner';
 import { toCopyError } from '../base/errors';
@@ -71,7 +70,6 @@ function doneKey(source: number, name: string): string {
  */
 async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): Promise<void> {
   const { batch } = f;
-  const { request: stored, secretOmitted } = sanitizeRequest(f.request);
   const order: Array<{ job: Job; source: number }> = [];
   let head = 0;
   // A resume starts from its journaled position: until the listing passes it, that is the position a new engine
@@ -107,8 +105,7 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
     let n = 0;
     while (n < pending.length && passedBy(pending[n], position)) n++;
     if (n > 0) passed.add(pending.splice(0, n).map((p) => p.refusal));
-    const record: BatchRecord = { version: 1, batchId: batch.id, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, refused: recordRefusals(passed.value()), updatedAt: '' };
-    host.journal.saveBatch(record);
+    host.journal.saveBatch(batchRecord(batch.id, f.request, position, passed.value()));
     // The done log keeps only what lies beyond the position (at most the window): appended to for the whole batch, it
     // grew by a line per blob (about 200 MB at 10 M blobs) and a resume read all of it into memory.
     if (host.journal.rewriteDone) {

@@ -8,7 +8,7 @@ import { DEFAULT_BLOCK_SIZE, DEFAULT_RANGE_CONCURRENCY, type EngineTuning } from
 import { DEFAULT_OUTAGE_TOLERANCE_SECONDS } from '../base/outage';
 import { addJob, batchDone, clearTimer, copiedCounts, JobEvents, jobFinished, jobReopened, jobsCleared, newBatch, type Batch } from './jobEvents';
 import { createJob, recordBytes, recordOf, type Job } from '../copy/job';
-import { recordRefusals, sanitizeRequest, type BatchRecord, type JournalStore } from '../copy/journal';
+import { batchRecord, type JournalStore } from '../copy/journal';
 import type { DeferredCleanups } from '../copy/cleanups';
 import { moveOptions } from '../copy/move';
 import type { PlannerContext, PlanPosition } from '../plan/planner';
@@ -271,8 +271,7 @@ export class EngineJobTable implements BatchTable {
     const extras = request.options?.sync?.deleteExtras === true;
     const partial = batch.error !== undefined || batch.refused.count > 0 || extras;
     if ((batch.live.size === 0 && !extras) || !partial) return journal.removeBatch(batch.id);
-    const { request: stored, secretOmitted } = sanitizeRequest(request);
-    const rec: BatchRecord = { version: 1, batchId: batch.id, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, refused: recordRefusals(batch.refused.value()), listed: { error: batch.error }, updatedAt: '' };
+    const rec = batchRecord(batch.id, request, position, batch.refused.value(), { error: batch.error });
     journal.saveBatch(rec);
     batch.listedRecord = rec;
     batch.extrasPending = extras || undefined;
