@@ -1,11 +1,12 @@
 /**
- * Append Block From URL (`appendBlockFromURL`): sequential 4 MiB chunks, each guarded by the append position, so a
- * retried call can never append twice. Resumes at the destination's current length.
+ * Append Block From URL (`appendBlockFromURL`): sequential chunks (4 MiB; more for a blob past 50,000 of them, see
+ * appendChunkFor), each guarded by the append position, so a retried call can never append twice. Resumes at the
+ * destination's current length.
  */
 import { restDetails } from '../base/errors';
 import { assertSourceUnchanged, creationTime, isNotImplemented, ownPartial, pinnedSource, removeOwnPartial, sourceAuthorization, writesOn } from './shared';
 import type { CopyOperationModule } from './types';
-import { APPEND_CHUNK_BYTES } from './sizes';
+import { appendChunkFor } from './sizes';
 
 
 export const appendBlockFromUrl: CopyOperationModule<'append-block-from-url'> = {
@@ -13,7 +14,7 @@ export const appendBlockFromUrl: CopyOperationModule<'append-block-from-url'> = 
   initial: () => ({ op: 'append-block-from-url', created: false, appendedOffset: 0 }),
   calls: (size) => [
     ['Put Blob', 1], // creates the append blob
-    ['Append Block From URL', Math.ceil(size / APPEND_CHUNK_BYTES)],
+    ['Append Block From URL', Math.ceil(size / appendChunkFor(size))],
     ['Get Blob Properties', 2], // the created blob's creation time (ownPartial), and the verification
   ],
   probed: true,
@@ -37,10 +38,11 @@ export const appendBlockFromUrl: CopyOperationModule<'append-block-from-url'> = 
     p.appendedOffset = offset;
     ctx.setBytes(offset);
     ctx.persist();
+    const chunk = appendChunkFor(item.size);
     try {
       while (offset < item.size) {
         signal.throwIfAborted();
-        const len = Math.min(APPEND_CHUNK_BYTES, item.size - offset);
+        const len = Math.min(chunk, item.size - offset);
         try {
           // appendPosition: a retried call whose first try landed cannot append twice; maxSize: never past the source.
           await append.appendBlockFromURL(ctx.access.url, offset, len, {

@@ -5,8 +5,15 @@
 import { LIMITS } from '../base/limits';
 
 const MiB = 1024 * 1024;
-/** Append chunks: 4 MiB is accepted by every service version and keeps any append blob within 50,000 blocks. */
-export const APPEND_CHUNK_BYTES = 4 * MiB;
+/**
+ * Append chunk for a blob: 4 MiB (what every service version accepts), raised for a blob past 50,000 × 4 MiB
+ * (~195 GiB, possible since Append Block takes up to 100 MiB) so it fits in an append blob's 50,000 blocks; at most
+ * 100 MiB. 4 MiB alone stopped such a copy at its 50,001st block (BlockCountExceedsLimit).
+ */
+export function appendChunkFor(size: number): number {
+  const min = Math.ceil(size / LIMITS.maxAppendBlocks / MiB) * MiB;
+  return Math.min(LIMITS.appendBlockMaxBytes, Math.max(4 * MiB, min));
+}
 
 /** Block size for a blob: the configured size, raised so the blob fits in 50,000 blocks, at most 4000 MiB. */
 export function blockSizeFor(size: number, configured: number): number {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { freshProgress, operationModule, pendingCopyId, progressFromRecord } from '../../../src/core/operations';
 import { blockId, blockSizeFor } from '../../../src/core/operations/putBlockFromUrl';
+import { appendChunkFor } from '../../../src/core/operations/sizes';
 import { OPERATIONS } from '../../../src/shared/vocabulary';
 
 const MiB = 1024 * 1024;
@@ -33,5 +34,20 @@ describe('operations registry', () => {
     assert.equal(a.length, blockId('1234-5678', 0, 999_999).length);
     assert.equal(blockSizeFor(100 * MiB, 32 * MiB), 32 * MiB);
     assert.ok(Math.ceil((4 * 1024 * 1024 * MiB) / blockSizeFor(4 * 1024 * 1024 * MiB, 32 * MiB)) <= 50_000);
+  });
+
+  it('append chunks are 4 MiB up to 50,000 of them, then grow so an append blob keeps ≤ 50,000 blocks (at most 100 MiB)', () => {
+    assert.equal(appendChunkFor(0), 4 * MiB);
+    assert.equal(appendChunkFor(1024 * MiB), 4 * MiB);
+    assert.equal(appendChunkFor(50_000 * 4 * MiB), 4 * MiB, 'the largest blob of 4 MiB chunks');
+    assert.equal(appendChunkFor(50_000 * 4 * MiB + 1), 5 * MiB);
+    for (const size of [50_000 * 4 * MiB + 1, 1024 * 1024 * MiB, 3 * 1024 * 1024 * MiB, 50_000 * 100 * MiB]) {
+      const chunk = appendChunkFor(size);
+      assert.ok(chunk <= 100 * MiB && chunk % MiB === 0, `${size}: ${chunk}`);
+      assert.ok(Math.ceil(size / chunk) <= 50_000, `${size}: ${Math.ceil(size / chunk)} blocks`);
+    }
+    // The cost preview counts the calls with the same chunk.
+    const calls = operationModule('append-block-from-url').calls(1024 * 1024 * MiB, 8 * MiB).find(([name]) => name === 'Append Block From URL');
+    assert.deepEqual(calls?.slice(1), [Math.ceil((1024 * 1024 * MiB) / appendChunkFor(1024 * 1024 * MiB))]);
   });
 });
