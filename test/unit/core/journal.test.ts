@@ -1,7 +1,7 @@
 /** The job journal: coalesced asynchronous writes, removal, and a synchronous flush on dispose. */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -32,6 +32,9 @@ function record(jobId: string, bytesDone = 0): JournalRecord {
   };
 }
 
+/** The folder's files but the open journals' heartbeats (`owner-….alive`). */
+const files = (dir: string) => fs.readdirSync(dir).filter((n) => !n.startsWith('owner-'));
+
 /** Runs fn with a fresh temporary folder, removed afterwards (pass or fail). */
 async function inDir(fn: (dir: string) => void | Promise<void>): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-journal-'));
@@ -51,10 +54,10 @@ describe('FileJournal (coalesced, asynchronous writes)', () => {
       j.save(record('j2'), true);
       j.remove('j2'); // finished before its record was written
       await j.settled();
-      assert.deepEqual(fs.readdirSync(dir).sort(), ['job-j1.json']);
+      assert.deepEqual(files(dir).sort(), ['job-j1.json']);
       assert.equal(j.list()[0].bytesDone, 5);
       j.remove('j1');
-      assert.deepEqual(fs.readdirSync(dir), []);
+      assert.deepEqual(files(dir), []);
       j.dispose();
     }));
 
@@ -77,7 +80,7 @@ describe('FileJournal (coalesced, asynchronous writes)', () => {
       for (let i = 0; i < 20; i++) j.remove(`w${i}`);
       j.save(record('late', 3)); // saved while the drain runs: settled() waits for its write too
       await j.settled();
-      assert.deepEqual(fs.readdirSync(dir), ['job-late.json']);
+      assert.deepEqual(files(dir), ['job-late.json']);
       assert.equal(j.list()[0].bytesDone, 3);
       j.dispose();
     }));
@@ -103,5 +106,47 @@ describe('FileJournal (coalesced, asynchronous writes)', () => {
       for (const n of [...torn, ...live]) fs.writeFileSync(path.join(dir, n), '{');
       new FileJournal(dir).dispose();
       assert.deepEqual(fs.readdirSync(dir).sort(), [...live].sort());
+    }));
+  it("another live window's records (its process runs, its heartbeat is fresh) are not listed; gone, stale or closed, they are", () =>
+    inDir(async (dir) => {
+      // Another process we start: a VS Code window's extension host whose journal shares this folder.
+      const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      try {
+        const owner = `${other.pid}-abc123`;
+        const heartbeat = path.join(dir, `owner-${owner}.alive`);
+        fs.writeFileSync(heartbeat, '');
+        fs.writeFileSync(path.join(dir, 'job-theirs.json'), JSON.stringify({ ...record('theirs'), owner }));
+        fs.writeFileSync(path.join(dir, 'batch-bt.json'), JSON.stringify({ version: 1, batchId: 'bt', request: { sources: [], destination: { connectionId: 'b', container: 'dst', path: '' } }, position: { source: 0 }, owner, updatedAt: '' }));
+        const j = new FileJournal(dir);
+        j.save(record('mine'), true);
+        await j.settled();
+        assert.deepEqual(j.list().map((r) => r.jobId), ['mine'], 'the other window copies its own');
+        assert.deepEqual(j.listBatches(), []);
+        // A second journal of this process (a worker started again after a crash): the first one's records are listed.
+        const again = new FileJournal(dir);
+        assert.deepEqual(again.list().map((r) => r.jobId), ['mine']);
+        again.dispose();
+        // Its heartbeat went stale (a pid now another program's, after a reboot): listed.
+        const old = new Date(Date.now() - 5 * 60_000);
+        fs.utimesSync(heartbeat, old, old);
+        assert.deepEqual(j.list().map((r) => r.jobId).sort(), ['mine', 'theirs']);
+        assert.deepEqual(j.listBatches().map((b) => b.batchId), ['bt']);
+        // Fresh again, then closed (its journal removes its heartbeat): listed.
+        fs.writeFileSync(heartbeat, '');
+        assert.deepEqual(j.list().map((r) => r.jobId), ['mine']);
+        fs.rmSync(heartbeat);
+        assert.deepEqual(j.list().map((r) => r.jobId).sort(), ['mine', 'theirs']);
+        // Fresh, and its process ended (a window that crashed): listed.
+        fs.writeFileSync(heartbeat, '');
+        assert.deepEqual(j.list().map((r) => r.jobId), ['mine']);
+        const exited = new Promise((r) => other.once('exit', r));
+        other.kill();
+        await exited;
+        assert.deepEqual(j.list().map((r) => r.jobId).sort(), ['mine', 'theirs']);
+        j.dispose();
+        assert.ok(!fs.readdirSync(dir).includes(`owner-${j.owner}.alive`), 'a closed journal leaves no heartbeat');
+      } finally {
+        other.kill();
+      }
     }));
 });
