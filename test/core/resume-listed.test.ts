@@ -63,6 +63,17 @@ describe('a batch stopped after its listing ended resumes with what its listing 
     await src.getBlobClient(`${prefix}${cold}`).setAccessTier('Archive');
   }
 
+  /** A sync's two containers: `sources` blobs n0.txt… in the first account's, the `extras` in the second's. */
+  async function seedSync(srcName: string, dstName: string, sources: number, extras: readonly string[]): Promise<ContainerClient> {
+    const src = dev.getContainerClient(srcName);
+    const dst = acct2.getContainerClient(dstName);
+    await src.create();
+    await dst.create();
+    for (let i = 0; i < sources; i++) await put(src, `n${i}.txt`, `v${i}`);
+    for (const x of extras) await put(dst, x, 'extra');
+    return dst;
+  }
+
   /** A new engine on the same journal, straight to Azurite (a restart). */
   function resumedEngine(journalDir: string): { engine: CopyEngine; log: MemoryLog } {
     const log = new MemoryLog();
@@ -96,12 +107,7 @@ describe('a batch stopped after its listing ended resumes with what its listing 
   }
 
   it('a sync that was to delete extras, stopped after its listing: resumed, its copies finish and it ends partial (SyncInterrupted), the extra kept', async () => {
-    const src = dev.getContainerClient('lsrc');
-    const dst = acct2.getContainerClient('ldst');
-    await src.create();
-    await dst.create();
-    for (let i = 0; i < 6; i++) await put(src, `n${i}.txt`, `v${i}`);
-    await put(dst, 'x1.txt', 'extra');
+    const dst = await seedSync('lsrc', 'ldst', 6, ['x1.txt']);
     const reportFile = path.join(tmp, 'report.ndjson');
     fs.writeFileSync(reportFile, '');
     const request: CopyRequest = {
@@ -280,12 +286,7 @@ describe('a batch stopped after its listing ended resumes with what its listing 
   });
 
   it('a sync stopped while deleting its extras (its copies all ended): the start-up check names it, and resumed it ends partial with its copies counted, its extras not all deleted', async () => {
-    const src = dev.getContainerClient('dxsrc');
-    const dst = acct2.getContainerClient('dxdst');
-    await src.create();
-    await dst.create();
-    for (let i = 0; i < 3; i++) await put(src, `n${i}.txt`, `v${i}`);
-    for (const x of ['x1.txt', 'x2.txt', 'x3.txt']) await put(dst, x, 'extra');
+    const dst = await seedSync('dxsrc', 'dxdst', 3, ['x1.txt', 'x2.txt', 'x3.txt']);
     const journalDir = fs.mkdtempSync(path.join(tmp, 'journal-'));
     let release!: () => void;
     proxy.setRules({ match: (r) => r.method === 'DELETE' && /\/dxdst\/x[23]\.txt$/.test(r.path), holdUntil: new Promise<void>((r) => (release = r)) });
@@ -329,12 +330,7 @@ describe('a batch stopped after its listing ended resumes with what its listing 
   });
 
   it('a sync whose run ended (its extras deleted) leaves no record', async () => {
-    const src = dev.getContainerClient('desrc');
-    const dst = acct2.getContainerClient('dedst');
-    await src.create();
-    await dst.create();
-    await put(src, 'n0.txt', 'v0');
-    await put(dst, 'x1.txt', 'extra');
+    const dst = await seedSync('desrc', 'dedst', 1, ['x1.txt']);
     const journalDir = fs.mkdtempSync(path.join(tmp, 'journal-'));
     const resolve = resolverThrough(directSource(azurite.host, azurite.port), {});
     const engine = new CopyEngine({ resolve, log: new MemoryLog(), journalDir });
