@@ -150,6 +150,8 @@ const BATCH_RE = /^batch-[A-Za-z0-9-]+\.json$/;
 const TMP_RE = /^(?:job|batch)-[A-Za-z0-9-]+\.(?:json|done)\.(\d+)(?:\.\d+)?\.tmp$/;
 /** A journal's heartbeat: `owner-<pid>-<random>.alive`, touched every HEARTBEAT_MS while it is open. */
 const OWNER_RE = /^owner-((\d+)-[A-Za-z0-9]+)\.alive$/;
+/** An owner as records name it (anything else, a foreign or hand-edited file, owns nothing: its record is listed). */
+const OWNER_ID_RE = /^\d+-[A-Za-z0-9]+$/;
 /**
  * How often an open journal touches its heartbeat file, and after how long without a touch the file is stale (its
  * process gone, or its pid now another program's, after a reboot).
@@ -241,7 +243,7 @@ export class FileJournal implements JournalStore {
 
   /** Whether another process runs the journal that wrote a record (its pid alive, its heartbeat fresh). */
   private ownedElsewhere(owner: string | undefined, seen: Map<string, boolean>): boolean {
-    if (!owner || owner === this.owner) return false;
+    if (!owner || owner === this.owner || !OWNER_ID_RE.test(owner)) return false;
     let elsewhere = seen.get(owner);
     if (elsewhere === undefined) {
       const pid = Number(owner.split('-')[0]);

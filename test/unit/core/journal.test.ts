@@ -143,6 +143,9 @@ describe('FileJournal (coalesced, asynchronous writes)', () => {
         other.kill();
         await exited;
         assert.deepEqual(j.list().map((r) => r.jobId).sort(), ['mine', 'theirs']);
+        // An owner not of the journal's form (a foreign or hand-edited file) owns nothing: listed, no path built from it.
+        fs.writeFileSync(path.join(dir, 'job-odd.json'), JSON.stringify({ ...record('odd'), owner: '../../x' }));
+        assert.ok(j.list().some((r) => r.jobId === 'odd'));
         j.dispose();
         assert.ok(!fs.readdirSync(dir).includes(`owner-${j.owner}.alive`), 'a closed journal leaves no heartbeat');
       } finally {
