@@ -5,18 +5,22 @@
 import { LIMITS } from '../base/limits';
 
 const MiB = 1024 * 1024;
+
+/** `preferred`, raised (in whole MiB) so a blob of `size` bytes fits in `maxBlocks` blocks, at most `max`. */
+function fitting(size: number, preferred: number, maxBlocks: number, max: number): number {
+  return Math.min(max, Math.max(preferred, Math.ceil(size / maxBlocks / MiB) * MiB));
+}
+
 /**
  * Append chunk for a blob: 4 MiB (what every service version accepts), raised for a blob past 50,000 × 4 MiB
  * (~195 GiB, possible since Append Block takes up to 100 MiB) so it fits in an append blob's 50,000 blocks; at most
  * 100 MiB. 4 MiB alone stopped such a copy at its 50,001st block (BlockCountExceedsLimit).
  */
 export function appendChunkFor(size: number): number {
-  const min = Math.ceil(size / LIMITS.maxAppendBlocks / MiB) * MiB;
-  return Math.min(LIMITS.appendBlockMaxBytes, Math.max(4 * MiB, min));
+  return fitting(size, 4 * MiB, LIMITS.maxAppendBlocks, LIMITS.appendBlockMaxBytes);
 }
 
 /** Block size for a blob: the configured size, raised so the blob fits in 50,000 blocks, at most 4000 MiB. */
 export function blockSizeFor(size: number, configured: number): number {
-  const min = Math.ceil(size / LIMITS.maxBlocksPerBlob / MiB) * MiB;
-  return Math.min(LIMITS.stageBlockMaxBytes, Math.max(configured, min));
+  return fitting(size, configured, LIMITS.maxBlocksPerBlob, LIMITS.stageBlockMaxBytes);
 }
