@@ -271,11 +271,11 @@ export class EngineJobTable implements BatchTable {
     const extras = request.options?.sync?.deleteExtras === true;
     const partial = batch.error !== undefined || batch.refused.count > 0 || extras;
     if ((batch.live.size === 0 && !extras) || !partial) return journal.removeBatch(batch.id);
-    const rec = batchRecord(batch.id, request, position, batch.refused.value(), { error: batch.error });
-    journal.saveBatch(rec);
-    batch.listedRecord = rec;
+    batch.listedRecord = batchRecord(batch.id, request, position, batch.refused.value(), { error: batch.error });
     batch.extrasPending = extras || undefined;
-    this.forgetListed(batch); // a sync whose copies all ended already: its record says so
+    // A sync whose copies all ended already: forgetListed writes the record once, with their counts.
+    if (extras && batchDone(batch)) this.forgetListed(batch);
+    else journal.saveBatch(batch.listedRecord);
   }
 
   // ---------------------------------------------------------------- jobs out
