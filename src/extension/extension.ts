@@ -337,7 +337,7 @@ export async function checkUnfinished(ctx: Ctx): Promise<string[]> {
   }
   const { jobs, batches } = unfinished;
   if (jobs.length === 0 && batches.length === 0) return [];
-  ctx.log.info(`${jobs.length} unfinished copy job(s) and ${batches.length} folder copy(ies) stopped while listing in the journal.`);
+  ctx.log.info(`${jobs.length} unfinished copy job(s) and ${batches.length} unfinished folder copy(ies) or sync(s) in the journal.`);
   const choice = await ctx.prompts.resumeUnfinished(unfinishedQuestion(unfinished), jobs);
   if (choice === 'resume') return (await vscode.commands.executeCommand<string[]>(COMMANDS.resume)) ?? [];
   if (choice === 'show') ctx.openJobs();

@@ -72,7 +72,15 @@ export async function unfinishedWork(
   return { jobs, batches };
 }
 
-/** The start-up check's question: how many jobs and folder copies did not finish (the first folder named). */
+/** How the question names unfinished batches: a single one by its kind, several by theirs. */
+function batchesNamed(batches: readonly UnfinishedBatch[]): string {
+  const syncs = batches.filter((x) => x.sync).length;
+  if (batches.length === 1) return syncs ? 'a sync' : 'a folder copy';
+  const kinds = syncs === 0 ? 'folder copies' : syncs === batches.length ? 'syncs' : 'folder copies and syncs';
+  return `${batches.length} ${kinds}`;
+}
+
+/** The start-up check's question: how many jobs and folder copies or syncs did not finish (the first one named). */
 export function unfinishedQuestion(w: UnfinishedWork): string {
   const parts: string[] = [];
   const n = w.jobs.length;
@@ -80,11 +88,8 @@ export function unfinishedQuestion(w: UnfinishedWork): string {
   const b = w.batches[0];
   if (b) {
     const more = w.batches.length - 1;
-    const syncs = w.batches.filter((x) => x.sync).length;
-    const one = syncs === w.batches.length ? 'a sync' : syncs === 0 ? 'a folder copy' : 'a folder copy or sync';
-    const many = syncs === w.batches.length ? 'syncs' : syncs === 0 ? 'folder copies' : 'folder copies and syncs';
-    parts.push(`${w.batches.length === 1 ? one : `${w.batches.length} ${many}`} (${b.sources.join(', ')} → ${b.destination}${more ? ` and ${more} more` : ''})`);
+    parts.push(`${batchesNamed(w.batches)} (${b.sources.join(', ')} → ${b.destination}${more ? ` and ${more} more` : ''})`);
   }
-  const one = n + w.batches.length === 1;
-  return `Blob Copy: ${parts.join(' and ')} did not finish when VS Code last closed. Resume ${one ? 'it' : 'them'}?`;
+  const single = n + w.batches.length === 1;
+  return `Blob Copy: ${parts.join(' and ')} did not finish when VS Code last closed. Resume ${single ? 'it' : 'them'}?`;
 }
