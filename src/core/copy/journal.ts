@@ -3,12 +3,12 @@
  * It holds plan items and progress, never secrets: sources are connection ids, URL sources are stored redacted
  * (a URL that carried a SAS cannot be resumed by a new process without the caller giving it again).
  */
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { redact } from '../base/redact';
 import type { ConflictPolicy, CopyOperation, CopyRequest, ErrorInfo, JobState, PlannedCopy, Refusals } from '../base/types';
 import type { BatchCounts } from '../../shared/vocabulary';
+import { isAlive, JournalOwner } from './journalOwner';
 
 /**
  * Progress as stored: the generation and the operation's own fields (see operations/types.ts, tagged by `op`).
@@ -148,27 +148,6 @@ const FILE_RE = /^job-[A-Za-z0-9-]+\.json$/;
 const BATCH_RE = /^batch-[A-Za-z0-9-]+\.json$/;
 /** A temp file of a write (job, batch or done log): `<file>.<pid>[.<seq>].tmp`. */
 const TMP_RE = /^(?:job|batch)-[A-Za-z0-9-]+\.(?:json|done)\.(\d+)(?:\.\d+)?\.tmp$/;
-/** A journal's heartbeat: `owner-<pid>-<random>.alive`, touched every HEARTBEAT_MS while it is open. */
-const OWNER_RE = /^owner-((\d+)-[A-Za-z0-9]+)\.alive$/;
-/** An owner as records name it (anything else, a foreign or hand-edited file, owns nothing: its record is listed). */
-const OWNER_ID_RE = /^\d+-[A-Za-z0-9]+$/;
-/**
- * How often an open journal touches its heartbeat file, and after how long without a touch the file is stale (its
- * process gone, or its pid now another program's, after a reboot).
- */
-const HEARTBEAT_MS = 10_000;
-const STALE_MS = 60_000;
-
-/** Whether a process runs (signal 0 checks without sending anything). */
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
-  }
-}
 
 /**
  * Whether `dir` holds any job or batch record, by file name only (nothing is read or parsed): the extension's
@@ -191,15 +170,8 @@ export function hasJournal(dir: string): boolean {
 const WRITE_PARALLELISM = 8;
 
 export class FileJournal implements JournalStore {
-  /**
-   * Who writes this journal: `<pid>-<random>`, in each record it writes. Several VS Code windows share one journal
-   * folder (the extension's global storage): a record whose owner is another process that runs and keeps its heartbeat
-   * fresh is that window's copy in progress, not unfinished work, so list() and listBatches() pass it over (this
-   * window neither offers nor resumes it). The same process's other journals (a worker started again after a crash)
-   * count as gone: their records are offered.
-   */
-  readonly owner = `${process.pid}-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  private readonly heartbeat: NodeJS.Timeout;
+  /** Who writes it (see journalOwner.ts): list() and listBatches() pass over another running window's records. */
+  private readonly ownership: JournalOwner;
   private readonly pending = new Map<string, JournalRecord>();
   private readonly lastWrite = new Map<string, number>();
   /** Jobs whose file exists (or is being renamed into place). */
@@ -222,43 +194,13 @@ export class FileJournal implements JournalStore {
     private readonly minIntervalMs = 200,
   ) {
     fs.mkdirSync(dir, { recursive: true });
+    this.ownership = new JournalOwner(dir);
     this.sweepTorn();
-    // The heartbeat, written anew each time (another window may have swept it as stale while this one was busy).
-    const alive = this.ownerFile(this.owner);
-    const beat = () => {
-      try {
-        fs.writeFileSync(alive, '');
-      } catch {
-        // not writable (then neither are the records): the next beat tries again
-      }
-    };
-    beat();
-    this.heartbeat = setInterval(beat, HEARTBEAT_MS);
-    this.heartbeat.unref?.();
   }
 
-  private ownerFile(owner: string): string {
-    return path.join(this.dir, `owner-${owner}.alive`);
-  }
-
-  /** Whether another process runs the journal that wrote a record (its pid alive, its heartbeat fresh). */
-  private ownedElsewhere(owner: string | undefined, seen: Map<string, boolean>): boolean {
-    if (!owner || owner === this.owner || !OWNER_ID_RE.test(owner)) return false;
-    let elsewhere = seen.get(owner);
-    if (elsewhere === undefined) {
-      const pid = Number(owner.split('-')[0]);
-      elsewhere = pid !== process.pid && isAlive(pid) && this.fresh(owner);
-      seen.set(owner, elsewhere);
-    }
-    return elsewhere;
-  }
-
-  private fresh(owner: string): boolean {
-    try {
-      return Date.now() - fs.statSync(this.ownerFile(owner)).mtimeMs < STALE_MS;
-    } catch {
-      return false; // no heartbeat: its journal was closed
-    }
+  /** The owner id its records carry. */
+  get owner(): string {
+    return this.ownership.id;
   }
 
   /**
@@ -274,11 +216,8 @@ export class FileJournal implements JournalStore {
     }
     for (const n of names) {
       const m = TMP_RE.exec(n);
-      const o = m ? undefined : OWNER_RE.exec(n);
-      // Heartbeats of journals that are gone (their process ended, or stale): housekeeping only.
-      if (o && (!isAlive(Number(o[2])) || !this.fresh(o[1]))) fs.rmSync(path.join(this.dir, n), { force: true });
-      if (!m || isAlive(Number(m[1]))) continue;
-      fs.rmSync(path.join(this.dir, n), { force: true });
+      // A torn write of a process that is gone; or (housekeeping) the heartbeat of a journal that is gone.
+      if (m ? !isAlive(Number(m[1])) : this.ownership.goneHeartbeat(n)) fs.rmSync(path.join(this.dir, n), { force: true });
     }
   }
 
@@ -434,7 +373,7 @@ export class FileJournal implements JournalStore {
   /** The job records, but another live window's (see owner). */
   list(): JournalRecord[] {
     const seen = new Map<string, boolean>();
-    return this.readAll<JournalRecord>(FILE_RE, (r) => r.version === 1 && !!r.jobId && !!r.item && !this.ownedElsewhere(r.owner, seen)).map((r) => {
+    return this.readAll<JournalRecord>(FILE_RE, (r) => r.version === 1 && !!r.jobId && !!r.item && !this.ownership.elsewhere(r.owner, seen)).map((r) => {
       this.onDisk.add(r.jobId); // written by an earlier process: remove() must delete it
       return r;
     });
@@ -528,7 +467,7 @@ export class FileJournal implements JournalStore {
   /** The batch records, but another live window's (see owner). */
   listBatches(): BatchRecord[] {
     const seen = new Map<string, boolean>();
-    return this.readAll<BatchRecord>(BATCH_RE, (r) => r.version === 1 && !!r.batchId && !!r.request && !!r.position && !this.ownedElsewhere(r.owner, seen));
+    return this.readAll<BatchRecord>(BATCH_RE, (r) => r.version === 1 && !!r.batchId && !!r.request && !!r.position && !this.ownership.elsewhere(r.owner, seen));
   }
 
 
@@ -539,9 +478,7 @@ export class FileJournal implements JournalStore {
     this.timer = undefined;
     this.flush();
     this.disposed = true;
-    // Closed: what it leaves unfinished is any window's to resume now.
-    clearInterval(this.heartbeat);
-    fs.rmSync(this.ownerFile(this.owner), { force: true });
+    this.ownership.dispose();
     for (const w of this.settleWaiters.splice(0)) w();
   }
 }
