@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
 import { ContainerSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential, type BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
+import { blobNames, startAzurite, AzuriteInstance, DEV_ACCOUNT, SECOND_ACCOUNT } from '../helpers/azurite';
 import { CopyEngine, CopyError, createAccountClient, describeRecoverability, sourceRecoverability, type AccountClient, type CopyRequest } from '../../src/core';
 import { A1, A2, blobMd5, data, md5, MemoryLog, stopFast } from '../helpers/engine';
 
@@ -20,11 +20,6 @@ import { A1, A2, blobMd5, data, md5, MemoryLog, stopFast } from '../helpers/engi
 const loc = (connectionId: string, container: string, p: string) => ({ connectionId, container, path: p });
 const src = (connectionId: string, container: string, p: string) => ({ kind: 'location' as const, location: loc(connectionId, container, p) });
 
-async function names(c: ContainerClient, prefix = ''): Promise<string[]> {
-  const out: string[] = [];
-  for await (const b of c.listBlobsFlat({ prefix: prefix || undefined })) out.push(b.name);
-  return out.sort();
-}
 
 type Send = () => Promise<PipelineResponse>;
 type Hook = (req: PipelineRequest, send: Send) => Promise<PipelineResponse>;
@@ -97,7 +92,7 @@ describe('move and rename', () => {
     const { engine: e, log } = engine();
     const s = await e.copy({ sources: [src(A1, c.containerName, 'old.bin')], destination: loc(A1, c.containerName, 'new.bin'), options: { move: true } });
     assert.equal(s.succeeded, 1, JSON.stringify({ s, jobs: e.jobs(), log: log.lines }));
-    assert.deepEqual(await names(c), ['new.bin']);
+    assert.deepEqual(await blobNames(c), ['new.bin']);
     const d = c.getBlobClient('new.bin');
     assert.equal(await blobMd5(d), md5(body));
     const p = await d.getProperties();
@@ -117,8 +112,8 @@ describe('move and rename', () => {
     assert.equal(plan.totals.count, 200);
     const s = await e.waitForBatch(e.start(plan));
     assert.equal(s.succeeded, 200, JSON.stringify({ s, log: log.lines.filter((l) => !l.startsWith('info')).slice(0, 5) }));
-    assert.deepEqual(await names(c), ['keep/me.txt'], 'every moved source is gone, the rest stays');
-    const moved = await names(d);
+    assert.deepEqual(await blobNames(c), ['keep/me.txt'], 'every moved source is gone, the rest stays');
+    const moved = await blobNames(d);
     assert.equal(moved.length, 200);
     for (const name of ['data/0/f0.bin', 'data/3/f101.bin', 'data/3/f199.bin']) {
       assert.equal(await blobMd5(d.getBlobClient(`moved/${name.slice('data/'.length)}`)), md5(blobs[name]), name);
@@ -130,13 +125,13 @@ describe('move and rename', () => {
     const { engine: e } = engine();
     const s = await e.copy({ sources: [src(A1, c.containerName, 'docs/')], destination: loc(A1, c.containerName, 'papers/'), options: { move: true } });
     assert.equal(s.succeeded, 3);
-    assert.deepEqual(await names(c), ['docsx/other.txt', 'papers/a.txt', 'papers/sub/b.txt', 'papers/sub/deeper/c.txt']);
+    assert.deepEqual(await blobNames(c), ['docsx/other.txt', 'papers/a.txt', 'papers/sub/b.txt', 'papers/sub/deeper/c.txt']);
     assert.equal((await c.getBlobClient('papers/sub/deeper/c.txt').downloadToBuffer()).toString(), 'CCC');
   });
 
   it('refuses a folder moved onto itself or into its own subfolder, and a destination that is another moved blob, before writing', async () => {
     const c = await container(dev, { 'f/a.txt': 'a', 'f/b/a.txt': 'x', 'g.txt': 'g', 'in/sub/k.txt': 'in', 'out/sub/k.txt': 'out' });
-    const before = await names(c);
+    const before = await blobNames(c);
     const { engine: e } = engine();
     const cases: Array<[CopyRequest, RegExp]> = [
       [{ sources: [src(A1, c.containerName, 'f/')], destination: loc(A1, c.containerName, 'f/') }, /moved onto itself/],
@@ -151,7 +146,7 @@ describe('move and rename', () => {
       // The same request as a copy is planned (copying into a subfolder is fine); "onto itself" is refused for both.
       if (req.destination.path !== 'f/' && req.destination.path !== 'f') assert.ok((await e.plan(req)).totals.count > 0);
     }
-    assert.deepEqual(await names(c), before, 'nothing written');
+    assert.deepEqual(await blobNames(c), before, 'nothing written');
   });
 
   it('a source modified after planning is kept: the copy fails on the pinned ETag, nothing is deleted', async () => {
@@ -165,7 +160,7 @@ describe('move and rename', () => {
     const job = e.jobs().find((j) => j.batchId === s.batchId)!;
     assert.equal(job.error?.code, 'SourceChanged');
     assert.equal((await c.getBlobClient('v.txt').downloadToBuffer()).toString(), 'version 2!');
-    assert.deepEqual(await names(d), []);
+    assert.deepEqual(await blobNames(d), []);
   });
 
   it('a source changed between the verified copy and the delete is kept (If-Match), and the job says so', async () => {
@@ -201,7 +196,7 @@ describe('move and rename', () => {
     const s = await e.copy({ sources: [src(A1, c.containerName, 'f/')], destination: loc(A1, d.containerName, ''), options: { move: true, conflict: 'skip' } });
     assert.equal(s.skipped, 1);
     assert.equal(s.succeeded, 1);
-    assert.deepEqual(await names(c), ['f/a.txt'], 'the skipped source stays');
+    assert.deepEqual(await blobNames(c), ['f/a.txt'], 'the skipped source stays');
     assert.equal((await d.getBlobClient('a.txt').downloadToBuffer()).toString(), 'existing a');
     assert.equal((await d.getBlobClient('b.txt').downloadToBuffer()).toString(), 'new b');
   });
@@ -225,8 +220,8 @@ describe('move and rename', () => {
       const s = await e.waitForBatch(batchId);
       assert.ok(s.succeeded >= 5 && s.canceled > 0, JSON.stringify(s));
       assert.equal(s.succeeded + s.canceled, 40);
-      const left = new Set(await names(c));
-      const arrived = new Set(await names(d));
+      const left = new Set(await blobNames(c));
+      const arrived = new Set(await blobNames(d));
       for (const j of e.jobs().filter((x) => x.batchId === batchId)) {
         const name = j.sourceLocation!.path;
         if (j.state === 'succeeded') {
@@ -283,11 +278,11 @@ describe('move and rename', () => {
       (err: unknown) => err instanceof CopyError && /SAS may not delete \(permissions "rl"\)/.test(err.message) && !err.message.includes('sig='),
     );
     assert.equal((await e.plan({ sources: [src('ro', c.containerName, 'r.txt')], destination: loc(A2, d.containerName, '') })).totals.count, 1, 'a copy is fine');
-    assert.deepEqual(await names(d), [], 'nothing copied');
+    assert.deepEqual(await blobNames(d), [], 'nothing copied');
     const s = await e.copy({ sources: [src('rd', c.containerName, 'r.txt')], destination: loc(A2, d.containerName, ''), options: { move: true } });
     assert.equal(s.succeeded, 1);
-    assert.deepEqual(await names(c), []);
-    assert.deepEqual(await names(d), ['r.txt']);
+    assert.deepEqual(await blobNames(c), []);
+    assert.deepEqual(await blobNames(d), ['r.txt']);
   });
 
   it('tells how long a deleted source stays recoverable (Azurite: whatever it reports, never a throw)', async () => {

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
+import { AzuriteInstance, blobNames, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
 import { stopFast } from '../helpers/engine';
 import { A1, A2, directSource, MemoryLog, resolverThrough, waitFor } from '../helpers/proxiedEngine';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
@@ -26,11 +26,6 @@ import { batchOutcome } from '../../src/shared/vocabulary';
 
 const put = (c: ContainerClient, name: string, text: string) => c.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
 
-async function names(c: ContainerClient): Promise<string[]> {
-  const out: string[] = [];
-  for await (const b of c.listBlobsFlat()) out.push(b.name);
-  return out.sort();
-}
 
 
 describe('a batch stopped after its listing ended resumes with what its listing knew', () => {
@@ -125,7 +120,7 @@ describe('a batch stopped after its listing ended resumes with what its listing 
       assert.equal(batchOutcome(b, b.error !== undefined), 'partial');
       assert.equal(resumed.batch(batchId)?.error?.code, 'SyncInterrupted');
       assert.ok(log.lines.some((l) => l.startsWith('warn') && l.includes(`Batch ${batchId}: A sync interrupted by a restart`)), log.lines.join('\n'));
-      assert.deepEqual(await names(dst), ['n0.txt', 'n1.txt', 'n2.txt', 'n3.txt', 'n4.txt', 'n5.txt', 'x1.txt'], 'every copy arrived; the extra is kept');
+      assert.deepEqual(await blobNames(dst), ['n0.txt', 'n1.txt', 'n2.txt', 'n3.txt', 'n4.txt', 'n5.txt', 'x1.txt'], 'every copy arrived; the extra is kept');
       await resumed.whenIdle();
       assert.deepEqual(new FileJournal(journalDir).listBatches(), [], 'the batch is done: its record is gone');
     } finally {
@@ -214,7 +209,7 @@ describe('a batch stopped after its listing ended resumes with what its listing 
       assert.equal(b.unplanned, 1, `the archived blob is still counted after the resume: ${JSON.stringify(b)}`);
       assert.equal(b.refusedFirst?.[0]?.source, 'f/a-cold.txt');
       assert.equal(batchOutcome(b, b.error !== undefined), 'partial');
-      assert.deepEqual(await names(acct2.getContainerClient('pdst')), Array.from({ length: 30 }, (_, i) => rel(i)), 'every other blob arrived');
+      assert.deepEqual(await blobNames(acct2.getContainerClient('pdst')), Array.from({ length: 30 }, (_, i) => rel(i)), 'every other blob arrived');
       await resumed.whenIdle();
       assert.deepEqual(new FileJournal(journalDir).listBatches(), [], 'the batch is done: its record is gone');
     } finally {
@@ -270,7 +265,7 @@ describe('a batch stopped after its listing ended resumes with what its listing 
       assert.equal(b.succeeded, 2, JSON.stringify(b));
       assert.equal(b.error?.message, before.error?.message, `the listing's error is still there after the restart: ${JSON.stringify(b)}`);
       assert.equal(batchOutcome(b, b.error !== undefined), 'partial');
-      assert.deepEqual(await names(acct2.getContainerClient('edst')), ['n0.txt', 'n1.txt', 'n2.txt', 'n3.txt', 'n4.txt']);
+      assert.deepEqual(await blobNames(acct2.getContainerClient('edst')), ['n0.txt', 'n1.txt', 'n2.txt', 'n3.txt', 'n4.txt']);
       await resumed.whenIdle();
       assert.deepEqual(new FileJournal(journalDir).listBatches(), [], 'the batch is done: its record is gone');
     } finally {
@@ -297,7 +292,7 @@ describe('a batch stopped after its listing ended resumes with what its listing 
     const run = runSync(first, () => resolve(A2), deletingSync('dxsrc', 'dxdst'), { deleteDestination: true, tmpDir: tmp, signal: stop.signal, onStarted: (id) => (batchId = id) });
     try {
       // The copies are done and x1 is deleted; the deletes of x2 and x3 are held: the restart comes now.
-      await waitFor(async () => first.batch(batchId)?.done === true && !(await names(dst)).includes('x1.txt'), 20_000, 'the copies to end and the first extra to be deleted');
+      await waitFor(async () => first.batch(batchId)?.done === true && !(await blobNames(dst)).includes('x1.txt'), 20_000, 'the copies to end and the first extra to be deleted');
       const records = new FileJournal(journalDir).listBatches();
       assert.equal(records.length, 1, 'the batch keeps its record while its extras are deleted');
       assert.equal(records[0].listed?.copied?.succeeded, 3, `the record counts the copies: ${JSON.stringify(records[0].listed)}`);
@@ -308,7 +303,7 @@ describe('a batch stopped after its listing ended resumes with what its listing 
       await run.catch(() => undefined);
       proxy.setRules({});
     }
-    assert.deepEqual(await names(dst), ['n0.txt', 'n1.txt', 'n2.txt', 'x2.txt', 'x3.txt'], 'two extras were not deleted');
+    assert.deepEqual(await blobNames(dst), ['n0.txt', 'n1.txt', 'n2.txt', 'x2.txt', 'x3.txt'], 'two extras were not deleted');
     const { engine: resumed, log } = resumedEngine(journalDir);
     try {
       assert.deepEqual(await resumed.unfinished(), [], 'no copy is left');
@@ -342,6 +337,6 @@ describe('a batch stopped after its listing ended resumes with what its listing 
     } finally {
       engine.dispose();
     }
-    assert.deepEqual(await names(dst), ['n0.txt']);
+    assert.deepEqual(await blobNames(dst), ['n0.txt']);
   });
 });

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import { AzuriteInstance, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
+import { AzuriteInstance, blobNames, SECOND_ACCOUNT, startAzurite } from '../helpers/azurite';
 import { A1, A2, makeEngine, resolverFor, stopFast } from '../helpers/engine';
 import { runSync, type CopyEngine, type CopyRequest } from '../../src/core';
 import { deleteExtras, readReportEnd } from '../../src/core/engine/sync';
@@ -23,11 +23,6 @@ import { FileJournal } from '../../src/core/copy/journal';
 import { batchOutcome } from '../../src/shared/vocabulary';
 import { batchMessage } from '../../src/extension/notificationText';
 
-async function names(c: ContainerClient, prefix = ''): Promise<string[]> {
-  const out: string[] = [];
-  for await (const b of c.listBlobsFlat({ prefix: prefix || undefined })) out.push(b.name);
-  return out.sort();
-}
 
 const put = (c: ContainerClient, name: string, text: string, metadata?: Record<string, string>) => c.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), { metadata });
 
@@ -80,7 +75,7 @@ describe('sync in the engine', () => {
     assert.equal(d.kept, 1);
     assert.equal(d.keptFirst[0].source, 'changed-later.txt');
     assert.match(d.keptFirst[0].reason, /changed after the sync was planned/);
-    assert.deepEqual(await names(dst), ['a.txt', 'changed-later.txt']);
+    assert.deepEqual(await blobNames(dst), ['a.txt', 'changed-later.txt']);
     assert.equal((await dst.getBlobClient('changed-later.txt').downloadToBuffer()).toString(), 'v2 written after the plan');
   });
 
@@ -97,12 +92,12 @@ describe('sync in the engine', () => {
     assert.equal(kept.outcome, 'partial');
     assert.equal(kept.deletion?.kept, 1);
     assert.match(kept.deletion!.keptFirst[0].reason, /has snapshots/);
-    assert.deepEqual(await names(dst), ['a.txt', 'old.txt']);
+    assert.deepEqual(await blobNames(dst), ['a.txt', 'old.txt']);
     const withSnapshots = await runSync(engine, () => resolve(A2), syncRequest('snap', '', 'snapdst', ''), { deleteDestination: true, includeSnapshots: true, tmpDir: tmp });
     assert.equal(withSnapshots.outcome, 'complete');
     assert.equal(withSnapshots.deletion?.deleted, 1);
     assert.equal(withSnapshots.copies.total, 0, 'a.txt is the same now');
-    assert.deepEqual(await names(dst), ['a.txt']);
+    assert.deepEqual(await blobNames(dst), ['a.txt']);
     assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.startsWith('blob-copy-sync-')), [], 'report files are removed');
   });
 
@@ -133,7 +128,7 @@ describe('sync in the engine', () => {
     assert.equal(r.outcome, 'complete');
     assert.equal(r.copies.succeeded, 4);
     assert.equal(r.deletion?.deleted, 2);
-    assert.deepEqual(await names(dst), ['mirror/', 'mirror/dir/', 'mirror/dir/f.txt', 'mirror/typ.txt', 'mirror/\u00e9.txt']);
+    assert.deepEqual(await blobNames(dst), ['mirror/', 'mirror/dir/', 'mirror/dir/f.txt', 'mirror/typ.txt', 'mirror/\u00e9.txt']);
     assert.equal((await dst.getBlobClient('mirror/dir/').getProperties()).metadata?.hdi_isfolder, 'true');
     assert.equal((await dst.getBlobClient('mirror/typ.txt').getProperties()).blobType, 'AppendBlob');
     const again = await runSync(engine, () => resolve(A2), syncRequest('kinds', 'data/', 'kindsdst', 'mirror/'), { deleteDestination: true, tmpDir: tmp });
@@ -162,7 +157,7 @@ describe('sync in the engine', () => {
     } finally {
       await proxy.stop();
     }
-    assert.deepEqual(await names(dst), ['a.txt']);
+    assert.deepEqual(await blobNames(dst), ['a.txt']);
   });
 
   it('a sync interrupted by a restart: its copies resume, and with extras to delete it ends partial and says why (never complete)', async () => {
@@ -196,7 +191,7 @@ describe('sync in the engine', () => {
       assert.match(b.error?.hint ?? '', /run the sync again with "delete extras"/);
       assert.match(batchMessage(b).text, /^Blob Copy partial: 5 blobs copied .*A sync interrupted by a restart: its copies resume, but its extras at the destination are not deleted\./);
       assert.ok(log.lines.some((l) => l.startsWith('warn') && l.includes('Batch b-sync: A sync interrupted by a restart')), log.lines.join('\n'));
-      assert.deepEqual(await names(dst), ['n0.txt', 'n1.txt', 'n2.txt', 'n3.txt', 'n4.txt', 'n5.txt', 'n6.txt', 'n7.txt', 'x1.txt'], 'the extra is kept');
+      assert.deepEqual(await blobNames(dst), ['n0.txt', 'n1.txt', 'n2.txt', 'n3.txt', 'n4.txt', 'n5.txt', 'n6.txt', 'n7.txt', 'x1.txt'], 'the extra is kept');
     } finally {
       resumed.dispose();
     }

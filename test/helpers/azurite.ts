@@ -10,7 +10,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { BlobServiceClient, StorageSharedKeyCredential, type ContainerClient } from '@azure/storage-blob';
+
+/** The names of a container's blobs (under `prefix`), sorted: what a test compares a copy's destination with. */
+export async function blobNames(c: ContainerClient, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for await (const b of c.listBlobsFlat({ prefix: prefix || undefined })) out.push(b.name);
+  return out.sort();
+}
 
 export interface AzuriteAccount {
   readonly name: string;
