@@ -10,6 +10,7 @@ import { accountNameFromEndpoint, parseConnectionString } from './connectionStri
 import {
   AnonymousCredential,
   BlobServiceClient,
+  type ContainerClient,
   newPipeline,
   StoragePipelineOptions,
   StorageSharedKeyCredential,
@@ -83,15 +84,31 @@ export const attemptPolicy: PipelinePolicy = {
   },
 };
 
+/** What the engine uses of an SDK client's generated context (see storageContextOf). */
+export interface StorageContext {
+  readonly pipeline: CorePipeline;
+  /** The service version the SDK sends (x-ms-version). */
+  readonly version: string;
+  /** Sends a request through the client's whole pipeline (credential, retry, the gate) and parses nothing of it. */
+  sendRequest(request: PipelineRequest): Promise<PipelineResponse>;
+}
+
 /**
- * The storage SDK's v2 pipeline behind a client: the generated client context's `pipeline`, built once per SDK
- * Pipeline and shared by every client derived from the service client (containers, blobs). Not public API of
- * @azure/storage-blob: test/core/connections-pipeline.test.ts fails if an SDK update moves it.
+ * The generated client context behind an SDK client (service, container or blob): a core-client ServiceClient with
+ * the SDK's v2 pipeline, built once per SDK Pipeline and shared by every client derived from the service client. Not
+ * public API of @azure/storage-blob: test/core/connections-pipeline.test.ts fails if an SDK update moves it.
  */
-export function corePipelineOf(client: BlobServiceClient): CorePipeline | undefined {
-  const context = (client as unknown as { storageClientContext?: { pipeline?: CorePipeline } }).storageClientContext;
+export function storageContextOf(client: BlobServiceClient | ContainerClient): StorageContext | undefined {
+  const context = (client as unknown as { storageClientContext?: Partial<StorageContext> }).storageClientContext;
   const pipeline = context?.pipeline;
-  return pipeline && typeof pipeline.addPolicy === 'function' && typeof pipeline.getOrderedPolicies === 'function' ? pipeline : undefined;
+  if (!context || !pipeline || typeof pipeline.addPolicy !== 'function' || typeof pipeline.getOrderedPolicies !== 'function') return undefined;
+  if (typeof context.sendRequest !== 'function' || typeof context.version !== 'string') return undefined;
+  return context as StorageContext;
+}
+
+/** The storage SDK's v2 pipeline behind a client (see storageContextOf). */
+export function corePipelineOf(client: BlobServiceClient): CorePipeline | undefined {
+  return storageContextOf(client)?.pipeline;
 }
 
 /** The name of @azure/core-rest-pipeline's form-data policy (formDataPolicyName), which blob requests never need. */
