@@ -9,6 +9,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { toCopyError } from '../base/errors';
 import { compareNames } from './expand';
 import type { RestCall } from '../../shared/vocabulary';
+import { listBlobsFlatPages, type ListedBlob, type ListedPage } from '../storage/listBlobs';
 
 interface DestInfo {
   exists: boolean;
@@ -20,9 +21,6 @@ const HEAD_BELOW = 20;
 /** Blobs per destination listing page (the service's maximum). */
 const LIST_PAGE = 5000;
 
-type ListedBlob = { name: string; properties: { lastModified?: Date } };
-type ListPage = { segment: { blobItems: ListedBlob[] }; continuationToken?: string };
-
 /** What a listing says of a blob that is there. */
 const existing = (b: ListedBlob): DestInfo => ({ exists: true, lastModified: b.properties.lastModified });
 
@@ -32,7 +30,7 @@ const unrelatedCap = (names: number): number => names * 4 + 1000;
 /** A forward walk over the destination folder's listing. */
 interface Cursor {
   readonly scope: string;
-  readonly pages: AsyncIterator<ListPage>;
+  readonly pages: AsyncIterator<ListedPage>;
   /** Listed names not yet passed by a page (in order), with what the listing said of them. */
   ahead: Array<[string, DestInfo]>;
   /** The last name listed (undefined before the first page). */
@@ -41,7 +39,7 @@ interface Cursor {
   /** The first name of the page prepared before (a page before it restarts the walk). */
   from?: string;
   /** The first page, asked for before the first source page came (see prefetch); taken by the walk. */
-  pending?: Promise<IteratorResult<ListPage>>;
+  pending?: Promise<IteratorResult<ListedPage>>;
 }
 
 /** Existence of destination names: a forward cursor over the folder's listing, a page's prefix listing, or HEADs. */
@@ -130,7 +128,7 @@ export class DestinationProbe {
         c.done = true;
         break;
       }
-      const items = r.value.segment.blobItems;
+      const items = r.value.blobs;
       if (items.length) c.last = items[items.length - 1].name;
       if (!r.value.continuationToken) c.done = true;
       c.ahead = take(items.map((b) => [b.name, existing(b)]));
@@ -154,8 +152,7 @@ export class DestinationProbe {
   }
 
   private newCursor(scope: string, signal?: AbortSignal): Cursor {
-    const pages = this.container.listBlobsFlat({ prefix: scope || undefined, abortSignal: signal }).byPage({ maxPageSize: this.listPage });
-    return { scope, pages: pages[Symbol.asyncIterator]() as AsyncIterator<ListPage>, ahead: [], done: false };
+    return { scope, pages: listBlobsFlatPages(this.container, scope || undefined, this.listPage, signal), ahead: [], done: false };
   }
 
   /** One listing of the names' common prefix (capped: too many unrelated blobs under it leave HEADs to answer). */
@@ -170,10 +167,10 @@ export class DestinationProbe {
     const cap = unrelatedCap(names.length);
     this.onCall?.('List Blobs'); // the first page; each further page below
     let firstPage = true;
-    for await (const page of this.container.listBlobsFlat({ prefix: prefix || undefined, abortSignal: signal }).byPage({ maxPageSize: this.listPage })) {
+    for await (const page of listBlobsFlatPages(this.container, prefix || undefined, this.listPage, signal)) {
       if (!firstPage) this.onCall?.('List Blobs');
       firstPage = false;
-      for (const b of page.segment.blobItems) map.set(b.name, existing(b));
+      for (const b of page.blobs) map.set(b.name, existing(b));
       if (map.size > cap) return; // too many unrelated blobs under the prefix: HEAD instead
     }
     this.listed = map;

@@ -1,5 +1,5 @@
 /**
- * List Blobs (flat), one page, for the copy's hot path: planning a folder copy, a sync's two sides. The request goes
+ * List Blobs (flat) for the copy's hot path: a folder copy's source and destination folders, a sync's two sides. The request goes
  * through the SDK client's own pipeline (its credential, its retry policy, the engine's gate), as every SDK call
  * does; only the answer is read here, with sax (strict XML), as it streams in.
  *
@@ -87,6 +87,16 @@ export async function listBlobsFlatPage(container: ContainerClient, options: Lis
   (body as NodeJS.ReadableStream & { setEncoding(e: string): void }).setEncoding('utf8');
   for await (const chunk of body) reader.write(chunk as string);
   return reader.end();
+}
+
+/** The container's pages under a prefix, one request each, until the last (names and properties only). */
+export async function* listBlobsFlatPages(container: ContainerClient, prefix: string | undefined, maxPageSize: number, abortSignal?: AbortSignal): AsyncGenerator<ListedPage> {
+  let token: string | undefined;
+  do {
+    const page = await listBlobsFlatPage(container, { prefix, continuationToken: token, maxPageSize, abortSignal });
+    token = page.continuationToken;
+    yield page;
+  } while (token);
 }
 
 /** The RestError of a refused List Blobs, as the SDK builds it: the status, the service's code and message. */
