@@ -1,7 +1,7 @@
 /**
- * List Blobs (flat) for the copy's hot path: a folder copy's source and destination folders, a sync's two sides. The request goes
- * through the SDK client's own pipeline (its credential, its retry policy, the engine's gate), as every SDK call
- * does; only the answer is read here, with sax (strict XML), as it streams in.
+ * List Blobs (flat) for the copy's hot path: a folder copy's source and destination folders, a sync's two sides.
+ * The request goes through the SDK client's own pipeline (its credential, its retry policy, the engine's gate), as
+ * every SDK call does; only the answer is read here, with sax (strict XML), as it streams in.
  *
  * Why not ContainerClient.listBlobsFlat: its answer costs ~110 µs of CPU per listed blob (core-xml validates the
  * page, fast-xml-parser builds an object tree of it, core-client's generic mapper copies that twice), a sixth of
