@@ -295,6 +295,10 @@ export class CopyEngine implements EngineApi {
     const ids = new Set<string>();
     const { jobsById, batches } = this.table;
     const found = readResume(this.journal, { job: (id) => jobsById.has(id), batch: (id) => batches.has(id) });
+    // What this engine resumes becomes its own at once (written again, its records carry this journal's owner): a
+    // window that starts now neither offers nor resumes them. A job still queued would be written only when it starts.
+    for (const r of found.jobs) this.journal?.save(r, true);
+    for (const b of [...found.streams.values(), ...found.listed.values()]) this.journal?.saveBatch(b);
     for (const r of found.jobs) ids.add(this.table.resumed(jobFromRecord(r), !found.streams.has(r.batchId)).id);
     for (const [batchId, rec] of found.streams) {
       // A streamed batch stopped while listing: list on from its journaled position.

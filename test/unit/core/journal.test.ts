@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileJournal, JournalRecord } from '../../../src/core/copy/journal';
+import { CopyEngine } from '../../../src/core/engine/engine';
 
 function record(jobId: string, bytesDone = 0): JournalRecord {
   return {
@@ -150,6 +151,30 @@ describe('FileJournal (coalesced, asynchronous writes)', () => {
         assert.ok(!fs.readdirSync(dir).includes(`owner-${j.owner}.alive`), 'a closed journal leaves no heartbeat');
       } finally {
         other.kill();
+      }
+    }));
+
+  it('a resume makes every record it takes its own at once: a window starting next offers none, not even jobs still queued', () =>
+    inDir(async (dir) => {
+      // A window that crashed left 20 large copies (8 run at once; the rest wait in the queue, unwritten until they start).
+      const crashed = `${spawnSync(process.execPath, ['-e', '0']).pid!}-dead00`;
+      const ids = Array.from({ length: 20 }, (_, i) => `q${String(i).padStart(2, '0')}`);
+      for (const id of ids) fs.writeFileSync(path.join(dir, `job-${id}.json`), JSON.stringify({ ...record(id), item: { ...record(id).item, size: 100 * 1024 * 1024 }, owner: crashed }));
+      // This window resumes them; their copies wait for a connection that never comes (they stay running or queued).
+      const engine = new CopyEngine({ resolve: () => new Promise(() => undefined), journalDir: dir, log: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+      try {
+        assert.deepEqual(await engine.resume(), ['b1'], 'one batch of 20 jobs resumed');
+        const owners = () => ids.map((id) => (JSON.parse(fs.readFileSync(path.join(dir, `job-${id}.json`), 'utf8')) as { owner?: string }).owner);
+        for (let i = 0; i < 100 && owners().some((o) => o === crashed); i++) await new Promise((r) => setTimeout(r, 20));
+        assert.ok(owners().every((o) => o !== crashed), 'every resumed record carries the resuming journal\'s owner');
+        // Another window (a process of its own) starting now: its journal lists none of them.
+        const journalJs = path.join(__dirname, '..', '..', '..', 'src', 'core', 'copy', 'journal.js');
+        const script = `const { FileJournal } = require(${JSON.stringify(journalJs)}); const j = new FileJournal(${JSON.stringify(dir)}); process.stdout.write(JSON.stringify(j.list().map((r) => r.jobId))); j.dispose();`;
+        const seen = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+        assert.equal(seen.status, 0, seen.stderr);
+        assert.deepEqual(JSON.parse(seen.stdout), []);
+      } finally {
+        engine.dispose();
       }
     }));
 });
