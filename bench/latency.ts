@@ -17,15 +17,20 @@
  *   worker-warm  the same engine in a worker that already ran a copy (one blob) in this process, as in a VS Code
  *                session after its first copy: the process, the host thread's dist/core.js and the worker thread
  *                are started before the measured copy, which alone is timed (see "from the copy's start" below);
+ *   worker-planned  a fresh worker that starts the copy as the extension's copy command does: it plans the folder
+ *                first (engine.summarize, keeping up to 5,000 items: what the "planning…" notification and the
+ *                confirmation show), then starts that plan (engine.start); its whole-process figure includes the
+ *                planning, its figure from the copy's start begins at engine.start (after the user's confirmation);
  *   sdk-32       the bare SDK, no engine: list the folder, then 32 Copy Blob From URL in flight (source blob SAS);
  *   sdk-256      the same with 256 in flight.
  * Every client runs in its own process, started with spawn (never spawnSync: this process is the proxy). Reported:
  * blobs/s over the whole process (spawn to exit), each copier's ratio to the 256 loop of the same RTT, and its CPU time
  * (user + system, from /usr/bin/time) per blob and peak RSS: on one machine the client's CPU is often the limit.
  * Then blobs/s from the copy's start, start-up excluded (the CLI's --json totalMs; the loops from before their
- * listing; the worker from its engine's creation, worker-warm from the measured copy's start) and the ratio of each
- * to the 256 loop's: what a copy costs once the process runs (VS Code's extension host runs for the whole session,
- * the CLI starts with every command). worker-warm has no whole-process figure (its process also ran the priming copy).
+ * listing; the worker from its engine's creation, worker-warm from the measured copy's start, worker-planned from
+ * engine.start) and the ratio of each to the 256 loop's: what a copy costs once the process runs (VS Code's
+ * extension host runs for the whole session, the CLI starts with every command). worker-warm has no whole-process
+ * figure (its process also ran the priming copy).
  * --profile=DIR: a CPU profile of each client process, and of the worker's thread (node --cpu-prof), for finding
  * per-blob overhead.
  * Writes bench/latency-results.json.
@@ -42,12 +47,16 @@ import { cliJson, measured, median } from './run';
 import { cliCommand } from '../test/helpers/cli';
 import { PANEL_RETAINED } from '../src/core/base/defaults';
 import { SETTLED_LINE } from '../src/core/engine/jobTable';
+import type { PlannedCopy } from '../src/core/base/types';
 
 const root = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
 const arg = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
 
-type Who = 'cli' | 'cli-before' | 'worker' | 'worker-warm' | 'sdk-32' | 'sdk-256';
+type Who = 'cli' | 'cli-before' | 'worker' | 'worker-warm' | 'worker-planned' | 'sdk-32' | 'sdk-256';
+
+/** Up to this many blobs the extension's copy command starts the plan it made (src/extension/copy/flow.ts). */
+const PLAN_IN_MEMORY = 5000;
 
 /**
  * A TCP proxy that delays every chunk by oneWayMs in each direction, keeping their order. Each direction is one
@@ -119,6 +128,8 @@ interface WorkerPeerSpec extends PeerSpec {
   prime?: boolean;
   /** worker-warm: a copy (one blob) the same engine runs first, untimed: the measured copy starts in a running worker. */
   warmUp?: { prefix: string; dest: string };
+  /** worker-planned: plan first, then start the plan, as the extension's copy command (timed from the start). */
+  planned?: boolean;
 }
 
 /** The bare SDK loop, in its own process: list, then Copy Blob From URL with `inFlight` in flight. */
@@ -163,10 +174,18 @@ async function workerPeer(spec: WorkerPeerSpec): Promise<void> {
       if (w.succeeded !== 1) throw new Error(`worker-warm: the warm-up copy did not succeed (${JSON.stringify(w)})`);
       t0 = performance.now();
     }
-    const batchId = await engine.startStreaming({
-      sources: [{ kind: 'location', location: { connectionId: 'bench', container: spec.container, path: spec.prefix } }],
+    const request = {
+      sources: [{ kind: 'location' as const, location: { connectionId: 'bench', container: spec.container, path: spec.prefix } }],
       destination: { connectionId: 'bench', container: spec.dest, path: '' },
-    });
+    };
+    let batchId: string;
+    if (spec.planned) {
+      const items: PlannedCopy[] = [];
+      const s = await engine.summarize(request, undefined, (page) => void items.push(...page), PLAN_IN_MEMORY);
+      if (s.totals.count > PLAN_IN_MEMORY || items.length !== s.totals.count) throw new Error(`worker-planned: ${s.totals.count} blobs planned, ${items.length} kept`);
+      t0 = performance.now();
+      batchId = engine.start({ id: '', request, items, totals: s.totals, warnings: s.warnings, cost: s.cost, refused: s.refused });
+    } else batchId = await engine.startStreaming(request);
     const b = await engine.waitForBatch(batchId);
     if (b.failed || b.error) throw new Error(`worker: ${b.failed} failed${b.error ? `, ${b.error.message}` : ''}`);
     // Priming: the worker writes its code cache after its first finished batch; wait (bounded) until it is there.
@@ -202,7 +221,7 @@ async function main(): Promise<void> {
   if (baseline && !fs.existsSync(baseline)) throw new Error(`--baseline-cli: ${baseline} does not exist.`);
   const profileDir = arg('profile');
   const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
-  const all: Who[] = ['cli', ...(baseline ? (['cli-before'] as Who[]) : []), 'worker', 'worker-warm', 'sdk-32', 'sdk-256'];
+  const all: Who[] = ['cli', ...(baseline ? (['cli-before'] as Who[]) : []), 'worker', 'worker-warm', 'worker-planned', 'sdk-32', 'sdk-256'];
   // --only=a,b: these copiers only (ratios need sdk-256 among them).
   const only = arg('only')?.split(',');
   const who = only ? all.filter((w) => only.includes(w)) : all;
@@ -266,9 +285,9 @@ async function main(): Promise<void> {
             let res;
             if (w === 'cli' || w === 'cli-before') {
               res = await measured([...cliCommand(w === 'cli' ? cli : baseline!, prof), 'copy', `${endpoint}/${srcContainer}/${prefix}`, `${endpoint}/${dest}/`, '--recursive', '--json', '--source-connection-string', cs, '--destination-connection-string', cs]);
-            } else if (w === 'worker' || w === 'worker-warm') {
+            } else if (w === 'worker' || w === 'worker-warm' || w === 'worker-planned') {
               const warmUp = w === 'worker-warm' ? { prefix: sourceName(0), dest: 'lat-prime' } : undefined;
-              const spec: WorkerPeerSpec = { endpoint, container: srcContainer, prefix, dest, inFlight: 0, connectionString: cs, codeCacheDir, warmUp };
+              const spec: WorkerPeerSpec = { endpoint, container: srcContainer, prefix, dest, inFlight: 0, connectionString: cs, codeCacheDir, warmUp, planned: w === 'worker-planned' };
               res = await measured([process.execPath, ...prof, __filename, '--worker-peer', JSON.stringify(spec)]);
             } else {
               const spec: PeerSpec = { endpoint, container: srcContainer, prefix, dest, inFlight: w === 'sdk-32' ? 32 : 256 };
@@ -287,7 +306,7 @@ async function main(): Promise<void> {
             runs.push(r);
             log(`${rtt} ms ${w.padEnd(11)} run ${rep}: ${res.seconds.toFixed(2)} s (copy ${(copyMs / 1000).toFixed(2)} s), ${r.blobsPerSecond.toFixed(0)} blobs/s, client CPU ${r.cpuMsPerBlob.toFixed(2)} ms/blob, peak RSS ${r.peakMiB.toFixed(0)} MiB`);
             if (w === 'cli' || w === 'cli-before') log(`  ${cliDiagnostics(res.out)}`);
-            if (w === 'worker' || w === 'worker-warm') log(`  ${res.err.split('\n').filter((l) => l.startsWith(SETTLED_LINE)).pop() ?? 'no settled line'}`); // the measured copy's (worker-warm: after the warm-up's)
+            if (w.startsWith('worker')) log(`  ${res.err.split('\n').filter((l) => l.startsWith(SETTLED_LINE)).pop() ?? 'no settled line'}`); // the measured copy's (worker-warm: after the warm-up's)
           }
         }
       } finally {
@@ -334,7 +353,7 @@ async function main(): Promise<void> {
     });
     console.log(`${w.padEnd(12)} ${cells.join('   ')}`);
   }
-  console.log(`\nFrom the copy's start (start-up excluded: the CLI's --json totalMs, the loops from their listing, the worker from its engine's creation, worker-warm from the measured copy's start); blobs/s, medians`);
+  console.log(`\nFrom the copy's start (start-up excluded: the CLI's --json totalMs, the loops from their listing, the worker from its engine's creation, worker-warm from the measured copy's start, worker-planned from engine.start after its plan); blobs/s, medians`);
   console.log(`copier       ${rtts.map((r) => `${String(r).padStart(5)} ms RTT  ratio vs sdk-256`).join('   ')}`);
   for (const w of who) {
     const cells = rtts.map((rtt) => {

@@ -197,9 +197,11 @@ describe('ListBlobsReader: answers Azurite does not write', () => {
     assert.deepEqual(b, { name: 'p/second', properties: { contentLength: 0, blobType: 'AppendBlob' } });
   });
 
-  it('the same page whatever pieces the answer arrives in (down to one character)', () => {
+  it('the same page whatever pieces the answer arrives in (down to one character), with a byte order mark', () => {
     const whole = read(sample);
     for (const pieces of [2, 7, 64, sample.length]) assert.deepEqual(read(sample, pieces), whole, `${pieces} pieces`);
+    // Azure's answers start with a byte order mark and may end lines with CR LF.
+    assert.deepEqual(read(`\uFEFF${sample.replace('?>', '?>\r\n')}\r\n`, 5), whole);
   });
 
   it('an answer cut anywhere before its root closes, or not well-formed, is refused, not taken as a shorter page', () => {
