@@ -2,15 +2,17 @@
  * The copy's own List Blobs reader (src/core/storage/listBlobs.ts) against the SDK's listBlobsFlat: the same blobs,
  * pages and continuation tokens, and every field the engine reads, equal, on Azurite (with a key and through a
  * container SAS); a refusal becomes the same CopyError. Then the reader alone on answers Azurite does not write:
- * encoded names, entities, an answer cut at any byte, a blob without a name.
+ * encoded names, entities, an answer cut at any byte, a blob without a name, a connection cut mid-answer.
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as http from 'node:http';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { ContainerClient, ContainerSASPermissions, type BlobItem } from '@azure/storage-blob';
+import { ContainerClient, ContainerSASPermissions, StorageSharedKeyCredential, type BlobItem } from '@azure/storage-blob';
 import { listBlobsFlatPage, ListBlobsReader, type ListedBlob, type ListedPage } from '../../src/core/storage/listBlobs';
 import { storageContextOf } from '../../src/core/storage/connections';
 import { toCopyError } from '../../src/core/base/errors';
+import { transientReason } from '../../src/core/base/outage';
 import { startAzurite, type AzuriteInstance } from '../helpers/azurite';
 import { stopFast } from '../helpers/engine';
 
@@ -210,6 +212,28 @@ describe('ListBlobsReader: answers Azurite does not write', () => {
     assert.throws(() => read(answer('<Blob><Properties><Content-Length>1</Content-Length></Properties></Blob>')), /without a name/);
     assert.throws(() => read(answer('<Blob><Name>p/x</Nam></Blob>')), /not well-formed/);
     assert.throws(() => read(`${answer('')}<Extra/>`), /not well-formed/);
+  });
+
+  it('a connection cut while the answer streams in is a transient error (the listing waits it out), not a shorter page', async () => {
+    const body = answer('<Blob><Name>p/a</Name></Blob>'.repeat(2000));
+    let requests = 0;
+    const server = http.createServer((_req, res) => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+      res.write(body.slice(0, 20_000));
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as { port: number };
+      const c = new ContainerClient(`http://127.0.0.1:${port}/devstoreaccount1/c`, new StorageSharedKeyCredential('devstoreaccount1', Buffer.from('key').toString('base64')));
+      const err = await listBlobsFlatPage(c, { maxPageSize: 5000 }).then(() => assert.fail('a cut answer was taken'), (e: unknown) => e);
+      assert.equal(transientReason(toCopyError(err, 'List source', 'source')), 'connection reset');
+      assert.equal(requests, 1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('an empty last page', () => {
