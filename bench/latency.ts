@@ -19,8 +19,9 @@
  *                are started before the measured copy, which alone is timed (see "from the copy's start" below);
  *   worker-planned  a fresh worker that starts the copy as the extension's copy command does: it plans the folder
  *                first (engine.summarize, keeping up to 5,000 items: what the "planning…" notification and the
- *                confirmation show), then starts that plan (engine.start); its whole-process figure includes the
- *                planning, its figure from the copy's start begins at engine.start (after the user's confirmation);
+ *                confirmation show), then starts that plan (engine.start; a larger copy streams: startStreaming); its
+ *                whole-process figure includes the planning, its figure from the copy's start begins after it (after
+ *                the user's confirmation);
  *   sdk-32       the bare SDK, no engine: list the folder, then 32 Copy Blob From URL in flight (source blob SAS);
  *   sdk-256      the same with 256 in flight.
  * Every client runs in its own process, started with spawn (never spawnSync: this process is the proxy). Reported:
@@ -182,9 +183,13 @@ async function workerPeer(spec: WorkerPeerSpec): Promise<void> {
     if (spec.planned) {
       const items: PlannedCopy[] = [];
       const s = await engine.summarize(request, undefined, (page) => void items.push(...page), PLAN_IN_MEMORY);
-      if (s.totals.count > PLAN_IN_MEMORY || items.length !== s.totals.count) throw new Error(`worker-planned: ${s.totals.count} blobs planned, ${items.length} kept`);
       t0 = performance.now();
-      batchId = engine.start({ id: '', request, items, totals: s.totals, warnings: s.warnings, cost: s.cost, refused: s.refused });
+      // Up to 5,000 blobs the command starts the plan it made; a larger copy is planned again as it streams.
+      if (s.totals.count > PLAN_IN_MEMORY) batchId = await engine.startStreaming(request);
+      else {
+        if (items.length !== s.totals.count) throw new Error(`worker-planned: ${s.totals.count} blobs planned, ${items.length} kept`);
+        batchId = engine.start({ id: '', request, items, totals: s.totals, warnings: s.warnings, cost: s.cost, refused: s.refused });
+      }
     } else batchId = await engine.startStreaming(request);
     const b = await engine.waitForBatch(batchId);
     if (b.failed || b.error) throw new Error(`worker: ${b.failed} failed${b.error ? `, ${b.error.message}` : ''}`);

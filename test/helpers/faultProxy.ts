@@ -73,6 +73,8 @@ export interface ProxyLogEntry {
   fault?: FaultKind;
   /** Status the client received (undefined when the connection was reset or cut before headers). */
   status?: number;
+  /** Status the service answered, while the answer is held (holdResponseUntil). */
+  upstreamStatus?: number;
 }
 
 export interface FaultRules {
@@ -87,6 +89,11 @@ export interface FaultRules {
    * copy there until it is done (exact, where a delay is a window a slow machine can miss).
    */
   holdUntil?: Promise<unknown>;
+  /**
+   * Matching requests are forwarded at once, but their answers wait until this settles: the service did the work and
+   * the client has not heard (a client stopped now never hears of it).
+   */
+  holdResponseUntil?: Promise<unknown>;
   /** Share of matching requests whose response is cut off: headers and part of the body, then the socket dies. */
   cutResponseRatio?: number;
   /** Only requests for which this returns true are subject to faults (default: all). */
@@ -271,7 +278,7 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
     }
   };
 
-  const forward = (req: http.IncomingMessage, res: http.ServerResponse, entry: ProxyLogEntry, cut: boolean) => {
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, entry: ProxyLogEntry, cut: boolean, holdResponse?: Promise<unknown>) => {
     stats.forwarded++;
     const upstream = (tls ? https.request : http.request)(
       { host: target.host, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
@@ -304,10 +311,18 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
           upRes.on('end', () => resetSocket(req.socket));
           return;
         }
-        res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.rawHeaders);
-        entry.status = upRes.statusCode;
-        upRes.pipe(res);
+        const answer = () => {
+          if (res.destroyed) return void upRes.resume();
+          res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.rawHeaders);
+          entry.status = upRes.statusCode;
+          upRes.pipe(res);
+        };
         upRes.on('error', () => res.destroy());
+        if (holdResponse) {
+          entry.upstreamStatus = upRes.statusCode;
+          upRes.pause();
+          void holdResponse.then(answer, answer);
+        } else answer();
       },
     );
     upstream.on('error', () => {
@@ -416,6 +431,7 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
     }
     const { delay, fault } = decide(info);
     const hold = current.holdUntil && (!current.match || current.match(info)) ? current.holdUntil : undefined;
+    const holdResponse = current.holdResponseUntil && (!current.match || current.match(info)) ? current.holdResponseUntil : undefined;
     const act = () => {
       if (req.socket.destroyed) return;
       if (fault) {
@@ -424,7 +440,7 @@ export async function startFaultProxy(target: { host: string; port: number }, ru
       }
       if (fault === 'throttle503') throttle(req, res, entry);
       else if (fault === 'reset') resetSocket(req.socket);
-      else forward(req, res, entry, fault === 'cut');
+      else forward(req, res, entry, fault === 'cut', holdResponse);
     };
     const go = () => {
       if (delay > 0) {

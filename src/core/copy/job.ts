@@ -47,6 +47,12 @@ export interface Job {
   durable?: boolean;
   /** describeSide of the current item, both sides (asked for each event and each attempt's messages). */
   sides?: Sides;
+  /**
+   * A resumed batch's job that may have been in flight when the run before stopped (a copy the service did but that
+   * run never heard of): when its destination holds the source's content (length and MD5), written since this time
+   * (the batch's start, ms), it was copied before the restart and is not copied again (JobRunner.copiedBefore).
+   */
+  copiedSince?: number;
 }
 
 interface Sides {

@@ -75,6 +75,8 @@ export interface BatchRecord {
    * `copied`: such a sync's copies all ended (its extras were being deleted): how many, for the resumed batch.
    */
   listed?: { readonly error?: ErrorInfo; readonly copied?: CopiedCounts };
+  /** When the batch started (ISO, this machine's clock): a resume's copies in flight before the stop (Job.copiedSince). */
+  startedAt?: string;
   /** The journal that wrote it (see FileJournal.owner). */
   owner?: string;
   updatedAt: string;
@@ -90,10 +92,17 @@ const RECORD_REFUSALS_NAMED = 1000;
  * A batch's record: its request without the secrets the journal does not keep (sanitizeRequest), its position, the
  * refusals it passed (the first RECORD_REFUSALS_NAMED named) and, once listed to the end, `listed`.
  */
-export function batchRecord(batchId: string, request: CopyRequest, position: BatchRecord['position'], refused: Refusals | undefined, listed?: BatchRecord['listed']): BatchRecord {
+export function batchRecord(
+  batchId: string,
+  request: CopyRequest,
+  position: BatchRecord['position'],
+  refused: Refusals | undefined,
+  listed?: BatchRecord['listed'],
+  startedAt?: string,
+): BatchRecord {
   const { request: stored, secretOmitted } = sanitizeRequest(request);
   const named = refused && { count: refused.count, first: refused.first.slice(0, RECORD_REFUSALS_NAMED) };
-  return { version: 1, batchId, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, refused: named, ...(listed ? { listed } : {}), updatedAt: '' };
+  return { version: 1, batchId, request: stored, sourceSecretOmitted: secretOmitted || undefined, position, refused: named, ...(listed ? { listed } : {}), ...(startedAt ? { startedAt } : {}), updatedAt: '' };
 }
 
 /** Store interface (the extension passes its global storage folder to the file store). */

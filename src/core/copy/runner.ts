@@ -73,6 +73,12 @@ export class JobRunner {
           }
         }
         prepared = await prepareCopy(this.sourceDeps, job, signal, what);
+        if (job.copiedSince !== undefined && (await this.copiedBefore(job, job.copiedSince, signal))) {
+          host.log.info(`${what}: copied before the restart (the destination holds the source's content, written since the copy started); not copied again.`);
+          job.bytesDone = job.item.size;
+          host.finish(job, 'succeeded');
+          return;
+        }
         const timed: Timed = { t0: 0 };
         const complete = await this.execute(job, prepared, signal, what, timed);
         // The content is at the destination now: a cancel from here on cannot undo it, so the post-copy steps
@@ -190,6 +196,26 @@ export class JobRunner {
       hint: 'The storage endpoint is unreachable or overloaded: retry the job when it is back; it continues from the work already done. A longer wait is the setting blobCopy.outageToleranceSeconds (CLI: --outage-tolerance).',
       code: 'StorageUnavailable',
     });
+  }
+
+  /**
+   * Whether a resumed job's copy was done before the restart (see Job.copiedSince): its intended destination has the
+   * source's length and MD5 and was written since the batch started. Asked once; any doubt (no answer, another
+   * content) copies.
+   */
+  private async copiedBefore(job: Job, since: number, signal: AbortSignal): Promise<boolean> {
+    job.copiedSince = undefined;
+    const item = job.item;
+    const at = item.intendedDestination ?? item.destination;
+    try {
+      const account = await this.deps.resolve(at.connectionId);
+      const p = await account.service.getContainerClient(at.container).getBlobClient(at.path).getProperties({ abortSignal: signal });
+      // Last-Modified has whole seconds: a copy made in the second the batch started counts too.
+      return p.contentLength === item.size && md5b64(p.contentMD5) === item.contentMD5 && p.lastModified !== undefined && p.lastModified.getTime() >= since - 1000;
+    } catch (e) {
+      if (signal.aborted) throw e;
+      return false;
+    }
   }
 
   /** The operation's context for this attempt: the prepared copy, the job's progress, and the engine's callbacks. */

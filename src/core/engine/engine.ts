@@ -304,7 +304,7 @@ export class CopyEngine implements EngineApi {
       // A streamed batch stopped while listing: list on from its journaled position.
       try {
         if (rec.sourceSecretOmitted) throw new CopyError({ message: "a source URL's SAS is not kept in the journal; start the copy again." });
-        await this.table.feeds.start(batchId, rec.request, undefined, { position: rec.position, resumed: found.skip.get(batchId), resumedDone: found.done.get(batchId), refusedBefore: rec.refused });
+        await this.table.feeds.start(batchId, rec.request, undefined, { position: rec.position, resumed: found.skip.get(batchId), resumedDone: found.done.get(batchId), refusedBefore: rec.refused, startedAt: rec.startedAt });
         ids.add(batchId);
         this.syncCutShort(batches.get(batchId)!, rec);
       } catch (e) {

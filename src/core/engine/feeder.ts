@@ -28,6 +28,8 @@ interface ListOn {
   readonly resumedDone?: ReadonlySet<string>;
   /** The blobs refused before the position (BatchRecord.refused): not listed again, still counted. */
   readonly refusedBefore?: Refusals;
+  /** When the batch started (BatchRecord.startedAt): its first jobs may have been copied before the stop. */
+  readonly startedAt?: string;
 }
 
 interface Feed {
@@ -76,6 +78,11 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
   // lists on from (not the start, which would list and copy again what the runs before copied).
   let position: PlanPosition = f.resume?.position ?? { source: 0 };
   let lastSaved = 0;
+  const startedAt = f.resume ? f.resume.startedAt : new Date().toISOString();
+  // A resume's first jobs beyond the position (at most the batch's window of jobs not final) may have been in flight
+  // when the run before stopped: each asks whether it was copied then (Job.copiedSince).
+  const copiedSince = f.resume?.startedAt ? Date.parse(f.resume.startedAt) : NaN;
+  let mayBeCopied = Number.isFinite(copiedSince) && !f.request.options?.move ? host.window : 0;
   const reported = new Set<string>();
   let listed = false;
   // Refusals the position has passed (journaled with it), and those of pages it has not passed yet.
@@ -105,7 +112,7 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
     let n = 0;
     while (n < pending.length && passedBy(pending[n], position)) n++;
     if (n > 0) passed.add(pending.splice(0, n).map((p) => p.refusal));
-    host.journal.saveBatch(batchRecord(batch.id, f.request, position, passed.value()));
+    host.journal.saveBatch(batchRecord(batch.id, f.request, position, passed.value(), undefined, startedAt));
     // The done log keeps only what lies beyond the position (at most the window): appended to for the whole batch, it
     // grew by a line per blob (about 200 MB at 10 M blobs) and a resume read all of it into memory.
     if (host.journal.rewriteDone) {
@@ -165,7 +172,9 @@ async function feed(host: BatchTable, f: Feed, sourceOf: WeakMap<Job, number>): 
         if (f.signal.aborted) break;
         const skip = f.resume?.resumed?.has((item.intendedDestination ?? item.destination).path) || f.resume?.resumedDone?.has(doneKey(page.source, item.sourceName));
         if (!skip) {
-          const job = host.admit(batch, item, f.request);
+          // Only where the destination existed when planned again, and the source's MD5 tells its content.
+          const asks = mayBeCopied-- > 0 && item.action === 'copy' && item.conflict !== 'none' && item.contentMD5 !== undefined;
+          const job = host.admit(batch, item, f.request, asks ? copiedSince : undefined);
           if (batch.timing && batch.timing.firstJobAt === undefined) batch.timing.firstJobAt = performance.now();
           if (host.journal) {
             // Only a journaled batch needs the admission order (its position); without a journal nothing is kept.
@@ -203,8 +212,11 @@ export interface BatchTable extends JobTable {
   /** Jobs of a batch not final at any time. */
   readonly window: number;
   plannerContext(): PlannerContext;
-  /** Makes and queues a job for the item in the batch (or records it skipped by the conflict policy). */
-  admit(batch: Batch, item: PlannedCopy, request: CopyRequest): Job;
+  /**
+   * Makes and queues a job for the item in the batch (or records it skipped by the conflict policy). `copiedSince`:
+   * a resume's job that may have been copied before the stop (Job.copiedSince).
+   */
+  admit(batch: Batch, item: PlannedCopy, request: CopyRequest, copiedSince?: number): Job;
   batchChanged(batch: Batch): void;
   /** Blobs the listing saw that cannot be copied: the batch is partial. */
   refused(batch: Batch, refused: readonly Refusal[]): void;

@@ -98,9 +98,10 @@ export class EngineJobTable implements BatchTable {
   // ---------------------------------------------------------------- jobs in
 
   /** One planned item becomes a job of the batch (queued, or skipped by the conflict policy). */
-  admit(batch: Batch, item: PlannedCopy, request: CopyRequest): Job {
+  admit(batch: Batch, item: PlannedCopy, request: CopyRequest, copiedSince?: number): Job {
     const opts = request.options ?? {};
     const job = createJob(batch.id, item, { tags: opts.tags !== false, tier: opts.tier !== false, conflict: opts.conflict ?? 'overwrite', ...moveOptions(opts) });
+    job.copiedSince = copiedSince;
     this.jobsById.set(job.id, job);
     if (item.action === 'skip') {
       job.state = 'skipped';
