@@ -195,6 +195,7 @@ async function main(): Promise<void> {
         clearInterval(progress);
         if (r.code !== 0) throw new Error(`${w} ${count}: exit ${r.code}: ${r.err}`);
         const copied = harness.copies.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
+      harness.reflectCopies = false;
         const settled = w === 'cli' ? cliJson(r.out)?.settled : undefined;
         const row = {
           who: w,
@@ -219,6 +220,9 @@ async function main(): Promise<void> {
     }
     if (args.includes('--resume')) {
       const n = sizes[sizes.length - 1];
+      // The destination lists and HEADs what was copied to it, as a real account: a resume can see what the killed
+      // process copied without hearing of it.
+      harness.reflectCopies = true;
       harness.reset(n);
       const journalDir = fs.mkdtempSync(path.join(os.tmpdir(), 'blob-copy-cost-journal-'));
       const spec: PeerSpec = { endpoint, dest: `cost-dst-${++seq}`, journalDir };

@@ -3,8 +3,9 @@
  * once. List Containers (the source container), List Blobs of the source container (generated names `data/f00000000.bin`…, 1 KiB each, real XML paged with
  * NextMarker), of any other container (empty), Get Properties (source: 200; elsewhere: 200 once a copy call named
  * it, else 404), Get Container Properties, and the copy calls of a same-account copy (Copy Blob From URL, Copy Blob,
- * Put Blob From URL: success at once). It counts copy calls per name. Not a test double: no test claims correctness
- * from it.
+ * Put Blob From URL: success at once). It counts copy calls per name. With `reflectCopies` (the resume workload), a
+ * destination lists and HEADs the names copied to it, each with the source's length and MD5 and the time of its first
+ * copy, as a real account would after the copies. Not a test double: no test claims correctness from it.
  */
 import * as http from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -29,6 +30,10 @@ export class Harness {
   /** Lowest and highest index of a name copied twice. */
   twiceRange: [number, number] = [Infinity, -Infinity];
   other = new Map<string, number>();
+  /** A destination lists and HEADs what was copied to it (see the file's comment). */
+  reflectCopies = false;
+  /** Seconds (epoch) of each name's first copy, while reflectCopies. */
+  private copiedAt = new Uint32Array(0);
   private server?: http.Server;
   port = 0;
   constructor(public blobs: number) {
@@ -38,6 +43,7 @@ export class Harness {
   reset(blobs: number): void {
     this.blobs = blobs;
     this.copies = new Uint8Array(blobs);
+    this.copiedAt = new Uint32Array(this.reflectCopies ? blobs : 0);
     this.copyCalls = 0;
     this.twice = 0;
     this.twiceRange = [Infinity, -Infinity];
@@ -90,7 +96,7 @@ export class Harness {
         'content-type': 'application/octet-stream',
         'content-md5': MD5,
         etag: ETAG,
-        'last-modified': MODIFIED,
+        'last-modified': container !== SOURCE && this.copiedAt.length ? this.modifiedOf(index!) : MODIFIED,
         'x-ms-blob-type': 'BlockBlob',
         'x-ms-access-tier': 'Hot',
         'x-ms-access-tier-inferred': 'true',
@@ -105,6 +111,7 @@ export class Harness {
           this.twiceRange = [Math.min(this.twiceRange[0], index), Math.max(this.twiceRange[1], index)];
         }
         if (this.copies[index] < 255) this.copies[index]++;
+        if (this.copiedAt.length && !this.copiedAt[index]) this.copiedAt[index] = Math.floor(Date.now() / 1000);
       }
       const done = { etag: ETAG, 'last-modified': MODIFIED, 'x-ms-copy-id': randomUUID(), 'x-ms-copy-status': 'success' };
       const putBlobFromUrl = req.headers['x-ms-blob-type'] !== undefined && req.headers['x-ms-requires-sync'] === undefined;
@@ -114,6 +121,11 @@ export class Harness {
     this.other.set(key, (this.other.get(key) ?? 0) + 1);
     // Setting headers, metadata, tags or tier: accepted (nothing is stored).
     return send(req.method === 'PUT' ? 200 : 404, req.method === 'PUT' ? { etag: ETAG, 'last-modified': MODIFIED } : { 'x-ms-error-code': 'BlobNotFound' });
+  }
+
+  /** A copied name's Last-Modified: the time of its first copy. */
+  private modifiedOf(index: number): string {
+    return new Date(this.copiedAt[index] * 1000).toUTCString();
   }
 
   /** The generated index of a name in any container (destinations keep the source's relative names). */
@@ -147,7 +159,21 @@ export class Harness {
         from = i + 1;
       }
     }
-    const more = container === SOURCE && items.length === max && from < this.blobs && nameOf(from).startsWith(prefix);
+    let more = container === SOURCE && items.length === max && from < this.blobs && nameOf(from).startsWith(prefix);
+    if (container !== SOURCE && this.copiedAt.length) {
+      // A destination (names without the source's prefix): what was copied to it, in order.
+      for (let i = from; i < this.blobs && items.length < max; i++) {
+        if (!this.copies[i]) continue;
+        const name = nameOf(i).slice(PREFIX.length);
+        if (!name.startsWith(prefix)) continue;
+        items.push(
+          `<Blob><Name>${name}</Name><Properties><Last-Modified>${this.modifiedOf(i)}</Last-Modified><Etag>${ETAG}</Etag><Content-Length>${SIZE}</Content-Length>` +
+            `<Content-Type>application/octet-stream</Content-Type><Content-MD5>${MD5}</Content-MD5><BlobType>BlockBlob</BlobType></Properties></Blob>`,
+        );
+        from = i + 1;
+      }
+      more = items.length === max && from < this.blobs;
+    }
     const xml =
       `<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="http://127.0.0.1:${this.port}/${ACCOUNT}/" ContainerName="${container}">` +
       `<Prefix>${prefix}</Prefix>${marker ? `<Marker>${marker}</Marker>` : ''}<MaxResults>${max}</MaxResults><Blobs>${items.join('')}</Blobs>` +

@@ -73,7 +73,9 @@ export class JobRunner {
           }
         }
         prepared = await prepareCopy(this.sourceDeps, job, signal, what);
-        if (job.copiedSince !== undefined && (await this.copiedBefore(job, job.copiedSince, signal))) {
+        // Only a one-call copy: its one request sets content, headers, metadata, tags and tier (there are no steps after
+        // it that the stopped run may have missed).
+        if (job.copiedSince !== undefined && operationModule(job.operation).oneCall === true && (await this.copiedBefore(job, job.copiedSince, signal))) {
           host.log.info(`${what}: copied before the restart (the destination holds the source's content, written since the copy started); not copied again.`);
           job.bytesDone = job.item.size;
           host.finish(job, 'succeeded');
