@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { attemptPolicy, corePipelineOf, createAccountClient, FORM_DATA_POLICY, onTransientFailure, type TransientFailure } from '../../src/core/storage/connections';
+import { attemptPolicy, createAccountClient, FORM_DATA_POLICY, onTransientFailure, storageContextOf, type TransientFailure } from '../../src/core/storage/connections';
 import { gateFor } from '../../src/core/storage/throttle';
 import { accountKey } from '../../src/core/base/urls';
 import { DEV_ACCOUNT, startAzurite, type AzuriteInstance } from '../helpers/azurite';
@@ -33,7 +33,7 @@ describe('connections: the per-try policy in the SDK pipeline', () => {
       createAccountClient({ kind: 'token', accountName: DEV_ACCOUNT.name, blobEndpoint: endpoint, credential: { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3600_000 }) } }),
     ];
     for (const c of clients) {
-      const pipeline = corePipelineOf(c.service);
+      const { pipeline } = storageContextOf(c.service); // throws when the SDK's pipeline is not reachable
       assert.ok(pipeline, 'the SDK pipeline is reachable');
       const names = pipeline.getOrderedPolicies().map((p) => p.name);
       assert.equal(names.filter((n) => n === attemptPolicy.name).length, 1, names.join(', '));

@@ -130,12 +130,12 @@ describe('List Blobs: the copy reader and the SDK list the same', () => {
       },
     };
     const c = azurite.serviceClient().getContainerClient('lst');
-    storageContextOf(c)!.pipeline.addPolicy(spy);
+    storageContextOf(c).pipeline.addPolicy(spy);
     try {
       await c.listBlobsFlat({ prefix: 'mix/', includeMetadata: true, includeTags: true }).byPage({ maxPageSize: 2 }).next();
       await listBlobsFlatPage(c, { prefix: 'mix/', maxPageSize: 2, includeMetadata: true, includeTags: true });
     } finally {
-      storageContextOf(c)!.pipeline.removePolicy({ name: 'spy' });
+      storageContextOf(c).pipeline.removePolicy({ name: 'spy' });
     }
     assert.equal(seen.length, 2);
     assert.ok(seen[0].version, 'the SDK sends an x-ms-version');

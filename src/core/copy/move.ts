@@ -12,7 +12,7 @@
 import type { BlobClient } from '@azure/storage-blob';
 import type { AccountClient } from '../storage/connections';
 import { CopyError, restDetails, toCopyError } from '../base/errors';
-import { md5b64, normalizeEtag } from '../base/headers';
+import { normalizeEtag } from '../base/headers';
 import type { Job } from './job';
 import type { JobTable } from './jobTable';
 import type { MoveProgress } from '../operations/types';
@@ -20,6 +20,8 @@ import { transientReason } from '../base/outage';
 import type { BlobLocation, CopySource, ErrorInfo } from '../base/types';
 import { accountKey } from '../base/urls';
 import type { Recoverability } from '../base/recoverability';
+import { blobClientAt } from './source';
+import { contentProblem } from './verify';
 
 // SDK-free (the move confirmation uses it without loading the SDK); re-exported for the engine's callers.
 export { describeRecoverability, type Recoverability } from '../base/recoverability';
@@ -44,11 +46,6 @@ async function sourceClient(deps: MoveDeps, source: CopySource): Promise<BlobCli
   }
   const acct = await deps.resolve(source.location.connectionId);
   return acct.service.getContainerClient(source.location.container).getBlobClient(source.location.path);
-}
-
-async function destClient(deps: MoveDeps, dest: BlobLocation): Promise<BlobClient> {
-  const acct = await deps.resolve(dest.connectionId);
-  return acct.service.getContainerClient(dest.container).getBlobClient(dest.path);
 }
 
 /**
@@ -98,13 +95,7 @@ async function verifyAndRecord(
     if (transientReason(e)) throw e;
     return kept(job, 'destination-changed', { ...toCopyError(e, `${what}: verify the destination before deleting the source`, 'destination').info, hint: KEPT_HINT });
   }
-  const expectedMd5 = copied.sourceMd5 ?? job.item.contentMD5;
-  const problem =
-    (props.contentLength ?? -1) !== job.item.size
-      ? `the destination has ${props.contentLength} bytes, the source ${job.item.size}`
-      : expectedMd5 && md5b64(props.contentMD5) !== expectedMd5
-        ? "the destination's Content-MD5 differs from the source's"
-        : undefined;
+  const problem = contentProblem(props, job.item.size, copied.sourceMd5 ?? job.item.contentMD5);
   if (problem) {
     return { message: `${what}: ${problem}; the source was kept.`, hint: 'Retry the job to copy again.', code: 'VerifyFailed', requestId: props.requestId };
   }
@@ -124,7 +115,7 @@ export async function resumeMove(deps: MoveDeps, host: JobTable, job: Job, what:
   if (m.phase === 'source-deleted') return { state: 'succeeded' }; // killed after the delete, before the job finished
   let props;
   try {
-    props = await (await destClient(deps, job.item.destination)).getProperties();
+    props = await (await blobClientAt(deps, job.item.destination)).getProperties();
   } catch (e) {
     if (transientReason(e)) throw e;
     const err = toCopyError(e, `${what}: re-verify the destination before deleting the source`, 'destination');

@@ -12,10 +12,10 @@ import { transientReason, waitForStorage } from '../base/outage';
 import { isNotImplemented } from '../operations/shared';
 import { CapabilityCache, fallbackOperation } from '../operations/operationChoice';
 import { learnableAlternatives, type OperationTimings } from '../operations/operationChoice';
-import { prepareCopy, type PreparedCopy, type SourceDeps } from './source';
+import { blobClientAt, prepareCopy, type PreparedCopy, type SourceDeps } from './source';
 import type { CopyOperation } from '../base/types';
 import type { JobTable } from './jobTable';
-import { completeAndVerify } from './verify';
+import { completeAndVerify, contentProblem } from './verify';
 import { md5b64 } from '../base/headers';
 import { SMALL_BLOB_MAX_BYTES } from '../base/defaults';
 import { moveAfterCopy, moveRetryCopiesAgain, resumeMove, type MoveOutcome } from './move';
@@ -208,12 +208,11 @@ export class JobRunner {
   private async copiedBefore(job: Job, since: number, signal: AbortSignal): Promise<boolean> {
     job.copiedSince = undefined;
     const item = job.item;
-    const at = item.intendedDestination ?? item.destination;
+    if (item.contentMD5 === undefined) return false;
     try {
-      const account = await this.deps.resolve(at.connectionId);
-      const p = await account.service.getContainerClient(at.container).getBlobClient(at.path).getProperties({ abortSignal: signal });
+      const p = await (await blobClientAt(this.deps, item.intendedDestination ?? item.destination)).getProperties({ abortSignal: signal });
       // Last-Modified has whole seconds: a copy made in the second the batch started counts too.
-      return p.contentLength === item.size && md5b64(p.contentMD5) === item.contentMD5 && p.lastModified !== undefined && p.lastModified.getTime() >= since - 1000;
+      return contentProblem(p, item.size, item.contentMD5) === undefined && p.lastModified !== undefined && p.lastModified.getTime() >= since - 1000;
     } catch (e) {
       if (signal.aborted) throw e;
       return false;

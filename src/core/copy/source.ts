@@ -11,6 +11,7 @@ import { restartProgress, type Job } from './job';
 import type { Logger } from '../base/log';
 import { originOf } from '../base/urls';
 import type { PreparedCopy } from '../operations/types';
+import type { BlobLocation } from '../base/types';
 
 export type { PreparedCopy } from '../operations/types';
 
@@ -92,6 +93,12 @@ async function fromHead(deps: SourceDeps, job: Job, source: () => BlobClient, si
     tags,
     tier: job.options.tier && item.blobType === 'BlockBlob' && props.accessTier && !props.accessTierInferred ? props.accessTier : undefined,
   };
+}
+
+/** The client of a blob at a location (its connection resolved). */
+export async function blobClientAt(deps: { resolve(connectionId: string): Promise<AccountClient> }, at: BlobLocation): Promise<BlobClient> {
+  const account = await deps.resolve(at.connectionId);
+  return account.service.getContainerClient(at.container).getBlobClient(at.path);
 }
 
 /** Container clients by service: one per destination container, not one per blob (each builds a pipeline). */

@@ -17,6 +17,15 @@ interface VerifyTarget {
   readonly signal: AbortSignal;
 }
 
+/**
+ * What differs between a destination's length and Content-MD5 and the source's, in words; undefined when neither does
+ * (without the source's MD5, the length alone).
+ */
+export function contentProblem(props: { contentLength?: number; contentMD5?: Uint8Array }, size: number, md5: string | undefined): string | undefined {
+  if ((props.contentLength ?? -1) !== size) return `the destination has ${props.contentLength} bytes, the source ${size}`;
+  return md5 && md5b64(props.contentMD5) !== md5 ? "the destination's Content-MD5 differs from the source's" : undefined;
+}
+
 export async function completeAndVerify(t: VerifyTarget): Promise<void> {
   const { dest, signal, headers } = t;
   let props = await dest.getProperties({ abortSignal: signal });

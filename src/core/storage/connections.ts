@@ -96,19 +96,16 @@ export interface StorageContext {
 /**
  * The generated client context behind an SDK client (service, container or blob): a core-client ServiceClient with
  * the SDK's v2 pipeline, built once per SDK Pipeline and shared by every client derived from the service client. Not
- * public API of @azure/storage-blob: test/core/connections-pipeline.test.ts fails if an SDK update moves it.
+ * public API of @azure/storage-blob: it throws if an SDK update moved it (test/core/connections-pipeline.test.ts
+ * fails then too).
  */
-export function storageContextOf(client: BlobServiceClient | ContainerClient): StorageContext | undefined {
+export function storageContextOf(client: BlobServiceClient | ContainerClient): StorageContext {
   const context = (client as unknown as { storageClientContext?: Partial<StorageContext> }).storageClientContext;
   const pipeline = context?.pipeline;
-  if (!context || !pipeline || typeof pipeline.addPolicy !== 'function' || typeof pipeline.getOrderedPolicies !== 'function') return undefined;
-  if (typeof context.sendRequest !== 'function' || typeof context.version !== 'string') return undefined;
+  const usable =
+    context && pipeline && typeof pipeline.addPolicy === 'function' && typeof pipeline.getOrderedPolicies === 'function' && typeof context.sendRequest === 'function' && typeof context.version === 'string';
+  if (!usable) throw new Error('@azure/storage-blob no longer exposes its request pipeline where Blob Copy expects it; this SDK version is not supported.');
   return context as StorageContext;
-}
-
-/** The storage SDK's v2 pipeline behind a client (see storageContextOf). */
-export function corePipelineOf(client: BlobServiceClient): CorePipeline | undefined {
-  return storageContextOf(client)?.pipeline;
 }
 
 /** The name of @azure/core-rest-pipeline's form-data policy (formDataPolicyName), which blob requests never need. */
@@ -116,8 +113,7 @@ export const FORM_DATA_POLICY = 'formDataPolicy';
 
 function blobService(url: string, credential: StorageSharedKeyCredential | AnonymousCredential | TokenCredential, options: StoragePipelineOptions): BlobServiceClient {
   const service = new BlobServiceClient(url, newPipeline(credential, options));
-  const pipeline = corePipelineOf(service);
-  if (!pipeline) throw new Error('@azure/storage-blob no longer exposes its request pipeline where Blob Copy expects it; this SDK version is not supported.');
+  const { pipeline } = storageContextOf(service);
   if (!pipeline.getOrderedPolicies().some((p) => p.name === attemptPolicy.name)) pipeline.addPolicy(attemptPolicy, { afterPhase: 'Retry' });
   // Blob requests never carry form data, and the form-data policy's check of every request body reads the global
   // FormData, whose first read loads Node's fetch implementation (undici): ~20 ms of every process's first request.

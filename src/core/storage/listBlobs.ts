@@ -57,7 +57,6 @@ interface ListPageOptions {
 /** One page of the container's blobs (List Blobs, no delimiter). Throws the RestError the SDK would for a refusal. */
 export async function listBlobsFlatPage(container: ContainerClient, options: ListPageOptions): Promise<ListedPage> {
   const context = storageContextOf(container);
-  if (!context) throw new Error('@azure/storage-blob no longer exposes its request pipeline where Blob Copy expects it; this SDK version is not supported.');
   const include = [options.includeMetadata ? 'metadata' : '', options.includeTags ? 'tags' : ''].filter(Boolean).join(',');
   const query = [
     'restype=container',
