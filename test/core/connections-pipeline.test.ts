@@ -5,7 +5,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { attemptPolicy, createAccountClient, FORM_DATA_POLICY, onTransientFailure, storageContextOf, type TransientFailure } from '../../src/core/storage/connections';
+import { attemptPolicy, createAccountClient, FORM_DATA_POLICY, onTransientFailure, type TransientFailure } from '../../src/core/storage/connections';
+import { storageContextOf } from '../../src/core/storage/blobRequests';
 import { gateFor } from '../../src/core/storage/throttle';
 import { accountKey } from '../../src/core/base/urls';
 import { DEV_ACCOUNT, startAzurite, type AzuriteInstance } from '../helpers/azurite';

@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ContainerClient, ContainerSASPermissions, StorageSharedKeyCredential, type BlobItem } from '@azure/storage-blob';
 import { listBlobsFlatPage, ListBlobsReader, type ListedBlob, type ListedPage } from '../../src/core/storage/listBlobs';
-import { storageContextOf } from '../../src/core/storage/connections';
+import { storageContextOf } from '../../src/core/storage/blobRequests';
 import { toCopyError } from '../../src/core/base/errors';
 import { transientReason } from '../../src/core/base/outage';
 import { startAzurite, type AzuriteInstance } from '../helpers/azurite';

@@ -1,6 +1,6 @@
 /** A job as the engine holds it, and the conversions to what leaves the engine (snapshots, journal records). */
 import { randomUUID } from 'node:crypto';
-import type { BlobClient } from '@azure/storage-blob';
+import type { BlobTarget } from '../storage/blobRequests';
 import type { JobOptions, JournalRecord } from './journal';
 import { itemHasSecret, sanitizeItem } from './journal';
 import { freshProgress, pendingCopyId, progressFromRecord, type JobProgress } from '../operations';
@@ -35,8 +35,8 @@ export interface Job {
   lastEmit: number;
   emitTimer?: NodeJS.Timeout;
   running?: Promise<void>;
-  /** The destination's client while the job runs (Abort of a pending Copy Blob needs it). */
-  destClient?: BlobClient;
+  /** The destination while the job runs (Abort of a pending Copy Blob needs its client). */
+  dest?: BlobTarget;
   /** Set while the job waits for storage to answer again (outage or throttling past the SDK's retries). */
   outage?: Outage;
   /**

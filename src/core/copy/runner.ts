@@ -85,12 +85,12 @@ export class JobRunner {
         const complete = await this.execute(job, prepared, signal, what, timed);
         // The content is at the destination now: a cancel from here on cannot undo it, so the post-copy steps
         // (headers, metadata, tags, tier, verification) run to the end and the job reports what really happened.
-        if (!complete) await completeAndVerify({ ...prepared, size: job.item.size, what, signal: new AbortController().signal });
+        if (!complete) await completeAndVerify({ ...prepared, dest: prepared.dest.client(), size: job.item.size, what, signal: new AbortController().signal });
         // The copy's whole time (with the verification an operation needs) teaches the chooser.
         if (timed.op === job.operation) this.deps.timings?.record(prepared.destOrigin, job.operation, performance.now() - timed.t0, timed.probe);
         if (job.options.move) {
           // ---- move: the copy is committed and verified; nothing below may clean up the destination.
-          const copied = { dest: prepared.dest, sourceEtag: prepared.etag, sourceMd5: md5b64(prepared.headers.blobContentMD5) };
+          const copied = { dest: prepared.dest.client(), sourceEtag: prepared.etag, sourceMd5: md5b64(prepared.headers.blobContentMD5) };
           prepared = undefined;
           this.finishMove(job, await moveAfterCopy(this.deps, host, job, copied, what, signal), what);
           return;
@@ -151,7 +151,7 @@ export class JobRunner {
     if (policy === 'skip') return 'skip';
     let destModified: Date | undefined;
     try {
-      destModified = (await prepared.dest.getProperties({ abortSignal: signal })).lastModified;
+      destModified = (await prepared.dest.client().getProperties({ abortSignal: signal })).lastModified;
     } catch {
       return undefined; // cannot compare: the error stands
     }

@@ -2,7 +2,7 @@
  * Before each attempt: the source snapshot (content headers, metadata, tags, tier, pinned ETag — from the listing on
  * a first attempt, else one HEAD), the destination's write conditions, and how the service reads the source.
  */
-import { AnonymousCredential, BlobClient, type BlobServiceClient, type ContainerClient, type BlobHTTPHeaders, type BlobRequestConditions, type Metadata, type StoragePipelineOptions, type Tags } from '@azure/storage-blob';
+import { AnonymousCredential, BlobClient, type BlobServiceClient, type ContainerClient, type BlobHTTPHeaders, type Metadata, type StoragePipelineOptions, type Tags } from '@azure/storage-blob';
 import type { SourceAuthorizer } from '../storage/auth';
 import type { AccountClient } from '../storage/connections';
 import { CopyError, toCopyError } from '../base/errors';
@@ -10,7 +10,8 @@ import { contentHeadersOf, md5b64, normalizeEtag, toHttpHeaders } from '../base/
 import { restartProgress, type Job } from './job';
 import type { Logger } from '../base/log';
 import { originOf } from '../base/urls';
-import type { PreparedCopy } from '../operations/types';
+import type { DestConditions, PreparedCopy } from '../operations/types';
+import { BlobTarget } from '../storage/blobRequests';
 import type { BlobLocation } from '../base/types';
 
 export type { PreparedCopy } from '../operations/types';
@@ -131,13 +132,13 @@ export async function prepareCopy(deps: SourceDeps, job: Job, signal: AbortSigna
       src.kind === 'url'
         ? new BlobClient(src.url, new AnonymousCredential(), deps.pipelineOptions)
         : srcAccount!.service.getContainerClient(src.location.container).getBlobClient(src.location.path));
-  const dest = containerClient(destAccount.service, job.item.destination.container).getBlobClient(job.item.destination.path);
-  job.destClient = dest;
+  const dest = new BlobTarget(containerClient(destAccount.service, job.item.destination.container), job.item.destination.path);
+  job.dest = dest;
   const snap = fromListing(job) ?? (await fromHead(deps, job, source, signal, what));
   if (job.item.rehydrate) snap.tier = 'Hot'; // the copy of an archived source lands online (the source stays archived)
   job.acceptNewSource = false;
   const item = job.item;
-  const destConditions: BlobRequestConditions =
+  const destConditions: DestConditions =
     job.options.conflict === 'overwrite' || (item.conflict !== 'none' && item.action === 'copy') ? {} : { ifNoneMatch: '*' };
   // Within one account a Shared Key request authorizes its own copy source: a rehydrating Copy Blob of an archived
   // blob is sent that way (the emulator refuses it with a SAS source).

@@ -252,12 +252,12 @@ export class CopyEngine implements EngineApi {
     const job = this.table.jobsById.get(jobId);
     if (!job) throw new CopyError({ message: `No job ${jobId}.` });
     const mod = operationModule(job.operation);
-    if (job.state !== 'pending' || !mod.abort || !pendingCopyId(job.progress) || !job.destClient) {
+    if (job.state !== 'pending' || !mod.abort || !pendingCopyId(job.progress) || !job.dest) {
       throw new CopyError({ message: `Job ${jobId} is ${job.state}: only a pending Copy Blob can be aborted.`, hint: 'Use cancel for other jobs.' });
     }
     job.abortRequested = true;
     try {
-      await mod.abort(job.destClient, job.progress);
+      await mod.abort(job.dest.client(), job.progress);
     } catch (e) {
       const err = toCopyError(e, `Abort the copy to ${describeSide(job.item, 'destination')}`, 'destination');
       if (err.info.code !== 'NoPendingCopyOperation') {

@@ -182,15 +182,15 @@ export class EngineJobTable implements BatchTable {
     job.error = error;
     job.finishedAt = Date.now();
     const batch = this.batches.get(job.batchId);
-    if (batch && job.destClient) {
+    if (batch && job.dest) {
       let gates = this.batchGates.get(batch);
       if (!gates) this.batchGates.set(batch, (gates = new Set()));
-      const gate = gateOfUrl(job.destClient.url);
+      const gate = gateOfUrl(job.dest.url);
       gates.add(gate);
       this.deps.reachedGate(job, gate);
     }
     // Keep no per-job detail a finished job no longer needs (memory stays flat in the number of blobs).
-    job.destClient = undefined;
+    job.dest = undefined;
     job.samples = [];
     job.item = { ...job.item, sourceProperties: undefined };
     clearTimer(job);

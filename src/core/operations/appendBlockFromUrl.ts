@@ -21,7 +21,7 @@ export const appendBlockFromUrl: CopyOperationModule<'append-block-from-url'> = 
 
   async run(ctx) {
     const { item, signal, progress: p } = ctx;
-    const append = ctx.dest.getAppendBlobClient();
+    const append = ctx.dest.client().getAppendBlobClient();
     let offset = 0;
     if (p.created) {
       // Resumed: append on only to the blob this copy created (someone may have written the destination anew since).
@@ -83,7 +83,7 @@ export const appendBlockFromUrl: CopyOperationModule<'append-block-from-url'> = 
   async cleanup(ctx) {
     const p = ctx.progress;
     if (!p.created) return;
-    const kept = await removeOwnPartial(ctx.dest, p, ctx.log, ctx.what);
+    const kept = await removeOwnPartial(ctx.dest.client(), p, ctx.log, ctx.what);
     p.created = false;
     p.appendedOffset = 0;
     ctx.setBytes(0);

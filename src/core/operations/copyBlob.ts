@@ -22,7 +22,7 @@ async function poll(ctx: Ctx, copyId: string): Promise<void> {
   while (Date.now() < deadline) {
     await sleep(delay, ctx.signal);
     delay = Math.min(POLL_MAX_MS, Math.round(delay * 1.5));
-    const props = await ctx.dest.getProperties({ abortSignal: ctx.signal });
+    const props = await ctx.dest.client().getProperties({ abortSignal: ctx.signal });
     if (props.copyId && props.copyId !== copyId) {
       throw new CopyError({ message: `${ctx.what}: another copy replaced this one at the destination.`, code: 'CopyReplaced' });
     }
@@ -52,7 +52,8 @@ export const copyBlob: CopyOperationModule<'copy-blob'> = {
   },
 
   async run(ctx) {
-    const { dest, signal, progress: p } = ctx;
+    const { signal, progress: p } = ctx;
+    const dest = ctx.dest.client();
     if (p.copyId) {
       // Resuming: the copy may have finished (or still run) while no engine watched it.
       const cur = await dest.getProperties({ abortSignal: signal }).catch(() => undefined);
@@ -91,8 +92,8 @@ export const copyBlob: CopyOperationModule<'copy-blob'> = {
   async cleanup(ctx, outcome, wasPending) {
     const p = ctx.progress;
     if (!p.copyId || !copyBlob.leavesPartial!(p, outcome, wasPending)) return;
-    if (outcome === 'canceled') await ctx.dest.abortCopyFromURL(p.copyId).catch(() => undefined);
-    await ctx.dest.deleteIfExists();
+    if (outcome === 'canceled') await ctx.dest.client().abortCopyFromURL(p.copyId).catch(() => undefined);
+    await ctx.dest.client().deleteIfExists();
     p.copyId = undefined;
   },
 };

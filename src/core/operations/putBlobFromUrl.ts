@@ -12,7 +12,7 @@ export const putBlobFromUrl: CopyOperationModule<'put-blob-from-url'> = {
   probed: true,
   async run(ctx) {
     if (ctx.item.size > LIMITS.putBlobFromUrlMaxBytes) throw new CopyError({ message: `${ctx.what}: Put Blob From URL copies at most 5000 MiB.` });
-    await ctx.dest.getBlockBlobClient().syncUploadFromURL(ctx.access.url, { ...oneCallOptions(ctx), blobHTTPHeaders: ctx.headers });
+    await ctx.dest.client().getBlockBlobClient().syncUploadFromURL(ctx.access.url, { ...oneCallOptions(ctx), blobHTTPHeaders: ctx.headers });
     // Headers, metadata, tier and tags were all in this request; the content is the ETag-pinned source.
     return { complete: true };
   },

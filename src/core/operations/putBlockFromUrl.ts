@@ -57,7 +57,7 @@ export const putBlockFromUrl: CopyOperationModule<'put-block-from-url'> = {
 
   async run(ctx) {
     const { item, signal, progress: p } = ctx;
-    const block = ctx.dest.getBlockBlobClient();
+    const block = ctx.dest.client().getBlockBlobClient();
     const size = item.size;
     if (!p.blockSize || !p.blockCount) {
       p.blockSize = blockSizeFor(size, ctx.blockSize);

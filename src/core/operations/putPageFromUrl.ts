@@ -20,7 +20,7 @@ export const putPageFromUrl: CopyOperationModule<'put-page-from-url'> = {
 
   async run(ctx) {
     const { item, signal, progress: p } = ctx;
-    const pageDest = ctx.dest.getPageBlobClient();
+    const pageDest = ctx.dest.client().getPageBlobClient();
     // listPageRanges yields inclusive {start, end} (getPageRanges' count is end - start, one short).
     const chunks: Array<{ offset: number; count: number }> = [];
     // An empty page blob has no ranges, and a range request for it ("bytes=0-") is answered 416: nothing to list.
@@ -77,7 +77,7 @@ export const putPageFromUrl: CopyOperationModule<'put-page-from-url'> = {
   async cleanup(ctx) {
     const p = ctx.progress;
     if (!p.created) return;
-    const kept = await removeOwnPartial(ctx.dest, p, ctx.log, ctx.what);
+    const kept = await removeOwnPartial(ctx.dest.client(), p, ctx.log, ctx.what);
     p.created = false;
     p.copiedPages = [];
     ctx.setBytes(0);

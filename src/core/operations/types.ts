@@ -5,7 +5,8 @@
  */
 import type { Logger } from '../base/log';
 import type { SourceAccess } from '../storage/auth';
-import type { BlobClient, BlobHTTPHeaders, BlobRequestConditions, Metadata, Tags } from '@azure/storage-blob';
+import type { BlobClient, BlobHTTPHeaders, Metadata, Tags } from '@azure/storage-blob';
+import type { BlobTarget } from '../storage/blobRequests';
 import type { CopyOperation, PlannedCopy } from '../base/types';
 import type { RestCall } from '../../shared/vocabulary';
 
@@ -42,14 +43,20 @@ export interface MoveProgress {
 export interface PreparedCopy {
   readonly access: SourceAccess;
   source(): BlobClient;
-  readonly dest: BlobClient;
+  /** The destination blob: its URL, its SDK client (built on first use) and the small copy's one request. */
+  readonly dest: BlobTarget;
   readonly destOrigin: string;
   readonly headers: BlobHTTPHeaders;
   readonly metadata: Metadata;
   readonly tier?: string;
   readonly tags?: Tags;
   readonly etag: string;
-  readonly destConditions: BlobRequestConditions;
+  readonly destConditions: DestConditions;
+}
+
+/** The destination's write conditions: none (overwrite), or If-None-Match "*" (it must not exist). */
+export interface DestConditions {
+  readonly ifNoneMatch?: '*';
 }
 
 /**

@@ -3,14 +3,14 @@
  * the extension stores secrets in SecretStorage and the journal stores only a connection's id.
  */
 import type { TokenCredential } from '@azure/core-auth';
-import type { Pipeline as CorePipeline, PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from '@azure/core-rest-pipeline';
+import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from '@azure/core-rest-pipeline';
+import { storageContextOf } from './blobRequests';
 import { throughAccountGate } from './throttle';
 import { Emitter, type Event } from '../base/events';
 import { accountNameFromEndpoint, parseConnectionString } from './connectionString';
 import {
   AnonymousCredential,
   BlobServiceClient,
-  type ContainerClient,
   newPipeline,
   StoragePipelineOptions,
   StorageSharedKeyCredential,
@@ -83,30 +83,6 @@ export const attemptPolicy: PipelinePolicy = {
     }
   },
 };
-
-/** What the engine uses of an SDK client's generated context (see storageContextOf). */
-export interface StorageContext {
-  readonly pipeline: CorePipeline;
-  /** The service version the SDK sends (x-ms-version). */
-  readonly version: string;
-  /** Sends a request through the client's whole pipeline (credential, retry, the gate) and parses nothing of it. */
-  sendRequest(request: PipelineRequest): Promise<PipelineResponse>;
-}
-
-/**
- * The generated client context behind an SDK client (service, container or blob): a core-client ServiceClient with
- * the SDK's v2 pipeline, built once per SDK Pipeline and shared by every client derived from the service client. Not
- * public API of @azure/storage-blob: it throws if an SDK update moved it (test/core/connections-pipeline.test.ts
- * fails then too).
- */
-export function storageContextOf(client: BlobServiceClient | ContainerClient): StorageContext {
-  const context = (client as unknown as { storageClientContext?: Partial<StorageContext> }).storageClientContext;
-  const pipeline = context?.pipeline;
-  const usable =
-    context && pipeline && typeof pipeline.addPolicy === 'function' && typeof pipeline.getOrderedPolicies === 'function' && typeof context.sendRequest === 'function' && typeof context.version === 'string';
-  if (!usable) throw new Error('@azure/storage-blob no longer exposes its request pipeline where Blob Copy expects it; this SDK version is not supported.');
-  return context as StorageContext;
-}
 
 /** The name of @azure/core-rest-pipeline's form-data policy (formDataPolicyName), which blob requests never need. */
 export const FORM_DATA_POLICY = 'formDataPolicy';

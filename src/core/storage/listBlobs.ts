@@ -12,11 +12,11 @@
  * A page is only taken whole: the answer must be well-formed XML that closes its root element, and every blob must
  * have a name (a cut answer would otherwise end the listing early and silently leave blobs out of a copy).
  */
-import { createPipelineRequest, RestError, type PipelineResponse } from '@azure/core-rest-pipeline';
+import { createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import type { ContainerClient } from '@azure/storage-blob';
 import * as sax from 'sax';
 import type { SAXParser } from 'sax';
-import { storageContextOf } from './connections';
+import { refusal, storageContextOf } from './blobRequests';
 
 /** A listed blob: the SDK's BlobItem fields the engine reads, with the SDK's names and types. */
 export interface ListedBlob {
@@ -96,14 +96,6 @@ export async function* listBlobsFlatPages(container: ContainerClient, prefix: st
     token = page.continuationToken;
     yield page;
   } while (token);
-}
-
-/** The RestError of a refused List Blobs, as the SDK builds it: the status, the service's code and message. */
-function refusal(response: PipelineResponse): RestError {
-  const parsed = (response as { parsedBody?: { Code?: unknown; Message?: unknown } }).parsedBody;
-  const code = response.headers.get('x-ms-error-code') ?? (typeof parsed?.Code === 'string' ? parsed.Code : undefined);
-  const message = typeof parsed?.Message === 'string' ? parsed.Message : '';
-  return new RestError(message, { statusCode: response.status, code, request: response.request, response });
 }
 
 /**

@@ -18,7 +18,7 @@ describe('Copy Blob completed in its first response', () => {
       },
     };
     const ctx = {
-      dest,
+      dest: { client: () => dest },
       signal: new AbortController().signal,
       progress: { op: 'copy-blob' },
       access: { url: 'http://x/a/b?sig=1' },
