@@ -1,6 +1,7 @@
 /**
- * The small copy's own Copy Blob From URL request (src/core/storage/blobRequests.ts) against the SDK's
- * BlobClient.syncCopyFromURL, on Azurite: the same blob URLs, the same request (URL, method, every header but the
+ * The small copy's own requests (src/core/storage/blobRequests.ts) against the SDK's: Copy Blob From URL
+ * (BlobClient.syncCopyFromURL) on Azurite, Put Blob From URL (BlockBlobClient.syncUploadFromURL) through the test
+ * shim that implements it over Azurite. The same blob URLs, the same request (URL, method, every header but the
  * per-request ones), the same result at the destination (bytes, content headers, metadata, tags, tier), and the same
  * CopyError for each refusal the engine meets.
  */
@@ -8,11 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { BlobSASPermissions, ContainerClient, ContainerSASPermissions, type BlobSyncCopyFromURLOptions } from '@azure/storage-blob';
-import { BlobTarget, blobUrlIn, storageContextOf, type CopyFromUrlOptions } from '../../src/core/storage/blobRequests';
+import { BlobSASPermissions, ContainerClient, ContainerSASPermissions, type BlobHTTPHeaders, type BlobSyncCopyFromURLOptions } from '@azure/storage-blob';
+import { BlobTarget, blobUrlIn, storageContextOf, type PutFromUrlOptions } from '../../src/core/storage/blobRequests';
 import { createAccountClient, type AccountClient } from '../../src/core/storage/connections';
 import { restDetails, toCopyError } from '../../src/core/base/errors';
 import { startAzurite, type AzuriteInstance } from '../helpers/azurite';
+import { startFromUrlShim, type FromUrlShim } from '../shim/fromUrlShim';
 import { stopFast } from '../helpers/engine';
 
 /** Headers a request gets per attempt (ids, dates, the signature), which differ between any two requests. */
@@ -45,24 +47,57 @@ const NAMES = [
   'x/..',
 ];
 
-describe('Copy Blob From URL: the copy sends what the SDK sends', () => {
+type Kind = 'Copy Blob From URL' | 'Put Blob From URL';
+
+/** The SDK's call for a kind, with the options the engine passes (Put Blob From URL also the content headers). */
+function sdkCall(kind: Kind, container: ContainerClient, name: string, sourceUrl: string, o: PutFromUrlOptions): Promise<unknown> {
+  const options: BlobSyncCopyFromURLOptions = {
+    metadata: o.metadata,
+    tier: o.tier,
+    tags: o.tags,
+    conditions: o.conditions,
+    sourceConditions: o.sourceConditions,
+    sourceContentMD5: o.sourceContentMD5,
+    sourceAuthorization: o.sourceAuthorization,
+  };
+  const blob = container.getBlobClient(name);
+  return kind === 'Copy Blob From URL' ? blob.syncCopyFromURL(sourceUrl, options) : blob.getBlockBlobClient().syncUploadFromURL(sourceUrl, { ...options, blobHTTPHeaders: o.blobHTTPHeaders });
+}
+
+function ownCall(kind: Kind, container: ContainerClient, name: string, sourceUrl: string, o: PutFromUrlOptions) {
+  const target = new BlobTarget(container, name);
+  return kind === 'Copy Blob From URL' ? target.copyFromUrl(sourceUrl, o) : target.putFromUrl(sourceUrl, o);
+}
+
+describe('The small copy\'s requests: the copy sends what the SDK sends', () => {
   let azurite: AzuriteInstance;
-  let account: AccountClient;
-  let src: ContainerClient;
-  let dst: ContainerClient;
+  let shim: FromUrlShim;
+  /** Copy Blob From URL straight to Azurite; Put Blob From URL through the shim (Azurite answers it 501). */
+  const accounts = {} as Record<Kind, AccountClient>;
   const body = Buffer.from('the source content, '.repeat(50));
   const md5 = createHash('md5').update(body).digest();
   let etag: string;
   let sourceUrl: string;
+  const dst = (kind: Kind) => accounts[kind].service.getContainerClient('dst');
+  /** Content headers other than the source's: Put Blob From URL sets them (Copy Blob From URL takes the source's). */
+  const headers: BlobHTTPHeaders = {
+    blobContentType: 'application/x-other',
+    blobContentEncoding: '',
+    blobContentLanguage: 'en',
+    blobContentDisposition: 'inline',
+    blobCacheControl: 'no-cache',
+    blobContentMD5: md5,
+  };
 
   before(async () => {
     azurite = await startAzurite();
-    account = createAccountClient({ kind: 'connectionString', connectionString: azurite.connectionString() });
-    src = account.service.getContainerClient('src');
-    dst = account.service.getContainerClient('dst');
-    await src.create();
-    await dst.create();
-    const source = src.getBlockBlobClient('dir/source.txt');
+    shim = await startFromUrlShim(azurite);
+    accounts['Copy Blob From URL'] = createAccountClient({ kind: 'connectionString', connectionString: azurite.connectionString() });
+    accounts['Put Blob From URL'] = createAccountClient({ kind: 'connectionString', connectionString: shim.connectionString() });
+    const service = accounts['Copy Blob From URL'].service;
+    await service.getContainerClient('src').create();
+    await service.getContainerClient('dst').create();
+    const source = service.getContainerClient('src').getBlockBlobClient('dir/source.txt');
     const up = await source.upload(body, body.length, {
       blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8', blobContentLanguage: 'fr-CA', blobContentDisposition: 'attachment; filename="a & b.txt"', blobCacheControl: 'max-age=60', blobContentMD5: md5 },
       metadata: { origin: 'source' },
@@ -71,11 +106,12 @@ describe('Copy Blob From URL: the copy sends what the SDK sends', () => {
     sourceUrl = await source.generateSasUrl({ permissions: BlobSASPermissions.parse('r'), expiresOn: new Date(Date.now() + 3600_000) });
   });
   after(async () => {
+    await shim?.stop();
     await stopFast(azurite);
   });
 
   /** Runs fn with a policy that records every request the account's pipeline sends (before signing). */
-  async function recorded(fn: () => Promise<unknown>): Promise<{ seen: Seen[]; outcome: unknown }> {
+  async function recorded(kind: Kind, fn: () => Promise<unknown>): Promise<{ seen: Seen[]; outcome: unknown }> {
     const seen: Seen[] = [];
     const spy: PipelinePolicy = {
       name: 'blobRequests-spy',
@@ -86,7 +122,7 @@ describe('Copy Blob From URL: the copy sends what the SDK sends', () => {
         return next(req);
       },
     };
-    const { pipeline } = storageContextOf(account.service);
+    const { pipeline } = storageContextOf(accounts[kind].service);
     pipeline.addPolicy(spy);
     try {
       const outcome = await fn().then(
@@ -99,28 +135,19 @@ describe('Copy Blob From URL: the copy sends what the SDK sends', () => {
     }
   }
 
-  const sdkOptions = (o: CopyFromUrlOptions): BlobSyncCopyFromURLOptions => ({
-    metadata: o.metadata,
-    tier: o.tier,
-    tags: o.tags,
-    conditions: o.conditions,
-    sourceConditions: o.sourceConditions,
-    sourceContentMD5: o.sourceContentMD5,
-    sourceAuthorization: o.sourceAuthorization,
-  });
-
   it("a blob's URL is the SDK's getBlobClient(name).url, for plain and unusual names, with a key and through a SAS", async () => {
-    const sas = new ContainerClient(await dst.generateSasUrl({ permissions: ContainerSASPermissions.parse('rwl'), expiresOn: new Date(Date.now() + 3600_000) }));
-    for (const c of [dst, sas]) {
+    const key = dst('Copy Blob From URL');
+    const sas = new ContainerClient(await key.generateSasUrl({ permissions: ContainerSASPermissions.parse('rwl'), expiresOn: new Date(Date.now() + 3600_000) }));
+    for (const c of [key, sas]) {
       for (const name of NAMES) assert.equal(blobUrlIn(c, name), c.getBlobClient(name).url, name);
     }
     assert.ok(blobUrlIn(sas, 'a b').includes('/a%20b?'), 'the SAS stays after the name');
   });
 
-  const cases: Array<[string, CopyFromUrlOptions]> = [
+  const cases: Array<[string, PutFromUrlOptions]> = [
     ['no options', {}],
     [
-      'metadata (mixed case), tier, tags, If-None-Match, the pinned source and its MD5',
+      'metadata (mixed case), tier, tags, If-None-Match, the pinned source and its MD5, content headers',
       {
         metadata: { Project: 'Apollo & Co', owner: 'ops', Name: 'n' },
         tier: 'Cool',
@@ -128,91 +155,104 @@ describe('Copy Blob From URL: the copy sends what the SDK sends', () => {
         conditions: { ifNoneMatch: '*' },
         sourceConditions: { ifMatch: '' },
         sourceContentMD5: new Uint8Array(0),
+        blobHTTPHeaders: {},
       },
     ],
     ['a bearer source authorization', { sourceAuthorization: { scheme: 'Bearer', value: 'eyJ0.e30.sig' } }],
   ];
-  for (const [title, options] of cases) {
-    it(`the same request and outcome: ${title}`, async () => {
-      const o: CopyFromUrlOptions = {
-        ...options,
-        sourceConditions: options.sourceConditions ? { ifMatch: etag } : undefined,
-        sourceContentMD5: options.sourceContentMD5 ? new Uint8Array(md5) : undefined,
-      };
-      const name = `same/${title.length}-${NAMES[title.length % NAMES.length]}`;
-      const sdk = await recorded(() => dst.getBlobClient(name).syncCopyFromURL(sourceUrl, sdkOptions(o)));
-      await dst.getBlobClient(name).deleteIfExists();
-      const own = await recorded(() => new BlobTarget(dst, name).copyFromUrl(sourceUrl, o));
-      assert.equal(sdk.seen.length, 1, 'one request each (no retry)');
-      assert.deepEqual(own.seen, sdk.seen);
-      assert.deepEqual(own.outcome, sdk.outcome);
-      if (!o.sourceAuthorization) assert.equal(own.outcome, 'copied');
-    });
+  for (const kind of ['Copy Blob From URL', 'Put Blob From URL'] as const) {
+    for (const [title, options] of cases) {
+      it(`${kind}: the same request and outcome: ${title}`, async () => {
+        const o: PutFromUrlOptions = {
+          ...options,
+          sourceConditions: options.sourceConditions ? { ifMatch: etag } : undefined,
+          sourceContentMD5: options.sourceContentMD5 ? new Uint8Array(md5) : undefined,
+          blobHTTPHeaders: options.blobHTTPHeaders && kind === 'Put Blob From URL' ? headers : undefined,
+        };
+        const name = `same/${kind.length}-${title.length}-${NAMES[title.length % NAMES.length]}`;
+        const sdk = await recorded(kind, () => sdkCall(kind, dst(kind), name, sourceUrl, o));
+        await dst(kind).getBlobClient(name).deleteIfExists();
+        const own = await recorded(kind, () => ownCall(kind, dst(kind), name, sourceUrl, o));
+        assert.equal(sdk.seen.length, 1, 'one request each (no retry)');
+        assert.deepEqual(own.seen, sdk.seen);
+        assert.deepEqual(own.outcome, sdk.outcome);
+        if (!o.sourceAuthorization) assert.equal(own.outcome, 'copied');
+      });
+    }
   }
 
-  it('lands the bytes, content headers, metadata, tags and tier, as the SDK copy does', async () => {
-    const o: CopyFromUrlOptions = {
-      metadata: { Project: 'Apollo & Co', owner: 'ops' },
-      tier: 'Cool',
-      tags: { team: 'data', 'cost center': '42' },
-      conditions: { ifNoneMatch: '*' },
-      sourceConditions: { ifMatch: etag },
-      sourceContentMD5: new Uint8Array(md5),
-    };
-    const answer = await new BlobTarget(dst, 'landed/own 😀.txt').copyFromUrl(sourceUrl, o);
-    await dst.getBlobClient('landed/sdk 😀.txt').syncCopyFromURL(sourceUrl, sdkOptions(o));
-    const view = async (name: string) => {
-      const b = dst.getBlobClient(name);
-      const p = await b.getProperties();
-      return {
-        bytes: await b.downloadToBuffer(),
-        md5: Buffer.from(p.contentMD5 ?? []).toString('base64'),
-        contentType: p.contentType,
-        contentLanguage: p.contentLanguage,
-        contentDisposition: p.contentDisposition,
-        cacheControl: p.cacheControl,
-        metadata: p.metadata,
-        tier: p.accessTier,
-        tags: (await b.getTags()).tags,
+  for (const kind of ['Copy Blob From URL', 'Put Blob From URL'] as const) {
+    it(`${kind}: lands the bytes, content headers, metadata, tags and tier, as the SDK's call does`, async () => {
+      const o: PutFromUrlOptions = {
+        metadata: { Project: 'Apollo & Co', owner: 'ops' },
+        tier: 'Cool',
+        tags: { team: 'data', 'cost center': '42' },
+        conditions: { ifNoneMatch: '*' },
+        sourceConditions: { ifMatch: etag },
+        sourceContentMD5: new Uint8Array(md5),
+        blobHTTPHeaders: kind === 'Put Blob From URL' ? headers : undefined,
       };
-    };
-    const own = await view('landed/own 😀.txt');
-    assert.deepEqual(own, {
-      bytes: body,
-      md5: md5.toString('base64'),
-      contentType: 'text/plain; charset=utf-8',
-      contentLanguage: 'fr-CA',
-      contentDisposition: 'attachment; filename="a & b.txt"',
-      cacheControl: 'max-age=60',
-      metadata: { project: 'Apollo & Co', owner: 'ops' },
-      tier: 'Cool',
-      tags: { team: 'data', 'cost center': '42' },
+      const c = dst(kind);
+      const answer = await ownCall(kind, c, `landed/${kind}/own 😀.txt`, sourceUrl, o);
+      await sdkCall(kind, c, `landed/${kind}/sdk 😀.txt`, sourceUrl, o);
+      const view = async (name: string) => {
+        const b = c.getBlobClient(name);
+        const p = await b.getProperties();
+        return {
+          bytes: await b.downloadToBuffer(),
+          md5: Buffer.from(p.contentMD5 ?? []).toString('base64'),
+          contentType: p.contentType,
+          contentEncoding: p.contentEncoding || undefined,
+          contentLanguage: p.contentLanguage,
+          contentDisposition: p.contentDisposition,
+          cacheControl: p.cacheControl,
+          metadata: p.metadata,
+          tier: p.accessTier,
+          tags: (await b.getTags()).tags,
+        };
+      };
+      const own = await view(`landed/${kind}/own 😀.txt`);
+      const contentHeaders =
+        kind === 'Copy Blob From URL'
+          ? { contentType: 'text/plain; charset=utf-8', contentEncoding: undefined, contentLanguage: 'fr-CA', contentDisposition: 'attachment; filename="a & b.txt"', cacheControl: 'max-age=60' }
+          : { contentType: 'application/x-other', contentEncoding: undefined, contentLanguage: 'en', contentDisposition: 'inline', cacheControl: 'no-cache' };
+      assert.deepEqual(own, {
+        bytes: body,
+        md5: md5.toString('base64'),
+        ...contentHeaders,
+        metadata: { project: 'Apollo & Co', owner: 'ops' },
+        tier: 'Cool',
+        tags: { team: 'data', 'cost center': '42' },
+      });
+      assert.deepEqual(own, await view(`landed/${kind}/sdk 😀.txt`));
+      const p = await c.getBlobClient(`landed/${kind}/own 😀.txt`).getProperties();
+      assert.equal(answer.etag, p.etag);
+      assert.equal(answer.lastModified?.getTime(), p.lastModified?.getTime());
+      if (kind === 'Copy Blob From URL') {
+        assert.equal(answer.copyStatus, 'success');
+        assert.equal(answer.copyId, p.copyId);
+      }
+      assert.ok(answer.requestId);
     });
-    assert.deepEqual(own, await view('landed/sdk 😀.txt'));
-    const p = await dst.getBlobClient('landed/own 😀.txt').getProperties();
-    assert.equal(answer.etag, p.etag);
-    assert.equal(answer.lastModified?.getTime(), p.lastModified?.getTime());
-    assert.equal(answer.copyStatus, 'success');
-    assert.equal(answer.copyId, p.copyId);
-    assert.ok(answer.requestId);
-  });
 
-  it('each refusal the engine meets is the same CopyError as the SDK gives', async () => {
-    await dst.getBlockBlobClient('exists.txt').upload('x', 1);
-    const refusals: Array<[string, ContainerClient, string, CopyFromUrlOptions, number]> = [
-      ['the destination exists (If-None-Match *)', dst, 'exists.txt', { conditions: { ifNoneMatch: '*' } }, 409],
-      ['the source changed (its pinned ETag)', dst, 'pinned.txt', { sourceConditions: { ifMatch: '"0x1"' } }, 412],
-      ['the destination container is missing', account.service.getContainerClient('no-such-container'), 'x.txt', {}, 404],
-    ];
-    for (const [title, container, name, o, status] of refusals) {
-      const sdkErr = await container.getBlobClient(name).syncCopyFromURL(sourceUrl, sdkOptions(o)).then(() => assert.fail(`${title}: the SDK copied`), (e: unknown) => e);
-      const ownErr = await new BlobTarget(container, name).copyFromUrl(sourceUrl, o).then(() => assert.fail(`${title}: copied`), (e: unknown) => e);
-      const want = toCopyError(sdkErr, 'Copy', 'destination').info;
-      const got = toCopyError(ownErr, 'Copy', 'destination').info;
-      assert.equal(want.status, status, title);
-      assert.deepEqual({ ...got, requestId: undefined }, { ...want, requestId: undefined }, title);
-      assert.deepEqual({ ...restDetails(ownErr), requestId: undefined }, { ...restDetails(sdkErr), requestId: undefined }, title);
-      assert.ok(got.requestId, `${title}: the request id is kept`);
-    }
-  });
+    it(`${kind}: each refusal the engine meets is the same CopyError as the SDK gives`, async () => {
+      const c = dst(kind);
+      await c.getBlockBlobClient('exists.txt').upload('x', 1);
+      const refusals: Array<[string, ContainerClient, string, PutFromUrlOptions, number]> = [
+        ['the destination exists (If-None-Match *)', c, 'exists.txt', { conditions: { ifNoneMatch: '*' } }, 409],
+        ['the source changed (its pinned ETag)', c, 'pinned.txt', { sourceConditions: { ifMatch: '"0x1"' } }, 412],
+        ['the destination container is missing', accounts[kind].service.getContainerClient('no-such-container'), 'x.txt', {}, 404],
+      ];
+      for (const [title, container, name, o, status] of refusals) {
+        const sdkErr = await sdkCall(kind, container, name, sourceUrl, o).then(() => assert.fail(`${title}: the SDK copied`), (e: unknown) => e);
+        const ownErr = await ownCall(kind, container, name, sourceUrl, o).then(() => assert.fail(`${title}: copied`), (e: unknown) => e);
+        const want = toCopyError(sdkErr, 'Copy', 'destination').info;
+        const got = toCopyError(ownErr, 'Copy', 'destination').info;
+        assert.equal(want.status, status, title);
+        assert.deepEqual({ ...got, requestId: undefined }, { ...want, requestId: undefined }, title);
+        assert.deepEqual({ ...restDetails(ownErr), requestId: undefined }, { ...restDetails(sdkErr), requestId: undefined }, title);
+        assert.ok(got.requestId, `${title}: the request id is kept`);
+      }
+    });
+  }
 });

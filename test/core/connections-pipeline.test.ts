@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { attemptPolicy, createAccountClient, FORM_DATA_POLICY, onTransientFailure, type TransientFailure } from '../../src/core/storage/connections';
+import { attemptPolicy, createAccountClient, FORM_DATA_POLICY, onTransientFailure, TRACING_POLICY, type TransientFailure } from '../../src/core/storage/connections';
 import { storageContextOf } from '../../src/core/storage/blobRequests';
 import { gateFor } from '../../src/core/storage/throttle';
 import { accountKey } from '../../src/core/base/urls';
@@ -39,6 +39,7 @@ describe('connections: the per-try policy in the SDK pipeline', () => {
       const names = pipeline.getOrderedPolicies().map((p) => p.name);
       assert.equal(names.filter((n) => n === attemptPolicy.name).length, 1, names.join(', '));
       assert.ok(!names.includes(FORM_DATA_POLICY), `no form-data policy (blob requests carry none): ${names.join(', ')}`);
+      assert.ok(!names.includes(TRACING_POLICY), `no tracing policy (nothing registers an instrumenter): ${names.join(', ')}`);
       const at = names.indexOf(attemptPolicy.name);
       const retry = names.findIndex((n) => /retry/i.test(n));
       assert.ok(retry >= 0 && retry < at, `after the retry policy: ${names.join(', ')}`);

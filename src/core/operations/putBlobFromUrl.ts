@@ -12,7 +12,8 @@ export const putBlobFromUrl: CopyOperationModule<'put-blob-from-url'> = {
   probed: true,
   async run(ctx) {
     if (ctx.item.size > LIMITS.putBlobFromUrlMaxBytes) throw new CopyError({ message: `${ctx.what}: Put Blob From URL copies at most 5000 MiB.` });
-    await ctx.dest.client().getBlockBlobClient().syncUploadFromURL(ctx.access.url, { ...oneCallOptions(ctx), blobHTTPHeaders: ctx.headers });
+    // The request BlockBlobClient.syncUploadFromURL sends with these options, without building a client (blobRequests.ts).
+    await ctx.dest.putFromUrl(ctx.access.url, { ...oneCallOptions(ctx), blobHTTPHeaders: ctx.headers });
     // Headers, metadata, tier and tags were all in this request; the content is the ETag-pinned source.
     return { complete: true };
   },

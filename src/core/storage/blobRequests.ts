@@ -1,14 +1,16 @@
 /**
- * The small-blob copy's one request, Copy Blob From URL, built here and sent through the SDK client's own pipeline
- * (its credential and Shared Key signing, its retry policy, the engine's gate), as listBlobs.ts sends List Blobs.
+ * A small blob's one copy request, Copy Blob From URL (same account) or Put Blob From URL (across accounts), built
+ * here and sent through the SDK client's own pipeline (its credential and Shared Key signing, its retry policy, the
+ * engine's gate), as listBlobs.ts sends List Blobs.
  *
- * Why not BlobClient.syncCopyFromURL: per small blob the SDK built a BlobClient (two URL parses and a client
- * context) and ran core-client's generic serializer and response mapper, ~90 µs of client CPU of a copy's ~550
- * (bench: `npm run bench -- --cost`). The request is the REST reference's: the same headers the SDK sends for the
- * options the engine uses, which test/core/blobRequests.test.ts compares request by request against the SDK's.
+ * Why not BlobClient.syncCopyFromURL / BlockBlobClient.syncUploadFromURL: per small blob the SDK built a BlobClient
+ * (two URL parses and a client context) and ran core-client's generic serializer and response mapper, ~90 µs of
+ * client CPU of a copy's ~550 (bench: `npm run bench -- --cost`). The requests are the REST reference's: the same
+ * headers the SDK sends for the options the engine uses, which test/core/blobRequests.test.ts compares request by
+ * request against the SDK's.
  */
 import { createPipelineRequest, RestError, type Pipeline as CorePipeline, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
-import type { BlobClient, BlobServiceClient, ContainerClient, Metadata, Tags } from '@azure/storage-blob';
+import type { BlobClient, BlobHTTPHeaders, BlobServiceClient, ContainerClient, Metadata, Tags } from '@azure/storage-blob';
 
 /** What the engine uses of an SDK client's generated context (see storageContextOf). */
 interface StorageContext {
@@ -70,8 +72,11 @@ export function blobUrlIn(container: ContainerClient, name: string): string {
   return `${at.base}${name.split('/').map(encodeURIComponent).join('/')}${at.query}`;
 }
 
-/** What a Copy Blob From URL sets and checks besides its source: the options of BlobClient.syncCopyFromURL the engine uses. */
-export interface CopyFromUrlOptions {
+/**
+ * What a one-call copy (Copy Blob From URL, Put Blob From URL) sets and checks besides its source: the options of
+ * BlobClient.syncCopyFromURL and BlockBlobClient.syncUploadFromURL the engine uses.
+ */
+interface FromUrlOptions {
   readonly metadata?: Metadata;
   readonly tier?: string;
   readonly tags?: Tags;
@@ -85,39 +90,63 @@ export interface CopyFromUrlOptions {
   readonly abortSignal?: AbortSignal;
 }
 
-/** The answer's headers the engine may read (names as the SDK's BlobCopyFromURLResponse has them). */
-interface CopyFromUrlResult {
+/** Put Blob From URL also sets the content headers (Copy Blob From URL takes the source's). */
+export interface PutFromUrlOptions extends FromUrlOptions {
+  readonly blobHTTPHeaders?: BlobHTTPHeaders;
+}
+
+/** The answer's headers the engine may read (names as the SDK's responses have them). */
+interface FromUrlResult {
   readonly etag?: string;
   readonly lastModified?: Date;
+  /** Copy Blob From URL only. */
   readonly copyId?: string;
+  /** Copy Blob From URL only: "success". */
   readonly copyStatus?: string;
   readonly requestId?: string;
 }
 
+const base64 = (v: Uint8Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+
 /**
- * Copy Blob From URL (x-ms-requires-sync) of `sourceUrl` to the blob at `destUrl` (a URL of blobUrlIn(container)),
- * through the container client's pipeline. Resolves on 202; throws the RestError the SDK would for anything else.
+ * Copy Blob From URL (x-ms-requires-sync, answered 202) or Put Blob From URL (a block blob from the source, answered
+ * 201) of `sourceUrl` to the blob at `destUrl` (a URL of blobUrlIn(container)), through the container client's
+ * pipeline. Resolves on the success status; throws the RestError the SDK would for anything else.
  */
-async function copyBlobFromUrl(container: ContainerClient, destUrl: string, sourceUrl: string, o: CopyFromUrlOptions): Promise<CopyFromUrlResult> {
+async function sendFromUrl(put: boolean, container: ContainerClient, destUrl: string, sourceUrl: string, o: PutFromUrlOptions): Promise<FromUrlResult> {
   const context = storageContextOf(container);
   // As the SDK's own requests: its client context allows http (Azurite, a local endpoint) for every request.
   const request = createPipelineRequest({ url: destUrl, method: 'PUT', abortSignal: o.abortSignal, allowInsecureConnection: true });
   const h = request.headers;
-  // In the order of the SDK's operation spec (copyFromURLOperationSpec), with its header names.
+  const set = (name: string, value: string | undefined) => {
+    if (value !== undefined) h.set(name, value);
+  };
+  // The header names of the SDK's operation specs (copyFromURLOperationSpec, putBlobFromUrlOperationSpec).
   h.set('x-ms-version', context.version);
   h.set('Accept', 'application/xml');
+  if (put) h.set('Content-Length', '0');
   if (o.metadata) for (const key of Object.keys(o.metadata)) h.set(`x-ms-meta-${key}`, o.metadata[key]);
-  if (o.conditions?.ifMatch !== undefined) h.set('If-Match', o.conditions.ifMatch);
-  if (o.conditions?.ifNoneMatch !== undefined) h.set('If-None-Match', o.conditions.ifNoneMatch);
-  if (o.tier !== undefined) h.set('x-ms-access-tier', o.tier);
-  if (o.sourceConditions?.ifMatch !== undefined) h.set('x-ms-source-if-match', o.sourceConditions.ifMatch);
+  set('If-Match', o.conditions?.ifMatch);
+  set('If-None-Match', o.conditions?.ifNoneMatch);
+  const ch = put ? o.blobHTTPHeaders : undefined;
+  if (ch) {
+    set('x-ms-blob-cache-control', ch.blobCacheControl);
+    set('x-ms-blob-content-type', ch.blobContentType);
+    if (ch.blobContentMD5 !== undefined) h.set('x-ms-blob-content-md5', base64(ch.blobContentMD5));
+    set('x-ms-blob-content-encoding', ch.blobContentEncoding);
+    set('x-ms-blob-content-language', ch.blobContentLanguage);
+    set('x-ms-blob-content-disposition', ch.blobContentDisposition);
+  }
+  set('x-ms-access-tier', o.tier);
+  set('x-ms-source-if-match', o.sourceConditions?.ifMatch);
   h.set('x-ms-copy-source', sourceUrl);
   if (o.tags !== undefined) h.set('x-ms-tags', tagsHeader(o.tags));
-  h.set('x-ms-requires-sync', 'true');
-  if (o.sourceContentMD5 !== undefined) h.set('x-ms-source-content-md5', Buffer.from(o.sourceContentMD5.buffer, o.sourceContentMD5.byteOffset, o.sourceContentMD5.byteLength).toString('base64'));
+  if (!put) h.set('x-ms-requires-sync', 'true');
+  if (o.sourceContentMD5 !== undefined) h.set('x-ms-source-content-md5', base64(o.sourceContentMD5));
   if (o.sourceAuthorization) h.set('x-ms-copy-source-authorization', `${o.sourceAuthorization.scheme} ${o.sourceAuthorization.value}`);
+  if (put) h.set('x-ms-blob-type', 'BlockBlob');
   const response = await context.sendRequest(request);
-  if (response.status !== 202) throw refusal(response);
+  if (response.status !== (put ? 201 : 202)) throw refusal(response);
   const r = response.headers;
   const lastModified = r.get('last-modified');
   return {
@@ -156,8 +185,13 @@ export class BlobTarget {
     return (this.built ??= this.container.getBlobClient(this.name));
   }
 
-  /** Copy Blob From URL to this blob (see copyBlobFromUrl). */
-  copyFromUrl(sourceUrl: string, options: CopyFromUrlOptions): Promise<CopyFromUrlResult> {
-    return copyBlobFromUrl(this.container, this.url, sourceUrl, options);
+  /** Copy Blob From URL to this blob: the request BlobClient.syncCopyFromURL sends with these options. */
+  copyFromUrl(sourceUrl: string, options: FromUrlOptions): Promise<FromUrlResult> {
+    return sendFromUrl(false, this.container, this.url, sourceUrl, options);
+  }
+
+  /** Put Blob From URL to this blob: the request BlockBlobClient.syncUploadFromURL sends with these options. */
+  putFromUrl(sourceUrl: string, options: PutFromUrlOptions): Promise<FromUrlResult> {
+    return sendFromUrl(true, this.container, this.url, sourceUrl, options);
   }
 }
