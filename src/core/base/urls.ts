@@ -71,3 +71,8 @@ export function originOf(endpoint: string): string {
   }
   return o;
 }
+
+/** A blob name as a URL path, as the SDK escapes it (EscapePath in @azure/storage-blob): each "/"-separated segment URI-encoded. */
+export function escapePath(name: string): string {
+  return name.split('/').map(encodeURIComponent).join('/');
+}

@@ -44,8 +44,7 @@ async function sourceClient(deps: MoveDeps, source: CopySource): Promise<BlobCli
     // The planner refuses URL sources for a move; a journal from elsewhere could still hold one.
     throw new CopyError({ message: 'A URL source cannot be moved (its blob cannot be deleted through the URL).', code: 'MoveUrlSource' });
   }
-  const acct = await deps.resolve(source.location.connectionId);
-  return acct.service.getContainerClient(source.location.container).getBlobClient(source.location.path);
+  return blobClientAt(deps, source.location);
 }
 
 /**

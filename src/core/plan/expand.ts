@@ -11,7 +11,7 @@ import { md5b64, normalizeEtag, sourcePropertiesOf } from '../base/headers';
 import { validateContainerName } from '../base/limits';
 import { redact } from '../base/redact';
 import type { CopySource, SourceProperties } from '../base/types';
-import { accountKey, parseBlobUrl } from '../base/urls';
+import { accountKey, escapePath, parseBlobUrl } from '../base/urls';
 import type { BlobType, RestCall } from '../../shared/vocabulary';
 
 interface SourceResolver {
@@ -115,7 +115,7 @@ export async function* expandPages(
   const toExpanded = (b: ListedBlob, withTags: boolean): Expanded => {
     const child: CopySource =
       source.kind === 'url'
-        ? { kind: 'url', url: `${urlBase}/${b.name.split('/').map(encodeURIComponent).join('/')}${urlSas ? `?${urlSas}` : ''}` }
+        ? { kind: 'url', url: `${urlBase}/${escapePath(b.name)}${urlSas ? `?${urlSas}` : ''}` }
         : { kind: 'location', location: { ...source.location, path: b.name } };
     return {
       ...expanded(child, b.name, b.name.slice(prefix.length), b.properties, key),

@@ -10,6 +10,7 @@
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, SASProtocol, UserDelegationKey } from '@azure/storage-blob';
 import type { AccountClient } from './connections';
 import { LIMITS } from '../base/limits';
+import { escapePath } from '../base/urls';
 import type { CopySource } from '../base/types';
 
 const MiB = 1024 * 1024;
@@ -149,11 +150,6 @@ export class SourceAuthorizer {
 
 // SDK-free (the extension uses it without loading the SDK); re-exported for the engine's and the CLI's callers.
 export { entraAuthorityOptions } from './entraAuthority';
-
-/** The SDK's blob-name escaping (EscapePath in @azure/storage-blob): each "/"-separated segment URI-encoded. */
-export function escapePath(name: string): string {
-  return name.split('/').map(encodeURIComponent).join('/');
-}
 
 function stripQuery(url: string): string {
   const q = url.indexOf('?');

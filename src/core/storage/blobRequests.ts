@@ -11,6 +11,7 @@
  */
 import { createPipelineRequest, RestError, type Pipeline as CorePipeline, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
 import type { BlobClient, BlobHTTPHeaders, BlobServiceClient, ContainerClient, Metadata, Tags } from '@azure/storage-blob';
+import { escapePath } from '../base/urls';
 
 /** What the engine uses of an SDK client's generated context (see storageContextOf). */
 interface StorageContext {
@@ -69,7 +70,7 @@ export function blobUrlIn(container: ContainerClient, name: string): string {
     at = { base: base.endsWith('/') ? base : `${base}/`, query: q < 0 ? '' : url.slice(q) };
     containerUrls.set(container, at);
   }
-  return `${at.base}${name.split('/').map(encodeURIComponent).join('/')}${at.query}`;
+  return `${at.base}${escapePath(name)}${at.query}`;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** What a saved connection is (non-secret part, kept in globalState) and what "Add Connection" accepts. */
 import type { BlobLocation } from '../../core';
+import { escapePath } from '../../core/base/urls';
 
 type ConnectionKind = 'azurite' | 'connectionString' | 'accountKey' | 'sas' | 'entra' | 'azure';
 
@@ -75,6 +76,6 @@ export function isAddConnectionInput(value: unknown): value is AddConnectionInpu
 
 /** The URL of a blob/folder/container, never with a SAS (the connection's endpoint has none). */
 export function locationUrl(info: Pick<ConnectionInfo, 'endpoint'>, loc: BlobLocation): string {
-  const path = loc.path ? `/${loc.path.split('/').map(encodeURIComponent).join('/')}` : '';
+  const path = loc.path ? `/${escapePath(loc.path)}` : '';
   return `${info.endpoint}/${encodeURIComponent(loc.container)}${path}`;
 }

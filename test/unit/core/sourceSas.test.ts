@@ -2,7 +2,8 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { escapePath, SourceAuthorizer } from '../../../src/core/storage/auth';
+import { SourceAuthorizer } from '../../../src/core/storage/auth';
+import { escapePath } from '../../../src/core/base/urls';
 import { DEV_ACCOUNT } from '../../helpers/azurite';
 
 describe('source SAS URL', () => {
